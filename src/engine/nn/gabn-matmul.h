@@ -1,0 +1,16 @@
+/* gabn-matmul.h: matrix products on OpenBLAS, row-major. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* C (M×N) = A (M×K) · B (K×N). */
+void gabn_matmul (int M, int N, int K, const float *A, const float *B, float *C);
+
+/* C = alpha · op(A) · op(B) + beta · C, row-major, op = transpose when trans. */
+void gabn_gemm (gboolean trans_a, gboolean trans_b, int M, int N, int K,
+                float alpha, const float *A, int lda, const float *B, int ldb,
+                float beta, float *C, int ldc);
+
+G_END_DECLS
