@@ -12,6 +12,39 @@ import sys
 
 errors = []
 
+# Property names from flatpak-builder's data/flatpak-manifest.schema.json:
+# flatpak-builder refuses unknown ones, so a typo would only show at build time.
+TOP_KEYS = {
+    "id", "app-id", "branch", "default-branch", "collection-id", "extension-tag",
+    "token-type", "runtime", "runtime-version", "runtime-commit", "sdk", "sdk-commit",
+    "base", "base-version", "base-commit", "base-extensions", "var", "metadata",
+    "command", "build-runtime", "build-extension", "separate-locales", "id-platform",
+    "metadata-platform", "writable-sdk", "appstream-compose", "sdk-extensions",
+    "platform-extensions", "inherit-extensions", "inherit-sdk-extensions", "tags",
+    "build-options", "modules", "add-extensions", "add-build-extensions", "cleanup",
+    "cleanup-commands", "cleanup-platform", "cleanup-platform-commands",
+    "prepare-platform-commands", "finish-args", "rename-desktop-file",
+    "rename-appdata-file", "rename-mime-file", "rename-icon", "rename-mime-icons",
+    "appdata-license", "copy-icon", "desktop-file-name-prefix",
+    "desktop-file-name-suffix", "$schema",
+}
+MODULE_KEYS = {
+    "name", "disabled", "sources", "config-opts", "make-args", "make-install-args",
+    "rm-configure", "no-autogen", "no-parallel-make", "install-rule", "no-make-install",
+    "no-python-timestamp-fix", "cmake", "buildsystem", "builddir", "subdir",
+    "build-options", "build-commands", "post-install", "cleanup", "ensure-writable",
+    "only-arches", "skip-arches", "cleanup-platform", "run-tests", "test-rule",
+    "test-commands", "modules",
+}
+BUILD_OPTION_KEYS = {
+    "cflags", "cflags-override", "cppflags", "cppflags-override", "cxxflags",
+    "cxxflags-override", "ldflags", "ldflags-override", "prefix", "libdir",
+    "append-path", "prepend-path", "append-ld-library-path", "prepend-ld-library-path",
+    "append-pkg-config-path", "prepend-pkg-config-path", "env", "build-args",
+    "test-args", "config-opts", "make-args", "make-install-args", "strip",
+    "no-debuginfo", "no-debuginfo-compression", "arch",
+}
+
 
 def check(cond, message):
     if not cond:
@@ -27,6 +60,18 @@ def main():
     except (OSError, ValueError) as e:
         print(f"{path}: not valid JSON: {e}", file=sys.stderr)
         return 1
+
+    unknown = set(manifest) - TOP_KEYS
+    check(not unknown, f"unknown top-level properties {sorted(unknown)}")
+    for m in manifest.get("modules", []):
+        if isinstance(m, dict):
+            unknown = set(m) - MODULE_KEYS
+            check(not unknown, f"module {m.get('name')}: unknown properties {sorted(unknown)}")
+            options = [m.get("build-options", {})]
+            options += list(options[0].get("arch", {}).values())
+            for o in options:
+                unknown = set(o) - BUILD_OPTION_KEYS
+                check(not unknown, f"module {m.get('name')}: unknown build-options {sorted(unknown)}")
 
     check(manifest.get("id", manifest.get("app-id")) == app_id, f"id is not {app_id}")
     check(manifest.get("runtime") == "org.gnome.Platform", "runtime is not org.gnome.Platform")
