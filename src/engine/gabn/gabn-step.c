@@ -2,6 +2,8 @@
 #include "gabn-step.h"
 #include "gabn-cam.h"
 #include "gabn-gam.h"
+#include "gabn-layers.h"
+#include "gabn-margin.h"
 
 #include <math.h>
 #include <string.h>
@@ -161,18 +163,74 @@ make_keep_mask (GabnStep *s, const int *groups, int B, int n, gboolean *erased)
   return count;
 }
 
-/* λ_mask · L_arc of the current head activations; ∂/∂(erased A) into
- * dA_extra, rows of images not erased zeroed. */
+/* The margin loss over the erased images only (mean over them), weighted:
+ * d_emb rows of the other images are 0 and the class centres' gradient
+ * gets only the erased images' share. Returns the unweighted loss. */
+static float
+subset_margin_loss (GabnStep *s, const int *labels, const gboolean *erased,
+                    int B, float weight, float *d_emb)
+{
+  const GabnTensorInfo *centres = gabn_net_find_tensor (s->net, "arcface.weight");
+  int D = gabn_net_embedding_dim (s->net), N = gabn_net_n_classes (s->net), m = 0;
+  const float *emb = gabn_net_embeddings (s->net);
+  g_autofree float *x = g_new (float, (gsize) B * D);
+  g_autofree float *en = g_new (float, (gsize) B * D);
+  g_autofree float *en_norm = g_new (float, B);
+  g_autofree float *d_en = g_new (float, (gsize) B * D);
+  g_autofree float *d_x = g_new0 (float, (gsize) B * D);
+  g_autofree float *wn = g_new (float, (gsize) N * D);
+  g_autofree float *wn_norm = g_new (float, N);
+  g_autofree float *d_wn = g_new (float, (gsize) N * D);
+  g_autofree float *d_w = g_new0 (float, (gsize) N * D);
+  g_autofree int *sub_labels = g_new (int, B);
+  float loss;
+
+  for (int b = 0; b < B; b++)
+    if (erased[b])
+      {
+        memcpy (x + (gsize) m * D, emb + (gsize) b * D, sizeof (float) * D);
+        sub_labels[m++] = labels[b];
+      }
+  memset (d_emb, 0, sizeof (float) * B * D);
+  if (m == 0)
+    return 0.0f;
+  gabn_l2norm_forward (en, en_norm, x, m, D);
+  gabn_l2norm_forward (wn, wn_norm, centres->data, N, D);
+  loss = gabn_margin_loss_forward_backward (d_en, d_wn, en, wn, sub_labels,
+                                            m, N, D, &s->margin);
+  gabn_l2norm_backward (d_x, d_en, en, en_norm, m, D);
+  gabn_l2norm_backward (d_w, d_wn, wn, wn_norm, N, D);
+  m = 0;
+  for (int b = 0; b < B; b++)
+    if (erased[b])
+      {
+        for (int i = 0; i < D; i++)
+          d_emb[(gsize) b * D + i] = weight * d_x[(gsize) m * D + i];
+        m++;
+      }
+  if (centres->trainable)
+    for (gsize i = 0; i < (gsize) N * D; i++)
+      centres->grad[i] += weight * d_w[i];
+  return loss;
+}
+
+/* λ_mask · L_arc of the current head activations (the erased pass);
+ * ∂/∂(erased A) into dA_extra. With every image erased this is the net's
+ * own margin loss; otherwise the loss of the erased images alone. */
 static float
 erased_head_loss (GabnStep *s, const int *labels, const gboolean *erased, int B)
 {
-  int d = gabn_net_embedding_dim (s->net);
-  float loss = gabn_net_margin_loss (s->net, &s->margin, labels,
-                                     s->config->lambda_mask, s->d_emb);
+  gboolean all = TRUE;
+  float loss;
 
   for (int b = 0; b < B; b++)
-    if (!erased[b])
-      memset (s->d_emb + (gsize) b * d, 0, sizeof (float) * d);
+    all = all && erased[b];
+  if (all)
+    loss = gabn_net_margin_loss (s->net, &s->margin, labels,
+                                 s->config->lambda_mask, s->d_emb);
+  else
+    loss = subset_margin_loss (s, labels, erased, B, s->config->lambda_mask,
+                               s->d_emb);
   gabn_net_backward_head (s->net, s->d_emb, s->dA_extra, TRUE);
   return loss;
 }

@@ -17,10 +17,8 @@
  * With erase_where = input the erased pass is a second full forward/backward
  * on the input with the cells' upsampled pixel blocks zeroed. Erased passes
  * do not change BatchNorm running statistics (they are restored).
- * Images of groups outside erase_groups keep A unerased in the erased pass;
- * their gradient rows of that pass are zeroed, but the margin loss's class
- * centre gradient (computed by the net for the whole batch) still includes
- * them: a documented approximation when erase_groups is not "all". */
+ * When erase_groups is not "all", L_mask is the mean margin loss of the
+ * erased images only (the others contribute nothing to that term). */
 #pragma once
 
 #include "gabn-batcher.h"
