@@ -157,6 +157,18 @@ gabn_dataset_builder_pair (GabnDatasetBuilder *b, int a, int bb, gboolean same,
   g_array_append_val (b->pairs, p);
 }
 
+int
+gabn_dataset_builder_n_pairs (GabnDatasetBuilder *b)
+{
+  return b->pairs->len;
+}
+
+GabnPair *
+gabn_dataset_builder_pairs (GabnDatasetBuilder *b)
+{
+  return (GabnPair *) (gpointer) b->pairs->data;
+}
+
 gboolean
 gabn_dataset_builder_has_pair (GabnDatasetBuilder *b, int a, int bb)
 {

@@ -37,6 +37,9 @@ int gabn_dataset_builder_image_identity (GabnDatasetBuilder *builder, int image)
 
 void gabn_dataset_builder_pair (GabnDatasetBuilder *builder, int a, int b,
                                 gboolean same, int fold);
+int gabn_dataset_builder_n_pairs (GabnDatasetBuilder *builder);
+/* The pairs added so far (provisional indices), to adjust their folds. */
+GabnPair *gabn_dataset_builder_pairs (GabnDatasetBuilder *builder);
 gboolean gabn_dataset_builder_has_pair (GabnDatasetBuilder *builder,
                                         int a, int b);
 

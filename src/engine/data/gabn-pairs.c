@@ -55,7 +55,8 @@ gabn_pairs_draw (const GabnDataset *ds, const int *eval_ids, int n_eval,
   PairSet set = { g_array_new (FALSE, FALSE, sizeof (GabnPair)),
                   g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL) };
   g_autofree int *ids = g_new (int, MAX (n_eval, 1));
-  gint64 per_fold = MAX (pairs_per_fold, 0);
+  /* Genuine pairs per group (as many impostors), over all 10 folds. */
+  gint64 total = (gint64) MAX (pairs_per_fold, 0) * N_FOLDS;
 
   /* The same number per group: the smallest capacity bounds them all. */
   for (int g = 0; g < ds->n_groups; g++)
@@ -68,13 +69,13 @@ gabn_pairs_draw (const GabnDataset *ds, const int *eval_ids, int n_eval,
       if (m < 2)
         continue;
       group_capacity (ds, ids, m, &genuine, &impostor);
-      if (genuine / N_FOLDS == 0)
+      if (genuine == 0)
         continue;
-      per_fold = MIN (per_fold, genuine / N_FOLDS);
-      per_fold = MIN (per_fold, impostor / N_FOLDS);
+      total = MIN (total, genuine);
+      total = MIN (total, impostor);
     }
 
-  for (int g = 0; g < ds->n_groups && per_fold > 0; g++)
+  for (int g = 0; g < ds->n_groups && total > 0; g++)
     {
       GabnRng rng;
       int m = 0, n_multi = 0;
@@ -87,7 +88,7 @@ gabn_pairs_draw (const GabnDataset *ds, const int *eval_ids, int n_eval,
       if (m < 2)
         continue;
       group_capacity (ds, ids, m, &genuine, &impostor);
-      if (genuine / N_FOLDS == 0)
+      if (genuine == 0)
         continue;
       /* Sorted first so that the draw does not depend on the input order. */
       qsort (ids, m, sizeof (int), compare_ints);
@@ -100,10 +101,10 @@ gabn_pairs_draw (const GabnDataset *ds, const int *eval_ids, int n_eval,
 
       for (int f = 0; f < N_FOLDS; f++)
         {
-          for (gint64 k = 0; k < per_fold; k++)
+          /* Fold f holds pairs [f·total/10, (f+1)·total/10) of each kind. */
+          for (gint64 turn = f * total / N_FOLDS; turn < (f + 1) * total / N_FOLDS; turn++)
             {
               /* Genuine: cycle through identities so each is used. */
-              gint64 turn = f * per_fold + k;
               for (int t = 0; t < MAX_TRIES; t++)
                 {
                   const GabnIdentity *id = &ds->identities[multi[t == 0 ? turn % n_multi
@@ -116,9 +117,8 @@ gabn_pairs_draw (const GabnDataset *ds, const int *eval_ids, int n_eval,
                     break;
                 }
             }
-          for (gint64 k = 0; k < per_fold; k++)
+          for (gint64 turn = f * total / N_FOLDS; turn < (f + 1) * total / N_FOLDS; turn++)
             {
-              gint64 turn = f * per_fold + k;
               for (int t = 0; t < MAX_TRIES; t++)
                 {
                   int i1 = t == 0 ? (int) (turn % m) : gabn_rng_int (&rng, m);

@@ -9,9 +9,9 @@
 G_BEGIN_DECLS
 
 /* eval_identities: identity indices (any order). Every group with at least
- * two of them (and two images in one) gets 10 × per_fold genuine and as many
- * impostor pairs, per_fold = pairs_per_fold or less when some group cannot
- * make that many distinct pairs. Each held-out identity appears in at
+ * two of them (and two images in one) gets T genuine and T impostor pairs,
+ * T = 10 × pairs_per_fold or less when some group cannot make that many
+ * distinct pairs, fold f holding pairs [f·T/10, (f+1)·T/10) of each kind. Each held-out identity appears in at
  * least one genuine pair when per_fold × 10 ≥ its group's count. Pairs come
  * group by group, fold by fold (genuine first). Returns a new array. */
 GabnPair *gabn_pairs_draw (const GabnDataset *dataset,

@@ -15,7 +15,6 @@
 #define SKIN_3 { 0.66, 0.48, 0.36 }
 #define SKIN_4 { 0.54, 0.39, 0.28 }
 #define SKIN_5 { 0.46, 0.33, 0.24 }
-#define SKIN_6 { 0.38, 0.27, 0.20 }
 #define HAIR_1 { 0.36, 0.25, 0.15 }
 #define HAIR_2 { 0.17, 0.12, 0.08 }
 #define HAIR_3 { 0.11, 0.08, 0.06 }
@@ -38,8 +37,8 @@ static const GabnSynthGroup imbalanced_groups[GABN_SYNTH_N_GROUPS] = {
 static const GabnSynthGroup small_region_groups[GABN_SYNTH_N_GROUPS] = {
   { "Group A", SKIN_1, 0.05, HAIR_1, 1.0, ALL, 1.0 },
   { "Group B", SKIN_2, 0.05, HAIR_2, 1.0, ALL, 1.0 },
-  { "Group C", SKIN_5, 0.0, HAIR_3, 0.6, EYES_BROWS | GABN_REGION_NOSE, 1.0 },
-  { "Group D", SKIN_6, 0.0, HAIR_4, 0.5, EYES_BROWS, 1.0 },
+  { "Group C", SKIN_4, 0.0, HAIR_3, 0.85, EYES_BROWS | GABN_REGION_NOSE, 1.0 },
+  { "Group D", SKIN_5, 0.0, HAIR_4, 0.75, EYES_BROWS, 1.0 },
 };
 
 static const guint8 param_regions[GABN_SYNTH_N_PARAMS] = {
@@ -129,18 +128,18 @@ gabn_synth_jitter_draw (gboolean jitter, guint64 seed, int group_index,
   if (!jitter)
     return;
   gabn_rng_init (&rng, seed, 0x7e + (guint64) group_index, identity, image);
-  out->rotation = clampd (gabn_rng_normal (&rng) * 3.0, -7.0, 7.0) * G_PI / 180.0;
-  out->dx = clampd (gabn_rng_normal (&rng) * 0.018, -0.045, 0.045);
-  out->dy = clampd (gabn_rng_normal (&rng) * 0.018, -0.045, 0.045);
+  out->rotation = clampd (gabn_rng_normal (&rng) * 2.0, -5.0, 5.0) * G_PI / 180.0;
+  out->dx = clampd (gabn_rng_normal (&rng) * 0.012, -0.03, 0.03);
+  out->dy = clampd (gabn_rng_normal (&rng) * 0.012, -0.03, 0.03);
   out->scale = 1.0 + clampd (gabn_rng_normal (&rng) * 0.03, -0.07, 0.07);
   out->light_angle = gabn_rng_range (&rng, 0.0, 2.0 * G_PI);
-  out->light_strength = gabn_rng_range (&rng, 0.0, 0.22);
+  out->light_strength = gabn_rng_range (&rng, 0.0, 0.15);
   out->brightness = 1.0 + clampd (gabn_rng_normal (&rng) * 0.07, -0.18, 0.18);
   out->smile = clampd (gabn_rng_normal (&rng) * 0.4, -1.0, 1.0);
   out->eye_open = 1.0 + clampd (gabn_rng_normal (&rng) * 0.12, -0.3, 0.3);
   out->brow_raise = clampd (gabn_rng_normal (&rng) * 0.006, -0.015, 0.015);
-  out->noise = 3.0;
-  out->background = gabn_rng_range (&rng, 0.3, 0.7);
+  out->noise = 2.0;
+  out->background = gabn_rng_range (&rng, 0.35, 0.65);
   out->noise_seed = gabn_rng_next (&rng);
 }
 
@@ -202,7 +201,7 @@ gabn_synth_render (const GabnSynthGroup *group, const GabnSynthIdentity *id,
   double cx = 0.5, cy = 0.53;
   double fw = 0.30 + 0.035 * p[P_FACE_W], fh = 0.385 + 0.03 * p[P_FACE_H];
   double jaw = 0.80 + 0.12 * p[P_JAW];
-  double eye_dx = 0.112 + 0.02 * p[P_EYE_DX], eye_y = cy - 0.065 + 0.025 * p[P_EYE_Y];
+  double eye_dx = 0.12 + 0.03 * p[P_EYE_DX], eye_y = cy - 0.065 + 0.03 * p[P_EYE_Y];
   double mouth_y = cy + 0.2 + 0.025 * p[P_MOUTH_Y];
   double hc[3];
   GabnRng rng;
@@ -309,12 +308,12 @@ gabn_synth_render (const GabnSynthGroup *group, const GabnSynthIdentity *id,
 
   /* Brows. */
   {
-    double bl = 0.115 + 0.03 * p[P_BROW_LEN];
-    double by = eye_y - 0.055 - 0.02 * p[P_BROW_Y] - jit->brow_raise;
-    double tilt = 0.018 * p[P_BROW_TILT], arch = 0.012 + 0.012 * p[P_BROW_ARCH];
-    double tone = 0.8 + 0.25 * p[P_BROW_TONE];
+    double bl = 0.115 + 0.04 * p[P_BROW_LEN];
+    double by = eye_y - 0.06 - 0.03 * p[P_BROW_Y] - jit->brow_raise;
+    double tilt = 0.025 * p[P_BROW_TILT], arch = 0.012 + 0.016 * p[P_BROW_ARCH];
+    double tone = 0.75 + 0.5 * p[P_BROW_TONE];
     cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
-    cairo_set_line_width (cr, 0.018 + 0.009 * p[P_BROW_THICK]);
+    cairo_set_line_width (cr, 0.024 + 0.014 * p[P_BROW_THICK]);
     for (int s = -1; s <= 1; s += 2)
       {
         double xi = cx + s * (eye_dx - bl * 0.45), xo = cx + s * (eye_dx + bl * 0.55);
@@ -329,10 +328,10 @@ gabn_synth_render (const GabnSynthGroup *group, const GabnSynthIdentity *id,
 
   /* Eyes: sclera, iris, pupil, upper lid. */
   {
-    double w = 0.048 + 0.012 * p[P_EYE_W];
-    double h = (0.021 + 0.007 * p[P_EYE_H]) * jit->eye_open;
-    double tilt = 0.12 * p[P_EYE_TILT];
-    double ri = 0.02 + 0.005 * p[P_IRIS], tone = 1.0 + 0.6 * p[P_IRIS_TONE];
+    double w = 0.058 + 0.02 * p[P_EYE_W];
+    double h = (0.026 + 0.011 * p[P_EYE_H]) * jit->eye_open;
+    double tilt = 0.2 * p[P_EYE_TILT];
+    double ri = 0.024 + 0.008 * p[P_IRIS], tone = 1.0 + 0.9 * p[P_IRIS_TONE];
     for (int s = -1; s <= 1; s += 2)
       {
         cairo_save (cr);

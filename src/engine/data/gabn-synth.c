@@ -180,9 +180,9 @@ gabn_synth_describe (const GabnSynthConfig *c)
     "  texture: cheek colour, freckles, beard shadow\n"
     "Regions that do not vary in a group keep the group's own value for every\n"
     "identity, so they carry no identity there.\n"
-    "Per-image jitter (when on): rotation sd 3° (max 7°), shift sd 1.8% (max 4.5%),\n"
-    "scale sd 3%, directional light up to ±22%, brightness sd 7%, smile,\n"
-    "eye openness sd 12%, brow raise, grain sd 3 levels, background grey 30-70%.\n");
+    "Per-image jitter (when on): rotation sd 2° (max 5°), shift sd 1.2% (max 3%),\n"
+    "scale sd 3%, directional light up to ±15%, brightness sd 7%, smile,\n"
+    "eye openness sd 12%, brow raise, grain sd 2 levels, background grey 35-65%.\n");
   return g_string_free (s, FALSE);
 }
 
