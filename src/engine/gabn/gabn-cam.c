@@ -233,3 +233,54 @@ gabn_cam_region_size (const float *P, int n, double mass)
     }
   return 1.0;
 }
+
+void
+gabn_cosine_to_refs (const float *e, const float *refs, int n, int d,
+                     float *cosines, float *d_e)
+{
+  for (int i = 0; i < n; i++)
+    {
+      const float *x = e + (gsize) i * d, *r = refs + (gsize) i * d;
+      double xx = 0, rr = 0, xr = 0, nx, nr, c;
+
+      for (int j = 0; j < d; j++)
+        {
+          xx += (double) x[j] * x[j];
+          rr += (double) r[j] * r[j];
+          xr += (double) x[j] * r[j];
+        }
+      nx = sqrt (xx) + 1e-12;
+      nr = sqrt (rr) + 1e-12;
+      c = xr / (nx * nr);
+      if (cosines)
+        cosines[i] = (float) c;
+      /* ∂cos/∂x = r/(|x||r|) − cos·x/|x|² */
+      if (d_e)
+        for (int j = 0; j < d; j++)
+          d_e[(gsize) i * d + j] = (float) (r[j] / (nx * nr) - c * x[j] / (nx * nx));
+    }
+}
+
+void
+gabn_gam_upsample (const float *map, int h, int w, int size, float *out)
+{
+  double sy = (double) h / size, sx = (double) w / size;
+
+  for (int oy = 0; oy < size; oy++)
+    {
+      double fy = MAX ((oy + 0.5) * sy - 0.5, 0.0);
+      int y0 = MIN ((int) fy, h - 1), y1 = MIN (y0 + 1, h - 1);
+      double ly = fy - y0;
+
+      for (int ox = 0; ox < size; ox++)
+        {
+          double fx = MAX ((ox + 0.5) * sx - 0.5, 0.0);
+          int x0 = MIN ((int) fx, w - 1), x1 = MIN (x0 + 1, w - 1);
+          double lx = fx - x0;
+
+          out[oy * size + ox] = (float)
+            ((1 - ly) * ((1 - lx) * map[y0 * w + x0] + lx * map[y0 * w + x1])
+             + ly * ((1 - lx) * map[y1 * w + x0] + lx * map[y1 * w + x1]));
+        }
+    }
+}

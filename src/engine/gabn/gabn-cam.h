@@ -60,4 +60,12 @@ int gabn_cam_top_n (const float *map, int n, int N, int *cells);
  * (e.g. 0.5, 0.8) of the map's total, as a fraction of the n cells. */
 double gabn_cam_region_size (const float *P, int n, double mass);
 
+/* y = cos(e, r) per row and dy/de, for n rows of dimension d. */
+void gabn_cosine_to_refs (const float *e, const float *refs, int n, int d,
+                          float *cosines, float *d_e);
+
+/* Bilinear upsampling of an h×w map to size×size (align_corners = FALSE,
+ * as PyTorch's F.interpolate), for overlays and input-space erasing. */
+void gabn_gam_upsample (const float *map, int h, int w, int size, float *out);
+
 G_END_DECLS

@@ -12,7 +12,7 @@
  * batch's scores would. */
 #pragma once
 
-#include "gabn-cam.h"
+#include "gabn-cam.h" /* also gabn_cosine_to_refs, gabn_gam_upsample */
 #include "gabn-net.h"
 
 G_BEGIN_DECLS
@@ -34,13 +34,5 @@ void gabn_gam_from_activations (GabnNet *net, GabnCamMethod method,
                                 const int *classes, const float *refs,
                                 float *cam, float *scores, float *alpha,
                                 float *d_features);
-
-/* y = cos(e, r) per row and dy/de, for n rows of dimension d. */
-void gabn_cosine_to_refs (const float *e, const float *refs, int n, int d,
-                          float *cosines, float *d_e);
-
-/* Bilinear upsampling of an h×w map to size×size (align_corners = FALSE,
- * as PyTorch's F.interpolate), for overlays and input-space erasing. */
-void gabn_gam_upsample (const float *map, int h, int w, int size, float *out);
 
 G_END_DECLS

@@ -1,0 +1,599 @@
+/* gabn-trainer.c: the training loop, its thread-safe controls, per-epoch
+ * evaluation and checkpoints (see gabn-trainer.h). */
+#include "gabn-trainer.h"
+#include "gabn-discriminator.h"
+#include "gabn-model-file.h"
+#include "gabn-sidecar.h"
+#include "gabn-split.h"
+#include "gabn-step.h"
+
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+
+struct _GabnTrainer {
+  GabnTrainConfig config;
+  const GabnDataset *dataset;
+  GabnSplit *split;
+  char *split_json;
+  GabnNet *net;
+  GabnOptim *optim;
+  GabnLrSchedule schedule;
+  GabnDiscriminator *disc;
+  GabnOptim *disc_optim;
+  GabnStep *step_state;
+  gboolean *erase_group;
+  int *train_images, *train_labels, n_train;
+  int steps_per_epoch;
+  gint64 total_steps;
+  gint64 step;              /* optimiser steps done */
+  GabnEvalOptions eval_options;
+  GabnEvalReport *last_report;
+  char *checkpoint;
+  GabnTrainerStepFunc step_func;
+  GabnTrainerEpochFunc epoch_func;
+  gpointer user_data;
+
+  /* Controls, shared with other threads. */
+  GMutex lock;              /* guards net/optimisers during a step, flags */
+  GCond cond;
+  gboolean paused;
+  gboolean running;
+  GCancellable *cancel;     /* our own; user cancellables chain to it */
+};
+
+static void
+set_total_steps (GabnTrainer *t)
+{
+  t->steps_per_epoch = MAX (1, t->n_train / t->config.batch_size);
+  t->total_steps = (gint64) t->steps_per_epoch * t->config.epochs;
+  if (t->config.max_steps > 0)
+    t->total_steps = MIN (t->total_steps, t->config.max_steps);
+}
+
+static gboolean
+setup_common (GabnTrainer *t, GError **error)
+{
+  int C, h, w, G = MAX (t->dataset->n_groups, 1);
+  GabnOptimConfig oc;
+
+  gabn_split_train_images (t->split, t->dataset, &t->train_images,
+                           &t->train_labels, &t->n_train);
+  if (t->n_train < 2)
+    {
+      g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT,
+                   "the dataset has %d training image(s) after holding out "
+                   "the evaluation identities: too few to train", t->n_train);
+      return FALSE;
+    }
+  if (t->config.batch_size > t->n_train)
+    t->config.batch_size = MAX (2, t->n_train);
+  set_total_steps (t);
+
+  gabn_optim_config_init (&oc, t->config.optimiser);
+  oc.weight_decay = t->config.weight_decay;
+  if (t->config.optimiser == GABN_OPTIM_SGD)
+    oc.momentum = t->config.momentum;
+  t->optim = gabn_optim_new_for_net (t->net, &oc);
+  gabn_lr_schedule_init (&t->schedule, t->config.schedule);
+  t->schedule.warmup_steps = t->config.warmup_steps;
+  t->schedule.total_steps = (int) t->total_steps;
+  t->schedule.step_size = MAX (1, (int) (t->total_steps / 3));
+
+  gabn_net_feature_shape (t->net, &C, &h, &w);
+  if (!t->disc)
+    t->disc = gabn_discriminator_new (h * w, t->config.disc_hidden, G,
+                                      t->config.seed + 17);
+  gabn_optim_config_init (&oc, GABN_OPTIM_ADAMW);
+  oc.weight_decay = 0.0f;
+  t->disc_optim = gabn_optim_new (gabn_discriminator_params (t->disc),
+                                  gabn_discriminator_grads (t->disc),
+                                  gabn_discriminator_n_params (t->disc), &oc);
+
+  if (t->config.erase_groups)
+    {
+      t->erase_group = g_new0 (gboolean, G);
+      for (char **name = t->config.erase_groups; *name; name++)
+        {
+          gboolean found = FALSE;
+          for (int g = 0; g < t->dataset->n_groups; g++)
+            if (strcmp (t->dataset->groups[g].name, *name) == 0)
+              found = t->erase_group[g] = TRUE;
+          if (!found)
+            {
+              g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT,
+                           "erase group “%s” is not a group of the dataset", *name);
+              return FALSE;
+            }
+        }
+    }
+  t->step_state = gabn_step_new (t->net, &t->config, t->disc, t->disc_optim,
+                                 t->erase_group, G);
+  gabn_eval_options_init (&t->eval_options);
+  t->split_json = gabn_split_to_json (t->split);
+  return TRUE;
+}
+
+static GabnTrainer *
+trainer_alloc (const GabnTrainConfig *config, const GabnDataset *dataset)
+{
+  GabnTrainer *t = g_new0 (GabnTrainer, 1);
+
+  gabn_train_config_copy (&t->config, config);
+  t->dataset = dataset;
+  g_mutex_init (&t->lock);
+  g_cond_init (&t->cond);
+  t->cancel = g_cancellable_new ();
+  return t;
+}
+
+GabnTrainer *
+gabn_trainer_new (const GabnTrainConfig *config, const GabnDataset *dataset,
+                  const GabnNet *initial, GError **error)
+{
+  g_autoptr(GabnTrainer) t = NULL;
+  GabnSplitConfig sc;
+
+  if (!gabn_train_config_validate (config, error))
+    return NULL;
+  t = trainer_alloc (config, dataset);
+  gabn_split_config_init (&sc);
+  sc.seed = config->seed;
+  sc.holdout_fraction = config->holdout_fraction;
+  t->split = gabn_split_new (dataset, &sc, error);
+  if (!t->split)
+    return NULL;
+  if (initial)
+    {
+      t->net = gabn_net_copy (initial);
+      g_free (t->config.arch);
+      t->config.arch = g_strdup (gabn_net_arch (t->net));
+      if (!gabn_net_set_n_classes (t->net, t->split->n_train_identities,
+                                   config->seed, error))
+        return NULL;
+    }
+  else if (!(t->net = gabn_net_new (config->arch, t->split->n_train_identities,
+                                    config->seed, error)))
+    return NULL;
+  if (!setup_common (t, error))
+    return NULL;
+  return g_steal_pointer (&t);
+}
+
+static gint64
+json_int_member (JsonObject *o, const char *name, gint64 fallback)
+{
+  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
+  return n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_INT64
+    ? json_node_get_int (n) : fallback;
+}
+
+GabnTrainer *
+gabn_trainer_new_from_checkpoint (const char *path, const GabnDataset *dataset,
+                                  int epochs, GError **error)
+{
+  g_autoptr(GabnTrainer) t = NULL;
+  g_autoptr(GHashTable) meta = NULL;
+  g_autoptr(GabnNet) net = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *state_path = NULL;
+  GabnTrainConfig config;
+  const char *text;
+  JsonObject *state = NULL;
+  GError *local = NULL;
+
+  net = gabn_model_load (path, NULL, &meta, error);
+  if (!net)
+    return NULL;
+  gabn_train_config_init (&config);
+  text = g_hash_table_lookup (meta, "train_config");
+  if (!text || !gabn_train_config_from_json (&config, text, &local))
+    {
+      gabn_train_config_clear (&config);
+      g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_FILE,
+                   "%s: not a training checkpoint (%s)", path,
+                   local ? local->message : "no “train_config” in its metadata");
+      g_clear_error (&local);
+      return NULL;
+    }
+  if (epochs > 0)
+    config.epochs = epochs;
+  t = trainer_alloc (&config, dataset);
+  gabn_train_config_clear (&config);
+  text = g_hash_table_lookup (meta, "split");
+  if (!text)
+    {
+      g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_FILE,
+                   "%s: no “split” in its metadata", path);
+      return NULL;
+    }
+  t->split = gabn_split_from_json (dataset, text, error);
+  if (!t->split)
+    {
+      g_prefix_error (error, "%s: ", path);
+      return NULL;
+    }
+  if (gabn_net_n_classes (net) != t->split->n_train_identities)
+    {
+      g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_FILE,
+                   "%s: %d class centres but the split trains %d identities",
+                   path, gabn_net_n_classes (net), t->split->n_train_identities);
+      return NULL;
+    }
+  t->net = g_steal_pointer (&net);
+  text = g_hash_table_lookup (meta, "trainer_state");
+  if (text && json_parser_load_from_data (parser, text, -1, NULL)
+      && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    state = json_node_get_object (json_parser_get_root (parser));
+  t->step = json_int_member (state, "step", 0);
+  if ((text = g_hash_table_lookup (meta, "eval")))
+    t->last_report = gabn_eval_report_from_json (text, NULL);
+  if (!setup_common (t, error))
+    return NULL;
+  /* The discriminator, when the sidecar has one of the right shape. */
+  state_path = g_strconcat (path, ".state", NULL);
+  if (g_file_test (state_path, G_FILE_TEST_EXISTS)
+      && !gabn_sidecar_read (state_path, "discriminator",
+                             gabn_discriminator_params (t->disc),
+                             gabn_discriminator_n_params (t->disc), NULL, error))
+    return NULL;
+  return g_steal_pointer (&t);
+}
+
+void
+gabn_trainer_free (GabnTrainer *t)
+{
+  if (!t)
+    return;
+  gabn_step_free (t->step_state);
+  g_clear_pointer (&t->optim, gabn_optim_free);
+  g_clear_pointer (&t->disc_optim, gabn_optim_free);
+  gabn_discriminator_free (t->disc);
+  gabn_net_free (t->net);
+  gabn_split_free (t->split);
+  gabn_eval_report_free (t->last_report);
+  gabn_train_config_clear (&t->config);
+  g_free (t->split_json);
+  g_free (t->erase_group);
+  g_free (t->train_images);
+  g_free (t->train_labels);
+  g_free (t->checkpoint);
+  g_clear_object (&t->cancel);
+  g_mutex_clear (&t->lock);
+  g_cond_clear (&t->cond);
+  g_free (t);
+}
+
+void
+gabn_trainer_set_callbacks (GabnTrainer *t, GabnTrainerStepFunc step_func,
+                            GabnTrainerEpochFunc epoch_func, gpointer user_data)
+{
+  t->step_func = step_func;
+  t->epoch_func = epoch_func;
+  t->user_data = user_data;
+}
+
+void
+gabn_trainer_set_checkpoint (GabnTrainer *t, const char *path)
+{
+  g_free (t->checkpoint);
+  t->checkpoint = g_strdup (path);
+}
+
+void
+gabn_trainer_set_eval_options (GabnTrainer *t, const GabnEvalOptions *options)
+{
+  t->eval_options = *options;
+}
+
+/* ---- Controls ---------------------------------------------------------- */
+
+void
+gabn_trainer_pause (GabnTrainer *t)
+{
+  g_mutex_lock (&t->lock);
+  t->paused = TRUE;
+  g_mutex_unlock (&t->lock);
+}
+
+void
+gabn_trainer_resume (GabnTrainer *t)
+{
+  g_mutex_lock (&t->lock);
+  t->paused = FALSE;
+  g_cond_broadcast (&t->cond);
+  g_mutex_unlock (&t->lock);
+}
+
+void
+gabn_trainer_cancel (GabnTrainer *t)
+{
+  g_cancellable_cancel (t->cancel);
+  g_mutex_lock (&t->lock);
+  g_cond_broadcast (&t->cond);
+  g_mutex_unlock (&t->lock);
+}
+
+gboolean
+gabn_trainer_is_paused (GabnTrainer *t)
+{
+  gboolean paused;
+
+  g_mutex_lock (&t->lock);
+  paused = t->paused;
+  g_mutex_unlock (&t->lock);
+  return paused;
+}
+
+gint64
+gabn_trainer_get_step (GabnTrainer *t)
+{
+  gint64 step;
+
+  g_mutex_lock (&t->lock);
+  step = t->step;
+  g_mutex_unlock (&t->lock);
+  return step;
+}
+
+gint64
+gabn_trainer_get_total_steps (GabnTrainer *t)
+{
+  return t->total_steps;
+}
+
+GabnNet *
+gabn_trainer_copy_net (GabnTrainer *t)
+{
+  GabnNet *copy;
+
+  g_mutex_lock (&t->lock);
+  copy = gabn_net_copy (t->net);
+  g_mutex_unlock (&t->lock);
+  return copy;
+}
+
+GabnNet *gabn_trainer_get_net (GabnTrainer *t) { return t->net; }
+const GabnTrainConfig *gabn_trainer_get_config (GabnTrainer *t) { return &t->config; }
+const char *gabn_trainer_get_split_json (GabnTrainer *t) { return t->split_json; }
+const GabnEvalReport *gabn_trainer_get_last_report (GabnTrainer *t) { return t->last_report; }
+
+/* ---- Checkpoints ------------------------------------------------------- */
+
+static char *
+groups_json (const GabnDataset *ds)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_array (b);
+  for (int g = 0; g < ds->n_groups; g++)
+    json_builder_add_string_value (b, ds->groups[g].name);
+  json_builder_end_array (b);
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  return json_generator_to_data (gen, NULL);
+}
+
+/* Called with t->lock held. */
+static gboolean
+save_locked (GabnTrainer *t, const char *path, GError **error)
+{
+  g_autoptr(GHashTable) meta = g_hash_table_new_full (g_str_hash, g_str_equal,
+                                                      NULL, g_free);
+  g_autofree char *state_path = g_strconcat (path, ".state", NULL);
+  GabnSidecarTensor disc = {
+    "discriminator", gabn_discriminator_params (t->disc),
+    gabn_discriminator_n_params (t->disc) };
+  g_autoptr(GHashTable) disc_meta = g_hash_table_new_full (g_str_hash, g_str_equal,
+                                                           NULL, g_free);
+
+  g_hash_table_insert (meta, (gpointer) "groups", groups_json (t->dataset));
+  g_hash_table_insert (meta, (gpointer) "train_config",
+                       gabn_train_config_to_json (&t->config));
+  g_hash_table_insert (meta, (gpointer) "split", g_strdup (t->split_json));
+  g_hash_table_insert (meta, (gpointer) "trainer_state",
+                       g_strdup_printf ("{\"step\":%" G_GINT64_FORMAT
+                                        ",\"epoch\":%d,\"total_steps\":%"
+                                        G_GINT64_FORMAT ",\"finished\":%s}",
+                                        t->step, (int) (t->step / t->steps_per_epoch),
+                                        t->total_steps,
+                                        t->step >= t->total_steps ? "true" : "false"));
+  if (t->last_report)
+    g_hash_table_insert (meta, (gpointer) "eval",
+                         gabn_eval_report_to_json (t->last_report, TRUE));
+  g_hash_table_insert (disc_meta, (gpointer) "shape",
+                       g_strdup_printf ("[%d,%d,%d]",
+                                        gabn_discriminator_n_cells (t->disc),
+                                        gabn_discriminator_hidden (t->disc),
+                                        gabn_discriminator_n_groups (t->disc)));
+  if (!gabn_sidecar_write (state_path, &disc, 1, disc_meta, error))
+    return FALSE;
+  return gabn_model_save (t->net, path, meta, error);
+}
+
+gboolean
+gabn_trainer_save (GabnTrainer *t, const char *path, GError **error)
+{
+  gboolean ok;
+
+  g_mutex_lock (&t->lock);
+  ok = save_locked (t, path, error);
+  g_mutex_unlock (&t->lock);
+  return ok;
+}
+
+/* ---- The loop ---------------------------------------------------------- */
+
+static void
+chain_cancel (GCancellable *user, gpointer data)
+{
+  gabn_trainer_cancel (data);
+}
+
+/* Waits while paused. FALSE when cancelled. */
+static gboolean
+wait_if_paused (GabnTrainer *t)
+{
+  g_mutex_lock (&t->lock);
+  while (t->paused && !g_cancellable_is_cancelled (t->cancel))
+    g_cond_wait (&t->cond, &t->lock);
+  g_mutex_unlock (&t->lock);
+  return !g_cancellable_is_cancelled (t->cancel);
+}
+
+static gboolean
+cancelled_error (GabnTrainer *t, GError **error)
+{
+  g_set_error (error, GABN_ERROR, GABN_ERROR_CANCELLED, "training cancelled");
+  return FALSE;
+}
+
+static gboolean
+evaluate_epoch (GabnTrainer *t, int epoch, GError **error)
+{
+  GabnEvalReport *report;
+
+  report = gabn_evaluate (t->net, t->dataset, t->split->pairs, t->split->n_pairs,
+                          &t->eval_options, NULL, NULL, t->cancel, error);
+  if (!report)
+    return FALSE;
+  report->epoch = epoch;
+  report->step = t->step;
+  g_mutex_lock (&t->lock);
+  gabn_eval_report_free (t->last_report);
+  t->last_report = report;
+  g_mutex_unlock (&t->lock);
+  if (t->epoch_func)
+    t->epoch_func (report, t->user_data);
+  return TRUE;
+}
+
+static gboolean
+run_epoch (GabnTrainer *t, int epoch, gint64 *steps_this_run,
+           double *train_seconds, GError **error)
+{
+  GabnBatcherConfig bc;
+  g_autoptr(GabnBatcher) batcher = NULL;
+  gint64 first = (gint64) epoch * t->steps_per_epoch;
+  gint64 end = MIN (first + t->steps_per_epoch, t->total_steps);
+
+  gabn_batcher_config_init (&bc);
+  bc.size = gabn_net_input_size (t->net);
+  bc.batch_size = t->config.batch_size;
+  bc.sampling = t->config.sampling;
+  bc.flip = t->config.flip;
+  /* One stream per epoch, so a resumed run skips at most one epoch's
+   * batches; the seed depends only on the run's seed and the epoch. */
+  bc.seed = t->config.seed * G_GUINT64_CONSTANT (1000003) + (guint64) epoch;
+  bc.threads = 1;
+  batcher = gabn_batcher_new (t->dataset, t->train_images, t->train_labels,
+                              t->n_train, &bc, error);
+  if (!batcher)
+    return FALSE;
+  for (gint64 k = first; k < t->step; k++)
+    {
+      GabnBatch *skipped = gabn_batcher_next (batcher, t->cancel, error);
+      if (!skipped)
+        return FALSE;
+      gabn_batcher_release (batcher, skipped);
+    }
+  while (t->step < end)
+    {
+      GabnStepReport report = { 0 };
+      GabnBatch *batch;
+      gint64 t0;
+      float lr;
+
+      if (!wait_if_paused (t))
+        return cancelled_error (t, error);
+      t0 = g_get_monotonic_time ();
+      batch = gabn_batcher_next (batcher, t->cancel, error);
+      if (!batch)
+        return FALSE;
+      g_mutex_lock (&t->lock);
+      lr = gabn_lr_schedule_lr (&t->schedule, t->config.lr, t->step);
+      gabn_step_compute (t->step_state, batch->input, batch->labels,
+                         batch->groups, batch->batch_size, t->step, &report);
+      gabn_optim_step (t->optim, lr);
+      t->step++;
+      g_mutex_unlock (&t->lock);
+      gabn_batcher_release (batcher, batch);
+
+      (*steps_this_run)++;
+      *train_seconds += (g_get_monotonic_time () - t0) / 1e6;
+      report.step = t->step;
+      report.total_steps = t->total_steps;
+      report.epoch = epoch;
+      report.n_epochs = t->config.epochs;
+      report.step_in_epoch = (int) (t->step - first);
+      report.steps_per_epoch = t->steps_per_epoch;
+      report.lr = lr;
+      report.images_per_second = *train_seconds > 0
+        ? *steps_this_run * t->config.batch_size / *train_seconds : 0.0;
+      report.eta_seconds = (t->total_steps - t->step) * (*train_seconds / *steps_this_run);
+      if (t->step_func)
+        t->step_func (&report, t->user_data);
+      if (!isfinite (report.loss))
+        {
+          g_set_error (error, GABN_ERROR, GABN_ERROR_FAILED,
+                       "the loss is not finite at step %" G_GINT64_FORMAT
+                       " (learning rate too high?)", t->step);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+gboolean
+gabn_trainer_run (GabnTrainer *t, GCancellable *cancellable, GError **error)
+{
+  gulong handler = 0;
+  gint64 start_step = t->step, steps_this_run = 0;
+  double train_seconds = 0.0;
+  gboolean ok = TRUE;
+  GError *local = NULL;
+
+  g_mutex_lock (&t->lock);
+  if (t->running)
+    {
+      g_mutex_unlock (&t->lock);
+      g_set_error (error, GABN_ERROR, GABN_ERROR_FAILED, "the trainer is already running");
+      return FALSE;
+    }
+  t->running = TRUE;
+  g_mutex_unlock (&t->lock);
+  g_cancellable_reset (t->cancel);
+  if (cancellable)
+    handler = g_cancellable_connect (cancellable, G_CALLBACK (chain_cancel), t, NULL);
+  if (t->config.threads > 0)
+    gabn_set_threads (t->config.threads);
+
+  while (ok && t->step < t->total_steps)
+    {
+      int epoch = (int) (t->step / t->steps_per_epoch);
+      gint64 epoch_end = MIN ((gint64) (epoch + 1) * t->steps_per_epoch, t->total_steps);
+
+      ok = run_epoch (t, epoch, &steps_this_run, &train_seconds, &local);
+      if (ok && t->step == epoch_end && t->config.eval_every_epoch)
+        ok = evaluate_epoch (t, epoch, &local);
+      if (ok && t->checkpoint)
+        ok = gabn_trainer_save (t, t->checkpoint, &local);
+    }
+  /* A run that stopped early still leaves its progress on disk. */
+  if (!ok && t->checkpoint && t->step > start_step)
+    {
+      g_autoptr(GError) save_error = NULL;
+      if (!gabn_trainer_save (t, t->checkpoint, &save_error))
+        g_warning ("%s", save_error->message);
+    }
+  if (cancellable)
+    g_cancellable_disconnect (cancellable, handler);
+  g_mutex_lock (&t->lock);
+  t->running = FALSE;
+  g_mutex_unlock (&t->lock);
+  if (!ok)
+    g_propagate_error (error, local);
+  return ok;
+}

@@ -1,0 +1,131 @@
+/* gabn-arch.c: the built-in architectures (DESIGN.md section 4), built as
+ * node lists with PyTorch's parameter names, in state_dict order. */
+#include "gabn-net-private.h"
+
+#include <math.h>
+
+#define IRESNET_BN_EPS 1e-5f
+
+/* gabn-s: 7 × (Conv2d 3×3 no bias, BatchNorm2d, ReLU) → 256×8×8 → head
+ * Flatten, Linear(16384, 128), BatchNorm1d(128). */
+static void
+build_gabn_s (GabnNet *net)
+{
+  static const int channels[7] = { 32, 64, 64, 128, 128, 256, 256 };
+  static const int strides[7] = { 1, 2, 1, 2, 1, 2, 1 };
+  int x = net->input_value;
+
+  for (int i = 0; i < 7; i++)
+    {
+      g_autofree char *conv = g_strdup_printf ("backbone.%d", 3 * i);
+      g_autofree char *bn = g_strdup_printf ("backbone.%d", 3 * i + 1);
+      int fan_in = net->values[x].c * 9;
+
+      /* PyTorch's default Conv2d initialisation: U(±1/√fan_in). */
+      x = gabn_net_conv (net, conv, x, channels[i], 3, strides[i], 1, FALSE,
+                         GABN_INIT_UNIFORM, 1.0f / sqrtf ((float) fan_in));
+      x = gabn_net_batchnorm (net, bn, x, 1e-5f);
+      x = gabn_net_relu (net, x);
+    }
+  net->features_value = x;
+  net->n_backbone = net->n_nodes;
+  x = gabn_net_flatten (net, x);
+  x = gabn_net_linear (net, "head.1", x, 128);
+  x = gabn_net_batchnorm (net, "head.2", x, 1e-5f);
+  net->embedding_value = x;
+}
+
+/* arcface_torch's conv3x3 / conv1x1 (no bias), initialised N(0, 0.1²). */
+static int
+iresnet_conv (GabnNet *net, const char *prefix, const char *name, int x,
+              int out_c, int kernel, int stride)
+{
+  g_autofree char *full = g_strdup_printf ("%s%s", prefix, name);
+
+  return gabn_net_conv (net, full, x, out_c, kernel, stride, kernel / 2, FALSE,
+                        GABN_INIT_NORMAL, 0.1f);
+}
+
+static int
+iresnet_bn (GabnNet *net, const char *prefix, const char *name, int x)
+{
+  g_autofree char *full = g_strdup_printf ("%s%s", prefix, name);
+
+  return gabn_net_batchnorm (net, full, x, IRESNET_BN_EPS);
+}
+
+/* IBasicBlock: bn1, conv1 3×3, bn2, prelu, conv2 3×3 (stride), bn3, plus
+ * the identity or downsample (conv1×1 stride, bn). */
+static int
+iresnet_block (GabnNet *net, const char *prefix, int x, int planes, int stride)
+{
+  int in_c = net->values[x].c;
+  int out, identity = x;
+  g_autofree char *prelu = g_strdup_printf ("%sprelu", prefix);
+
+  out = iresnet_bn (net, prefix, "bn1", x);
+  out = iresnet_conv (net, prefix, "conv1", out, planes, 3, 1);
+  out = iresnet_bn (net, prefix, "bn2", out);
+  out = gabn_net_prelu (net, prelu, out);
+  out = iresnet_conv (net, prefix, "conv2", out, planes, 3, stride);
+  out = iresnet_bn (net, prefix, "bn3", out);
+  if (stride != 1 || in_c != planes)
+    {
+      identity = iresnet_conv (net, prefix, "downsample.0", x, planes, 1, stride);
+      identity = iresnet_bn (net, prefix, "downsample.1", identity);
+    }
+  return gabn_net_add (net, out, identity);
+}
+
+static void
+build_iresnet (GabnNet *net, const int blocks[4])
+{
+  static const int planes[4] = { 64, 128, 256, 512 };
+  int x = net->input_value;
+
+  x = iresnet_conv (net, "", "conv1", x, 64, 3, 1);
+  x = iresnet_bn (net, "", "bn1", x);
+  x = gabn_net_prelu (net, "prelu", x);
+  for (int l = 0; l < 4; l++)
+    for (int j = 0; j < blocks[l]; j++)
+      {
+        g_autofree char *prefix = g_strdup_printf ("layer%d.%d.", l + 1, j);
+        x = iresnet_block (net, prefix, x, planes[l], j == 0 ? 2 : 1);
+      }
+  /* A = layer4's output (512×7×7), before bn2. */
+  net->features_value = x;
+  net->n_backbone = net->n_nodes;
+  x = iresnet_bn (net, "", "bn2", x);
+  x = gabn_net_flatten (net, x);
+  x = gabn_net_dropout (net, x, 0.0f);
+  x = gabn_net_linear (net, "fc", x, 512);
+  x = iresnet_bn (net, "", "features", x);
+  /* arcface_torch fixes features.weight at 1 and does not train it. */
+  net->tensors[net->nodes[net->n_nodes - 1].weight].trainable = FALSE;
+  net->embedding_value = x;
+}
+
+gboolean
+gabn_arch_build (GabnNet *net, const char *arch, GError **error)
+{
+  static const int r18[4] = { 2, 2, 2, 2 };
+  static const int r34[4] = { 3, 4, 6, 3 };
+  static const int r50[4] = { 3, 4, 14, 3 };
+
+  if (g_str_equal (arch, "gabn-s"))
+    build_gabn_s (net);
+  else if (g_str_equal (arch, "iresnet18"))
+    build_iresnet (net, r18);
+  else if (g_str_equal (arch, "iresnet34"))
+    build_iresnet (net, r34);
+  else if (g_str_equal (arch, "iresnet50"))
+    build_iresnet (net, r50);
+  else
+    {
+      g_set_error (error, GABN_ERROR, GABN_ERROR_UNSUPPORTED,
+                   "Unknown architecture “%s” (known: gabn-s, iresnet18, "
+                   "iresnet34, iresnet50)", arch);
+      return FALSE;
+    }
+  return TRUE;
+}

@@ -1,0 +1,155 @@
+/* gabn-batchnorm.c: BatchNorm2d and BatchNorm1d exactly as PyTorch computes
+ * them (training: biased batch variance to normalise, unbiased variance into
+ * the running average), one channel per parallel work item. */
+#include "gabn-layers.h"
+#include "gabn-parallel.h"
+
+#include <math.h>
+
+typedef struct {
+  float *y, *save_mean, *save_rstd, *running_mean, *running_var;
+  float *d_x, *d_gamma, *d_beta;
+  const float *x, *d_y, *gamma, *beta, *mean_in, *rstd_in;
+  int B, C, S;
+  float eps, momentum;
+  gboolean training;
+} BnJob;
+
+static void
+forward_range (int begin, int end, gpointer data)
+{
+  BnJob *j = data;
+  gsize n = (gsize) j->B * j->S;
+
+  for (int c = begin; c < end; c++)
+    {
+      double mean, rstd;
+
+      if (j->training)
+        {
+          double sum = 0, sq = 0, var;
+
+          for (int b = 0; b < j->B; b++)
+            {
+              const float *x = j->x + ((gsize) b * j->C + c) * j->S;
+              for (int i = 0; i < j->S; i++)
+                sum += x[i];
+            }
+          mean = sum / n;
+          for (int b = 0; b < j->B; b++)
+            {
+              const float *x = j->x + ((gsize) b * j->C + c) * j->S;
+              for (int i = 0; i < j->S; i++)
+                sq += (x[i] - mean) * (x[i] - mean);
+            }
+          var = sq / n;
+          rstd = 1.0 / sqrt (var + j->eps);
+          j->running_mean[c] = (1.0f - j->momentum) * j->running_mean[c] + j->momentum * (float) mean;
+          /* n = 1 has no unbiased variance (PyTorch refuses the batch). */
+          if (n > 1)
+            j->running_var[c] = (1.0f - j->momentum) * j->running_var[c]
+                                + j->momentum * (float) (sq / (n - 1));
+        }
+      else
+        {
+          mean = j->running_mean[c];
+          rstd = 1.0 / sqrt ((double) j->running_var[c] + j->eps);
+        }
+      j->save_mean[c] = (float) mean;
+      j->save_rstd[c] = (float) rstd;
+
+      {
+        float scale = (float) (j->gamma[c] * rstd);
+        float shift = (float) (j->beta[c] - mean * j->gamma[c] * rstd);
+
+        for (int b = 0; b < j->B; b++)
+          {
+            const float *x = j->x + ((gsize) b * j->C + c) * j->S;
+            float *y = j->y + ((gsize) b * j->C + c) * j->S;
+            for (int i = 0; i < j->S; i++)
+              y[i] = x[i] * scale + shift;
+          }
+      }
+    }
+}
+
+void
+gabn_batchnorm_forward (float *y, float *save_mean, float *save_rstd,
+                        float *running_mean, float *running_var,
+                        const float *x, const float *gamma, const float *beta,
+                        int B, int C, int S, float eps, float momentum,
+                        gboolean training)
+{
+  BnJob j = {
+    .y = y, .save_mean = save_mean, .save_rstd = save_rstd,
+    .running_mean = running_mean, .running_var = running_var,
+    .x = x, .gamma = gamma, .beta = beta, .B = B, .C = C, .S = S,
+    .eps = eps, .momentum = momentum, .training = training,
+  };
+
+  gabn_parallel_for (C, forward_range, &j);
+}
+
+static void
+backward_range (int begin, int end, gpointer data)
+{
+  BnJob *j = data;
+  gsize n = (gsize) j->B * j->S;
+
+  for (int c = begin; c < end; c++)
+    {
+      float mean = j->mean_in[c], rstd = j->rstd_in[c];
+      double sum_dy = 0, sum_dy_xhat = 0;
+
+      for (int b = 0; b < j->B; b++)
+        {
+          const float *x = j->x + ((gsize) b * j->C + c) * j->S;
+          const float *dy = j->d_y + ((gsize) b * j->C + c) * j->S;
+          for (int i = 0; i < j->S; i++)
+            {
+              sum_dy += dy[i];
+              sum_dy_xhat += dy[i] * ((x[i] - mean) * rstd);
+            }
+        }
+      if (j->d_gamma)
+        j->d_gamma[c] += (float) sum_dy_xhat;
+      if (j->d_beta)
+        j->d_beta[c] += (float) sum_dy;
+      if (j->d_x == NULL)
+        continue;
+
+      {
+        float k = j->gamma[c] * rstd;
+        /* Training: the batch mean and variance depend on x too. */
+        float mean_dy = j->training ? (float) (sum_dy / n) : 0.0f;
+        float mean_dy_xhat = j->training ? (float) (sum_dy_xhat / n) : 0.0f;
+
+        for (int b = 0; b < j->B; b++)
+          {
+            const float *x = j->x + ((gsize) b * j->C + c) * j->S;
+            const float *dy = j->d_y + ((gsize) b * j->C + c) * j->S;
+            float *dx = j->d_x + ((gsize) b * j->C + c) * j->S;
+            for (int i = 0; i < j->S; i++)
+              {
+                float xhat = (x[i] - mean) * rstd;
+                dx[i] += k * (dy[i] - mean_dy - xhat * mean_dy_xhat);
+              }
+          }
+      }
+    }
+}
+
+void
+gabn_batchnorm_backward (float *d_x, float *d_gamma, float *d_beta,
+                         const float *d_y, const float *x, const float *gamma,
+                         const float *save_mean, const float *save_rstd,
+                         int B, int C, int S, gboolean training)
+{
+  BnJob j = {
+    .d_x = d_x, .d_gamma = d_gamma, .d_beta = d_beta, .d_y = d_y, .x = x,
+    .gamma = gamma, .mean_in = save_mean, .rstd_in = save_rstd,
+    .B = B, .C = C, .S = S, .training = training,
+  };
+
+  gabn_parallel_for (C, backward_range, &j);
+}

@@ -1,0 +1,253 @@
+/* gabn-conv.c: Conv2d as im2col + one cblas_sgemm per chunk of images.
+ *
+ * A chunk of nb images is unrolled into cols (K × nb·P, K = C·k·k, P = Ho·Wo)
+ * so that one large sgemm does the whole chunk: tmp (O × nb·P) = W (O × K) ·
+ * cols. tmp is then scattered to NCHW. Large N keeps sgemm near its peak;
+ * chunks bound the memory (cols for a whole iresnet batch would be GBs). The
+ * unrolling and scattering run on gabn_parallel_for, between (never during)
+ * the sgemm calls, so OpenBLAS's threads and ours do not compete. */
+#include "gabn-layers.h"
+#include "gabn-matmul.h"
+#include "gabn-parallel.h"
+
+#include <string.h>
+
+/* Aim for cols of at most this many floats per chunk (16 MB). */
+#define CHUNK_FLOATS (1 << 22)
+
+void
+gabn_conv_shape_init (GabnConvShape *s, int in_c, int in_h, int in_w,
+                      int out_c, int kernel, int stride, int pad)
+{
+  s->in_c = in_c;
+  s->in_h = in_h;
+  s->in_w = in_w;
+  s->out_c = out_c;
+  s->kernel = kernel;
+  s->stride = stride;
+  s->pad = pad;
+  s->out_h = (in_h + 2 * pad - kernel) / stride + 1;
+  s->out_w = (in_w + 2 * pad - kernel) / stride + 1;
+}
+
+static int
+chunk_images (const GabnConvShape *s, int B)
+{
+  gsize per_image = (gsize) s->in_c * s->kernel * s->kernel * s->out_h * s->out_w;
+  gsize nb = MAX (1, CHUNK_FLOATS / MAX (per_image, 1));
+
+  return (int) MIN ((gsize) B, nb);
+}
+
+gsize
+gabn_conv_workspace_floats (const GabnConvShape *s, int B)
+{
+  gsize K = (gsize) s->in_c * s->kernel * s->kernel;
+  gsize P = (gsize) s->out_h * s->out_w;
+
+  /* cols + dcols + tmp */
+  return (gsize) chunk_images (s, MAX (B, 1)) * P * (2 * K + s->out_c);
+}
+
+typedef struct {
+  const GabnConvShape *s;
+  const float *in;      /* first image of the chunk */
+  float *d_in;
+  float *cols;          /* K × ld */
+  float *tmp;           /* O × ld */
+  float *out;
+  const float *d_out;
+  const float *bias;
+  int nb;
+  int ld;               /* nb·P */
+} ConvJob;
+
+/* Rows of cols for (image, channel) pairs [begin, end). */
+static void
+im2col_range (int begin, int end, gpointer data)
+{
+  ConvJob *j = data;
+  const GabnConvShape *s = j->s;
+  int k = s->kernel, H = s->in_h, W = s->in_w, Ho = s->out_h, Wo = s->out_w;
+  int P = Ho * Wo;
+
+  for (int bc = begin; bc < end; bc++)
+    {
+      int b = bc / s->in_c, c = bc % s->in_c;
+      const float *plane = j->in + ((gsize) b * s->in_c + c) * H * W;
+
+      for (int ki = 0; ki < k; ki++)
+        for (int kj = 0; kj < k; kj++)
+          {
+            float *row = j->cols + (gsize) ((c * k + ki) * k + kj) * j->ld + (gsize) b * P;
+
+            for (int oy = 0; oy < Ho; oy++)
+              {
+                int iy = oy * s->stride - s->pad + ki;
+                float *dst = row + oy * Wo;
+
+                if (iy < 0 || iy >= H)
+                  {
+                    memset (dst, 0, sizeof (float) * Wo);
+                    continue;
+                  }
+                for (int ox = 0; ox < Wo; ox++)
+                  {
+                    int ix = ox * s->stride - s->pad + kj;
+                    dst[ox] = (ix >= 0 && ix < W) ? plane[iy * W + ix] : 0.0f;
+                  }
+              }
+          }
+    }
+}
+
+/* d_in += col2im(dcols) for (image, channel) pairs [begin, end). */
+static void
+col2im_range (int begin, int end, gpointer data)
+{
+  ConvJob *j = data;
+  const GabnConvShape *s = j->s;
+  int k = s->kernel, H = s->in_h, W = s->in_w, Ho = s->out_h, Wo = s->out_w;
+  int P = Ho * Wo;
+
+  for (int bc = begin; bc < end; bc++)
+    {
+      int b = bc / s->in_c, c = bc % s->in_c;
+      float *plane = j->d_in + ((gsize) b * s->in_c + c) * H * W;
+
+      for (int ki = 0; ki < k; ki++)
+        for (int kj = 0; kj < k; kj++)
+          {
+            const float *row = j->cols + (gsize) ((c * k + ki) * k + kj) * j->ld + (gsize) b * P;
+
+            for (int oy = 0; oy < Ho; oy++)
+              {
+                int iy = oy * s->stride - s->pad + ki;
+                const float *src = row + oy * Wo;
+
+                if (iy < 0 || iy >= H)
+                  continue;
+                for (int ox = 0; ox < Wo; ox++)
+                  {
+                    int ix = ox * s->stride - s->pad + kj;
+                    if (ix >= 0 && ix < W)
+                      plane[iy * W + ix] += src[ox];
+                  }
+              }
+          }
+    }
+}
+
+/* out[b][o] = tmp[o][b·P ...] + bias[o] for (image, channel) pairs. */
+static void
+scatter_range (int begin, int end, gpointer data)
+{
+  ConvJob *j = data;
+  int O = j->s->out_c, P = j->s->out_h * j->s->out_w;
+
+  for (int bo = begin; bo < end; bo++)
+    {
+      int b = bo / O, o = bo % O;
+      float *dst = j->out + ((gsize) b * O + o) * P;
+      const float *src = j->tmp + (gsize) o * j->ld + (gsize) b * P;
+      float bias = j->bias ? j->bias[o] : 0.0f;
+
+      for (int p = 0; p < P; p++)
+        dst[p] = src[p] + bias;
+    }
+}
+
+/* tmp[o][b·P ...] = d_out[b][o]. */
+static void
+gather_range (int begin, int end, gpointer data)
+{
+  ConvJob *j = data;
+  int O = j->s->out_c, P = j->s->out_h * j->s->out_w;
+
+  for (int bo = begin; bo < end; bo++)
+    {
+      int b = bo / O, o = bo % O;
+      memcpy (j->tmp + (gsize) o * j->ld + (gsize) b * P,
+              j->d_out + ((gsize) b * O + o) * P, sizeof (float) * P);
+    }
+}
+
+void
+gabn_conv2d_forward (float *out, const float *in, const float *weight,
+                     const float *bias, int B, const GabnConvShape *s,
+                     float *work)
+{
+  int K = s->in_c * s->kernel * s->kernel, O = s->out_c, P = s->out_h * s->out_w;
+  int chunk = chunk_images (s, B);
+
+  for (int b0 = 0; b0 < B; b0 += chunk)
+    {
+      int nb = MIN (chunk, B - b0);
+      ConvJob j = {
+        .s = s, .nb = nb, .ld = nb * P, .bias = bias,
+        .in = in + (gsize) b0 * s->in_c * s->in_h * s->in_w,
+        .out = out + (gsize) b0 * O * P,
+        .cols = work,
+      };
+      j.tmp = work + (gsize) K * j.ld;
+
+      gabn_parallel_for (nb * s->in_c, im2col_range, &j);
+      /* tmp (O × nb·P) = W (O × K) · cols (K × nb·P) */
+      gabn_gemm (FALSE, FALSE, O, j.ld, K, 1.0f, weight, K, j.cols, j.ld,
+                 0.0f, j.tmp, j.ld);
+      gabn_parallel_for (nb * O, scatter_range, &j);
+    }
+}
+
+void
+gabn_conv2d_backward (float *d_in, float *d_weight, float *d_bias,
+                      const float *d_out, const float *in, const float *weight,
+                      int B, const GabnConvShape *s, float *work)
+{
+  int K = s->in_c * s->kernel * s->kernel, O = s->out_c, P = s->out_h * s->out_w;
+  int chunk = chunk_images (s, B);
+
+  if (d_bias)
+    for (int b = 0; b < B; b++)
+      for (int o = 0; o < O; o++)
+        {
+          const float *g = d_out + ((gsize) b * O + o) * P;
+          double acc = 0;
+          for (int p = 0; p < P; p++)
+            acc += g[p];
+          d_bias[o] += (float) acc;
+        }
+  if (d_in == NULL && d_weight == NULL)
+    return;
+
+  for (int b0 = 0; b0 < B; b0 += chunk)
+    {
+      int nb = MIN (chunk, B - b0);
+      ConvJob j = {
+        .s = s, .nb = nb, .ld = nb * P,
+        .in = in + (gsize) b0 * s->in_c * s->in_h * s->in_w,
+        .d_out = d_out + (gsize) b0 * O * P,
+        .cols = work,
+      };
+      float *dcols = work + (gsize) K * j.ld;
+      j.tmp = dcols + (gsize) K * j.ld;
+
+      gabn_parallel_for (nb * O, gather_range, &j);
+      if (d_weight)
+        {
+          gabn_parallel_for (nb * s->in_c, im2col_range, &j);
+          /* d_weight (O × K) += tmp (O × nb·P) · colsᵀ */
+          gabn_gemm (FALSE, TRUE, O, K, j.ld, 1.0f, j.tmp, j.ld, j.cols, j.ld,
+                     1.0f, d_weight, K);
+        }
+      if (d_in)
+        {
+          /* dcols (K × nb·P) = Wᵀ · tmp */
+          gabn_gemm (TRUE, FALSE, K, j.ld, O, 1.0f, weight, K, j.tmp, j.ld,
+                     0.0f, dcols, j.ld);
+          j.cols = dcols;
+          j.d_in = d_in + (gsize) b0 * s->in_c * s->in_h * s->in_w;
+          gabn_parallel_for (nb * s->in_c, col2im_range, &j);
+        }
+    }
+}

@@ -1,0 +1,181 @@
+/* gabn-elementwise.c: ReLU, PReLU, residual add, dropout, flatten. The
+ * large ones run in parallel blocks of BLOCK elements. */
+#include "gabn-layers.h"
+#include "gabn-parallel.h"
+
+#include <string.h>
+
+#define BLOCK 16384
+
+typedef struct {
+  float *out;
+  float *out2;
+  const float *a, *b, *c;
+  gsize n;
+} EwJob;
+
+static int
+n_blocks (gsize n)
+{
+  return (int) ((n + BLOCK - 1) / BLOCK);
+}
+
+#define BLOCK_RANGE(j, begin, end, i0, i1) \
+  gsize i0 = (gsize) (begin) * BLOCK, i1 = MIN ((gsize) (end) * BLOCK, (j)->n)
+
+static void
+relu_forward_range (int begin, int end, gpointer data)
+{
+  EwJob *j = data;
+  BLOCK_RANGE (j, begin, end, i0, i1);
+
+  for (gsize i = i0; i < i1; i++)
+    j->out[i] = j->a[i] > 0.0f ? j->a[i] : 0.0f;
+}
+
+void
+gabn_relu_forward (float *y, const float *x, gsize n)
+{
+  EwJob j = { .out = y, .a = x, .n = n };
+
+  gabn_parallel_for (n_blocks (n), relu_forward_range, &j);
+}
+
+static void
+relu_backward_range (int begin, int end, gpointer data)
+{
+  EwJob *j = data;
+  BLOCK_RANGE (j, begin, end, i0, i1);
+
+  for (gsize i = i0; i < i1; i++)
+    j->out[i] += j->b[i] > 0.0f ? j->a[i] : 0.0f;
+}
+
+void
+gabn_relu_backward (float *d_x, const float *d_y, const float *y, gsize n)
+{
+  EwJob j = { .out = d_x, .a = d_y, .b = y, .n = n };
+
+  gabn_parallel_for (n_blocks (n), relu_backward_range, &j);
+}
+
+void
+gabn_prelu_forward (float *y, const float *x, const float *a, int B, int C, int S)
+{
+  for (int b = 0; b < B; b++)
+    for (int c = 0; c < C; c++)
+      {
+        gsize off = ((gsize) b * C + c) * S;
+        float slope = a[c];
+        for (int i = 0; i < S; i++)
+          {
+            float v = x[off + i];
+            y[off + i] = v > 0.0f ? v : slope * v;
+          }
+      }
+}
+
+void
+gabn_prelu_backward (float *d_x, float *d_a, const float *d_y, const float *x,
+                     const float *a, int B, int C, int S)
+{
+  for (int c = 0; c < C; c++)
+    {
+      double da = 0;
+      for (int b = 0; b < B; b++)
+        {
+          gsize off = ((gsize) b * C + c) * S;
+          for (int i = 0; i < S; i++)
+            {
+              float v = x[off + i], g = d_y[off + i];
+              if (v > 0.0f)
+                {
+                  if (d_x)
+                    d_x[off + i] += g;
+                }
+              else
+                {
+                  if (d_x)
+                    d_x[off + i] += a[c] * g;
+                  da += (double) g * v;
+                }
+            }
+        }
+      if (d_a)
+        d_a[c] += (float) da;
+    }
+}
+
+static void
+add_forward_range (int begin, int end, gpointer data)
+{
+  EwJob *j = data;
+  BLOCK_RANGE (j, begin, end, i0, i1);
+
+  for (gsize i = i0; i < i1; i++)
+    j->out[i] = j->a[i] + j->b[i];
+}
+
+void
+gabn_add_forward (float *y, const float *a, const float *b, gsize n)
+{
+  EwJob j = { .out = y, .a = a, .b = b, .n = n };
+
+  gabn_parallel_for (n_blocks (n), add_forward_range, &j);
+}
+
+static void
+add_backward_range (int begin, int end, gpointer data)
+{
+  EwJob *j = data;
+  BLOCK_RANGE (j, begin, end, i0, i1);
+
+  for (gsize i = i0; i < i1; i++)
+    {
+      if (j->out)
+        j->out[i] += j->a[i];
+      if (j->out2)
+        j->out2[i] += j->a[i];
+    }
+}
+
+void
+gabn_add_backward (float *d_a, float *d_b, const float *d_y, gsize n)
+{
+  EwJob j = { .out = d_a, .out2 = d_b, .a = d_y, .n = n };
+
+  gabn_parallel_for (n_blocks (n), add_backward_range, &j);
+}
+
+void
+gabn_dropout_forward (float *y, float *mask, const float *x, gsize n, float p,
+                      GabnRng *rng)
+{
+  float keep = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      mask[i] = gabn_rng_uniform (rng) < p ? 0.0f : keep;
+      y[i] = x[i] * mask[i];
+    }
+}
+
+void
+gabn_dropout_backward (float *d_x, const float *d_y, const float *mask, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    d_x[i] += d_y[i] * mask[i];
+}
+
+void
+gabn_flatten_forward (float *y, const float *x, gsize n)
+{
+  memcpy (y, x, n * sizeof (float));
+}
+
+void
+gabn_flatten_backward (float *d_x, const float *d_y, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    d_x[i] += d_y[i];
+}

@@ -1,0 +1,119 @@
+/* gabn-layers.h: the engine's layers as forward/backward pairs (llm.c style).
+ *
+ * Arguments: outputs first, then inputs, then dimensions; shapes in the
+ * comments, NCHW, row-major. Forward keeps nothing hidden: what backward
+ * needs is passed back in explicitly (saved statistics, masks, indices).
+ * Backward ACCUMULATES (+=) into every gradient it is given; a NULL gradient
+ * pointer means "not needed" and skips that work. */
+#pragma once
+
+#include <glib.h>
+
+#include "gabn-rng.h"
+
+G_BEGIN_DECLS
+
+/* ---- Conv2d: im2col + cblas_sgemm ------------------------------------- */
+
+typedef struct {
+  int in_c, in_h, in_w;
+  int out_c, out_h, out_w;
+  int kernel, stride, pad;
+} GabnConvShape;
+
+void  gabn_conv_shape_init (GabnConvShape *shape, int in_c, int in_h, int in_w,
+                            int out_c, int kernel, int stride, int pad);
+/* Floats of scratch memory that forward and backward need for a batch. */
+gsize gabn_conv_workspace_floats (const GabnConvShape *shape, int B);
+
+/* out (B,O,Ho,Wo) = in (B,C,H,W) ⋆ weight (O,C,k,k) + bias (O, nullable). */
+void gabn_conv2d_forward (float *out, const float *in, const float *weight,
+                          const float *bias, int B, const GabnConvShape *shape,
+                          float *work);
+/* d_in (B,C,H,W), d_weight (O,C,k,k), d_bias (O): all nullable, all +=. */
+void gabn_conv2d_backward (float *d_in, float *d_weight, float *d_bias,
+                           const float *d_out, const float *in,
+                           const float *weight, int B,
+                           const GabnConvShape *shape, float *work);
+
+/* ---- BatchNorm2d / BatchNorm1d (S = H·W, or 1 for 1d) ------------------ */
+
+/* y (B,C,S) = gamma · (x − mean) · rstd + beta. Training: batch statistics
+ * (biased variance), running_mean/var updated with momentum and the unbiased
+ * variance, as PyTorch. Eval: running statistics. Both save mean and rstd
+ * (C) for backward. */
+void gabn_batchnorm_forward (float *y, float *save_mean, float *save_rstd,
+                             float *running_mean, float *running_var,
+                             const float *x, const float *gamma,
+                             const float *beta, int B, int C, int S,
+                             float eps, float momentum, gboolean training);
+/* d_x (B,C,S), d_gamma (C), d_beta (C): nullable, +=. training must match
+ * forward (batch statistics depend on x; running ones do not). */
+void gabn_batchnorm_backward (float *d_x, float *d_gamma, float *d_beta,
+                              const float *d_y, const float *x,
+                              const float *gamma, const float *save_mean,
+                              const float *save_rstd, int B, int C, int S,
+                              gboolean training);
+
+/* ---- Element-wise ----------------------------------------------------- */
+
+/* y (n) = max(x, 0). */
+void gabn_relu_forward (float *y, const float *x, gsize n);
+/* d_x += d_y · [y > 0]. */
+void gabn_relu_backward (float *d_x, const float *d_y, const float *y, gsize n);
+
+/* y (B,C,S) = x > 0 ? x : a[c] · x (one slope per channel). */
+void gabn_prelu_forward (float *y, const float *x, const float *a,
+                         int B, int C, int S);
+void gabn_prelu_backward (float *d_x, float *d_a, const float *d_y,
+                          const float *x, const float *a, int B, int C, int S);
+
+/* y (n) = a + b (the residual connection). */
+void gabn_add_forward (float *y, const float *a, const float *b, gsize n);
+void gabn_add_backward (float *d_a, float *d_b, const float *d_y, gsize n);
+
+/* y (n) = x · mask, mask (n) drawn here: 0 with probability p, else
+ * 1 / (1 − p) (inverted dropout, as PyTorch). */
+void gabn_dropout_forward (float *y, float *mask, const float *x, gsize n,
+                           float p, GabnRng *rng);
+void gabn_dropout_backward (float *d_x, const float *d_y, const float *mask,
+                            gsize n);
+
+/* y (B, C·H·W) = x (B,C,H,W): a copy, as torch.flatten(x, 1). */
+void gabn_flatten_forward (float *y, const float *x, gsize n);
+void gabn_flatten_backward (float *d_x, const float *d_y, gsize n);
+
+/* ---- Linear ----------------------------------------------------------- */
+
+/* y (B,O) = x (B,I) · W (O,I)ᵀ + bias (O, nullable). */
+void gabn_linear_forward (float *y, const float *x, const float *W,
+                          const float *bias, int B, int I, int O);
+void gabn_linear_backward (float *d_x, float *d_W, float *d_bias,
+                           const float *d_y, const float *x, const float *W,
+                           int B, int I, int O);
+
+/* ---- Pooling (k×k window, stride, zero padding) ------------------------ */
+
+/* y (B,C,Ho,Wo) = max over the window; argmax (B,C,Ho,Wo) keeps the index
+ * into x of each maximum. Padding counts as −∞. */
+void gabn_maxpool_forward (float *y, int *argmax, const float *x, int B, int C,
+                           int H, int W, int k, int stride, int pad);
+void gabn_maxpool_backward (float *d_x, const float *d_y, const int *argmax,
+                            int B, int C, int H, int W, int k, int stride,
+                            int pad);
+/* y = mean over the window, padding included in the count (PyTorch's
+ * count_include_pad=True). */
+void gabn_avgpool_forward (float *y, const float *x, int B, int C, int H, int W,
+                           int k, int stride, int pad);
+void gabn_avgpool_backward (float *d_x, const float *d_y, int B, int C, int H,
+                            int W, int k, int stride, int pad);
+int  gabn_pool_out_size (int in, int k, int stride, int pad);
+
+/* ---- L2 normalisation (F.normalize, eps 1e-12) ------------------------ */
+
+/* y (B,D) = x / max(‖x‖, eps); norm (B) keeps ‖x‖. */
+void gabn_l2norm_forward (float *y, float *norm, const float *x, int B, int D);
+void gabn_l2norm_backward (float *d_x, const float *d_y, const float *y,
+                           const float *norm, int B, int D);
+
+G_END_DECLS

@@ -1,0 +1,122 @@
+/* gabn-net-private.h: how a GabnNet is built and run. A net is a list of
+ * nodes (layers) reading and writing values (activations); architectures
+ * are built by appending nodes (gabn-arch.c), and one forward/backward
+ * interpreter runs any of them (gabn-net-run.c). */
+#pragma once
+
+#include "gabn-net.h"
+#include "gabn-layers.h"
+#include "gabn-rng.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  GABN_NODE_CONV,
+  GABN_NODE_BATCHNORM,
+  GABN_NODE_RELU,
+  GABN_NODE_PRELU,
+  GABN_NODE_ADD,
+  GABN_NODE_FLATTEN,
+  GABN_NODE_DROPOUT,
+  GABN_NODE_LINEAR,
+} GabnNodeKind;
+
+typedef enum {
+  GABN_INIT_ZERO,
+  GABN_INIT_CONSTANT,  /* value */
+  GABN_INIT_UNIFORM,   /* U(−value, value) */
+  GABN_INIT_NORMAL,    /* N(0, value²) */
+} GabnInitKind;
+
+/* An activation, per image c×h×w, stored for `capacity` images. */
+typedef struct {
+  int c, h, w;
+  float *data;
+  float *grad;   /* allocated at the first backward */
+} GabnValue;
+
+typedef struct {
+  GabnNodeKind kind;
+  int in, in2, out;          /* value indices (in2: ADD only) */
+  int weight, bias;          /* tensor indices, −1 when absent */
+  int running_mean, running_var, count;
+  GabnConvShape conv;
+  float eps, momentum, p;
+  float *save_mean, *save_rstd; /* BATCHNORM, one per channel */
+  float *mask;                  /* DROPOUT, capacity × size */
+} GabnNode;
+
+typedef struct {
+  GabnInitKind kind;
+  float value;
+  gsize offset;       /* into the parameter or buffer blob */
+} GabnTensorInit;
+
+struct _GabnNet {
+  char *arch;
+  int input_size;
+  int embedding_dim;
+  int n_classes;
+  guint64 seed;
+
+  GabnTensorInfo *tensors;
+  GabnTensorInit *inits;
+  int n_tensors, tensors_allocated;
+  float *params, *grads, *buffers;
+  gsize n_params, n_buffers;
+
+  GabnNode *nodes;
+  int n_nodes, nodes_allocated;
+  int n_backbone;              /* nodes [0, n_backbone) are the backbone */
+  GabnValue *values;
+  int n_values, values_allocated;
+  int input_value, features_value, embedding_value;
+
+  int capacity;                /* images the values can hold */
+  int batch;                   /* images in the last forward */
+  gboolean training;
+  float *workspace;
+  gsize workspace_floats;
+  GabnRng dropout_rng;
+};
+
+/* Building (gabn-net.c). Tensors are registered in state_dict order. */
+GabnNet *gabn_net_alloc (const char *arch, int input_size, guint64 seed);
+int  gabn_net_add_tensor (GabnNet *net, const char *name, GabnTensorKind kind,
+                          int ndim, const gint64 *shape, GabnInitKind init,
+                          float init_value);
+int  gabn_net_add_value (GabnNet *net, int c, int h, int w);
+GabnNode *gabn_net_add_node (GabnNet *net, GabnNodeKind kind, int in, int out);
+/* Lays out the blobs and initialises every tensor from the seed. */
+void gabn_net_finish (GabnNet *net, int n_classes);
+
+/* Layer helpers (gabn-net.c): each appends a node and returns its output. */
+int gabn_net_conv (GabnNet *net, const char *name, int in, int out_c,
+                   int kernel, int stride, int pad, gboolean bias,
+                   GabnInitKind init, float init_value);
+int gabn_net_batchnorm (GabnNet *net, const char *name, int in, float eps);
+int gabn_net_relu (GabnNet *net, int in);
+int gabn_net_prelu (GabnNet *net, const char *name, int in);
+int gabn_net_add (GabnNet *net, int a, int b);
+int gabn_net_flatten (GabnNet *net, int in);
+int gabn_net_dropout (GabnNet *net, int in, float p);
+int gabn_net_linear (GabnNet *net, const char *name, int in, int out_features);
+
+/* Architectures (gabn-arch.c): fill nodes and tensors of an allocated net. */
+gboolean gabn_arch_build (GabnNet *net, const char *arch, GError **error);
+
+/* Running (gabn-net-run.c). */
+void gabn_net_ensure_capacity (GabnNet *net, int batch);
+/* A value's gradient buffer, allocated (not zeroed) on first use. */
+float *gabn_net_value_grad (GabnNet *net, int value);
+void gabn_net_run_forward (GabnNet *net, int first, int last);
+void gabn_net_run_backward (GabnNet *net, int first, int last,
+                            gboolean param_grads, gboolean want_input_grad);
+
+static inline gsize
+gabn_value_size (const GabnValue *v)
+{
+  return (gsize) v->c * v->h * v->w;
+}
+
+G_END_DECLS

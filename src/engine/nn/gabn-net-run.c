@@ -1,0 +1,211 @@
+/* gabn-net-run.c: the forward and backward interpreter over a net's nodes.
+ * Forward writes every value (activations are kept for backward); backward
+ * zeroes the gradients of the values it will accumulate into, then visits
+ * the nodes in reverse, each layer's backward adding (+=) its share. */
+#include "gabn-net-private.h"
+
+#include <string.h>
+
+void
+gabn_net_ensure_capacity (GabnNet *net, int batch)
+{
+  gsize work = 0;
+
+  if (batch > net->capacity)
+    {
+      for (int i = 0; i < net->n_values; i++)
+        {
+          GabnValue *v = &net->values[i];
+          g_free (v->data);
+          g_free (v->grad);
+          v->data = g_new0 (float, (gsize) batch * gabn_value_size (v));
+          v->grad = NULL;
+        }
+      for (int i = 0; i < net->n_nodes; i++)
+        if (net->nodes[i].kind == GABN_NODE_DROPOUT)
+          {
+            g_free (net->nodes[i].mask);
+            net->nodes[i].mask = g_new0 (float, (gsize) batch
+                                         * gabn_value_size (&net->values[net->nodes[i].in]));
+          }
+      net->capacity = batch;
+    }
+  for (int i = 0; i < net->n_nodes; i++)
+    if (net->nodes[i].kind == GABN_NODE_CONV)
+      work = MAX (work, gabn_conv_workspace_floats (&net->nodes[i].conv, batch));
+  if (work > net->workspace_floats)
+    {
+      g_free (net->workspace);
+      net->workspace = g_new (float, work);
+      net->workspace_floats = work;
+    }
+}
+
+static float *
+tensor_data (GabnNet *net, int index)
+{
+  return index >= 0 ? net->tensors[index].data : NULL;
+}
+
+/* The gradient to accumulate into, or NULL when not wanted. */
+static float *
+tensor_grad (GabnNet *net, int index, gboolean param_grads)
+{
+  if (index < 0 || !param_grads || !net->tensors[index].trainable)
+    return NULL;
+  return net->tensors[index].grad;
+}
+
+static void
+forward_node (GabnNet *net, GabnNode *node, int B)
+{
+  GabnValue *in = &net->values[node->in];
+  GabnValue *out = &net->values[node->out];
+  gsize n = (gsize) B * gabn_value_size (in);
+
+  switch (node->kind)
+    {
+    case GABN_NODE_CONV:
+      gabn_conv2d_forward (out->data, in->data, tensor_data (net, node->weight),
+                           tensor_data (net, node->bias), B, &node->conv,
+                           net->workspace);
+      break;
+    case GABN_NODE_BATCHNORM:
+      gabn_batchnorm_forward (out->data, node->save_mean, node->save_rstd,
+                              tensor_data (net, node->running_mean),
+                              tensor_data (net, node->running_var), in->data,
+                              tensor_data (net, node->weight),
+                              tensor_data (net, node->bias), B, in->c,
+                              in->h * in->w, node->eps, node->momentum,
+                              net->training);
+      if (net->training)
+        tensor_data (net, node->count)[0] += 1.0f;
+      break;
+    case GABN_NODE_RELU:
+      gabn_relu_forward (out->data, in->data, n);
+      break;
+    case GABN_NODE_PRELU:
+      gabn_prelu_forward (out->data, in->data, tensor_data (net, node->weight),
+                          B, in->c, in->h * in->w);
+      break;
+    case GABN_NODE_ADD:
+      gabn_add_forward (out->data, in->data, net->values[node->in2].data, n);
+      break;
+    case GABN_NODE_FLATTEN:
+      gabn_flatten_forward (out->data, in->data, n);
+      break;
+    case GABN_NODE_DROPOUT:
+      if (net->training && node->p > 0.0f)
+        gabn_dropout_forward (out->data, node->mask, in->data, n, node->p,
+                              &net->dropout_rng);
+      else
+        memcpy (out->data, in->data, n * sizeof (float));
+      break;
+    case GABN_NODE_LINEAR:
+      gabn_linear_forward (out->data, in->data, tensor_data (net, node->weight),
+                           tensor_data (net, node->bias), B,
+                           (int) gabn_value_size (in), out->c);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+void
+gabn_net_run_forward (GabnNet *net, int first, int last)
+{
+  for (int i = first; i < last; i++)
+    forward_node (net, &net->nodes[i], net->batch);
+}
+
+static void
+backward_node (GabnNet *net, GabnNode *node, int B, gboolean param_grads,
+               gboolean want_input_grad)
+{
+  GabnValue *in = &net->values[node->in];
+  GabnValue *out = &net->values[node->out];
+  gsize n = (gsize) B * gabn_value_size (in);
+  float *d_in = (node->in != net->input_value || want_input_grad) ? in->grad : NULL;
+
+  switch (node->kind)
+    {
+    case GABN_NODE_CONV:
+      gabn_conv2d_backward (d_in, tensor_grad (net, node->weight, param_grads),
+                            tensor_grad (net, node->bias, param_grads),
+                            out->grad, in->data, tensor_data (net, node->weight),
+                            B, &node->conv, net->workspace);
+      break;
+    case GABN_NODE_BATCHNORM:
+      gabn_batchnorm_backward (d_in, tensor_grad (net, node->weight, param_grads),
+                               tensor_grad (net, node->bias, param_grads),
+                               out->grad, in->data, tensor_data (net, node->weight),
+                               node->save_mean, node->save_rstd, B, in->c,
+                               in->h * in->w, net->training);
+      break;
+    case GABN_NODE_RELU:
+      if (d_in)
+        gabn_relu_backward (d_in, out->grad, out->data, n);
+      break;
+    case GABN_NODE_PRELU:
+      gabn_prelu_backward (d_in, tensor_grad (net, node->weight, param_grads),
+                           out->grad, in->data, tensor_data (net, node->weight),
+                           B, in->c, in->h * in->w);
+      break;
+    case GABN_NODE_ADD:
+      gabn_add_backward (d_in, net->values[node->in2].grad, out->grad, n);
+      break;
+    case GABN_NODE_FLATTEN:
+      if (d_in)
+        gabn_flatten_backward (d_in, out->grad, n);
+      break;
+    case GABN_NODE_DROPOUT:
+      if (d_in && net->training && node->p > 0.0f)
+        gabn_dropout_backward (d_in, out->grad, node->mask, n);
+      else if (d_in)
+        gabn_flatten_backward (d_in, out->grad, n);
+      break;
+    case GABN_NODE_LINEAR:
+      gabn_linear_backward (d_in, tensor_grad (net, node->weight, param_grads),
+                            tensor_grad (net, node->bias, param_grads),
+                            out->grad, in->data, tensor_data (net, node->weight),
+                            B, (int) gabn_value_size (in), out->c);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+float *
+gabn_net_value_grad (GabnNet *net, int index)
+{
+  GabnValue *v = &net->values[index];
+
+  if (v->grad == NULL)
+    v->grad = g_new0 (float, (gsize) net->capacity * gabn_value_size (v));
+  return v->grad;
+}
+
+static void
+zero_value_grad (GabnNet *net, int index)
+{
+  GabnValue *v = &net->values[index];
+
+  memset (gabn_net_value_grad (net, index), 0,
+          (gsize) net->batch * gabn_value_size (v) * sizeof (float));
+}
+
+void
+gabn_net_run_backward (GabnNet *net, int first, int last, gboolean param_grads,
+                       gboolean want_input_grad)
+{
+  /* The last node's output gradient was set by the caller; zero the
+   * inputs of every node in the range. */
+  for (int i = first; i < last; i++)
+    {
+      zero_value_grad (net, net->nodes[i].in);
+      if (net->nodes[i].in2 >= 0)
+        zero_value_grad (net, net->nodes[i].in2);
+    }
+  for (int i = last - 1; i >= first; i--)
+    backward_node (net, &net->nodes[i], net->batch, param_grads, want_input_grad);
+}

@@ -1,0 +1,664 @@
+/* test-layers.c: every layer's forward against a naive or hand-computed
+ * reference, and its backward against finite differences (NMSE, inputs kept
+ * away from ReLU/max kinks). The test loss is Σ r·y with a fixed random r,
+ * so d(loss)/dy = r. Runs with 2 threads to exercise the parallel paths. */
+#include "gabn-engine.h"
+#include "gabn-layers.h"
+#include "gabn-margin.h"
+#include "gradcheck.h"
+
+#include <math.h>
+#include <string.h>
+
+#define TOL 1e-4
+
+typedef struct {
+  int B, C, H, W;
+  float *x, *x2, *w, *b, *y, *r;
+  gsize nx, ny;
+  GabnConvShape conv;
+  float *work;
+  float *mean, *rstd, *rmean, *rvar;
+  gboolean training;
+  int k, stride, pad;
+  int *argmax;
+  float p;
+  GabnMarginConfig margin;
+  int *labels;
+  int N, D;
+} Case;
+
+static float *
+randn (GRand *rand, gsize n, double lo, double hi)
+{
+  float *x = g_new (float, n);
+
+  gradcheck_fill (x, n, rand, lo, hi);
+  return x;
+}
+
+/* ---- Conv2d ----------------------------------------------------------- */
+
+static void
+naive_conv (double *out, const float *in, const float *w, const float *bias,
+            int B, const GabnConvShape *s)
+{
+  for (int b = 0; b < B; b++)
+    for (int o = 0; o < s->out_c; o++)
+      for (int oy = 0; oy < s->out_h; oy++)
+        for (int ox = 0; ox < s->out_w; ox++)
+          {
+            double acc = bias ? bias[o] : 0;
+            for (int c = 0; c < s->in_c; c++)
+              for (int ki = 0; ki < s->kernel; ki++)
+                for (int kj = 0; kj < s->kernel; kj++)
+                  {
+                    int iy = oy * s->stride - s->pad + ki, ix = ox * s->stride - s->pad + kj;
+                    if (iy < 0 || iy >= s->in_h || ix < 0 || ix >= s->in_w)
+                      continue;
+                    acc += (double) in[((b * s->in_c + c) * s->in_h + iy) * s->in_w + ix]
+                           * w[((o * s->in_c + c) * s->kernel + ki) * s->kernel + kj];
+                  }
+            out[((b * s->out_c + o) * s->out_h + oy) * s->out_w + ox] = acc;
+          }
+}
+
+static double
+conv_loss (gpointer data)
+{
+  Case *c = data;
+
+  gabn_conv2d_forward (c->y, c->x, c->w, c->b, c->B, &c->conv, c->work);
+  return gradcheck_dot (c->r, c->y, c->ny);
+}
+
+static void
+check_conv (int B, int C, int H, int W, int O, int k, int stride, int pad,
+            gboolean bias)
+{
+  GRand *rand = g_rand_new_with_seed (B * 1000 + C * 100 + k * 10 + stride);
+  Case c = { .B = B };
+  gsize nw = (gsize) O * C * k * k;
+  g_autofree double *ref = NULL;
+  g_autofree float *dx = NULL, *dw = NULL, *db = NULL;
+  g_autofree char *name = g_strdup_printf ("conv %dx%d s%d p%d%s", k, k, stride, pad,
+                                           bias ? " bias" : "");
+  double max_err = 0;
+
+  gabn_conv_shape_init (&c.conv, C, H, W, O, k, stride, pad);
+  c.nx = (gsize) B * C * H * W;
+  c.ny = (gsize) B * O * c.conv.out_h * c.conv.out_w;
+  c.x = randn (rand, c.nx, -1, 1);
+  c.w = randn (rand, nw, -0.5, 0.5);
+  c.b = bias ? randn (rand, O, -0.5, 0.5) : NULL;
+  c.r = randn (rand, c.ny, -1, 1);
+  c.y = g_new (float, c.ny);
+  c.work = g_new (float, gabn_conv_workspace_floats (&c.conv, B));
+  ref = g_new (double, c.ny);
+
+  conv_loss (&c);
+  naive_conv (ref, c.x, c.w, c.b, B, &c.conv);
+  for (gsize i = 0; i < c.ny; i++)
+    max_err = MAX (max_err, fabs (ref[i] - c.y[i]));
+  g_assert_cmpfloat (max_err, <, 1e-4);
+
+  dx = g_new0 (float, c.nx);
+  dw = g_new0 (float, nw);
+  db = g_new0 (float, O);
+  gabn_conv2d_backward (dx, dw, bias ? db : NULL, c.r, c.x, c.w, B, &c.conv, c.work);
+  gradcheck (name, c.x, dx, c.nx, conv_loss, &c, 1e-3f, 200, TOL);
+  gradcheck (name, c.w, dw, nw, conv_loss, &c, 1e-3f, 200, TOL);
+  if (bias)
+    gradcheck (name, c.b, db, O, conv_loss, &c, 1e-3f, 200, TOL);
+
+  g_rand_free (rand);
+  g_free (c.x); g_free (c.w); g_free (c.b); g_free (c.r); g_free (c.y); g_free (c.work);
+}
+
+static void
+test_conv (void)
+{
+  check_conv (2, 3, 7, 6, 4, 3, 1, 1, TRUE);
+  check_conv (3, 5, 8, 8, 6, 3, 2, 1, FALSE);
+  check_conv (2, 4, 6, 6, 5, 1, 2, 0, FALSE);
+  check_conv (2, 4, 5, 5, 3, 1, 1, 0, TRUE);
+  check_conv (1, 2, 9, 9, 3, 5, 1, 2, FALSE);
+}
+
+/* Batches larger than one chunk (several sgemm calls) give the same result
+ * image by image. */
+static void
+test_conv_chunks (void)
+{
+  GRand *rand = g_rand_new_with_seed (4);
+  GabnConvShape s;
+  int B = 3;
+  g_autofree float *x = NULL, *w = NULL, *y = NULL, *y1 = NULL, *dy = NULL;
+  g_autofree float *dx = NULL, *dx1 = NULL, *dw = NULL, *dw1 = NULL, *work = NULL;
+  gsize nx, ny, nw;
+
+  gabn_conv_shape_init (&s, 16, 128, 128, 8, 3, 1, 1);
+  nx = (gsize) B * 16 * 128 * 128;
+  ny = (gsize) B * 8 * 128 * 128;
+  nw = 8 * 16 * 9;
+  g_assert_cmpuint (gabn_conv_workspace_floats (&s, B), <, (gsize) B * 144 * 16384 * 2);
+  x = randn (rand, nx, -1, 1);
+  w = randn (rand, nw, -1, 1);
+  dy = randn (rand, ny, -1, 1);
+  y = g_new (float, ny);
+  y1 = g_new (float, ny);
+  dx = g_new0 (float, nx);
+  dx1 = g_new0 (float, nx);
+  dw = g_new0 (float, nw);
+  dw1 = g_new0 (float, nw);
+  work = g_new (float, gabn_conv_workspace_floats (&s, B));
+  gabn_conv2d_forward (y, x, w, NULL, B, &s, work);
+  gabn_conv2d_backward (dx, dw, NULL, dy, x, w, B, &s, work);
+  for (int b = 0; b < B; b++)
+    {
+      gabn_conv2d_forward (y1 + (gsize) b * ny / B, x + (gsize) b * nx / B, w, NULL, 1, &s, work);
+      gabn_conv2d_backward (dx1 + (gsize) b * nx / B, dw1, NULL, dy + (gsize) b * ny / B,
+                            x + (gsize) b * nx / B, w, 1, &s, work);
+    }
+  g_assert_cmpmem (y, ny * 4, y1, ny * 4);
+  g_assert_cmpmem (dx, nx * 4, dx1, nx * 4);
+  for (gsize i = 0; i < nw; i++)
+    g_assert_cmpfloat_with_epsilon (dw[i], dw1[i], 1e-2 * MAX (1, fabsf (dw[i])));
+  g_rand_free (rand);
+}
+
+/* ---- BatchNorm -------------------------------------------------------- */
+
+static double
+bn_loss (gpointer data)
+{
+  Case *c = data;
+
+  gabn_batchnorm_forward (c->y, c->mean, c->rstd, c->rmean, c->rvar, c->x, c->w,
+                          c->b, c->B, c->C, c->H, 1e-5f, 0.1f, c->training);
+  return gradcheck_dot (c->r, c->y, c->ny);
+}
+
+static void
+check_bn (int B, int C, int S, gboolean training)
+{
+  GRand *rand = g_rand_new_with_seed (B * 100 + S + training);
+  Case c = { .B = B, .C = C, .H = S, .training = training };
+  g_autofree float *dx = NULL, *dg = NULL, *db = NULL;
+  g_autofree char *name = g_strdup_printf ("batchnorm S=%d %s", S, training ? "train" : "eval");
+
+  c.nx = c.ny = (gsize) B * C * S;
+  c.x = randn (rand, c.nx, -2, 3);
+  c.w = randn (rand, C, 0.5, 1.5);
+  c.b = randn (rand, C, -0.5, 0.5);
+  c.r = randn (rand, c.ny, -1, 1);
+  c.rmean = randn (rand, C, -0.5, 0.5);
+  c.rvar = randn (rand, C, 0.5, 2);
+  c.y = g_new (float, c.ny);
+  c.mean = g_new (float, C);
+  c.rstd = g_new (float, C);
+
+  /* Forward by hand, and the running statistics update. */
+  {
+    g_autofree float *rm0 = g_memdup2 (c.rmean, C * 4);
+    g_autofree float *rv0 = g_memdup2 (c.rvar, C * 4);
+
+    bn_loss (&c);
+    for (int ch = 0; ch < C; ch++)
+      {
+        double sum = 0, sq = 0, mean, var;
+        gsize n = (gsize) B * S;
+        for (int b = 0; b < B; b++)
+          for (int i = 0; i < S; i++)
+            sum += c.x[(b * C + ch) * S + i];
+        mean = sum / n;
+        for (int b = 0; b < B; b++)
+          for (int i = 0; i < S; i++)
+            sq += pow (c.x[(b * C + ch) * S + i] - mean, 2);
+        var = sq / n;
+        if (!training)
+          {
+            mean = rm0[ch];
+            var = rv0[ch];
+          }
+        for (int b = 0; b < B; b++)
+          for (int i = 0; i < S; i++)
+            {
+              gsize j = (b * C + ch) * S + i;
+              double y = (c.x[j] - mean) / sqrt (var + 1e-5) * c.w[ch] + c.b[ch];
+              g_assert_cmpfloat_with_epsilon (c.y[j], y, 1e-5);
+            }
+        if (training)
+          {
+            g_assert_cmpfloat_with_epsilon (c.rmean[ch], 0.9 * rm0[ch] + 0.1 * mean, 1e-6);
+            g_assert_cmpfloat_with_epsilon (c.rvar[ch], 0.9 * rv0[ch] + 0.1 * sq / (n - 1), 1e-5);
+          }
+        else
+          {
+            g_assert_cmpfloat (c.rmean[ch], ==, rm0[ch]);
+            g_assert_cmpfloat (c.rvar[ch], ==, rv0[ch]);
+          }
+      }
+  }
+
+  dx = g_new0 (float, c.nx);
+  dg = g_new0 (float, C);
+  db = g_new0 (float, C);
+  gabn_batchnorm_backward (dx, dg, db, c.r, c.x, c.w, c.mean, c.rstd, B, C, S, training);
+  gradcheck (name, c.x, dx, c.nx, bn_loss, &c, 1e-3f, 200, TOL);
+  gradcheck (name, c.w, dg, C, bn_loss, &c, 1e-3f, 200, TOL);
+  gradcheck (name, c.b, db, C, bn_loss, &c, 1e-3f, 200, TOL);
+
+  g_rand_free (rand);
+  g_free (c.x); g_free (c.w); g_free (c.b); g_free (c.r); g_free (c.y);
+  g_free (c.mean); g_free (c.rstd); g_free (c.rmean); g_free (c.rvar);
+}
+
+static void
+test_batchnorm (void)
+{
+  check_bn (3, 4, 5, TRUE);    /* BatchNorm2d */
+  check_bn (3, 4, 5, FALSE);
+  check_bn (5, 6, 1, TRUE);    /* BatchNorm1d */
+  check_bn (5, 6, 1, FALSE);
+}
+
+/* ---- Element-wise ----------------------------------------------------- */
+
+static double
+relu_loss (gpointer data)
+{
+  Case *c = data;
+
+  gabn_relu_forward (c->y, c->x, c->nx);
+  return gradcheck_dot (c->r, c->y, c->ny);
+}
+
+static double
+prelu_loss (gpointer data)
+{
+  Case *c = data;
+
+  gabn_prelu_forward (c->y, c->x, c->w, c->B, c->C, c->H);
+  return gradcheck_dot (c->r, c->y, c->ny);
+}
+
+static double
+add_loss (gpointer data)
+{
+  Case *c = data;
+
+  gabn_add_forward (c->y, c->x, c->x2, c->nx);
+  return gradcheck_dot (c->r, c->y, c->ny);
+}
+
+static double
+dropout_loss (gpointer data)
+{
+  Case *c = data;
+  GabnRng rng;
+
+  gabn_rng_init (&rng, 5);  /* the same mask each time */
+  gabn_dropout_forward (c->y, c->b, c->x, c->nx, c->p, &rng);
+  return gradcheck_dot (c->r, c->y, c->ny);
+}
+
+static double
+flatten_loss (gpointer data)
+{
+  Case *c = data;
+
+  gabn_flatten_forward (c->y, c->x, c->nx);
+  return gradcheck_dot (c->r, c->y, c->ny);
+}
+
+static void
+test_elementwise (void)
+{
+  GRand *rand = g_rand_new_with_seed (3);
+  Case c = { .B = 2, .C = 3, .H = 7 };
+  g_autofree float *dx = NULL, *dx2 = NULL, *da = NULL;
+  int zeros = 0;
+
+  c.nx = c.ny = 2 * 3 * 7;
+  c.x = g_new (float, c.nx);
+  gradcheck_fill_away_from_zero (c.x, c.nx, rand, 0.05, 1);
+  c.x2 = randn (rand, c.nx, -1, 1);
+  c.r = randn (rand, c.ny, -1, 1);
+  c.y = g_new (float, c.ny);
+  c.w = randn (rand, 3, 0.1, 0.4);
+  c.b = g_new (float, c.nx);
+  dx = g_new0 (float, c.nx);
+  dx2 = g_new0 (float, c.nx);
+  da = g_new0 (float, 3);
+
+  relu_loss (&c);
+  for (gsize i = 0; i < c.nx; i++)
+    g_assert_cmpfloat (c.y[i], ==, MAX (c.x[i], 0.0f));
+  gabn_relu_backward (dx, c.r, c.y, c.nx);
+  gradcheck ("relu x", c.x, dx, c.nx, relu_loss, &c, 1e-3f, 1000, TOL);
+
+  memset (dx, 0, c.nx * 4);
+  prelu_loss (&c);
+  gabn_prelu_backward (dx, da, c.r, c.x, c.w, c.B, c.C, c.H);
+  gradcheck ("prelu x", c.x, dx, c.nx, prelu_loss, &c, 1e-3f, 1000, TOL);
+  gradcheck ("prelu a", c.w, da, 3, prelu_loss, &c, 1e-3f, 1000, TOL);
+
+  memset (dx, 0, c.nx * 4);
+  gabn_add_backward (dx, dx2, c.r, c.nx);
+  gradcheck ("add a", c.x, dx, c.nx, add_loss, &c, 1e-3f, 1000, TOL);
+  gradcheck ("add b", c.x2, dx2, c.nx, add_loss, &c, 1e-3f, 1000, TOL);
+
+  memset (dx, 0, c.nx * 4);
+  gabn_flatten_backward (dx, c.r, c.nx);
+  gradcheck ("flatten", c.x, dx, c.nx, flatten_loss, &c, 1e-3f, 1000, TOL);
+
+  c.p = 0.3f;
+  dropout_loss (&c);
+  for (gsize i = 0; i < c.nx; i++)
+    {
+      g_assert_true (c.b[i] == 0.0f || fabsf (c.b[i] - 1.0f / 0.7f) < 1e-6f);
+      zeros += c.b[i] == 0.0f;
+    }
+  g_assert_cmpint (zeros, >, 0);
+  g_assert_cmpint (zeros, <, (int) c.nx / 2);
+  memset (dx, 0, c.nx * 4);
+  gabn_dropout_backward (dx, c.r, c.b, c.nx);
+  gradcheck ("dropout", c.x, dx, c.nx, dropout_loss, &c, 1e-3f, 1000, TOL);
+
+  g_rand_free (rand);
+  g_free (c.x); g_free (c.x2); g_free (c.r); g_free (c.y); g_free (c.w); g_free (c.b);
+}
+
+/* ---- Linear, pooling, L2 norm ----------------------------------------- */
+
+static double
+linear_loss (gpointer data)
+{
+  Case *c = data;
+
+  gabn_linear_forward (c->y, c->x, c->w, c->b, c->B, c->C, c->H);
+  return gradcheck_dot (c->r, c->y, c->ny);
+}
+
+static void
+test_linear (void)
+{
+  GRand *rand = g_rand_new_with_seed (8);
+  Case c = { .B = 3, .C = 7, .H = 5 };
+  g_autofree float *dx = NULL, *dw = NULL, *db = NULL;
+
+  c.nx = 3 * 7;
+  c.ny = 3 * 5;
+  c.x = randn (rand, c.nx, -1, 1);
+  c.w = randn (rand, 35, -1, 1);
+  c.b = randn (rand, 5, -1, 1);
+  c.r = randn (rand, c.ny, -1, 1);
+  c.y = g_new (float, c.ny);
+  linear_loss (&c);
+  for (int b = 0; b < 3; b++)
+    for (int o = 0; o < 5; o++)
+      {
+        double acc = c.b[o];
+        for (int i = 0; i < 7; i++)
+          acc += (double) c.x[b * 7 + i] * c.w[o * 7 + i];
+        g_assert_cmpfloat_with_epsilon (c.y[b * 5 + o], acc, 1e-5);
+      }
+  dx = g_new0 (float, c.nx);
+  dw = g_new0 (float, 35);
+  db = g_new0 (float, 5);
+  gabn_linear_backward (dx, dw, db, c.r, c.x, c.w, 3, 7, 5);
+  gradcheck ("linear x", c.x, dx, c.nx, linear_loss, &c, 1e-3f, 1000, TOL);
+  gradcheck ("linear W", c.w, dw, 35, linear_loss, &c, 1e-3f, 1000, TOL);
+  gradcheck ("linear b", c.b, db, 5, linear_loss, &c, 1e-3f, 1000, TOL);
+  g_rand_free (rand);
+  g_free (c.x); g_free (c.w); g_free (c.b); g_free (c.r); g_free (c.y);
+}
+
+static double
+maxpool_loss (gpointer data)
+{
+  Case *c = data;
+
+  gabn_maxpool_forward (c->y, c->argmax, c->x, c->B, c->C, c->H, c->W, c->k, c->stride, c->pad);
+  return gradcheck_dot (c->r, c->y, c->ny);
+}
+
+static double
+avgpool_loss (gpointer data)
+{
+  Case *c = data;
+
+  gabn_avgpool_forward (c->y, c->x, c->B, c->C, c->H, c->W, c->k, c->stride, c->pad);
+  return gradcheck_dot (c->r, c->y, c->ny);
+}
+
+static void
+check_pool (int k, int stride, int pad)
+{
+  GRand *rand = g_rand_new_with_seed (k * 10 + stride);
+  Case c = { .B = 2, .C = 2, .H = 7, .W = 6, .k = k, .stride = stride, .pad = pad };
+  int Ho = gabn_pool_out_size (7, k, stride, pad), Wo = gabn_pool_out_size (6, k, stride, pad);
+  g_autofree float *dx = NULL;
+
+  c.nx = 2 * 2 * 7 * 6;
+  c.ny = (gsize) 2 * 2 * Ho * Wo;
+  /* Distinct values 0.01 apart: no ties, no kink within ±h. */
+  c.x = g_new (float, c.nx);
+  for (gsize i = 0; i < c.nx; i++)
+    c.x[i] = 0.01f * (float) i - 0.8f;
+  for (gsize i = c.nx - 1; i > 0; i--)
+    {
+      gsize j = g_rand_int_range (rand, 0, (gint32) i + 1);
+      float t = c.x[i]; c.x[i] = c.x[j]; c.x[j] = t;
+    }
+  c.r = randn (rand, c.ny, -1, 1);
+  c.y = g_new (float, c.ny);
+  c.argmax = g_new (int, c.ny);
+  dx = g_new0 (float, c.nx);
+
+  maxpool_loss (&c);
+  /* The first window's maximum, by hand (top-left corner). */
+  {
+    float best = -G_MAXFLOAT;
+    for (int i = 0; i < k - pad; i++)
+      for (int j = 0; j < k - pad; j++)
+        best = MAX (best, c.x[i * 6 + j]);
+    g_assert_cmpfloat (c.y[0], ==, best);
+  }
+  gabn_maxpool_backward (dx, c.r, c.argmax, 2, 2, 7, 6, k, stride, pad);
+  gradcheck ("maxpool", c.x, dx, c.nx, maxpool_loss, &c, 1e-3f, 1000, TOL);
+
+  memset (dx, 0, c.nx * 4);
+  avgpool_loss (&c);
+  {
+    double acc = 0;
+    for (int i = 0; i < k - pad; i++)
+      for (int j = 0; j < k - pad; j++)
+        acc += c.x[i * 6 + j];
+    g_assert_cmpfloat_with_epsilon (c.y[0], acc / (k * k), 1e-6);
+  }
+  gabn_avgpool_backward (dx, c.r, 2, 2, 7, 6, k, stride, pad);
+  gradcheck ("avgpool", c.x, dx, c.nx, avgpool_loss, &c, 1e-3f, 1000, TOL);
+
+  g_rand_free (rand);
+  g_free (c.x); g_free (c.r); g_free (c.y); g_free (c.argmax);
+}
+
+static void
+test_pool (void)
+{
+  check_pool (2, 2, 0);
+  check_pool (3, 2, 1);
+  check_pool (3, 1, 1);
+}
+
+static double
+l2norm_loss (gpointer data)
+{
+  Case *c = data;
+
+  gabn_l2norm_forward (c->y, c->w, c->x, c->B, c->C);
+  return gradcheck_dot (c->r, c->y, c->ny);
+}
+
+static void
+test_l2norm (void)
+{
+  GRand *rand = g_rand_new_with_seed (12);
+  Case c = { .B = 3, .C = 8 };
+  g_autofree float *dx = g_new0 (float, 24);
+
+  c.nx = c.ny = 24;
+  c.x = randn (rand, 24, -1, 1);
+  c.r = randn (rand, 24, -1, 1);
+  c.y = g_new (float, 24);
+  c.w = g_new (float, 3);
+  l2norm_loss (&c);
+  for (int b = 0; b < 3; b++)
+    {
+      double sq = 0;
+      for (int i = 0; i < 8; i++)
+        sq += c.y[b * 8 + i] * c.y[b * 8 + i];
+      g_assert_cmpfloat_with_epsilon (sq, 1.0, 1e-6);
+    }
+  gabn_l2norm_backward (dx, c.r, c.y, c.w, 3, 8);
+  gradcheck ("l2norm", c.x, dx, 24, l2norm_loss, &c, 1e-3f, 1000, TOL);
+  g_rand_free (rand);
+  g_free (c.x); g_free (c.r); g_free (c.y); g_free (c.w);
+}
+
+/* ---- Margin heads ----------------------------------------------------- */
+
+static void
+test_margin_target (void)
+{
+  GabnMarginConfig arc, easy, cos_face;
+  float d;
+
+  gabn_margin_config_init (&arc, GABN_MARGIN_ARCFACE);
+  gabn_margin_config_init (&cos_face, GABN_MARGIN_COSFACE);
+  easy = arc;
+  easy.easy_margin = TRUE;
+  g_assert_cmpfloat (arc.s, ==, 64.0f);
+  g_assert_cmpfloat (arc.m, ==, 0.5f);
+  g_assert_cmpfloat (cos_face.m, ==, 0.35f);
+
+  g_assert_cmpfloat_with_epsilon (gabn_margin_target (&arc, 0.5f, &d), cos (acos (0.5) + 0.5), 1e-6);
+  /* Beyond the threshold cos(π − m) ≈ −0.878: c − sin(π − m)·m. */
+  g_assert_cmpfloat_with_epsilon (gabn_margin_target (&arc, -0.95f, &d),
+                                  -0.95 - sin (G_PI - 0.5) * 0.5, 1e-6);
+  g_assert_cmpfloat (d, ==, 1.0f);
+  g_assert_cmpfloat_with_epsilon (gabn_margin_target (&easy, -0.3f, &d), -0.3, 1e-7);
+  g_assert_cmpfloat_with_epsilon (gabn_margin_target (&easy, 0.3f, &d), cos (acos (0.3) + 0.5), 1e-6);
+  g_assert_cmpfloat_with_epsilon (gabn_margin_target (&cos_face, 0.3f, &d), 0.3 - 0.35, 1e-7);
+}
+
+static double
+margin_loss (gpointer data)
+{
+  Case *c = data;
+
+  return gabn_margin_loss_forward_backward (NULL, NULL, c->x, c->w, c->labels,
+                                            c->B, c->N, c->D, &c->margin);
+}
+
+static void
+normalise_rows (float *x, int rows, int D)
+{
+  for (int r = 0; r < rows; r++)
+    {
+      double sq = 0;
+      for (int i = 0; i < D; i++)
+        sq += x[r * D + i] * x[r * D + i];
+      for (int i = 0; i < D; i++)
+        x[r * D + i] /= sqrt (sq);
+    }
+}
+
+static void
+check_margin (GabnMarginKind kind, gboolean easy, float s, gboolean far)
+{
+  GRand *rand = g_rand_new_with_seed (kind * 10 + easy + (far ? 5 : 0));
+  int labels[4] = { 2, 0, 4, 2 };
+  Case c = { .B = 4, .N = 5, .D = 6, .labels = labels };
+  g_autofree float *den = g_new (float, 24), *dwn = g_new (float, 30);
+  g_autofree char *name = g_strdup_printf ("margin %s%s s=%g%s", kind == GABN_MARGIN_ARCFACE ? "arcface" : "cosface",
+                                           easy ? " easy" : "", s, far ? " far" : "");
+  double loss, ref = 0;
+
+  gabn_margin_config_init (&c.margin, kind);
+  c.margin.easy_margin = easy;
+  c.margin.s = s;
+  c.x = randn (rand, 24, -1, 1);
+  c.w = randn (rand, 30, -1, 1);
+  normalise_rows (c.w, 5, 6);
+  if (far) /* own centre nearly opposite: cos θ < cos(π − m) */
+    for (int b = 0; b < 4; b++)
+      for (int i = 0; i < 6; i++)
+        c.x[b * 6 + i] = -c.w[labels[b] * 6 + i] + 0.05f * c.x[b * 6 + i];
+  normalise_rows (c.x, 4, 6);
+
+  loss = gabn_margin_loss_forward_backward (den, dwn, c.x, c.w, labels, 4, 5, 6, &c.margin);
+  /* The loss by hand, in double. */
+  for (int b = 0; b < 4; b++)
+    {
+      double logits[5], max = -1e300, sum = 0;
+      for (int j = 0; j < 5; j++)
+        {
+          double cs = 0;
+          for (int i = 0; i < 6; i++)
+            cs += (double) c.x[b * 6 + i] * c.w[j * 6 + i];
+          if (j == labels[b])
+            {
+              if (kind == GABN_MARGIN_COSFACE)
+                cs -= 0.35;
+              else if (cs > (easy ? 0.0 : cos (G_PI - 0.5)))
+                cs = cos (acos (cs) + 0.5);
+              else if (!easy)
+                cs -= sin (G_PI - 0.5) * 0.5;
+              if (far && !easy)
+                g_assert_cmpfloat (cs, <, -0.8);
+            }
+          logits[j] = s * cs;
+          max = MAX (max, logits[j]);
+        }
+      for (int j = 0; j < 5; j++)
+        sum += exp (logits[j] - max);
+      ref += log (sum) + max - logits[labels[b]];
+    }
+  g_assert_cmpfloat_with_epsilon (loss, ref / 4, 1e-4 * MAX (1, fabs (ref)));
+  gradcheck (name, c.x, den, 24, margin_loss, &c, 1e-3f, 1000, 1e-3);
+  gradcheck (name, c.w, dwn, 30, margin_loss, &c, 1e-3f, 1000, 1e-3);
+  g_rand_free (rand);
+  g_free (c.x); g_free (c.w);
+}
+
+static void
+test_margin_loss (void)
+{
+  check_margin (GABN_MARGIN_ARCFACE, FALSE, 8.0f, FALSE);
+  check_margin (GABN_MARGIN_ARCFACE, FALSE, 64.0f, FALSE);
+  check_margin (GABN_MARGIN_ARCFACE, FALSE, 8.0f, TRUE);
+  check_margin (GABN_MARGIN_ARCFACE, TRUE, 8.0f, FALSE);
+  check_margin (GABN_MARGIN_ARCFACE, TRUE, 8.0f, TRUE);
+  check_margin (GABN_MARGIN_COSFACE, FALSE, 8.0f, FALSE);
+  check_margin (GABN_MARGIN_COSFACE, FALSE, 64.0f, FALSE);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  gabn_set_threads (2);
+  g_test_add_func ("/engine/layers/conv", test_conv);
+  g_test_add_func ("/engine/layers/conv-chunks", test_conv_chunks);
+  g_test_add_func ("/engine/layers/batchnorm", test_batchnorm);
+  g_test_add_func ("/engine/layers/elementwise", test_elementwise);
+  g_test_add_func ("/engine/layers/linear", test_linear);
+  g_test_add_func ("/engine/layers/pool", test_pool);
+  g_test_add_func ("/engine/layers/l2norm", test_l2norm);
+  g_test_add_func ("/engine/layers/margin-target", test_margin_target);
+  g_test_add_func ("/engine/layers/margin-loss", test_margin_loss);
+  return g_test_run ();
+}
