@@ -158,6 +158,24 @@ gabn_train_config_validate (const GabnTrainConfig *c, GError **error)
   return TRUE;
 }
 
+/* The shortest decimal that reads back as the same float: 0.05f is stored
+ * as 0.05, not 0.05000000074505806. */
+static double
+float_for_json (float f)
+{
+  char buf[32];
+
+  g_snprintf (buf, sizeof buf, "%.9g", f);
+  for (int digits = 6; digits < 9; digits++)
+    {
+      char shorter[32];
+      g_snprintf (shorter, sizeof shorter, "%.*g", digits, f);
+      if ((float) g_ascii_strtod (shorter, NULL) == f)
+        return g_ascii_strtod (shorter, NULL);
+    }
+  return g_ascii_strtod (buf, NULL);
+}
+
 char *
 gabn_train_config_to_json (const GabnTrainConfig *c)
 {
@@ -167,7 +185,7 @@ gabn_train_config_to_json (const GabnTrainConfig *c)
 
 #define STR(k, v) (json_builder_set_member_name (b, k), json_builder_add_string_value (b, v))
 #define INT(k, v) (json_builder_set_member_name (b, k), json_builder_add_int_value (b, v))
-#define DBL(k, v) (json_builder_set_member_name (b, k), json_builder_add_double_value (b, v))
+#define DBL(k, v) (json_builder_set_member_name (b, k), json_builder_add_double_value (b, float_for_json (v)))
 #define BOOL(k, v) (json_builder_set_member_name (b, k), json_builder_add_boolean_value (b, v))
   json_builder_begin_object (b);
   STR ("method", enum_to_name (method_names, c->method));
