@@ -359,6 +359,53 @@ test_bad_image_and_cache (void)
   fixture_remove (root);
 }
 
+/* Resuming at batch k gives batch k of a fresh stream; a shared cache
+ * serves a second batcher. */
+static void
+test_first_batch_and_shared_cache (void)
+{
+  g_autoptr(GabnDataset) ds = synth (GABN_SYNTH_BALANCED, 6, 3, 32);
+  g_autoptr(GabnSplit) s = gabn_split_new (ds, NULL, NULL);
+  g_autoptr(GabnImageCache) cache = gabn_image_cache_new (1 << 20);
+  g_autoptr(GError) error = NULL;
+  g_autofree int *images = NULL;
+  g_autofree int *labels = NULL;
+  GabnBatcherConfig c;
+  GabnBatch *want = NULL, *got;
+  g_autoptr(GabnBatcher) fresh = NULL;
+  g_autoptr(GabnBatcher) resumed = NULL;
+  int n;
+  gint64 hits, misses;
+
+  gabn_split_train_images (s, ds, &images, &labels, &n);
+  gabn_batcher_config_init (&c);
+  c.batch_size = 4;
+  c.size = 16; /* not the pixels' size: goes through the cache */
+  c.cache = cache;
+  fresh = gabn_batcher_new (ds, images, labels, n, &c, &error);
+  g_assert_no_error (error);
+  for (int k = 0; k <= 5; k++)
+    {
+      if (want)
+        gabn_batcher_release (fresh, want);
+      want = gabn_batcher_next (fresh, NULL, &error);
+      g_assert_no_error (error);
+    }
+  c.first_batch = 5;
+  resumed = gabn_batcher_new (ds, images, labels, n, &c, &error);
+  got = gabn_batcher_next (resumed, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (got->number, ==, 5);
+  g_assert_cmpmem (got->image_index, 4 * sizeof (int), want->image_index, 4 * sizeof (int));
+  g_assert_cmpmem (got->input, 4 * 3 * 16 * 16 * sizeof (float), want->input,
+                   4 * 3 * 16 * 16 * sizeof (float));
+  /* Batch 5 was decoded by the first batcher: the second found it cached. */
+  gabn_batcher_cache_stats (resumed, &hits, &misses, NULL);
+  g_assert_cmpint (hits, >=, 4);
+  gabn_batcher_release (fresh, want);
+  gabn_batcher_release (resumed, got);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -369,5 +416,6 @@ main (int argc, char **argv)
   g_test_add_func ("/batcher/balanced-sampling", test_balanced_sampling);
   g_test_add_func ("/batcher/cancel-and-hold", test_cancel_and_hold);
   g_test_add_func ("/batcher/bad-image-and-cache", test_bad_image_and_cache);
+  g_test_add_func ("/batcher/first-batch-and-shared-cache", test_first_batch_and_shared_cache);
   return g_test_run ();
 }

@@ -27,6 +27,7 @@ struct _GabnBatcher {
   int   batches_per_epoch;
   GabnSampler *sampler;
   GabnImageCache *cache;   /* NULL when off or pointless (in-memory pixels) */
+  gboolean owns_cache;
 
   GMutex lock;
   GCond  cond;
@@ -91,14 +92,12 @@ epoch_order (GabnBatcher *b, int epoch)
 static gboolean
 load_rgb_cached (GabnBatcher *b, int image, guint8 *rgb, GError **error)
 {
-  gsize bytes = (gsize) b->config.size * b->config.size * 3;
-
-  if (b->cache && gabn_image_cache_get (b->cache, image, rgb, bytes))
+  if (b->cache && gabn_image_cache_get (b->cache, image, b->config.size, rgb))
     return TRUE;
   if (!gabn_dataset_load_rgb (b->ds, image, b->config.size, rgb, error))
     return FALSE;
   if (b->cache)
-    gabn_image_cache_put (b->cache, image, rgb, bytes);
+    gabn_image_cache_put (b->cache, image, b->config.size, rgb);
   return TRUE;
 }
 
@@ -221,8 +220,18 @@ gabn_batcher_new (const GabnDataset *ds, const int *images, const int *labels, i
     }
   b->batches_per_epoch = MAX (1, n / B);
   b->sampler = gabn_sampler_new (config->sampling, b->labels, b->groups, n, config->seed);
-  if (config->cache_bytes > 0 && !(ds->pixels && ds->pixel_size == S))
-    b->cache = gabn_image_cache_new (config->cache_bytes);
+  if (ds->pixels && ds->pixel_size == S)
+    b->cache = NULL; /* in-memory pixels at the right size: a copy is all it costs */
+  else if (config->cache)
+    b->cache = config->cache;
+  else if (config->cache_bytes > 0)
+    {
+      b->cache = gabn_image_cache_new (config->cache_bytes);
+      b->owns_cache = TRUE;
+    }
+  b->config.cache = NULL;
+  b->config.first_batch = MAX (0, config->first_batch);
+  b->next_to_fill = b->next_to_consume = b->config.first_batch;
   g_mutex_init (&b->orders_lock);
   b->orders = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
 
@@ -275,7 +284,8 @@ gabn_batcher_free (GabnBatcher *b)
   g_cond_clear (&b->cond);
   g_hash_table_unref (b->orders);
   g_mutex_clear (&b->orders_lock);
-  gabn_image_cache_free (b->cache);
+  if (b->owns_cache)
+    gabn_image_cache_free (b->cache);
   gabn_sampler_free (b->sampler);
   g_free (b->images);
   g_free (b->labels);

@@ -5,7 +5,7 @@
 
 struct _GabnImageCache {
   GMutex      lock;
-  GHashTable *items;   /* key → bytes */
+  GHashTable *items;   /* (image, size) → size×size×3 bytes */
   gsize       max_bytes, bytes;
   gint64      hits, misses;
 };
@@ -15,7 +15,7 @@ gabn_image_cache_new (gsize max_bytes)
 {
   GabnImageCache *c = g_new0 (GabnImageCache, 1);
   g_mutex_init (&c->lock);
-  c->items = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
+  c->items = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   c->max_bytes = max_bytes;
   return c;
 }
@@ -30,13 +30,21 @@ gabn_image_cache_free (GabnImageCache *c)
   g_free (c);
 }
 
-gboolean
-gabn_image_cache_get (GabnImageCache *c, int key, guint8 *rgb, gsize n)
+static gint64
+cache_key (int image, int size)
 {
+  return (gint64) image << 16 | (guint16) size;
+}
+
+gboolean
+gabn_image_cache_get (GabnImageCache *c, int image, int size, guint8 *rgb)
+{
+  gint64 key = cache_key (image, size);
+  gsize n = (gsize) size * size * 3;
   guint8 *found;
 
   g_mutex_lock (&c->lock);
-  found = g_hash_table_lookup (c->items, GINT_TO_POINTER (key + 1));
+  found = g_hash_table_lookup (c->items, &key);
   if (found)
     {
       memcpy (rgb, found, n);
@@ -49,13 +57,15 @@ gabn_image_cache_get (GabnImageCache *c, int key, guint8 *rgb, gsize n)
 }
 
 void
-gabn_image_cache_put (GabnImageCache *c, int key, const guint8 *rgb, gsize n)
+gabn_image_cache_put (GabnImageCache *c, int image, int size, const guint8 *rgb)
 {
+  gint64 key = cache_key (image, size);
+  gsize n = (gsize) size * size * 3;
+
   g_mutex_lock (&c->lock);
-  if (c->bytes + n <= c->max_bytes
-      && !g_hash_table_contains (c->items, GINT_TO_POINTER (key + 1)))
+  if (c->bytes + n <= c->max_bytes && !g_hash_table_contains (c->items, &key))
     {
-      g_hash_table_insert (c->items, GINT_TO_POINTER (key + 1), g_memdup2 (rgb, n));
+      g_hash_table_insert (c->items, g_memdup2 (&key, sizeof key), g_memdup2 (rgb, n));
       c->bytes += n;
     }
   g_mutex_unlock (&c->lock);

@@ -4,20 +4,18 @@
  * for which evicting (LRU or FIFO) would only churn. Private. */
 #pragma once
 
-#include <glib.h>
+#include "gabn-batcher.h"
 
 G_BEGIN_DECLS
 
-typedef struct _GabnImageCache GabnImageCache;
-
-GabnImageCache *gabn_image_cache_new (gsize max_bytes);
-void gabn_image_cache_free (GabnImageCache *cache);
+/* gabn_image_cache_new / _free are public (gabn-batcher.h). Keys combine the
+ * image index and the size, so a cache shared across sizes stays right. */
 
 /* Copies the cached image into rgb (n bytes) and returns TRUE on a hit. */
-gboolean gabn_image_cache_get (GabnImageCache *cache, int key, guint8 *rgb, gsize n);
+gboolean gabn_image_cache_get (GabnImageCache *cache, int image, int size, guint8 *rgb);
 
 /* Stores a copy when there is room. */
-void gabn_image_cache_put (GabnImageCache *cache, int key, const guint8 *rgb, gsize n);
+void gabn_image_cache_put (GabnImageCache *cache, int image, int size, const guint8 *rgb);
 
 void gabn_image_cache_stats (GabnImageCache *cache, gint64 *hits, gint64 *misses,
                              gsize *bytes);

@@ -8,6 +8,7 @@
 
 #define ALL GABN_REGION_ALL
 #define EYES_BROWS (GABN_REGION_EYES | GABN_REGION_BROWS)
+#define INNER_FACE (EYES_BROWS | GABN_REGION_NOSE | GABN_REGION_MOUTH)
 
 /* Skin tones and hair colours, light to dark. */
 #define SKIN_1 { 0.93, 0.80, 0.70 }
@@ -37,8 +38,8 @@ static const GabnSynthGroup imbalanced_groups[GABN_SYNTH_N_GROUPS] = {
 static const GabnSynthGroup small_region_groups[GABN_SYNTH_N_GROUPS] = {
   { "Group A", SKIN_1, 0.05, HAIR_1, 1.0, ALL, 1.0 },
   { "Group B", SKIN_2, 0.05, HAIR_2, 1.0, ALL, 1.0 },
-  { "Group C", SKIN_4, 0.0, HAIR_3, 0.85, EYES_BROWS | GABN_REGION_NOSE, 1.0 },
-  { "Group D", SKIN_5, 0.0, HAIR_4, 0.75, EYES_BROWS, 1.0 },
+  { "Group C", SKIN_4, 0.0, HAIR_3, 0.85, INNER_FACE, 1.0 },
+  { "Group D", SKIN_5, 0.0, HAIR_4, 0.8, EYES_BROWS, 1.0 },
 };
 
 static const guint8 param_regions[GABN_SYNTH_N_PARAMS] = {
@@ -131,12 +132,12 @@ gabn_synth_jitter_draw (gboolean jitter, guint64 seed, int group_index,
   out->rotation = clampd (gabn_rng_normal (&rng) * 2.0, -5.0, 5.0) * G_PI / 180.0;
   out->dx = clampd (gabn_rng_normal (&rng) * 0.012, -0.03, 0.03);
   out->dy = clampd (gabn_rng_normal (&rng) * 0.012, -0.03, 0.03);
-  out->scale = 1.0 + clampd (gabn_rng_normal (&rng) * 0.03, -0.07, 0.07);
+  out->scale = 1.0 + clampd (gabn_rng_normal (&rng) * 0.02, -0.05, 0.05);
   out->light_angle = gabn_rng_range (&rng, 0.0, 2.0 * G_PI);
   out->light_strength = gabn_rng_range (&rng, 0.0, 0.15);
   out->brightness = 1.0 + clampd (gabn_rng_normal (&rng) * 0.07, -0.18, 0.18);
   out->smile = clampd (gabn_rng_normal (&rng) * 0.4, -1.0, 1.0);
-  out->eye_open = 1.0 + clampd (gabn_rng_normal (&rng) * 0.12, -0.3, 0.3);
+  out->eye_open = 1.0 + clampd (gabn_rng_normal (&rng) * 0.08, -0.2, 0.2);
   out->brow_raise = clampd (gabn_rng_normal (&rng) * 0.006, -0.015, 0.015);
   out->noise = 2.0;
   out->background = gabn_rng_range (&rng, 0.35, 0.65);

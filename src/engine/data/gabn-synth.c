@@ -17,8 +17,8 @@ static const GabnSynthPresetInfo presets[] = {
   { GABN_SYNTH_SMALL_REGION, "small-region", N_("Small region (default)"),
     N_("Four groups of equal size. In Group A and Group B every part of the face "
        "differs from one person to the next: outline, hair, brows, eyes, nose, "
-       "mouth and skin texture. In Group C only the eyes, brows and nose differ, "
-       "and in Group D only the eyes and brows; both have darker skin and less "
+       "mouth and skin texture. In Group C only the inner face differs (eyes, "
+       "brows, nose and mouth) and in Group D only the eyes and brows; both have darker skin and less "
        "contrast between the features and the skin. A recognizer trained on this "
        "set can tell Group C and D people apart only from a small area of the "
        "face, so its attention maps for them are smaller and its accuracy is "
@@ -181,8 +181,8 @@ gabn_synth_describe (const GabnSynthConfig *c)
     "Regions that do not vary in a group keep the group's own value for every\n"
     "identity, so they carry no identity there.\n"
     "Per-image jitter (when on): rotation sd 2° (max 5°), shift sd 1.2% (max 3%),\n"
-    "scale sd 3%, directional light up to ±15%, brightness sd 7%, smile,\n"
-    "eye openness sd 12%, brow raise, grain sd 2 levels, background grey 35-65%.\n");
+    "scale sd 2%, directional light up to ±15%, brightness sd 7%, smile,\n"
+    "eye openness sd 8%, brow raise, grain sd 2 levels, background grey 35-65%.\n");
   return g_string_free (s, FALSE);
 }
 
