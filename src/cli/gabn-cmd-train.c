@@ -149,7 +149,7 @@ gabn_cmd_train (int argc, char **argv)
     { "arch", 0, 0, G_OPTION_ARG_STRING, &arch, N_("Architecture: gabn-s (default), iresnet18, iresnet34, iresnet50"), "A" },
     { "epochs", 0, 0, G_OPTION_ARG_INT, &epochs, N_("Epochs (default 10)"), "E" },
     { "batch", 0, 0, G_OPTION_ARG_INT, &batch, N_("Batch size (default 32)"), "B" },
-    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, N_("Learning rate (default 0.05)"), "X" },
+    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, N_("Learning rate (default 0.01)"), "X" },
     { "optimiser", 0, 0, G_OPTION_ARG_STRING, &optimiser, N_("sgd (default) or adamw"), "O" },
     { "margin", 0, 0, G_OPTION_ARG_STRING, &margin, N_("arcface (default) or cosface"), "M" },
     { "lambda-adv", 0, 0, G_OPTION_ARG_DOUBLE, &lambda_adv, N_("Weight of the attention-balance loss (default 0.1)"), "X" },

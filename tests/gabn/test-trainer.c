@@ -63,7 +63,7 @@ test_learns (void)
   gabn_train_config_init (&config);
   config.epochs = 3;
   config.batch_size = 8;
-  config.lr = 0.05f;
+  config.lr = 0.01f;
   trainer = gabn_trainer_new (&config, ds, NULL, &error);
   gabn_train_config_clear (&config);
   g_assert_no_error (error);

@@ -94,23 +94,23 @@ class GabnS(nn.Module):
         self.head = nn.Sequential(nn.Flatten(), nn.Linear(256 * 8 * 8, 128), nn.BatchNorm1d(128))
         self.arcface = nn.Linear(128, n_classes, bias=False)
 
-    def features(self, x):
+    def forward_backbone(self, x):
         return self.backbone(x)
 
-    def embed(self, a):
+    def forward_head(self, a):
         return self.head(a)
 
 
 def build(arch, n_classes):
     try:
-        import gabn_torch_models as models  # the core engineer's definitions
+        import gabn_torch_models as models  # the engine's reference modules
         net = models.build(arch, n_classes)
-        return net, net.features, net.embed, net.input_size
-    except (ImportError, AttributeError):
+    except ImportError:
         if arch != "gabn-s":
             raise SystemExit(f"{arch} needs tests/reference/gabn_torch_models.py")
         net = GabnS(n_classes)
-        return net, net.features, net.embed, 64
+    size = 112 if arch.startswith("iresnet") else 64
+    return net, net.forward_backbone, net.forward_head, size
 
 
 def cams(A, dA):

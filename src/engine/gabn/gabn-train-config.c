@@ -74,7 +74,7 @@ gabn_train_config_init (GabnTrainConfig *c)
   c->arch = g_strdup ("gabn-s");
   c->epochs = 10;
   c->batch_size = 32;
-  c->lr = 0.05f;
+  c->lr = 0.01f;
   c->optimiser = GABN_OPTIM_SGD;
   c->weight_decay = 5e-4f;
   c->momentum = 0.9f;
