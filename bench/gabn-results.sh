@@ -13,7 +13,7 @@
 #   THREADS   engine threads [2]
 #   SEEDS     seeds of the synthetic runs ["1 2 3"]
 #   SYNTH     synthetic dataset spec [synth:small-region,identities=12,images=8]
-#   EPOCHS    synthetic epochs [6];  OLIVETTI_EPOCHS [12]
+#   EPOCHS    synthetic epochs [6];  OLIVETTI_EPOCHS [8]
 #   OLIVETTI  the Olivetti folder [../shared/data/olivetti]
 # Prints a Markdown report on stdout (paste it into docs/RESULTS.md) and
 # keeps every model, JSONL log and eval JSON under $OUT.
@@ -27,7 +27,7 @@ SEEDS="${SEEDS:-1 2 3}"
 SYNTH="${SYNTH:-synth:small-region,identities=12,images=8}"
 EPOCHS="${EPOCHS:-6}"
 OLIVETTI="${OLIVETTI:-$top/../shared/data/olivetti}"
-OLIVETTI_EPOCHS="${OLIVETTI_EPOCHS:-12}"
+OLIVETTI_EPOCHS="${OLIVETTI_EPOCHS:-8}"
 what="${1:-all}"
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
@@ -38,7 +38,7 @@ run() { echo "+ $*" >&2; /usr/bin/time -f "  (%e s wall, %U s user)" "$@"; }
 if [ "$what" = olivetti ] || [ "$what" = all ]; then
   m="$OUT/olivetti.safetensors"
   run "$GABN" train --data "$OLIVETTI" --out "$m" --holdout 0.25 \
-      --epochs "$OLIVETTI_EPOCHS" --batch 30 --lr 0.05 --seed 1 \
+      --epochs "$OLIVETTI_EPOCHS" --batch 30 --seed 1 \
       --threads "$THREADS" --log "$OUT/olivetti.jsonl" --quiet
   run "$GABN" eval --model "$m" --data "$OLIVETTI" --json > "$OUT/olivetti.json"
   "$PY" - "$OUT/olivetti.json" "$OLIVETTI_EPOCHS" <<'PYEOF'

@@ -2,6 +2,7 @@
 #include "gabn-trainer.h"
 
 #include <json-glib/json-glib.h>
+#include <glib/gi18n.h>
 #include <math.h>
 #include <string.h>
 
@@ -120,7 +121,7 @@ static gboolean
 invalid (GError **error, const char *what, const char *why)
 {
   g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT,
-               "training configuration: %s %s", what, why);
+               _("training configuration: %s %s"), what, why);
   return FALSE;
 }
 
@@ -244,7 +245,7 @@ static gboolean
 wrong (GError **error, const char *key, const char *why)
 {
   g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_FILE,
-               "training configuration: “%s” %s", key, why);
+               _("training configuration: “%s” %s"), key, why);
   return FALSE;
 }
 
