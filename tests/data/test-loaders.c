@@ -426,6 +426,36 @@ test_wrong_layout (void)
 }
 
 static void
+record_progress (double fraction, const char *message, gpointer user_data)
+{
+  GArray *seen = user_data;
+  g_array_append_val (seen, fraction);
+}
+
+static void
+test_progress (void)
+{
+  g_autofree char *root = new_root ("progress");
+  g_autoptr(GArray) seen = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GabnDataset) ds = NULL;
+  g_autoptr(GError) error = NULL;
+
+  put_image (root, "G1/a/1.png");
+  put_image (root, "G2/b/1.png");
+  ds = gabn_dataset_open (root, NULL, record_progress, seen, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (seen->len, >=, 2);
+  for (guint i = 0; i < seen->len; i++)
+    {
+      g_assert_cmpfloat (g_array_index (seen, double, i), >=, 0.0);
+      g_assert_cmpfloat (g_array_index (seen, double, i), <=, 1.0);
+      if (i > 0)
+        g_assert_cmpfloat (g_array_index (seen, double, i), >=, g_array_index (seen, double, i - 1));
+    }
+  g_assert_cmpfloat (g_array_index (seen, double, seen->len - 1), ==, 1.0);
+}
+
+static void
 test_cancel (void)
 {
   g_autofree char *root = new_root ("cancel");
@@ -484,6 +514,7 @@ main (int argc, char **argv)
   g_test_add_func ("/loaders/utkface", test_utkface);
   g_test_add_func ("/loaders/wrong-layout", test_wrong_layout);
   g_test_add_func ("/loaders/cancel", test_cancel);
+  g_test_add_func ("/loaders/progress", test_progress);
   g_test_add_func ("/loaders/olivetti", test_olivetti);
   result = g_test_run ();
   fixture_remove (tmp_root);

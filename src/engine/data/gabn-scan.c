@@ -118,6 +118,8 @@ gabn_scan_groups (GabnDatasetBuilder *b, const char *dir, const char *const *onl
           g_autofree char *id_dir = g_build_filename (group_dir, id_name, NULL);
           if (gabn_data_cancelled (ctx->cancellable, error))
             return FALSE;
+          if (ctx->progress && i % 256 == 0)
+            ctx->progress ((g + (double) i / ids->len) / groups->len, group_name, ctx->user_data);
           if (!g_file_test (id_dir, G_FILE_TEST_IS_DIR))
             {
               gabn_dataset_builder_skip (b, id_dir, 0, gabn_is_image_name (id_name)
