@@ -12,7 +12,9 @@
 #   OUT       where models, logs and JSON go [_build/bench-results]
 #   THREADS   engine threads [2]
 #   SEEDS     seeds of the synthetic runs ["1 2 3"]
-#   SYNTH     synthetic dataset spec [synth:small-region,identities=12,images=8]
+#   SYNTH     synthetic dataset spec [synth:small-region,identities=16,images=6]
+#   TRAIN_ARGS extra `gabn train` options of the synthetic runs
+#             ["--margin-s 16 --margin-m 0.2 --lr 0.02"]
 #   EPOCHS    synthetic epochs [6];  OLIVETTI_EPOCHS [8]
 #   OLIVETTI  the Olivetti folder [../shared/data/olivetti]
 # Prints a Markdown report on stdout (paste it into docs/RESULTS.md) and
@@ -24,7 +26,8 @@ GABN="${GABN:-$top/_build/src/cli/gabn}"
 OUT="${OUT:-$top/_build/bench-results}"
 THREADS="${THREADS:-2}"
 SEEDS="${SEEDS:-1 2 3}"
-SYNTH="${SYNTH:-synth:small-region,identities=12,images=8}"
+SYNTH="${SYNTH:-synth:small-region,identities=16,images=6}"
+TRAIN_ARGS="${TRAIN_ARGS:---margin-s 16 --margin-m 0.2 --lr 0.02}"
 EPOCHS="${EPOCHS:-6}"
 OLIVETTI="${OLIVETTI:-$top/../shared/data/olivetti}"
 OLIVETTI_EPOCHS="${OLIVETTI_EPOCHS:-8}"
@@ -60,15 +63,16 @@ if [ "$what" = synth ] || [ "$what" = all ]; then
   for method in baseline gabn; do
     for seed in $SEEDS; do
       m="$OUT/$method-$seed.safetensors"
+      # shellcheck disable=SC2086
       run "$GABN" train --data "$SYNTH" --out "$m" --method "$method" \
           --epochs "$EPOCHS" --batch 32 --seed "$seed" --threads "$THREADS" \
-          --log "$OUT/$method-$seed.jsonl" --quiet
+          $TRAIN_ARGS --log "$OUT/$method-$seed.jsonl" --quiet
       run "$GABN" eval --model "$m" --data "$SYNTH" --json > "$OUT/$method-$seed.json"
     done
   done
-  "$PY" - "$OUT" "$SEEDS" "$SYNTH" "$EPOCHS" <<'PYEOF'
+  "$PY" - "$OUT" "$SEEDS" "$SYNTH" "$EPOCHS" "$TRAIN_ARGS" <<'PYEOF'
 import json, math, statistics, sys
-out, seeds, synth, epochs = sys.argv[1], sys.argv[2].split(), sys.argv[3], sys.argv[4]
+out, seeds, synth, epochs, extra = sys.argv[1], sys.argv[2].split(), sys.argv[3], sys.argv[4], sys.argv[5]
 def pct(x): return "—" if x is None else f"{100*x:.1f}"
 def num(x, d=3): return "undefined" if x is None else f"{x:.{d}f}"
 def ms(xs, scale=1, d=1):
@@ -80,6 +84,12 @@ def ms(xs, scale=1, d=1):
 res = {m: [json.load(open(f"{out}/{m}-{s}.json")) for s in seeds] for m in ("baseline", "gabn")}
 names = [g["name"] for g in res["baseline"][0]["groups"]]
 print(f"## Baseline vs GABN on `{synth}` ({epochs} epochs, seeds {' '.join(seeds)})\n")
+print("Reproduce (for each METHOD in baseline gabn, SEED in " + " ".join(seeds) + "):\n")
+print("```")
+print(f"gabn train --data {synth} --out METHOD-SEED.safetensors --method METHOD \\")
+print(f"    --epochs {epochs} --batch 32 --seed SEED {extra}")
+print(f"gabn eval --model METHOD-SEED.safetensors --data {synth} --json")
+print("```\n")
 print("Mean ± population std over the seeds. Accuracies and STD in percent; "
       "region sizes are the fraction of the 8×8 cells holding 50 % / 80 % of the "
       "attention; JS in nats (reference group: the largest).\n")

@@ -154,10 +154,11 @@ gabn_cli_print_report (FILE *out, const GabnEvalReport *r)
 
   for (int g = 0; g < r->n_groups; g++)
     name_width = MAX (name_width, (int) g_utf8_strlen (r->groups[g].name, -1));
-  fprintf (out, "%-*s %6s %8s %6s %8s %8s %8s %6s %6s %6s %6s %8s\n",
-           name_width, _("Group"), _("Pairs"), _("Acc %"), _("±"),
+  /* ASCII column titles: printf pads by bytes, not characters. */
+  fprintf (out, "%-*s %6s%9s%7s%9s%9s%9s%7s%7s%7s%7s%9s\n",
+           name_width, _("Group"), _("Pairs"), _("Acc %"), "+/-",
            "TAR@1e-2", "TAR@1e-3", "TAR@1e-4", "FMR%", "FNMR%", "R50", "R80",
-           _("JS→ref"));
+           _("JS ref"));
   for (int g = 0; g < r->n_groups; g++)
     {
       const GabnGroupReport *gr = &r->groups[g];

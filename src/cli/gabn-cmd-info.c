@@ -2,6 +2,7 @@
  * per group — the first thing a user must see — plus what was skipped. */
 #include "config.h"
 #include "gabn-cli.h"
+#include "gabn-cli-open.h"
 #include "gabn-dataset.h"
 
 #include <glib/gi18n.h>
@@ -74,7 +75,7 @@ print_text (const GabnDataset *ds)
 {
   int genuine = 0;
 
-  printf (_("Dataset: %s\n"), ds->root);
+  printf (_("Dataset: %s\n"), ds->root ? ds->root : _("built-in synthetic faces"));
   printf (_("Format: %s\n\n"), ds->format);
   printf ("%-24s %12s %10s %8s\n", _("Group"), _("Identities"), _("Images"), _("Share"));
   for (int g = 0; g < ds->n_groups; g++)
@@ -116,7 +117,7 @@ gabn_cmd_info (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   gboolean tty = isatty (STDERR_FILENO);
 
-  if (!gabn_cli_parse ("info", _("DATASET"), _("Show a dataset’s format and its balance per group"),
+  if (!gabn_cli_parse ("info", _("DATASET|synth:PRESET[,identities=N,…]"), _("Show a dataset’s format and its balance per group"),
                        entries, &argc, &argv))
     return 2;
   if (argc != 2)
@@ -124,9 +125,14 @@ gabn_cmd_info (int argc, char **argv)
       g_printerr (_("gabn info: give one dataset folder\n"));
       return 2;
     }
-  ds = gabn_dataset_open (argv[1], pairs, tty ? print_progress : NULL, NULL, NULL, &error);
-  if (tty)
-    g_printerr ("\r\033[K");
+  if (g_str_has_prefix (argv[1], "synth:"))
+    ds = gabn_cli_open_dataset (argv[1], pairs, &error);
+  else
+    {
+      ds = gabn_dataset_open (argv[1], pairs, tty ? print_progress : NULL, NULL, NULL, &error);
+      if (tty)
+        g_printerr ("\r\033[K");
+    }
   if (ds == NULL)
     return gabn_cli_fail ("info", error);
   if (json)

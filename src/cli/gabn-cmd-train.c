@@ -140,6 +140,7 @@ gabn_cmd_train (int argc, char **argv)
   g_auto(GStrv) erase_groups = NULL;
   int epochs = 0, batch = 0, topn = -1, threads = 0, max_steps = 0;
   double lr = 0, lambda_adv = -1, lambda_mask = -1, erase_prob = -1, holdout = 0;
+  double margin_s = 0, margin_m = -1;
   gint64 seed = -1;
   gboolean quiet = FALSE;
   GOptionEntry entries[] = {
@@ -152,6 +153,8 @@ gabn_cmd_train (int argc, char **argv)
     { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, N_("Learning rate (default 0.01)"), "X" },
     { "optimiser", 0, 0, G_OPTION_ARG_STRING, &optimiser, N_("sgd (default) or adamw"), "O" },
     { "margin", 0, 0, G_OPTION_ARG_STRING, &margin, N_("arcface (default) or cosface"), "M" },
+    { "margin-s", 0, 0, G_OPTION_ARG_DOUBLE, &margin_s, N_("Margin head scale s (default 32)"), "S" },
+    { "margin-m", 0, 0, G_OPTION_ARG_DOUBLE, &margin_m, N_("Margin m (default 0.5 ArcFace, 0.35 CosFace)"), "M" },
     { "lambda-adv", 0, 0, G_OPTION_ARG_DOUBLE, &lambda_adv, N_("Weight of the attention-balance loss (default 0.1)"), "X" },
     { "lambda-mask", 0, 0, G_OPTION_ARG_DOUBLE, &lambda_mask, N_("Weight of the Top-N erased loss (default 0.5)"), "X" },
     { "topn", 0, 0, G_OPTION_ARG_INT, &topn, N_("Cells erased (default: a third of the cells)"), "N" },
@@ -246,6 +249,8 @@ gabn_cmd_train (int argc, char **argv)
           if (ok && margin && g_ascii_strcasecmp (margin, "cosface") == 0)
             config.margin_m = 0.35f;
         }
+      if (margin_s > 0) config.margin_s = (float) margin_s;
+      if (margin_m >= 0) config.margin_m = (float) margin_m;
       if (ok)
         trainer = gabn_trainer_new (&config, dataset, NULL, &error);
       gabn_train_config_clear (&config);

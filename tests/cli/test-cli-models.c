@@ -97,6 +97,27 @@ test_train (void)
 }
 
 static void
+test_resume (void)
+{
+  g_autofree char *copy = g_build_filename (dir, "resumed.safetensors", NULL);
+  g_autofree char *contents = NULL, *out = NULL;
+  gsize length;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *o, *state;
+
+  /* Continue the 1-epoch model for a second epoch, into a copy. */
+  g_assert_true (g_file_get_contents (model, &contents, &length, NULL));
+  g_assert_true (g_file_set_contents (copy, contents, length, NULL));
+  g_assert_cmpint (run (NULL, NULL, "train", "--data", DATA, "--resume", copy,
+                        "--epochs", "2", "--quiet", NULL), ==, 0);
+  g_assert_cmpint (run (&out, NULL, "inspect", "--json", copy, NULL), ==, 0);
+  o = parse_object (parser, out);
+  state = json_object_get_object_member (o, "trainer_state");
+  g_assert_cmpint (json_object_get_int_member (state, "step"), ==, 20);
+  g_assert_true (json_object_get_boolean_member (state, "finished"));
+}
+
+static void
 test_train_errors (void)
 {
   g_autofree char *err = NULL;
@@ -236,6 +257,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/models/help", test_help);
   g_test_add_func ("/cli/models/train", test_train);
   g_test_add_func ("/cli/models/train-errors", test_train_errors);
+  g_test_add_func ("/cli/models/resume", test_resume);
   g_test_add_func ("/cli/models/inspect", test_inspect);
   g_test_add_func ("/cli/models/eval", test_eval);
   g_test_add_func ("/cli/models/embed-and-gam", test_embed_and_gam);

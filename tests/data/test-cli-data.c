@@ -102,6 +102,15 @@ test_synth (void)
   g_assert_nonnull (strstr (text, "imbalanced"));
   g_assert_nonnull (strstr (text, "seed 4"));
 
+  /* The built-in generator, without a folder. */
+  {
+    g_autoptr(JsonParser) p2 = json_parser_new ();
+    JsonObject *mem = info_json ("synth:balanced,identities=5,images=2", p2);
+    g_assert_cmpstr (json_object_get_string_member (mem, "format"), ==, "synthetic");
+    g_assert_cmpint (json_object_get_int_member (mem, "identities"), ==, 20);
+    g_assert_cmpint (json_object_get_int_member (mem, "images"), ==, 40);
+  }
+
   /* A folder with a user's file: refused, the file untouched. */
   fixture_text (user_file, "precious");
   g_assert_cmpint (run (refused, NULL, &err), ==, 1);

@@ -10,36 +10,47 @@
 #define EYES_BROWS (GABN_REGION_EYES | GABN_REGION_BROWS)
 #define INNER_FACE (EYES_BROWS | GABN_REGION_NOSE | GABN_REGION_MOUTH)
 
-/* Skin tones and hair colours, light to dark. */
+/* Small-region: skin tones and hair colours, light to dark. */
 #define SKIN_1 { 0.93, 0.80, 0.70 }
 #define SKIN_2 { 0.80, 0.62, 0.48 }
-#define SKIN_3 { 0.66, 0.48, 0.36 }
-#define SKIN_4 { 0.54, 0.39, 0.28 }
-#define SKIN_5 { 0.46, 0.33, 0.24 }
+#define SKIN_3 { 0.54, 0.39, 0.28 }
+#define SKIN_4 { 0.46, 0.33, 0.24 }
 #define HAIR_1 { 0.36, 0.25, 0.15 }
 #define HAIR_2 { 0.17, 0.12, 0.08 }
 #define HAIR_3 { 0.11, 0.08, 0.06 }
 #define HAIR_4 { 0.07, 0.05, 0.04 }
 
+/* Balanced and imbalanced: the groups differ in skin hue and hair colour at
+ * the same brightness (luminance ≈ 0.645) and contrast, so that no group is
+ * harder to recognise than another. */
+#define HUE_A { 0.80, 0.62, 0.50 }
+#define HUE_B { 0.74, 0.64, 0.50 }
+#define HUE_C { 0.78, 0.60, 0.58 }
+#define HUE_D { 0.70, 0.64, 0.54 }
+#define HUE_HAIR_A { 0.22, 0.14, 0.08 }
+#define HUE_HAIR_B { 0.13, 0.12, 0.10 }
+#define HUE_HAIR_C { 0.24, 0.10, 0.06 }
+#define HUE_HAIR_D { 0.11, 0.10, 0.13 }
+
 static const GabnSynthGroup balanced_groups[GABN_SYNTH_N_GROUPS] = {
-  { "Group A", SKIN_1, 0.05, HAIR_1, 1.0, ALL, 1.0 },
-  { "Group B", SKIN_2, 0.05, HAIR_2, 1.0, ALL, 1.0 },
-  { "Group C", SKIN_3, 0.05, HAIR_3, 1.0, ALL, 1.0 },
-  { "Group D", SKIN_4, 0.05, HAIR_4, 1.0, ALL, 1.0 },
+  { "Group A", HUE_A, 0.05, HUE_HAIR_A, 1.0, ALL, 1.0 },
+  { "Group B", HUE_B, 0.05, HUE_HAIR_B, 1.0, ALL, 1.0 },
+  { "Group C", HUE_C, 0.05, HUE_HAIR_C, 1.0, ALL, 1.0 },
+  { "Group D", HUE_D, 0.05, HUE_HAIR_D, 1.0, ALL, 1.0 },
 };
 
 static const GabnSynthGroup imbalanced_groups[GABN_SYNTH_N_GROUPS] = {
-  { "Group A", SKIN_1, 0.05, HAIR_1, 1.0, ALL, 1.0 },
-  { "Group B", SKIN_2, 0.05, HAIR_2, 1.0, ALL, 0.2 },
-  { "Group C", SKIN_3, 0.05, HAIR_3, 1.0, ALL, 0.2 },
-  { "Group D", SKIN_4, 0.05, HAIR_4, 1.0, ALL, 0.2 },
+  { "Group A", HUE_A, 0.05, HUE_HAIR_A, 1.0, ALL, 1.0 },
+  { "Group B", HUE_B, 0.05, HUE_HAIR_B, 1.0, ALL, 0.2 },
+  { "Group C", HUE_C, 0.05, HUE_HAIR_C, 1.0, ALL, 0.2 },
+  { "Group D", HUE_D, 0.05, HUE_HAIR_D, 1.0, ALL, 0.2 },
 };
 
 static const GabnSynthGroup small_region_groups[GABN_SYNTH_N_GROUPS] = {
   { "Group A", SKIN_1, 0.05, HAIR_1, 1.0, ALL, 1.0 },
   { "Group B", SKIN_2, 0.05, HAIR_2, 1.0, ALL, 1.0 },
-  { "Group C", SKIN_4, 0.0, HAIR_3, 0.85, INNER_FACE, 1.0 },
-  { "Group D", SKIN_5, 0.0, HAIR_4, 0.8, EYES_BROWS, 1.0 },
+  { "Group C", SKIN_3, 0.0, HAIR_3, 0.85, INNER_FACE, 1.0 },
+  { "Group D", SKIN_4, 0.0, HAIR_4, 0.8, EYES_BROWS, 1.0 },
 };
 
 static const guint8 param_regions[GABN_SYNTH_N_PARAMS] = {

@@ -1,5 +1,6 @@
-/* gabn-synth.c: the synthetic face dataset — presets, generation in memory,
- * writing to disk. The face model itself is gabn-synth-face.c. */
+/* gabn-synth.c: the synthetic face dataset — presets, settings, generation
+ * in memory. The face model is gabn-synth-face.c, writing to disk
+ * gabn-synth-write.c. */
 #include "gabn-synth.h"
 #include "gabn-synth-face.h"
 #include "gabn-dataset-builder.h"
@@ -7,10 +8,7 @@
 #include "gabn-parallel.h"
 #include "gabn-data-util.h"
 
-#include <errno.h>
-#include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
 #include <math.h>
 
 static const GabnSynthPresetInfo presets[] = {
@@ -24,10 +22,11 @@ static const GabnSynthPresetInfo presets[] = {
        "face, so its attention maps for them are smaller and its accuracy is "
        "lower: the attention bias the GABN paper reports, built in on purpose.") },
   { GABN_SYNTH_BALANCED, "balanced", N_("Balanced"),
-    N_("Four groups of equal size that differ only in skin tone and hair colour. "
-       "In every group the whole face varies between people, at the same "
-       "contrast. A recognizer trained on it should be about equally accurate "
-       "for every group and attend to similar areas: the control experiment.") },
+    N_("Four groups of equal size that differ only in the hue of their skin and "
+       "hair, at the same brightness and contrast. In every group the whole face "
+       "varies between people. A recognizer trained on it should be about equally "
+       "accurate for every group and attend to similar areas: the control "
+       "experiment.") },
   { GABN_SYNTH_IMBALANCED, "imbalanced", N_("Imbalanced"),
     N_("The faces of the balanced preset, but the training people are dominated "
        "by Group A (five times as many as each other group), as in training sets "
