@@ -116,6 +116,24 @@ test_split_json_errors (void)
   g_assert_null (gabn_split_from_json (ds, "not json", &error));
   g_assert_error (error, GABN_ERROR, GABN_ERROR_INVALID_FILE);
   g_clear_error (&error);
+  /* Wrong types: errors, never criticals (the tests make criticals fatal). */
+  g_assert_null (gabn_split_from_json (ds, "{\"train\": [], \"eval\": [], \"pairs\": [], "
+                                       "\"n_images\": \"many\"}", &error));
+  g_assert_error (error, GABN_ERROR, GABN_ERROR_INVALID_FILE);
+  g_clear_error (&error);
+  {
+    g_autofree char *bad_pairs = g_strdup_printf ("{\"train\": [[\"Group A\", 7]], \"eval\": [], "
+                                                  "\"pairs\": [], \"n_images\": %d}", ds->n_images);
+    g_autofree char *bad_pair = g_strdup_printf ("{\"train\": [], \"eval\": [], "
+                                                 "\"pairs\": [[0, \"x\", 1, 0]], \"n_images\": %d}",
+                                                 ds->n_images);
+    g_assert_null (gabn_split_from_json (ds, bad_pairs, &error));
+    g_assert_error (error, GABN_ERROR, GABN_ERROR_INVALID_FILE);
+    g_clear_error (&error);
+    g_assert_null (gabn_split_from_json (ds, bad_pair, &error));
+    g_assert_error (error, GABN_ERROR, GABN_ERROR_INVALID_FILE);
+    g_clear_error (&error);
+  }
   {
     g_autofree char *renamed = g_strdup (json);
     char *at = strstr (renamed, "id-001");

@@ -4,6 +4,8 @@
 #include "gabn-split.h"
 #include "gabn-parallel.h"
 
+#include "data-fixtures.h"
+
 #include <string.h>
 
 static GabnDataset *
@@ -236,6 +238,60 @@ test_invalid (void)
   g_assert_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT);
 }
 
+/* On disk: the same pixels and pairs as in memory (PNG is lossless); a
+ * cancelled write leaves nothing behind. */
+static void
+test_write_roundtrip (void)
+{
+  g_autofree char *tmp = g_dir_make_tmp ("gabn-test-synth-XXXXXX", NULL);
+  g_autofree char *dir = g_build_filename (tmp, "faces", NULL);
+  g_autofree char *other = g_build_filename (tmp, "cancelled", NULL);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GabnDataset) mem = NULL, disk = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree guint8 *rgb = NULL;
+  GabnSynthConfig c;
+
+  gabn_synth_config_init (&c, GABN_SYNTH_SMALL_REGION);
+  c.identities = 6;
+  c.images = 3;
+  c.size = 24;
+  mem = gabn_synth_generate (&c, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (gabn_synth_write (&c, dir, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  disk = gabn_dataset_open (dir, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (disk->format, ==, "generic");
+  g_assert_cmpint (disk->n_images, ==, mem->n_images);
+  g_assert_cmpint (disk->n_identities, ==, mem->n_identities);
+  g_assert_cmpint (disk->n_skipped, ==, 0);
+  rgb = g_malloc (24 * 24 * 3);
+  for (int i = 0; i < disk->n_images; i++)
+    {
+      g_assert_cmpint (disk->images[i].identity, ==, mem->images[i].identity);
+      g_assert_true (gabn_dataset_load_rgb (disk, i, 24, rgb, &error));
+      g_assert_cmpmem (rgb, 24 * 24 * 3, mem->pixels + (gsize) i * 24 * 24 * 3, 24 * 24 * 3);
+    }
+  g_assert_cmpint (disk->n_pairs, ==, mem->n_pairs);
+  g_assert_cmpmem (disk->pairs, sizeof (GabnPair) * disk->n_pairs, mem->pairs,
+                   sizeof (GabnPair) * mem->n_pairs);
+
+  /* Cancelled: an error, and nothing new in tmp (only "faces"). */
+  g_cancellable_cancel (cancellable);
+  g_assert_false (gabn_synth_write (&c, other, NULL, NULL, cancellable, &error));
+  g_assert_error (error, GABN_ERROR, GABN_ERROR_CANCELLED);
+  {
+    GDir *d = g_dir_open (tmp, 0, NULL);
+    int n = 0;
+    while (g_dir_read_name (d))
+      n++;
+    g_dir_close (d);
+    g_assert_cmpint (n, ==, 1);
+  }
+  fixture_remove (tmp);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -246,5 +302,6 @@ main (int argc, char **argv)
   g_test_add_func ("/synth/presets-differ", test_presets_differ);
   g_test_add_func ("/synth/speed", test_speed);
   g_test_add_func ("/synth/invalid", test_invalid);
+  g_test_add_func ("/synth/write-roundtrip", test_write_roundtrip);
   return g_test_run ();
 }

@@ -197,6 +197,24 @@ gabn_split_to_json (const GabnSplit *split)
   return json_generator_to_data (gen, NULL);
 }
 
+/* Typed reads that never emit criticals on a malformed file. */
+static gboolean
+node_int (JsonNode *node, gint64 *out)
+{
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return FALSE;
+  *out = json_node_get_int (node);
+  return TRUE;
+}
+
+static const char *
+node_string (JsonNode *node)
+{
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
 /* Identity (group name, name) → index, for mapping a JSON split back. */
 static GHashTable *
 identity_table (const GabnDataset *ds)
@@ -220,7 +238,9 @@ read_identities (JsonArray *array, GHashTable *table, gboolean *mask, gboolean v
       g_autofree char *key = NULL;
       int index;
 
-      if (!JSON_NODE_HOLDS_ARRAY (node) || json_array_get_length (pair = json_node_get_array (node)) != 2)
+      if (!JSON_NODE_HOLDS_ARRAY (node) || json_array_get_length (pair = json_node_get_array (node)) != 2
+          || !node_string (json_array_get_element (pair, 0))
+          || !node_string (json_array_get_element (pair, 1)))
         {
           g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_FILE,
                        _("The saved split is malformed: an identity is not a [group, name] pair"));
@@ -255,6 +275,7 @@ gabn_split_from_json (const GabnDataset *ds, const char *json, GError **error)
   g_autoptr(GError) local = NULL;
   JsonObject *o;
   JsonNode *pairs;
+  gint64 n_images, seed = 1;
 
   if (!check_identities (ds, error))
     return NULL;
@@ -275,12 +296,18 @@ gabn_split_from_json (const GabnDataset *ds, const char *json, GError **error)
                    _("The saved split is malformed: it needs “train”, “eval”, “pairs” and “n_images”"));
       return NULL;
     }
-  if (json_object_get_int_member (o, "n_images") != ds->n_images)
+  if (!node_int (json_object_get_member (o, "n_images"), &n_images))
+    {
+      g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_FILE,
+                   _("The saved split is malformed: “n_images” is not a number"));
+      return NULL;
+    }
+  if (n_images != ds->n_images)
     {
       g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT,
                    _("The saved split was made on a dataset of %d images, but this one has %d: "
                      "the dataset changed"),
-                   (int) json_object_get_int_member (o, "n_images"), ds->n_images);
+                   (int) n_images, ds->n_images);
       return NULL;
     }
 
@@ -294,8 +321,15 @@ gabn_split_from_json (const GabnDataset *ds, const char *json, GError **error)
 
   split = g_new0 (GabnSplit, 1);
   split->dataset = ds;
-  split->seed = json_object_get_int_member_with_default (o, "seed", 1);
-  split->holdout_fraction = json_object_get_double_member_with_default (o, "holdout_fraction", 0.2);
+  node_int (json_object_get_member (o, "seed"), &seed);
+  split->seed = (guint64) seed;
+  split->holdout_fraction = 0.2;
+  {
+    JsonNode *f = json_object_get_member (o, "holdout_fraction");
+    if (f && JSON_NODE_HOLDS_VALUE (f) && (json_node_get_value_type (f) == G_TYPE_DOUBLE
+                                           || json_node_get_value_type (f) == G_TYPE_INT64))
+      split->holdout_fraction = json_node_get_double (f);
+  }
   split->n_identities = ds->n_identities;
   /* Labels in the saved order (class k of the model is train[k]). */
   split->label_of_identity = g_new (int, MAX (ds->n_identities, 1));
@@ -311,7 +345,7 @@ gabn_split_from_json (const GabnDataset *ds, const char *json, GError **error)
       split->eval_identities[split->n_eval_identities++] = i;
 
   pairs = json_object_get_member (o, "pairs");
-  if (JSON_NODE_HOLDS_VALUE (pairs) && g_strcmp0 (json_node_get_string (pairs), "dataset") == 0)
+  if (g_strcmp0 (node_string (pairs), "dataset") == 0)
     {
       split->pairs = g_memdup2 (ds->pairs, sizeof (GabnPair) * MAX (ds->n_pairs, 1));
       split->n_pairs = ds->n_pairs;
@@ -326,7 +360,9 @@ gabn_split_from_json (const GabnDataset *ds, const char *json, GError **error)
         {
           JsonNode *node = json_array_get_element (a, p);
           JsonArray *q = JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
-          gint64 v[4];
+          gint64 v[4] = { 0, 0, 0, 0 };
+          gboolean typed = TRUE;
+
           if (q == NULL || json_array_get_length (q) != 4)
             {
               g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_FILE,
@@ -334,8 +370,8 @@ gabn_split_from_json (const GabnDataset *ds, const char *json, GError **error)
               return NULL;
             }
           for (int k = 0; k < 4; k++)
-            v[k] = json_array_get_int_element (q, k);
-          if (v[0] < 0 || v[0] >= ds->n_images || v[1] < 0 || v[1] >= ds->n_images
+            typed = node_int (json_array_get_element (q, k), &v[k]) && typed;
+          if (!typed || v[0] < 0 || v[0] >= ds->n_images || v[1] < 0 || v[1] >= ds->n_images
               || v[3] < 0 || v[3] > 9)
             {
               g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_FILE,

@@ -1,5 +1,6 @@
-/* gabn-synth.c: the synthetic face dataset — presets, generation in memory,
- * writing to disk. The face model itself is gabn-synth-face.c. */
+/* gabn-synth.c: the synthetic face dataset — presets, settings, generation
+ * in memory. The face model is gabn-synth-face.c, writing to disk
+ * gabn-synth-write.c. */
 #include "gabn-synth.h"
 #include "gabn-synth-face.h"
 #include "gabn-dataset-builder.h"
@@ -7,10 +8,7 @@
 #include "gabn-parallel.h"
 #include "gabn-data-util.h"
 
-#include <errno.h>
-#include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
 #include <math.h>
 
 static const GabnSynthPresetInfo presets[] = {
