@@ -45,6 +45,18 @@ if [ -n "$missing" ]; then
   status=1
 fi
 
+# 3. xgettext cannot expand GLib's format macros (G_GINT64_FORMAT, G_GSIZE_FORMAT…):
+#    the catalog would get a truncated msgid that never matches at run time.
+#    <inttypes.h>'s PRId64 & co. are understood by xgettext (or format the
+#    number into a string first).
+glib_macro='(^|[^[:alnum:]_])(_|N_)[[:space:]]*\("([^"\\]|\\.)*"[[:space:]]*G_G[A-Z0-9_]*_FORMAT'
+bad="$(grep -rnE --include='*.c' --include='*.h' "$glib_macro" src 2>/dev/null || true)"
+if [ -n "$bad" ]; then
+  echo "check-potfiles: translatable strings built with a GLib format macro (xgettext truncates them; use PRId64/PRIu64 from <inttypes.h>):" >&2
+  printf '%s\n' "$bad" | sed 's/^/  /' >&2
+  status=1
+fi
+
 if [ "$status" -eq 0 ]; then
   echo "check-potfiles: $(printf '%s\n' "$listed" | wc -l) files listed, all exist; every file with translatable strings is listed"
 fi

@@ -9,6 +9,7 @@ int
 main (int argc, char **argv)
 {
   g_autoptr(GabnApplication) app = NULL;
+  int status;
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
@@ -16,5 +17,6 @@ main (int argc, char **argv)
   textdomain (GETTEXT_PACKAGE);
 
   app = gabn_application_new (APPLICATION_ID, G_APPLICATION_HANDLES_OPEN);
-  return g_application_run (G_APPLICATION (app), argc, argv);
+  status = g_application_run (G_APPLICATION (app), argc, argv);
+  return status != 0 ? status : gabn_application_get_exit_status (app);
 }

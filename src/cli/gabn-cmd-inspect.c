@@ -1,10 +1,150 @@
-/* gabn-cmd-inspect.c: `gabn inspect`. Placeholder until its issue lands. */
+/* gabn-cmd-inspect.c: `gabn inspect` — a model's architecture, groups,
+ * training configuration and last evaluation, from its metadata. */
 #include "config.h"
 #include "gabn-cli.h"
+#include "gabn-cli-open.h"
+#include "gabn-model-file.h"
+
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Pretty-printed JSON text, or the text itself when it is not JSON. */
+static char *
+pretty (const char *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonGenerator) gen = NULL;
+
+  if (!json_parser_load_from_data (parser, text, -1, NULL))
+    return g_strdup (text);
+  gen = json_generator_new ();
+  json_generator_set_pretty (gen, TRUE);
+  json_generator_set_root (gen, json_parser_get_root (parser));
+  return json_generator_to_data (gen, NULL);
+}
 
 int
 gabn_cmd_inspect (int argc, char **argv)
 {
-  g_printerr ("gabn inspect: not available yet\n");
-  return 1;
+  g_autofree char *arch = NULL;
+  gboolean json = FALSE;
+  GOptionEntry entries[] = {
+    { "arch", 0, 0, G_OPTION_ARG_STRING, &arch, N_("Architecture of a model without metadata"), "A" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
+    { NULL }
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) meta = NULL;
+  g_autoptr(GabnNet) net = NULL;
+  const char *path, *text;
+  int C, h, w;
+
+  if (!gabn_cli_parse ("inspect", _("MODEL"),
+                       _("Show a model’s architecture, groups, training configuration "
+                         "and last evaluation."), entries, &argc, &argv))
+    return 2;
+  if (argc != 2)
+    {
+      g_printerr ("%s\n", _("gabn inspect: give one model file"));
+      return 2;
+    }
+  path = argv[1];
+  net = gabn_model_load (path, arch, &meta, &error);
+  if (!net)
+    return gabn_cli_fail ("inspect", error);
+  gabn_net_feature_shape (net, &C, &h, &w);
+
+  if (json)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonGenerator) gen = json_generator_new ();
+      g_autoptr(JsonNode) root = NULL;
+      g_autofree char *out = NULL;
+      const char *keys[] = { "groups", "train_config", "eval", "trainer_state", "split" };
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "arch");
+      json_builder_add_string_value (b, gabn_net_arch (net));
+      json_builder_set_member_name (b, "input_size");
+      json_builder_add_int_value (b, gabn_net_input_size (net));
+      json_builder_set_member_name (b, "embedding_dim");
+      json_builder_add_int_value (b, gabn_net_embedding_dim (net));
+      json_builder_set_member_name (b, "classes");
+      json_builder_add_int_value (b, gabn_net_n_classes (net));
+      json_builder_set_member_name (b, "parameters");
+      json_builder_add_int_value (b, gabn_net_n_params (net));
+      json_builder_set_member_name (b, "feature_maps");
+      json_builder_begin_array (b);
+      json_builder_add_int_value (b, C);
+      json_builder_add_int_value (b, h);
+      json_builder_add_int_value (b, w);
+      json_builder_end_array (b);
+      for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+        {
+          g_autoptr(JsonParser) parser = json_parser_new ();
+
+          text = meta ? g_hash_table_lookup (meta, keys[i]) : NULL;
+          json_builder_set_member_name (b, keys[i]);
+          if (text && json_parser_load_from_data (parser, text, -1, NULL))
+            json_builder_add_value (b, json_node_copy (json_parser_get_root (parser)));
+          else if (text)
+            json_builder_add_string_value (b, text);
+          else
+            json_builder_add_null_value (b);
+        }
+      json_builder_end_object (b);
+      root = json_builder_get_root (b);
+      json_generator_set_root (gen, root);
+      out = json_generator_to_data (gen, NULL);
+      printf ("%s\n", out);
+      return 0;
+    }
+
+  printf (_("Model:          %s\n"), path);
+  printf (_("Architecture:   %s (input %d×%d, feature maps %d×%d×%d, embedding %d)\n"),
+          gabn_net_arch (net), gabn_net_input_size (net), gabn_net_input_size (net),
+          C, h, w, gabn_net_embedding_dim (net));
+  printf (_("Parameters:     %zu\n"), gabn_net_n_params (net));
+  printf (_("Classes:        %d\n"), gabn_net_n_classes (net));
+  text = meta ? g_hash_table_lookup (meta, "groups") : NULL;
+  printf (_("Groups:         %s\n"), text ? text : _("(not recorded)"));
+  text = meta ? g_hash_table_lookup (meta, "trainer_state") : NULL;
+  if (text)
+    printf (_("Training state: %s\n"), text);
+  text = meta ? g_hash_table_lookup (meta, "train_config") : NULL;
+  if (text)
+    {
+      g_autofree char *p = pretty (text);
+      printf (_("\nTraining configuration:\n%s\n"), p);
+    }
+  else
+    printf ("%s\n", _("Training configuration: (not recorded: a plain export?)"));
+  text = meta ? g_hash_table_lookup (meta, "eval") : NULL;
+  if (text)
+    {
+      g_autoptr(GabnEvalReport) report = gabn_eval_report_from_json (text, NULL);
+      if (report)
+        {
+          printf (_("\nLast evaluation (epoch %d, step %lld):\n"),
+                  report->epoch + 1, (long long) report->step);
+          gabn_cli_print_report (stdout, report);
+        }
+    }
+  else
+    printf ("%s\n", _("Last evaluation: (none recorded)"));
+  if (meta)
+    {
+      GHashTableIter it;
+      gpointer k, v;
+      const char *known[] = { "arch", "groups", "train_config", "eval", "split",
+                              "trainer_state", NULL };
+
+      g_hash_table_iter_init (&it, meta);
+      while (g_hash_table_iter_next (&it, &k, &v))
+        if (!g_strv_contains (known, k))
+          printf ("%s: %s\n", (const char *) k, (const char *) v);
+    }
+  return 0;
 }

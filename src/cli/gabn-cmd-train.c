@@ -1,10 +1,317 @@
-/* gabn-cmd-train.c: `gabn train`. Placeholder until its issue lands. */
+/* gabn-cmd-train.c: `gabn train` — trains a recognizer (baseline or GABN)
+ * in a worker thread; the main thread shows progress and turns Ctrl+C into
+ * a cancel (the checkpoint so far is kept). */
 #include "config.h"
 #include "gabn-cli.h"
+#include "gabn-cli-open.h"
+#include "gabn-model-file.h"
+#include "gabn-trainer.h"
+
+#include <errno.h>
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct {
+  GabnTrainer *trainer;
+  FILE *log;
+  gboolean tty;
+  gboolean quiet;
+  GMainLoop *loop;
+  gboolean ok;
+  GError *error;
+  GMutex print_lock;
+} TrainRun;
+
+static void
+log_line (TrainRun *run, const char *line)
+{
+  if (!run->log)
+    return;
+  fputs (line, run->log);
+  fputc ('\n', run->log);
+  fflush (run->log);
+}
+
+/* Called from the worker thread. */
+static void
+on_step (const GabnStepReport *r, gpointer user_data)
+{
+  TrainRun *run = user_data;
+
+  if (run->log)
+    {
+      g_autofree char *loss = gabn_cli_json_number (r->loss);
+      g_autofree char *arc = gabn_cli_json_number (r->loss_arc);
+      g_autofree char *adv = gabn_cli_json_number (r->loss_adv);
+      g_autofree char *mask = gabn_cli_json_number (r->loss_mask);
+      g_autofree char *dl = gabn_cli_json_number (r->disc_loss);
+      g_autofree char *da = gabn_cli_json_number (r->disc_accuracy);
+      g_autofree char *lr = gabn_cli_json_number (r->lr);
+      g_autofree char *ips = gabn_cli_json_number (r->images_per_second);
+      g_autofree char *eta = gabn_cli_json_number (r->eta_seconds);
+      g_autofree char *line = g_strdup_printf (
+        "{\"type\":\"step\",\"step\":%" G_GINT64_FORMAT ",\"total_steps\":%"
+        G_GINT64_FORMAT ",\"epoch\":%d,\"loss\":%s,\"loss_arc\":%s,"
+        "\"loss_adv\":%s,\"loss_mask\":%s,\"disc_loss\":%s,"
+        "\"disc_accuracy\":%s,\"lr\":%s,\"images_per_second\":%s,"
+        "\"eta_seconds\":%s}",
+        r->step, r->total_steps, r->epoch, loss, arc, adv, mask, dl, da, lr,
+        ips, eta);
+      log_line (run, line);
+    }
+  if (run->tty && !run->quiet)
+    {
+      int width = 24, filled = r->total_steps > 0
+        ? (int) (width * r->step / r->total_steps) : 0;
+      char bar[32];
+      int eta = (int) r->eta_seconds;
+
+      memset (bar, '#', filled);
+      memset (bar + filled, '.', width - filled);
+      bar[width] = '\0';
+      g_mutex_lock (&run->print_lock);
+      g_printerr ("\r\033[K[%s] %s %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT
+                  " %s %d/%d  loss %.3f (arc %.3f adv %.3f mask %.3f)  "
+                  "%.0f img/s  ETA %d:%02d",
+                  bar, _("step"), r->step, r->total_steps, _("epoch"),
+                  r->epoch + 1, r->n_epochs, r->loss, r->loss_arc, r->loss_adv,
+                  r->loss_mask, r->images_per_second, eta / 60, eta % 60);
+      g_mutex_unlock (&run->print_lock);
+    }
+}
+
+/* Called from the worker thread. */
+static void
+on_epoch (const GabnEvalReport *report, gpointer user_data)
+{
+  TrainRun *run = user_data;
+
+  if (run->log)
+    {
+      g_autofree char *json = gabn_eval_report_to_json (report, TRUE);
+      g_autofree char *line = g_strdup_printf (
+        "{\"type\":\"epoch\",\"epoch\":%d,\"step\":%" G_GINT64_FORMAT ",\"report\":%s}",
+        report->epoch, report->step, json);
+      log_line (run, line);
+    }
+  if (!run->quiet)
+    {
+      g_mutex_lock (&run->print_lock);
+      if (run->tty)
+        g_printerr ("\r\033[K");
+      g_printerr (_("epoch %d: mean accuracy %.2f %%, STD %.2f pp, mean pairwise JS %.5f\n"),
+                  report->epoch + 1, 100.0 * report->mean_accuracy,
+                  100.0 * report->std, report->mean_pairwise_js);
+      g_mutex_unlock (&run->print_lock);
+    }
+}
+
+static gpointer
+train_thread (gpointer data)
+{
+  TrainRun *run = data;
+
+  run->ok = gabn_trainer_run (run->trainer, NULL, &run->error);
+  g_main_loop_quit (run->loop);
+  return NULL;
+}
+
+static gboolean
+on_interrupt (gpointer data)
+{
+  TrainRun *run = data;
+
+  g_printerr ("\n%s\n", _("Interrupted: stopping after this step…"));
+  gabn_trainer_cancel (run->trainer);
+  return G_SOURCE_CONTINUE;
+}
 
 int
 gabn_cmd_train (int argc, char **argv)
 {
-  g_printerr ("gabn train: not available yet\n");
-  return 1;
+  g_autofree char *data = NULL, *out = NULL, *method = NULL, *arch = NULL;
+  g_autofree char *log_path = NULL, *resume = NULL, *optimiser = NULL;
+  g_autofree char *adv_mode = NULL, *erase_where = NULL, *margin = NULL;
+  g_auto(GStrv) erase_groups = NULL;
+  int epochs = 0, batch = 0, topn = -1, threads = 0, max_steps = 0;
+  double lr = 0, lambda_adv = -1, lambda_mask = -1, erase_prob = -1, holdout = 0;
+  double margin_s = 0, margin_m = -1;
+  gint64 seed = -1;
+  gboolean quiet = FALSE, no_epoch_eval = FALSE;
+  GOptionEntry entries[] = {
+    { "data", 'd', 0, G_OPTION_ARG_FILENAME, &data, N_("Dataset folder, or synth:PRESET[,identities=N,images=N,seed=N] for the built-in generator"), "D" },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, N_("Model file to write (also the checkpoint)"), "MODEL.safetensors" },
+    { "method", 0, 0, G_OPTION_ARG_STRING, &method, N_("baseline (default) or gabn"), "M" },
+    { "arch", 0, 0, G_OPTION_ARG_STRING, &arch, N_("Architecture: gabn-s (default), iresnet18, iresnet34, iresnet50"), "A" },
+    { "epochs", 0, 0, G_OPTION_ARG_INT, &epochs, N_("Epochs (default 10)"), "E" },
+    { "batch", 0, 0, G_OPTION_ARG_INT, &batch, N_("Batch size (default 32)"), "B" },
+    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, N_("Learning rate (default 0.01)"), "X" },
+    { "optimiser", 0, 0, G_OPTION_ARG_STRING, &optimiser, N_("sgd (default) or adamw"), "O" },
+    { "margin", 0, 0, G_OPTION_ARG_STRING, &margin, N_("arcface (default) or cosface"), "M" },
+    { "margin-s", 0, 0, G_OPTION_ARG_DOUBLE, &margin_s, N_("Margin head scale s (default 32)"), "S" },
+    { "margin-m", 0, 0, G_OPTION_ARG_DOUBLE, &margin_m, N_("Margin m (default 0.5 ArcFace, 0.35 CosFace)"), "M" },
+    { "lambda-adv", 0, 0, G_OPTION_ARG_DOUBLE, &lambda_adv, N_("Weight of the attention-balance loss (default 0.1)"), "X" },
+    { "lambda-mask", 0, 0, G_OPTION_ARG_DOUBLE, &lambda_mask, N_("Weight of the Top-N erased loss (default 0.5)"), "X" },
+    { "topn", 0, 0, G_OPTION_ARG_INT, &topn, N_("Cells erased (default: a third of the cells)"), "N" },
+    { "erase-prob", 0, 0, G_OPTION_ARG_DOUBLE, &erase_prob, N_("Probability of erasing per batch (default 1)"), "P" },
+    { "erase-where", 0, 0, G_OPTION_ARG_STRING, &erase_where, N_("features (default) or input"), "W" },
+    { "erase-group", 0, 0, G_OPTION_ARG_STRING_ARRAY, &erase_groups, N_("Erase only for this group (repeatable; default all)"), "NAME" },
+    { "adv-mode", 0, 0, G_OPTION_ARG_STRING, &adv_mode, N_("confusion (default) or reversal"), "MODE" },
+    { "holdout", 0, 0, G_OPTION_ARG_DOUBLE, &holdout, N_("Fraction of each group’s identities held out for evaluation when the dataset has no pairs (default 0.2)"), "F" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, N_("Random seed (default 1)"), "S" },
+    { "threads", 0, 0, G_OPTION_ARG_INT, &threads, N_("Threads (default: all cores)"), "T" },
+    { "max-steps", 0, 0, G_OPTION_ARG_INT, &max_steps, N_("Stop after this many steps"), "N" },
+    { "log", 0, 0, G_OPTION_ARG_FILENAME, &log_path, N_("Write one JSON line per step and epoch"), "FILE.jsonl" },
+    { "resume", 0, 0, G_OPTION_ARG_FILENAME, &resume, N_("Continue training from a checkpoint"), "MODEL" },
+    { "no-epoch-eval", 0, 0, G_OPTION_ARG_NONE, &no_epoch_eval, N_("Skip the evaluation after each epoch (faster; run gabn eval afterwards)"), NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, N_("Print nothing but errors"), NULL },
+    { NULL }
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GabnDataset) dataset = NULL;
+  g_autoptr(GabnTrainer) trainer = NULL;
+  TrainRun run = { 0 };
+  GThread *thread;
+  guint sigint, sigterm;
+  const GabnEvalReport *last;
+
+  if (!gabn_cli_parse ("train", "", _("Train a face recognizer (baseline or GABN) "
+                                      "and evaluate it per group on held-out people."),
+                       entries, &argc, &argv))
+    return 2;
+  if (argc > 1)
+    {
+      g_printerr (_("gabn train: unexpected argument “%s”\n"), argv[1]);
+      return 2;
+    }
+  if (!out && resume)
+    out = g_strdup (resume);
+  if (!out)
+    {
+      g_printerr ("%s\n", _("gabn train: --out MODEL.safetensors is required"));
+      return 2;
+    }
+  dataset = gabn_cli_open_dataset (data, NULL, &error);
+  if (!dataset)
+    return gabn_cli_fail ("train", error);
+
+  if (resume)
+    {
+      trainer = gabn_trainer_new_from_checkpoint (resume, dataset, epochs, &error);
+      if (!trainer)
+        return gabn_cli_fail ("train", error);
+    }
+  else
+    {
+      GabnTrainConfig config;
+      gboolean ok = TRUE;
+
+      gabn_train_config_init (&config);
+      if (method && !gabn_method_from_name (method, &config.method))
+        {
+          ok = FALSE;
+          g_set_error (&error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT,
+                       _("unknown method “%s” (baseline, gabn)"), method);
+        }
+      if (arch)
+        {
+          g_free (config.arch);
+          config.arch = g_strdup (arch);
+        }
+      if (epochs > 0) config.epochs = epochs;
+      if (batch > 0) config.batch_size = batch;
+      if (lr > 0) config.lr = (float) lr;
+      if (lambda_adv >= 0) config.lambda_adv = (float) lambda_adv;
+      if (lambda_mask >= 0) config.lambda_mask = (float) lambda_mask;
+      if (topn >= 0) config.topn = topn;
+      if (erase_prob >= 0) config.erase_prob = (float) erase_prob;
+      if (seed >= 0) config.seed = (guint64) seed;
+      if (holdout > 0) config.holdout_fraction = holdout;
+      if (no_epoch_eval) config.eval_every_epoch = FALSE;
+      if (threads > 0) config.threads = threads;
+      if (max_steps > 0) config.max_steps = max_steps;
+      if (erase_groups && erase_groups[0])
+        config.erase_groups = g_strdupv (erase_groups);
+      if (ok && (optimiser || margin || erase_where || adv_mode))
+        {
+          /* Enum options go through the JSON reader, which knows their names. */
+          g_autoptr(GString) json = g_string_new ("{");
+          if (optimiser) g_string_append_printf (json, "\"optimiser\":\"%s\",", optimiser);
+          if (margin) g_string_append_printf (json, "\"margin\":\"%s\",", margin);
+          if (erase_where) g_string_append_printf (json, "\"erase_where\":\"%s\",", erase_where);
+          if (adv_mode) g_string_append_printf (json, "\"adv_mode\":\"%s\",", adv_mode);
+          g_string_truncate (json, json->len - 1);
+          g_string_append_c (json, '}');
+          ok = gabn_train_config_from_json (&config, json->str, &error);
+          if (ok && margin && g_ascii_strcasecmp (margin, "cosface") == 0)
+            config.margin_m = 0.35f;
+        }
+      if (margin_s > 0) config.margin_s = (float) margin_s;
+      if (margin_m >= 0) config.margin_m = (float) margin_m;
+      if (ok)
+        trainer = gabn_trainer_new (&config, dataset, NULL, &error);
+      gabn_train_config_clear (&config);
+      if (!trainer)
+        return gabn_cli_fail ("train", error);
+    }
+  if (threads > 0)
+    gabn_set_threads (threads);
+
+  if (log_path)
+    {
+      run.log = fopen (log_path, resume ? "a" : "w");
+      if (!run.log)
+        {
+          g_printerr (_("gabn train: cannot write %s: %s\n"), log_path, g_strerror (errno));
+          return 1;
+        }
+    }
+  run.trainer = trainer;
+  run.tty = isatty (STDERR_FILENO);
+  run.quiet = quiet;
+  run.loop = g_main_loop_new (NULL, FALSE);
+  g_mutex_init (&run.print_lock);
+  gabn_trainer_set_callbacks (trainer, on_step, on_epoch, &run);
+  gabn_trainer_set_checkpoint (trainer, out);
+  if (!quiet)
+    g_printerr (_("Training %s (%s) on %d group(s), %lld steps → %s\n"),
+                gabn_trainer_get_config (trainer)->arch,
+                gabn_method_name (gabn_trainer_get_config (trainer)->method),
+                dataset->n_groups, (long long) gabn_trainer_get_total_steps (trainer), out);
+
+  sigint = g_unix_signal_add (SIGINT, on_interrupt, &run);
+  sigterm = g_unix_signal_add (SIGTERM, on_interrupt, &run);
+  thread = g_thread_new ("gabn-train", train_thread, &run);
+  g_main_loop_run (run.loop);
+  g_thread_join (thread);
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+  g_main_loop_unref (run.loop);
+  g_mutex_clear (&run.print_lock);
+  if (run.log)
+    fclose (run.log);
+  if (run.tty && !quiet)
+    g_printerr ("\r\033[K");
+  if (!run.ok)
+    {
+      int code = gabn_cli_fail ("train", run.error);
+      if (g_error_matches (run.error, GABN_ERROR, GABN_ERROR_CANCELLED)
+          && gabn_trainer_get_step (trainer) > 0)
+        g_printerr (_("The checkpoint so far is in %s (continue with --resume).\n"), out);
+      g_clear_error (&run.error);
+      return code;
+    }
+  /* Without any epoch finished (max_steps inside the first one) the trainer
+   * still saved; make sure the file is there in every case. */
+  if (!gabn_trainer_save (trainer, out, &error))
+    return gabn_cli_fail ("train", error);
+  last = gabn_trainer_get_last_report (trainer);
+  if (last && !quiet)
+    gabn_cli_print_report (stdout, last);
+  return 0;
 }

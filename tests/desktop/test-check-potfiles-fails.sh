@@ -48,3 +48,11 @@ expect 1 "an unlisted metainfo file fails"
 make_tree
 echo 'src/app/gone.c' >> "$tmp/t/po/POTFILES.in"
 expect 1 "a listed file that does not exist fails"
+
+make_tree
+printf '%s\n' 'g_print (_("%" G_GINT64_FORMAT " steps\\n"), n);' >> "$tmp/t/src/app/a.c"
+expect 1 "a translatable string built with G_GINT64_FORMAT fails"
+
+make_tree
+printf '%s\n' 'g_print (_("%" PRId64 " steps\\n"), n);' 'g_print ("%" G_GINT64_FORMAT "\\n", n);' >> "$tmp/t/src/app/a.c"
+expect 0 "PRId64 in a translatable string and G_GINT64_FORMAT in an untranslated one pass"

@@ -1,7 +1,8 @@
 /* test-step.c: the GABN training step on a real gabn-s net, checked by
  * central finite differences of the loss it defines (DESIGN.md 1) with α,
  * the erasing mask and the (updated) discriminator held constant:
- *   L(θ) = L_arc + λ_adv·CE(D(P), uniform) + λ_mask·L_arc(A ⊙ keep),
+ *   L(θ) = L_arc + λ_adv·CE(D(P), uniform) + λ_mask·L_arc(A ⊙ keep)
+ *   (or λ_mask·L_arc(net(x with the kept-out cells' pixels zeroed))),
  *   P = normalise(ReLU(Σ_k α_k A_k)).
  * Also: the baseline step equals the margin loss's own gradient, and the
  * erased pass leaves BatchNorm running statistics alone. */
@@ -130,11 +131,26 @@ frozen_loss (Fixture *f)
   gabn_cam_normalise (P, cam, B, f->n);
   gabn_discriminator_forward (f->disc, P, B);
   loss += f->config.lambda_adv * gabn_discriminator_loss (f->disc, NULL, dz, NULL);
-  for (int b = 0; b < B; b++)
-    for (int k = 0; k < f->C; k++)
-      for (int i = 0; i < f->n; i++)
-        if (!f->keep[b * f->n + i])
-          A[((gsize) b * f->C + k) * f->n + i] = 0.0f;
+  if (f->config.erase_where == GABN_ERASE_INPUT)
+    {
+      /* The erased cells' pixel blocks set to 0, a second full pass. */
+      int S = gabn_net_input_size (f->net);
+      g_autofree float *x = g_memdup2 (f->input, sizeof (float) * B * 3 * S * S);
+
+      for (int b = 0; b < B; b++)
+        for (int y = 0; y < S; y++)
+          for (int xx = 0; xx < S; xx++)
+            if (!f->keep[b * f->n + (y * f->h / S) * f->w + xx * f->w / S])
+              for (int c = 0; c < 3; c++)
+                x[(((gsize) b * 3 + c) * S + y) * S + xx] = 0.0f;
+      gabn_net_forward_backbone (f->net, x, B);
+    }
+  else
+    for (int b = 0; b < B; b++)
+      for (int k = 0; k < f->C; k++)
+        for (int i = 0; i < f->n; i++)
+          if (!f->keep[b * f->n + i])
+            A[((gsize) b * f->C + k) * f->n + i] = 0.0f;
   gabn_net_forward_head (f->net);
   loss += f->config.lambda_mask
           * gabn_net_margin_loss (f->net, &f->margin, f->labels, 1.0f, d_emb);
@@ -182,7 +198,7 @@ check_against_fd (Fixture *f)
 
       g_assert_nonnull (info);
       offset = info->data - params;
-      for (int k = 0; k < 6; k++)
+      for (int k = 0; k < 4; k++)
         {
           gsize i = offset + (gsize) (k * 7919) % info->numel;
           float saved = params[i];
@@ -212,6 +228,16 @@ test_gabn_features (void)
   Fixture f = { 0 };
 
   fixture_init (&f, GABN_METHOD_GABN, GABN_ERASE_FEATURES);
+  check_against_fd (&f);
+  fixture_clear (&f);
+}
+
+static void
+test_gabn_input (void)
+{
+  Fixture f = { 0 };
+
+  fixture_init (&f, GABN_METHOD_GABN, GABN_ERASE_INPUT);
   check_against_fd (&f);
   fixture_clear (&f);
 }
@@ -261,6 +287,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/gabn/step/gabn-features", test_gabn_features);
+  g_test_add_func ("/gabn/step/gabn-input", test_gabn_input);
   g_test_add_func ("/gabn/step/baseline", test_baseline);
   g_test_add_func ("/gabn/step/running-stats", test_running_stats);
   return g_test_run ();

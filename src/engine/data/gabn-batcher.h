@@ -19,6 +19,16 @@
 
 G_BEGIN_DECLS
 
+/* A bounded, thread-safe cache of decoded, resized images (RGB bytes keyed
+ * by dataset index and size). It fills up to max_bytes and then keeps what
+ * it has: training visits the images in a new order each epoch, for which
+ * evicting would only churn. One cache may serve several batchers, in turn
+ * or at once, over the same dataset. */
+typedef struct _GabnImageCache GabnImageCache;
+GabnImageCache *gabn_image_cache_new (gsize max_bytes);
+void gabn_image_cache_free (GabnImageCache *cache);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GabnImageCache, gabn_image_cache_free)
+
 typedef enum {
   GABN_SAMPLING_SHUFFLE,            /* a seeded permutation of the entries */
   GABN_SAMPLING_IDENTITY_BALANCED,  /* each label equally likely; images of a
@@ -36,6 +46,13 @@ typedef struct {
   int          threads;      /* decoding threads; default 2 (<= 0: 1) */
   int          queue_depth;  /* batches decoded ahead; default 3 */
   gsize        cache_bytes;  /* decoded-image cache; default 256 MiB, 0 = none */
+  /* Added after the first contract (zero by gabn_batcher_config_init): */
+  gint64       first_batch;  /* the stream starts at this batch number, as if
+                                the earlier ones had been taken (resuming);
+                                nothing before it is decoded */
+  GabnImageCache *cache;     /* borrowed, shared cache (e.g. one batcher per
+                                epoch keeping its decoded images); when set,
+                                used instead of an own cache of cache_bytes */
 } GabnBatcherConfig;
 
 typedef struct {

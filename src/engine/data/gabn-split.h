@@ -36,6 +36,7 @@ typedef struct {
 } GabnSplitConfig;
 
 typedef struct {
+  const GabnDataset *dataset;  /* borrowed: the dataset must outlive the split */
   guint64 seed;
   double  holdout_fraction;
   /* Training identities (indices into dataset->identities): the class label

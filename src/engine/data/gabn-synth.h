@@ -74,10 +74,10 @@ GabnDataset *gabn_synth_generate (const GabnSynthConfig *config,
 
 /* Writes a generated dataset to dir in the generic layout:
  * dir/<group>/<identity>/<NN>.png, dir/pairs.tsv (path1 TAB path2 TAB same
- * TAB fold), dir/README.txt (the description). dir must not exist, or be
- * empty, or hold a previous `gabn synth` output (it has a .gabn-synth
- * marker file) which is then replaced; any other folder is refused, so no
- * user file is ever overwritten. */
+ * TAB fold), dir/README.txt (the description). dir must not exist or be
+ * empty; any other folder is refused, so no file is ever overwritten. The
+ * dataset is written into a temporary folder beside dir and renamed into
+ * place when complete (removed on failure or cancel). */
 gboolean gabn_synth_write (const GabnSynthConfig *config, const char *dir,
                            GabnProgressFunc progress, gpointer user_data,
                            GCancellable *cancellable, GError **error);

@@ -2,6 +2,7 @@
 #include "gabn-evaluate.h"
 
 #include <json-glib/json-glib.h>
+#include <glib/gi18n.h>
 #include <math.h>
 #include <string.h>
 
@@ -318,7 +319,7 @@ gabn_eval_report_from_json (const char *json, GError **error)
   if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {
       g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_FILE,
-                   "evaluation report: not a JSON object");
+                   _("evaluation report: not a JSON object"));
       return NULL;
     }
   root = json_node_get_object (json_parser_get_root (parser));
@@ -326,7 +327,7 @@ gabn_eval_report_from_json (const char *json, GError **error)
   if (!groups)
     {
       g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_FILE,
-                   "evaluation report: no \"groups\" list");
+                   _("evaluation report: no \"groups\" list"));
       return NULL;
     }
   r = g_new0 (GabnEvalReport, 1);

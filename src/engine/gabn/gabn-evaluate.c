@@ -6,6 +6,7 @@
 #include "gabn-gam.h"
 #include "gabn-verify.h"
 
+#include <glib/gi18n.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +40,7 @@ check_cancel (Eval *ev, GError **error)
 {
   if (g_cancellable_is_cancelled (ev->cancellable))
     {
-      g_set_error (error, GABN_ERROR, GABN_ERROR_CANCELLED, "evaluation cancelled");
+      g_set_error (error, GABN_ERROR, GABN_ERROR_CANCELLED, _("evaluation cancelled"));
       return FALSE;
     }
   return TRUE;
@@ -286,7 +287,7 @@ gabn_evaluate (GabnNet *net, const GabnDataset *dataset, const GabnPair *pairs,
   if (n_pairs <= 0)
     {
       g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT,
-                   "no verification pairs to evaluate");
+                   _("no verification pairs to evaluate"));
       return NULL;
     }
   for (int i = 0; i < n_pairs; i++)
@@ -294,7 +295,7 @@ gabn_evaluate (GabnNet *net, const GabnDataset *dataset, const GabnPair *pairs,
         || pairs[i].b < 0 || pairs[i].b >= dataset->n_images)
       {
         g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT,
-                     "pair %d names image %d, %d: the dataset has %d images",
+                     _("pair %d names image %d, %d: the dataset has %d images"),
                      i + 1, pairs[i].a, pairs[i].b, dataset->n_images);
         return NULL;
       }

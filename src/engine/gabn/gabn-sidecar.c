@@ -2,6 +2,7 @@
 #include "gabn-sidecar.h"
 
 #include <json-glib/json-glib.h>
+#include <glib/gi18n.h>
 #include <string.h>
 
 gboolean
@@ -83,7 +84,7 @@ member (JsonObject *o, const char *name, JsonNodeType type)
 static gboolean
 bad (GError **error, const char *path, const char *why)
 {
-  g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_FILE, "%s: %s", path, why);
+  g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_FILE, _("%s: %s"), path, why);
   return FALSE;
 }
 
@@ -127,7 +128,7 @@ gabn_sidecar_read (const char *path, const char *name, float *out, gsize numel,
       || !(t = json_node_get_object (member (root, name, JSON_NODE_OBJECT))))
     {
       g_set_error (error, GABN_ERROR, GABN_ERROR_NOT_FOUND,
-                   "%s: no tensor “%s”", path, name);
+                   _("%s: no tensor “%s”"), path, name);
       return FALSE;
     }
   if (g_strcmp0 (json_object_get_string_member_with_default (t, "dtype", ""), "F32") != 0)

@@ -2,6 +2,7 @@
 #include "gabn-trainer.h"
 
 #include <json-glib/json-glib.h>
+#include <glib/gi18n.h>
 #include <math.h>
 #include <string.h>
 
@@ -74,7 +75,7 @@ gabn_train_config_init (GabnTrainConfig *c)
   c->arch = g_strdup ("gabn-s");
   c->epochs = 10;
   c->batch_size = 32;
-  c->lr = 0.05f;
+  c->lr = 0.01f;
   c->optimiser = GABN_OPTIM_SGD;
   c->weight_decay = 5e-4f;
   c->momentum = 0.9f;
@@ -120,7 +121,7 @@ static gboolean
 invalid (GError **error, const char *what, const char *why)
 {
   g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT,
-               "training configuration: %s %s", what, why);
+               _("training configuration: %s %s"), what, why);
   return FALSE;
 }
 
@@ -158,6 +159,24 @@ gabn_train_config_validate (const GabnTrainConfig *c, GError **error)
   return TRUE;
 }
 
+/* The shortest decimal that reads back as the same float: 0.05f is stored
+ * as 0.05, not 0.05000000074505806. */
+static double
+float_for_json (float f)
+{
+  char buf[32];
+
+  g_snprintf (buf, sizeof buf, "%.9g", f);
+  for (int digits = 6; digits < 9; digits++)
+    {
+      char shorter[32];
+      g_snprintf (shorter, sizeof shorter, "%.*g", digits, f);
+      if ((float) g_ascii_strtod (shorter, NULL) == f)
+        return g_ascii_strtod (shorter, NULL);
+    }
+  return g_ascii_strtod (buf, NULL);
+}
+
 char *
 gabn_train_config_to_json (const GabnTrainConfig *c)
 {
@@ -167,7 +186,7 @@ gabn_train_config_to_json (const GabnTrainConfig *c)
 
 #define STR(k, v) (json_builder_set_member_name (b, k), json_builder_add_string_value (b, v))
 #define INT(k, v) (json_builder_set_member_name (b, k), json_builder_add_int_value (b, v))
-#define DBL(k, v) (json_builder_set_member_name (b, k), json_builder_add_double_value (b, v))
+#define DBL(k, v) (json_builder_set_member_name (b, k), json_builder_add_double_value (b, float_for_json (v)))
 #define BOOL(k, v) (json_builder_set_member_name (b, k), json_builder_add_boolean_value (b, v))
   json_builder_begin_object (b);
   STR ("method", enum_to_name (method_names, c->method));
@@ -226,7 +245,7 @@ static gboolean
 wrong (GError **error, const char *key, const char *why)
 {
   g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_FILE,
-               "training configuration: “%s” %s", key, why);
+               _("training configuration: “%s” %s"), key, why);
   return FALSE;
 }
 

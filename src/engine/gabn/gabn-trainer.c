@@ -8,6 +8,7 @@
 #include "gabn-step.h"
 
 #include <json-glib/json-glib.h>
+#include <glib/gi18n.h>
 #include <math.h>
 #include <string.h>
 
@@ -62,8 +63,8 @@ setup_common (GabnTrainer *t, GError **error)
   if (t->n_train < 2)
     {
       g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT,
-                   "the dataset has %d training image(s) after holding out "
-                   "the evaluation identities: too few to train", t->n_train);
+                   _("the dataset has %d training image(s) after holding out "
+                    "the evaluation identities: too few to train"), t->n_train);
       return FALSE;
     }
   if (t->config.batch_size > t->n_train)
@@ -102,7 +103,7 @@ setup_common (GabnTrainer *t, GError **error)
           if (!found)
             {
               g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT,
-                           "erase group “%s” is not a group of the dataset", *name);
+                           _("erase group “%s” is not a group of the dataset"), *name);
               return FALSE;
             }
         }
@@ -191,8 +192,8 @@ gabn_trainer_new_from_checkpoint (const char *path, const GabnDataset *dataset,
     {
       gabn_train_config_clear (&config);
       g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_FILE,
-                   "%s: not a training checkpoint (%s)", path,
-                   local ? local->message : "no “train_config” in its metadata");
+                   _("%s: not a training checkpoint (%s)"), path,
+                   local ? local->message : _("no “train_config” in its metadata"));
       g_clear_error (&local);
       return NULL;
     }
@@ -204,7 +205,7 @@ gabn_trainer_new_from_checkpoint (const char *path, const GabnDataset *dataset,
   if (!text)
     {
       g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_FILE,
-                   "%s: no “split” in its metadata", path);
+                   _("%s: no “split” in its metadata"), path);
       return NULL;
     }
   t->split = gabn_split_from_json (dataset, text, error);
@@ -216,7 +217,7 @@ gabn_trainer_new_from_checkpoint (const char *path, const GabnDataset *dataset,
   if (gabn_net_n_classes (net) != t->split->n_train_identities)
     {
       g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_FILE,
-                   "%s: %d class centres but the split trains %d identities",
+                   _("%s: %d class centres but the split trains %d identities"),
                    path, gabn_net_n_classes (net), t->split->n_train_identities);
       return NULL;
     }
@@ -446,7 +447,7 @@ wait_if_paused (GabnTrainer *t)
 static gboolean
 cancelled_error (GabnTrainer *t, GError **error)
 {
-  g_set_error (error, GABN_ERROR, GABN_ERROR_CANCELLED, "training cancelled");
+  g_set_error (error, GABN_ERROR, GABN_ERROR_CANCELLED, _("training cancelled"));
   return FALSE;
 }
 
@@ -538,8 +539,8 @@ run_epoch (GabnTrainer *t, int epoch, gint64 *steps_this_run,
       if (!isfinite (report.loss))
         {
           g_set_error (error, GABN_ERROR, GABN_ERROR_FAILED,
-                       "the loss is not finite at step %" G_GINT64_FORMAT
-                       " (learning rate too high?)", t->step);
+                       _("the loss is not finite at step %lld (learning rate too high?)"),
+                       (long long) t->step);
           return FALSE;
         }
     }
@@ -559,7 +560,7 @@ gabn_trainer_run (GabnTrainer *t, GCancellable *cancellable, GError **error)
   if (t->running)
     {
       g_mutex_unlock (&t->lock);
-      g_set_error (error, GABN_ERROR, GABN_ERROR_FAILED, "the trainer is already running");
+      g_set_error (error, GABN_ERROR, GABN_ERROR_FAILED, _("the trainer is already running"));
       return FALSE;
     }
   t->running = TRUE;

@@ -50,7 +50,7 @@ typedef struct {
   char          *arch;          /* default "gabn-s" */
   int            epochs;        /* default 10 */
   int            batch_size;    /* default 32 */
-  float          lr;            /* default 0.05 */
+  float          lr;            /* default 0.01 */
   GabnOptimKind  optimiser;     /* default SGD (momentum 0.9) */
   float          weight_decay;  /* default 5e-4 */
   float          momentum;      /* SGD; default 0.9 */

@@ -168,8 +168,12 @@ build_header (GabnNet *net, GHashTable *metadata, gsize *data_size)
 
   root = json_builder_get_root (b);
   json_generator_set_root (gen, root);
+  /* json_generator_to_data returns a new string: take it, don't leak it. */
   header = g_string_new (NULL);
-  g_string_append (header, json_generator_to_data (gen, NULL));
+  {
+    g_autofree char *json = json_generator_to_data (gen, NULL);
+    g_string_append (header, json);
+  }
   /* Pad with spaces so the data starts 8-byte aligned, as safetensors does. */
   while (header->len % 8)
     g_string_append_c (header, ' ');

@@ -1,0 +1,535 @@
+/* gabn-compare-view.c: both models are evaluated in one worker on the pairs
+ * of model A's split (the held-out people it never trained on; a model
+ * without a split gets the dataset's default split), so the two columns are
+ * measured on exactly the same pairs. */
+#include "config.h"
+#include "gabn-compare-view.h"
+#include "gabn-model-file.h"
+#include "gabn-plot.h"
+#include "gabn-split.h"
+#include "gabn-window.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+
+typedef struct {
+  GabnSharedModel *model;
+  char            *name;
+} Candidate;
+
+struct _GabnCompareView
+{
+  AdwBin          parent_instance;
+
+  /* Template widgets */
+  GtkButton      *compare_button;
+  GtkDropDown    *model_a_dropdown;
+  GtkDropDown    *model_b_dropdown;
+  GabnPlot       *roc_plot;
+  GtkSpinner     *spinner;
+  GtkLabel       *summary_label;
+  GtkGrid        *table;
+
+  /* Owned references */
+  GabnSession    *session;
+  GPtrArray      *candidates;   /* Candidate*; [0] is the session's model */
+  GtkStringList  *names;
+  GCancellable   *cancellable;
+  GabnEvalReport *reports[2];
+  char           *report_names[2];
+  GtkNativeDialog *chooser;
+  gboolean        ready;
+};
+
+G_DEFINE_FINAL_TYPE (GabnCompareView, gabn_compare_view, ADW_TYPE_BIN)
+
+enum { PROP_0, PROP_READY, N_PROPS };
+static GParamSpec *properties[N_PROPS];
+
+static void
+candidate_free (gpointer data)
+{
+  Candidate *c = data;
+
+  g_clear_pointer (&c->model, gabn_shared_model_unref);
+  g_free (c->name);
+  g_free (c);
+}
+
+static void
+set_ready (GabnCompareView *self, gboolean ready)
+{
+  if (self->ready != ready)
+    {
+      self->ready = ready;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READY]);
+    }
+}
+
+/* ---- Table and plot ----------------------------------------------------- */
+
+static void
+cell (GabnCompareView *self, const char *text, int col, int row, gboolean heading)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_label_set_xalign (GTK_LABEL (label), col == 0 ? 0 : 1);
+  gtk_widget_add_css_class (label, heading ? "heading" : "numeric");
+  gtk_grid_attach (self->table, label, col, row, 1, 1);
+}
+
+static char *
+percent (double v)
+{
+  return isfinite (v) ? g_strdup_printf ("%.1f%%", 100 * v) : g_strdup ("—");
+}
+
+static char *
+number (double v, int digits, const char *suffix)
+{
+  return isfinite (v) ? g_strdup_printf ("%.*f%s", digits, v, suffix) : g_strdup (_("undefined"));
+}
+
+static void
+fill_table (GabnCompareView *self)
+{
+  const GabnEvalReport *a = self->reports[0], *b = self->reports[1];
+  static const char *columns[] = {
+    N_("Accuracy"), N_("TAR@FAR 1e-3"), N_("Region 50%"), N_("Region 80%"), N_("JS to reference"),
+  };
+  GtkWidget *child;
+  int row = 2;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->table))) != NULL)
+    gtk_grid_remove (self->table, child);
+  cell (self, _("Group"), 0, 0, TRUE);
+  for (guint c = 0; c < G_N_ELEMENTS (columns); c++)
+    {
+      GtkWidget *label = gtk_label_new (_(columns[c]));
+      gtk_widget_add_css_class (label, "heading");
+      gtk_grid_attach (self->table, label, 1 + 2 * c, 0, 2, 1);
+      cell (self, "A", 1 + 2 * c, 1, FALSE);
+      cell (self, "B", 2 + 2 * c, 1, FALSE);
+    }
+  for (int g = 0; g < a->n_groups; g++, row++)
+    {
+      const GabnGroupReport *ga = &a->groups[g];
+      const GabnGroupReport *gb = g < b->n_groups ? &b->groups[g] : NULL;
+      double va[5] = { ga->accuracy, ga->tar_at_far[1], ga->region50, ga->region80, ga->js_to_reference };
+      double vb[5] = { gb ? gb->accuracy : NAN, gb ? gb->tar_at_far[1] : NAN, gb ? gb->region50 : NAN,
+                       gb ? gb->region80 : NAN, gb ? gb->js_to_reference : NAN };
+
+      cell (self, ga->name, 0, row, TRUE);
+      for (int c = 0; c < 5; c++)
+        {
+          g_autofree char *ta = c == 4 ? number (va[c], 4, "") : percent (va[c]);
+          g_autofree char *tb = c == 4 ? number (vb[c], 4, "") : percent (vb[c]);
+          cell (self, ta, 1 + 2 * c, row, FALSE);
+          cell (self, tb, 2 + 2 * c, row, FALSE);
+        }
+    }
+  {
+    g_autofree char *ma = percent (a->mean_accuracy), *mb = percent (b->mean_accuracy);
+    g_autofree char *sa = number (100 * a->std, 2, " pp"), *sb = number (100 * b->std, 2, " pp");
+    g_autofree char *ra = number (a->ser, 2, ""), *rb = number (b->ser, 2, "");
+    g_autofree char *ja = number (a->mean_pairwise_js, 4, ""), *jb = number (b->mean_pairwise_js, 4, "");
+
+    cell (self, _("Mean accuracy"), 0, row, TRUE);
+    cell (self, ma, 1, row, FALSE);
+    cell (self, mb, 2, row++, FALSE);
+    cell (self, _("STD"), 0, row, TRUE);
+    cell (self, sa, 1, row, FALSE);
+    cell (self, sb, 2, row++, FALSE);
+    cell (self, _("SER"), 0, row, TRUE);
+    cell (self, ra, 1, row, FALSE);
+    cell (self, rb, 2, row++, FALSE);
+    cell (self, _("Mean pairwise JS"), 0, row, TRUE);
+    cell (self, ja, 1, row, FALSE);
+    cell (self, jb, 2, row, FALSE);
+  }
+}
+
+static void
+fill_plot (GabnCompareView *self)
+{
+  gabn_plot_clear (self->roc_plot);
+  for (int m = 0; m < 2; m++)
+    {
+      const GabnEvalReport *r = self->reports[m];
+
+      for (int g = 0; g < r->n_groups; g++)
+        {
+          g_autofree char *label = g_strdup_printf ("%s: %s", m == 0 ? "A" : "B", r->groups[g].name);
+          g_autofree double *x = g_new (double, MAX (1, r->groups[g].n_roc));
+          g_autofree double *y = g_new (double, MAX (1, r->groups[g].n_roc));
+          guint id = gabn_plot_add_series (self->roc_plot, label, g,
+                                           m == 0 ? GABN_LINE_SOLID : GABN_LINE_DASHED);
+
+          for (int k = 0; k < r->groups[g].n_roc; k++)
+            {
+              x[k] = r->groups[g].roc_far[k];
+              y[k] = r->groups[g].roc_tar[k];
+            }
+          gabn_plot_set_points (self->roc_plot, id, x, y, r->groups[g].n_roc);
+        }
+    }
+}
+
+/* ---- Evaluation worker ------------------------------------------------ */
+
+typedef struct {
+  GabnSharedModel   *models[2];
+  GabnSharedDataset *dataset;
+  GabnEvalReport    *reports[2];
+} CompareJob;
+
+static void
+compare_job_free (gpointer data)
+{
+  CompareJob *job = data;
+
+  for (int m = 0; m < 2; m++)
+    {
+      g_clear_pointer (&job->models[m], gabn_shared_model_unref);
+      g_clear_pointer (&job->reports[m], gabn_eval_report_free);
+    }
+  g_clear_pointer (&job->dataset, gabn_shared_dataset_unref);
+  g_free (job);
+}
+
+static void
+compare_worker (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  CompareJob *job = task_data;
+  const GabnDataset *ds = job->dataset->dataset;
+  const char *split_json = job->models[0]->metadata
+                           ? g_hash_table_lookup (job->models[0]->metadata, "split") : NULL;
+  g_autoptr(GabnSplit) split = NULL;
+  GError *error = NULL;
+  GabnEvalOptions options;
+
+  split = split_json ? gabn_split_from_json (ds, split_json, NULL) : NULL;
+  if (split == NULL)
+    split = gabn_split_new (ds, NULL, &error);
+  if (split == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  gabn_eval_options_init (&options);
+  for (int m = 0; m < 2; m++)
+    {
+      GabnSharedModel *model = job->models[m];
+
+      g_mutex_lock (&model->lock);
+      job->reports[m] = gabn_evaluate (model->net, ds, split->pairs, split->n_pairs, &options,
+                                       NULL, NULL, cancellable, &error);
+      g_mutex_unlock (&model->lock);
+      if (job->reports[m] == NULL)
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+compare_done (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GabnCompareView) self = user_data;
+  CompareJob *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  g_autofree char *summary = NULL;
+
+  if (g_task_get_cancellable (G_TASK (result)) != self->cancellable)
+    return; /* superseded */
+  gtk_spinner_set_spinning (self->spinner, FALSE);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->compare_button), TRUE);
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+          && !g_error_matches (error, GABN_ERROR, GABN_ERROR_CANCELLED))
+        gabn_widget_toast (GTK_WIDGET (self), error->message);
+      return;
+    }
+  for (int m = 0; m < 2; m++)
+    {
+      g_clear_pointer (&self->reports[m], gabn_eval_report_free);
+      self->reports[m] = g_steal_pointer (&job->reports[m]);
+    }
+  fill_table (self);
+  fill_plot (self);
+  /* Translators: the two model names, then the number of pairs per group */
+  summary = g_strdup_printf (_("A: %s.  B: %s.  Both measured on the same held-out pairs (%d per group in the first group); lower STD and SER mean more even accuracy across groups."),
+                             self->report_names[0], self->report_names[1],
+                             self->reports[0]->n_groups > 0 ? self->reports[0]->groups[0].n_pairs : 0);
+  gtk_label_set_text (self->summary_label, summary);
+  set_ready (self, TRUE);
+}
+
+void
+gabn_compare_view_compare (GabnCompareView *self)
+{
+  guint a, b;
+  CompareJob *job;
+  g_autoptr(GTask) task = NULL;
+  GabnSharedDataset *dataset;
+
+  g_return_if_fail (GABN_IS_COMPARE_VIEW (self));
+  a = gtk_drop_down_get_selected (self->model_a_dropdown);
+  b = gtk_drop_down_get_selected (self->model_b_dropdown);
+  dataset = self->session ? gabn_session_get_dataset (self->session) : NULL;
+  if (dataset == NULL || a >= self->candidates->len || b >= self->candidates->len
+      || ((Candidate *) g_ptr_array_index (self->candidates, a))->model == NULL
+      || ((Candidate *) g_ptr_array_index (self->candidates, b))->model == NULL)
+    {
+      gabn_widget_toast (GTK_WIDGET (self), _("Choose two models and open a dataset first"));
+      return;
+    }
+  set_ready (self, FALSE);
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  job = g_new0 (CompareJob, 1);
+  job->models[0] = gabn_shared_model_ref (((Candidate *) g_ptr_array_index (self->candidates, a))->model);
+  job->models[1] = gabn_shared_model_ref (((Candidate *) g_ptr_array_index (self->candidates, b))->model);
+  job->dataset = gabn_shared_dataset_ref (dataset);
+  for (int m = 0; m < 2; m++)
+    {
+      g_free (self->report_names[m]);
+      self->report_names[m] = g_strdup (((Candidate *) g_ptr_array_index (self->candidates, m == 0 ? a : b))->name);
+    }
+  task = g_task_new (self, self->cancellable, compare_done, g_object_ref (self));
+  g_task_set_task_data (task, job, compare_job_free);
+  gtk_spinner_set_spinning (self->spinner, TRUE);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->compare_button), FALSE);
+  g_task_run_in_thread (task, compare_worker);
+}
+
+/* ---- Candidates ----------------------------------------------------------- */
+
+void
+gabn_compare_view_add_model (GabnCompareView *self, GabnSharedModel *model, const char *name)
+{
+  Candidate *c;
+
+  g_return_if_fail (GABN_IS_COMPARE_VIEW (self));
+  c = g_new0 (Candidate, 1);
+  c->model = gabn_shared_model_ref (model);
+  c->name = g_strdup (name);
+  g_ptr_array_add (self->candidates, c);
+  gtk_string_list_append (self->names, name);
+}
+
+static void
+on_model_changed (GabnCompareView *self)
+{
+  Candidate *c = g_ptr_array_index (self->candidates, 0);
+  GabnSharedModel *model = gabn_session_get_model (self->session);
+  g_autofree char *name = NULL;
+  const char *replacement[2] = { NULL, NULL };
+
+  g_clear_pointer (&c->model, gabn_shared_model_unref);
+  c->model = model ? gabn_shared_model_ref (model) : NULL;
+  /* Translators: %s is the model's title */
+  name = model ? g_strdup_printf (_("Current: %s"), model->title) : g_strdup (_("Current: none"));
+  g_free (c->name);
+  c->name = g_strdup (name);
+  replacement[0] = name;
+  gtk_string_list_splice (self->names, 0, 1, replacement);
+}
+
+static void
+on_model_file_loaded (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GabnCompareView) self = user_data;
+  g_autoptr(GError) error = NULL;
+  GabnSharedModel *model = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (model == NULL)
+    {
+      gabn_widget_toast (GTK_WIDGET (self), error->message);
+      return;
+    }
+  gabn_compare_view_add_model (self, model, model->title);
+  gabn_shared_model_unref (model);
+}
+
+static void
+load_model_worker (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  const char *path = task_data;
+  GHashTable *metadata = NULL;
+  GError *error = NULL;
+  GabnNet *net = gabn_model_load (path, NULL, &metadata, &error);
+  g_autofree char *title = g_path_get_basename (path);
+
+  if (net == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, gabn_shared_model_new (net, title, path, metadata),
+                           (GDestroyNotify) gabn_shared_model_unref);
+}
+
+static void
+on_chooser_response (GtkNativeDialog *dialog, int response, GabnCompareView *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      char *path = file ? g_file_get_path (file) : NULL;
+
+      if (path != NULL)
+        {
+          g_autoptr(GTask) task = g_task_new (self, NULL, on_model_file_loaded, g_object_ref (self));
+          g_task_set_task_data (task, path, g_free);
+          g_task_run_in_thread (task, load_model_worker);
+        }
+    }
+  g_clear_object (&self->chooser);
+}
+
+static void
+on_add_file_clicked (GabnCompareView *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkFileChooserNative *native;
+  GtkFileFilter *filter = gtk_file_filter_new ();
+
+  native = gtk_file_chooser_native_new (_("Add Model"), GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                        GTK_FILE_CHOOSER_ACTION_OPEN, _("_Add"), _("_Cancel"));
+  gtk_file_filter_set_name (filter, _("Models (safetensors)"));
+  gtk_file_filter_add_pattern (filter, "*.safetensors");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
+  g_object_unref (filter);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
+  g_signal_connect (native, "response", G_CALLBACK (on_chooser_response), self);
+  g_clear_object (&self->chooser);
+  self->chooser = GTK_NATIVE_DIALOG (native);
+  gtk_native_dialog_show (self->chooser);
+}
+
+/* ---- GObject ------------------------------------------------------------ */
+
+static void
+gabn_compare_view_dispose (GObject *object)
+{
+  GabnCompareView *self = GABN_COMPARE_VIEW (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  if (self->chooser != NULL)
+    gtk_native_dialog_destroy (self->chooser);
+  g_clear_object (&self->chooser);
+  gtk_widget_dispose_template (GTK_WIDGET (self), GABN_TYPE_COMPARE_VIEW);
+  g_clear_object (&self->session);
+  g_clear_pointer (&self->candidates, g_ptr_array_unref);
+  g_clear_object (&self->names);
+  for (int m = 0; m < 2; m++)
+    {
+      g_clear_pointer (&self->reports[m], gabn_eval_report_free);
+      g_clear_pointer (&self->report_names[m], g_free);
+    }
+  G_OBJECT_CLASS (gabn_compare_view_parent_class)->dispose (object);
+}
+
+static void
+gabn_compare_view_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  switch (prop_id)
+    {
+    case PROP_READY:
+      g_value_set_boolean (value, GABN_COMPARE_VIEW (object)->ready);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+gabn_compare_view_class_init (GabnCompareViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = gabn_compare_view_dispose;
+  object_class->get_property = gabn_compare_view_get_property;
+  properties[PROP_READY] = g_param_spec_boolean ("ready", NULL, NULL, FALSE,
+                                                 G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (GABN_TYPE_PLOT);
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/gabn-compare-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, GabnCompareView, compare_button);
+  gtk_widget_class_bind_template_child (widget_class, GabnCompareView, model_a_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, GabnCompareView, model_b_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, GabnCompareView, roc_plot);
+  gtk_widget_class_bind_template_child (widget_class, GabnCompareView, spinner);
+  gtk_widget_class_bind_template_child (widget_class, GabnCompareView, summary_label);
+  gtk_widget_class_bind_template_child (widget_class, GabnCompareView, table);
+  gtk_widget_class_bind_template_callback (widget_class, gabn_compare_view_compare);
+  gtk_widget_class_bind_template_callback (widget_class, on_add_file_clicked);
+}
+
+static void
+gabn_compare_view_init (GabnCompareView *self)
+{
+  Candidate *current = g_new0 (Candidate, 1);
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->candidates = g_ptr_array_new_with_free_func (candidate_free);
+  current->name = g_strdup (_("Current: none"));
+  g_ptr_array_add (self->candidates, current);
+  self->names = gtk_string_list_new (NULL);
+  gtk_string_list_append (self->names, current->name);
+  gtk_drop_down_set_model (self->model_a_dropdown, G_LIST_MODEL (self->names));
+  gtk_drop_down_set_model (self->model_b_dropdown, G_LIST_MODEL (self->names));
+  gabn_plot_set_title (self->roc_plot, _("ROC per group (A solid, B dashed)"));
+  gabn_plot_set_x_label (self->roc_plot, _("false accept rate"));
+  gabn_plot_set_y_label (self->roc_plot, _("true accept rate"));
+  gabn_plot_set_y_range (self->roc_plot, 0, 1);
+}
+
+void
+gabn_compare_view_set_session (GabnCompareView *self, GabnSession *session)
+{
+  g_return_if_fail (GABN_IS_COMPARE_VIEW (self));
+  if (self->session != NULL)
+    g_signal_handlers_disconnect_by_data (self->session, self);
+  g_set_object (&self->session, session);
+  if (session != NULL)
+    {
+      g_signal_connect_swapped (session, "notify::model", G_CALLBACK (on_model_changed), self);
+      on_model_changed (self);
+    }
+}
+
+void
+gabn_compare_view_select (GabnCompareView *self, guint a, guint b)
+{
+  g_return_if_fail (GABN_IS_COMPARE_VIEW (self));
+  gtk_drop_down_set_selected (self->model_a_dropdown, a);
+  gtk_drop_down_set_selected (self->model_b_dropdown, b);
+}
+
+guint
+gabn_compare_view_get_n_models (GabnCompareView *self)
+{
+  g_return_val_if_fail (GABN_IS_COMPARE_VIEW (self), 0);
+  return self->candidates->len;
+}
+
+const GabnEvalReport *
+gabn_compare_view_get_report (GabnCompareView *self, int which)
+{
+  g_return_val_if_fail (GABN_IS_COMPARE_VIEW (self) && (which == 0 || which == 1), NULL);
+  return self->reports[which];
+}
+
+gboolean
+gabn_compare_view_get_ready (GabnCompareView *self)
+{
+  g_return_val_if_fail (GABN_IS_COMPARE_VIEW (self), FALSE);
+  return self->ready;
+}

@@ -1,0 +1,26 @@
+/* gabn-compare-view.h: two models evaluated on the same held-out pairs:
+ * the per-group table and ROC curves per group. */
+#pragma once
+
+#include <adwaita.h>
+#include "gabn-evaluate.h"
+#include "gabn-session.h"
+
+G_BEGIN_DECLS
+
+#define GABN_TYPE_COMPARE_VIEW (gabn_compare_view_get_type ())
+G_DECLARE_FINAL_TYPE (GabnCompareView, gabn_compare_view, GABN, COMPARE_VIEW, AdwBin)
+
+void gabn_compare_view_set_session (GabnCompareView *self, GabnSession *session);
+/* Offers a model in both choices (e.g. a finished training run). */
+void gabn_compare_view_add_model (GabnCompareView *self, GabnSharedModel *model, const char *name);
+/* Chooses the models to compare by their position in the choices. */
+void gabn_compare_view_select (GabnCompareView *self, guint a, guint b);
+guint gabn_compare_view_get_n_models (GabnCompareView *self);
+/* Evaluates both in a worker and fills the table and the plot. */
+void gabn_compare_view_compare (GabnCompareView *self);
+/* The reports shown (NULL before a comparison). */
+const GabnEvalReport *gabn_compare_view_get_report (GabnCompareView *self, int which);
+gboolean gabn_compare_view_get_ready (GabnCompareView *self);
+
+G_END_DECLS

@@ -1,0 +1,123 @@
+/* gabn-explorer.c: targets and masks for the explorer; the maps themselves
+ * come from the engine (gabn_gam_compute). */
+#include "config.h"
+#include "gabn-explorer.h"
+#include "gabn-gam.h"
+#include "gabn-split.h"
+
+#include <math.h>
+#include <string.h>
+
+int *
+gabn_explorer_identity_labels (const GabnNet *net, GHashTable *metadata,
+                               const GabnDataset *dataset)
+{
+  int *labels = g_new (int, MAX (1, dataset->n_identities));
+  const char *split_json = metadata ? g_hash_table_lookup (metadata, "split") : NULL;
+  int n_classes = gabn_net_n_classes (net);
+
+  for (int i = 0; i < dataset->n_identities; i++)
+    labels[i] = -1;
+  if (split_json != NULL)
+    {
+      g_autoptr(GabnSplit) split = gabn_split_from_json (dataset, split_json, NULL);
+
+      /* A split of another dataset does not map: every identity is unseen. */
+      if (split != NULL && split->n_identities == dataset->n_identities)
+        for (int i = 0; i < dataset->n_identities; i++)
+          labels[i] = split->label_of_identity[i] < n_classes ? split->label_of_identity[i] : -1;
+      return labels;
+    }
+  if (n_classes == dataset->n_identities)
+    for (int i = 0; i < dataset->n_identities; i++)
+      labels[i] = i;
+  return labels;
+}
+
+static float *
+load_input (GabnNet *net, const GabnDataset *dataset, int image, GError **error)
+{
+  int s = gabn_net_input_size (net);
+  float *chw = g_new (float, 3 * s * s);
+
+  if (!gabn_dataset_load_image (dataset, image, s, FALSE, chw, error))
+    {
+      g_free (chw);
+      return NULL;
+    }
+  return chw;
+}
+
+gboolean
+gabn_explorer_embed (GabnNet *net, const GabnDataset *dataset, int image,
+                     float *embedding, GError **error)
+{
+  g_autofree float *chw = load_input (net, dataset, image, error);
+
+  if (chw == NULL)
+    return FALSE;
+  gabn_net_forward (net, chw, 1);
+  memcpy (embedding, gabn_net_embeddings (net), sizeof (float) * gabn_net_embedding_dim (net));
+  return TRUE;
+}
+
+gboolean
+gabn_explorer_identity_centre (GabnNet *net, const GabnDataset *dataset, int identity,
+                               int skip_image, float *centre, GError **error)
+{
+  int d = gabn_net_embedding_dim (net);
+  const GabnIdentity *id = &dataset->identities[identity];
+  g_autofree float *e = g_new (float, d);
+  int used = 0;
+
+  memset (centre, 0, sizeof (float) * d);
+  for (int i = 0; i < id->n_images && used < 8; i++)
+    {
+      int img = id->first_image + i;
+      double norm = 0;
+
+      if (img == skip_image && id->n_images > 1)
+        continue;
+      if (!gabn_explorer_embed (net, dataset, img, e, error))
+        return FALSE;
+      for (int k = 0; k < d; k++)
+        norm += (double) e[k] * e[k];
+      norm = sqrt (norm) + 1e-12;
+      for (int k = 0; k < d; k++)
+        centre[k] += (float) (e[k] / norm);
+      used++;
+    }
+  return TRUE;
+}
+
+gboolean
+gabn_explorer_cam (GabnNet *net, const GabnDataset *dataset, int image, int label,
+                   const float *ref, GabnCamMethod method, float *map, float *score,
+                   GError **error)
+{
+  g_autofree float *chw = load_input (net, dataset, image, error);
+
+  if (chw == NULL)
+    return FALSE;
+  gabn_gam_compute (net, chw, 1, method, label >= 0 ? &label : NULL,
+                    label >= 0 ? NULL : ref, map, score, NULL);
+  return TRUE;
+}
+
+double
+gabn_explorer_top_n_mask (const float *map, int cells, int n, guint8 *mask)
+{
+  g_autofree int *top = g_new (int, MAX (1, cells));
+  double inside = 0, total = 0;
+  int got = gabn_cam_top_n (map, cells, n, top);
+
+  memset (mask, 0, cells);
+  for (int i = 0; i < cells; i++)
+    total += MAX (map[i], 0.0f);
+  for (int i = 0; i < got; i++)
+    {
+      mask[top[i]] = 1;
+      inside += MAX (map[top[i]], 0.0f);
+    }
+  return total > 0 ? inside / total : (double) got / MAX (1, cells);
+}

@@ -1,0 +1,23 @@
+/* gabn-teach-view.h: the guided classroom demonstration, in five steps:
+ * biased faces → baseline → the gap → GABN → compare. */
+#pragma once
+
+#include <adwaita.h>
+#include "gabn-session.h"
+
+G_BEGIN_DECLS
+
+#define GABN_TYPE_TEACH_VIEW (gabn_teach_view_get_type ())
+G_DECLARE_FINAL_TYPE (GabnTeachView, gabn_teach_view, GABN, TEACH_VIEW, AdwBin)
+
+void gabn_teach_view_set_session (GabnTeachView *self, GabnSession *session);
+int  gabn_teach_view_get_step (GabnTeachView *self);
+void gabn_teach_view_set_step (GabnTeachView *self, int step);
+/* Runs the current step's action (generate, train…). */
+void gabn_teach_view_act (GabnTeachView *self);
+/* TRUE when the current step's action is done. */
+gboolean gabn_teach_view_get_step_done (GabnTeachView *self);
+/* Epochs of the two demonstration runs (default 4). */
+void gabn_teach_view_set_epochs (GabnTeachView *self, int epochs);
+
+G_END_DECLS

@@ -1,0 +1,56 @@
+/* gabn-train-run.h: one training run in its own thread. The engine's
+ * trainer reports from that thread; the run copies each report and
+ * delivers it on the main loop as a signal, only while the run object is
+ * alive. Several runs can train at once. */
+#pragma once
+
+#include <gio/gio.h>
+#include "gabn-session.h"
+#include "gabn-trainer.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  GABN_RUN_READY,
+  GABN_RUN_RUNNING,
+  GABN_RUN_PAUSED,
+  GABN_RUN_FINISHED,
+  GABN_RUN_STOPPED,
+  GABN_RUN_FAILED,
+} GabnRunState;
+
+#define GABN_TYPE_TRAIN_RUN (gabn_train_run_get_type ())
+G_DECLARE_FINAL_TYPE (GabnTrainRun, gabn_train_run, GABN, TRAIN_RUN, GObject)
+
+/* config is copied; dataset referenced. */
+GabnTrainRun *gabn_train_run_new (const char *name, const GabnTrainConfig *config,
+                                  GabnSharedDataset *dataset);
+const char   *gabn_train_run_get_name (GabnTrainRun *self);
+const GabnTrainConfig *gabn_train_run_get_config (GabnTrainRun *self);
+GabnRunState  gabn_train_run_get_state (GabnTrainRun *self);
+/* "Training", "Paused", "Finished"… with the error when failed. */
+const char   *gabn_train_run_get_status (GabnTrainRun *self);
+
+/* Starts the thread. Signals (main thread): "step" (GabnStepReport*),
+ * "epoch" (GabnEvalReport*), notify::state when it ends. */
+void gabn_train_run_start (GabnTrainRun *self);
+void gabn_train_run_pause (GabnTrainRun *self);
+void gabn_train_run_resume (GabnTrainRun *self);
+void gabn_train_run_stop (GabnTrainRun *self);
+/* Blocks until the thread ended (used when the window closes). */
+void gabn_train_run_join (GabnTrainRun *self);
+
+/* What arrived so far (main thread). */
+guint                 gabn_train_run_get_n_steps (GabnTrainRun *self);
+const GabnStepReport *gabn_train_run_get_step (GabnTrainRun *self, guint i);
+guint                 gabn_train_run_get_n_epochs (GabnTrainRun *self);
+const GabnEvalReport *gabn_train_run_get_epoch (GabnTrainRun *self, guint i);
+/* The trained model when finished or stopped after a step (else NULL). */
+GabnSharedModel      *gabn_train_run_get_model (GabnTrainRun *self);
+
+/* Appends this run's rows to a CSV (header written by the caller, see
+ * gabn_train_run_csv_header); groups: the dataset's group names. */
+void  gabn_train_run_append_csv (GabnTrainRun *self, GString *csv);
+char *gabn_train_run_csv_header (GabnSharedDataset *dataset);
+
+G_END_DECLS

@@ -1,0 +1,191 @@
+/* gabn-cli-open.c: datasets, images and report tables for the CLI. */
+#include "config.h"
+#include "gabn-cli-open.h"
+#include "gabn-image.h"
+#include "gabn-synth.h"
+
+#include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
+#include <unistd.h>
+
+static void
+progress_to_terminal (double fraction, const char *message, gpointer user_data)
+{
+  if (fraction >= 0)
+    g_printerr ("\r%s %3d%%", message ? message : "", (int) (fraction * 100));
+}
+
+static GabnDataset *
+open_synth (const char *spec, GError **error)
+{
+  g_auto(GStrv) parts = g_strsplit (spec, ",", -1);
+  GabnSynthPreset preset;
+  GabnSynthConfig config;
+  GabnDataset *ds;
+  gboolean tty = isatty (STDERR_FILENO);
+
+  if (!gabn_synth_preset_from_nick (parts[0], &preset))
+    {
+      g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT,
+                   _("unknown synthetic preset “%s” (balanced, imbalanced, small-region)"),
+                   parts[0]);
+      return NULL;
+    }
+  gabn_synth_config_init (&config, preset);
+  for (int i = 1; parts[i]; i++)
+    {
+      g_auto(GStrv) kv = g_strsplit (parts[i], "=", 2);
+      guint64 v;
+
+      if (!kv[0] || !kv[1] || !g_ascii_string_to_unsigned (kv[1], 10, 0, G_MAXINT, &v, NULL))
+        {
+          g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT,
+                       _("bad synthetic setting “%s” (expected NAME=NUMBER)"), parts[i]);
+          return NULL;
+        }
+      if (strcmp (kv[0], "identities") == 0)
+        config.identities = (int) v;
+      else if (strcmp (kv[0], "images") == 0)
+        config.images = (int) v;
+      else if (strcmp (kv[0], "seed") == 0)
+        config.seed = v;
+      else if (strcmp (kv[0], "size") == 0)
+        config.size = (int) v;
+      else if (strcmp (kv[0], "pairs") == 0)
+        config.pairs_per_fold = (int) v;
+      else
+        {
+          g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT,
+                       _("unknown synthetic setting “%s” (identities, images, seed, size, pairs)"),
+                       kv[0]);
+          return NULL;
+        }
+    }
+  if (!gabn_synth_config_validate (&config, error))
+    return NULL;
+  ds = gabn_synth_generate (&config, tty ? progress_to_terminal : NULL, NULL,
+                            NULL, error);
+  if (tty)
+    g_printerr ("\r\033[K");
+  return ds;
+}
+
+GabnDataset *
+gabn_cli_open_dataset (const char *spec, const char *pairs_file, GError **error)
+{
+  GabnDataset *ds;
+  gboolean tty = isatty (STDERR_FILENO);
+
+  if (!spec)
+    {
+      g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT,
+                   _("no dataset: give --data FOLDER or --data synth:PRESET"));
+      return NULL;
+    }
+  if (g_str_has_prefix (spec, "synth:"))
+    {
+      if (pairs_file)
+        {
+          g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT,
+                       _("--pairs needs a dataset folder, not the generator"));
+          return NULL;
+        }
+      return open_synth (spec + strlen ("synth:"), error);
+    }
+  ds = gabn_dataset_open (spec, pairs_file, tty ? progress_to_terminal : NULL,
+                          NULL, NULL, error);
+  if (tty)
+    g_printerr ("\r\033[K");
+  if (ds && ds->n_skipped > 0)
+    g_printerr (_("%s: skipped %d file(s); first: %s: %s\n"), spec, ds->n_skipped,
+                ds->skipped[0].file, ds->skipped[0].reason);
+  return ds;
+}
+
+gboolean
+gabn_cli_load_image_file (const char *path, int size, gboolean flip,
+                          float *chw, GError **error)
+{
+  int w, h;
+  g_autofree guint8 *rgb = gabn_image_decode (path, &w, &h, error);
+  g_autofree guint8 *resized = NULL;
+
+  if (!rgb)
+    return FALSE;
+  resized = g_new (guint8, (gsize) size * size * 3);
+  gabn_image_resize (rgb, w, h, w * 3, resized, size, size);
+  gabn_image_to_chw (resized, size, flip, chw);
+  return TRUE;
+}
+
+char *
+gabn_cli_json_number (double value)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (!isfinite (value))
+    return g_strdup ("null");
+  return g_strdup (g_ascii_dtostr (buf, sizeof buf, value));
+}
+
+static void
+print_percent (FILE *out, double v, int width)
+{
+  if (isnan (v))
+    fprintf (out, "%*s", width, "—");
+  else
+    fprintf (out, "%*.2f", width, 100.0 * v);
+}
+
+static void
+print_plain (FILE *out, double v, int width, int precision)
+{
+  if (isnan (v))
+    fprintf (out, "%*s", width, "—");
+  else
+    fprintf (out, "%*.*f", width, precision, v);
+}
+
+void
+gabn_cli_print_report (FILE *out, const GabnEvalReport *r)
+{
+  int name_width = 5;
+
+  for (int g = 0; g < r->n_groups; g++)
+    name_width = MAX (name_width, (int) g_utf8_strlen (r->groups[g].name, -1));
+  /* ASCII column titles: printf pads by bytes, not characters. */
+  fprintf (out, "%-*s %6s%9s%7s%9s%9s%9s%7s%7s%7s%7s%9s\n",
+           name_width, _("Group"), _("Pairs"), _("Acc %"), "+/-",
+           "TAR@1e-2", "TAR@1e-3", "TAR@1e-4", "FMR%", "FNMR%", "R50", "R80",
+           _("JS ref"));
+  for (int g = 0; g < r->n_groups; g++)
+    {
+      const GabnGroupReport *gr = &r->groups[g];
+      int pad = name_width - (int) g_utf8_strlen (gr->name, -1);
+
+      fprintf (out, "%s%*s %6d", gr->name, pad, "", gr->n_pairs);
+      print_percent (out, gr->accuracy, 9);
+      print_percent (out, gr->accuracy_std, 7);
+      for (int k = 0; k < GABN_N_FAR; k++)
+        print_percent (out, gr->tar_at_far[k], 9);
+      print_percent (out, gr->fmr, 7);
+      print_percent (out, gr->fnmr, 7);
+      print_plain (out, gr->region50, 7, 3);
+      print_plain (out, gr->region80, 7, 3);
+      print_plain (out, gr->js_to_reference, 9, 5);
+      fprintf (out, "%s\n", g == r->reference_group ? _(" (reference)") : "");
+    }
+  fprintf (out, "\n%s ", _("Mean accuracy:"));
+  print_percent (out, r->mean_accuracy, 0);
+  fprintf (out, " %%\n%s ", _("STD (population, percentage points):"));
+  print_percent (out, r->std, 0);
+  fprintf (out, "\n%s ", _("SER (max error / min error):"));
+  if (isnan (r->ser))
+    fprintf (out, "%s", _("undefined (the smallest error is 0)"));
+  else
+    fprintf (out, "%.3f", r->ser);
+  fprintf (out, "\n%s ", _("Mean pairwise JS divergence (nats):"));
+  print_plain (out, r->mean_pairwise_js, 0, 5);
+  fprintf (out, "\n");
+}

@@ -1,0 +1,34 @@
+/* gabn-cli-open.h: what the model commands (train, eval, embed, gam,
+ * inspect) share: opening a dataset or the built-in generator, loading a
+ * model, reading one image file, printing an evaluation table. */
+#pragma once
+
+#include "gabn-dataset.h"
+#include "gabn-evaluate.h"
+#include "gabn-net.h"
+
+#include <stdio.h>
+
+G_BEGIN_DECLS
+
+/* DATA is a dataset folder, or "synth:PRESET" for the built-in generator
+ * (presets balanced, imbalanced, small-region) with optional
+ * comma-separated settings: "synth:small-region,identities=20,images=6,
+ * seed=3,size=64" (per-group identities, images per identity; the
+ * generator's defaults otherwise). pairs_file (nullable) overrides the
+ * folder's pairs. Progress goes to stderr when it is a terminal. */
+GabnDataset *gabn_cli_open_dataset (const char *spec, const char *pairs_file,
+                                    GError **error);
+
+/* Decodes one image file with the engine's preprocessing (RGB, bilinear
+ * resize to size×size, (x − 127.5)/127.5, channels first). */
+gboolean gabn_cli_load_image_file (const char *path, int size, gboolean flip,
+                                   float *chw, GError **error);
+
+/* The readable per-group table (accuracies in percent) and the summary. */
+void gabn_cli_print_report (FILE *out, const GabnEvalReport *report);
+
+/* A JSON number or null (NaN) as text, for hand-built JSON. */
+char *gabn_cli_json_number (double value);
+
+G_END_DECLS

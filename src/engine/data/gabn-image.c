@@ -1,0 +1,126 @@
+/* gabn-image.c: decode with GdkPixbuf, bilinear resize, normalise. */
+#include "gabn-image.h"
+
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <glib/gi18n.h>
+#include <math.h>
+#include <string.h>
+
+guint8 *
+gabn_image_decode (const char *path, int *width, int *height, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new_from_file (path, &local);
+  const guint8 *src;
+  guint8 *rgb;
+  int w, h, stride, channels;
+
+  if (pixbuf == NULL)
+    {
+      g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_FILE,
+                   _("Cannot read the image “%s”: %s"), path, local->message);
+      return NULL;
+    }
+  w = gdk_pixbuf_get_width (pixbuf);
+  h = gdk_pixbuf_get_height (pixbuf);
+  channels = gdk_pixbuf_get_n_channels (pixbuf);
+  if (w <= 0 || h <= 0 || gdk_pixbuf_get_bits_per_sample (pixbuf) != 8
+      || gdk_pixbuf_get_colorspace (pixbuf) != GDK_COLORSPACE_RGB
+      || channels < 3)
+    {
+      g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_FILE,
+                   _("Cannot read the image “%s”: unsupported pixel format"), path);
+      return NULL;
+    }
+  stride = gdk_pixbuf_get_rowstride (pixbuf);
+  src = gdk_pixbuf_read_pixels (pixbuf);
+  rgb = g_malloc ((gsize) w * h * 3);
+  for (int y = 0; y < h; y++)
+    {
+      const guint8 *row = src + (gsize) y * stride;
+      guint8 *out = rgb + (gsize) y * w * 3;
+      if (channels == 3)
+        memcpy (out, row, (gsize) w * 3);
+      else
+        for (int x = 0; x < w; x++)
+          memcpy (out + x * 3, row + x * channels, 3);
+    }
+  *width = w;
+  *height = h;
+  return rgb;
+}
+
+/* Source coordinate of destination pixel d (half-pixel centres), split into
+ * the lower index and the weight of the upper one. */
+static void
+source_coord (int d, int dn, int sn, int *i0, int *i1, float *frac)
+{
+  double s = ((double) d + 0.5) * sn / dn - 0.5;
+  int i;
+
+  if (s < 0)
+    s = 0;
+  i = (int) floor (s);
+  if (i > sn - 1)
+    i = sn - 1;
+  *i0 = i;
+  *i1 = MIN (i + 1, sn - 1);
+  *frac = (float) (s - i);
+}
+
+void
+gabn_image_resize (const guint8 *src, int sw, int sh, int src_stride,
+                   guint8 *dst, int dw, int dh)
+{
+  int *x0, *x1;
+  float *xf;
+
+  if (sw == dw && sh == dh)
+    {
+      for (int y = 0; y < dh; y++)
+        memcpy (dst + (gsize) y * dw * 3, src + (gsize) y * src_stride, (gsize) dw * 3);
+      return;
+    }
+
+  x0 = g_newa (int, dw);
+  x1 = g_newa (int, dw);
+  xf = g_newa (float, dw);
+  for (int x = 0; x < dw; x++)
+    source_coord (x, dw, sw, &x0[x], &x1[x], &xf[x]);
+
+  for (int y = 0; y < dh; y++)
+    {
+      int y0, y1;
+      float yf;
+      const guint8 *r0, *r1;
+      guint8 *out = dst + (gsize) y * dw * 3;
+
+      source_coord (y, dh, sh, &y0, &y1, &yf);
+      r0 = src + (gsize) y0 * src_stride;
+      r1 = src + (gsize) y1 * src_stride;
+      for (int x = 0; x < dw; x++)
+        for (int c = 0; c < 3; c++)
+          {
+            float top = r0[x0[x] * 3 + c] + xf[x] * (r0[x1[x] * 3 + c] - r0[x0[x] * 3 + c]);
+            float bot = r1[x0[x] * 3 + c] + xf[x] * (r1[x1[x] * 3 + c] - r1[x0[x] * 3 + c]);
+            float v = top + yf * (bot - top);
+            out[x * 3 + c] = (guint8) CLAMP ((int) (v + 0.5f), 0, 255);
+          }
+    }
+}
+
+void
+gabn_image_to_chw (const guint8 *rgb, int size, gboolean flip, float *chw)
+{
+  gsize plane = (gsize) size * size;
+
+  for (int y = 0; y < size; y++)
+    for (int x = 0; x < size; x++)
+      {
+        const guint8 *p = rgb + ((gsize) y * size + (flip ? size - 1 - x : x)) * 3;
+        gsize o = (gsize) y * size + x;
+        chw[o] = (p[0] - 127.5f) / 127.5f;
+        chw[plane + o] = (p[1] - 127.5f) / 127.5f;
+        chw[2 * plane + o] = (p[2] - 127.5f) / 127.5f;
+      }
+}

@@ -1,0 +1,27 @@
+/* gabn-image.h: decoding and the one preprocessing path of every image
+ * (DESIGN.md section 4): RGB bytes, bilinear resize, (x − 127.5)/127.5 CHW.
+ * Private to the data area. */
+#pragma once
+
+#include "gabn-engine.h"
+
+G_BEGIN_DECLS
+
+/* Decodes any format GdkPixbuf reads into packed RGB bytes (width×height×3):
+ * grey is replicated, alpha dropped. The error names the file. */
+guint8 *gabn_image_decode (const char *path, int *width, int *height,
+                           GError **error);
+
+/* Bilinear resize of packed RGB (rows src_stride bytes apart) to dw×dh packed
+ * RGB, with half-pixel centres and edge clamping (PyTorch's
+ * interpolate(mode="bilinear", align_corners=False, antialias=False)),
+ * rounded to the nearest byte. Equal sizes copy exactly. */
+void gabn_image_resize (const guint8 *src, int sw, int sh, int src_stride,
+                        guint8 *dst, int dw, int dh);
+
+/* Packed size×size RGB bytes → 3×size×size floats (x − 127.5)/127.5,
+ * mirrored left–right when flip is set. */
+void gabn_image_to_chw (const guint8 *rgb, int size, gboolean flip,
+                        float *chw);
+
+G_END_DECLS

@@ -1,0 +1,340 @@
+/* test-app-window.c: drives the real window under Xvfb: the synthetic
+ * faces open, a face's GAM is computed and drawn, N changes the mask, a
+ * short training run feeds the plots while the main loop keeps answering,
+ * pause/resume/stop work, plots export to PNG and SVG, metrics to CSV, the
+ * groups view computes its maps and the compare view evaluates two models. */
+#include "config.h"
+#include "gabn-application.h"
+#include "gabn-compare-view.h"
+#include "gabn-faces-view.h"
+#include "gabn-groups-view.h"
+#include "gabn-train-view.h"
+#include "gabn-window.h"
+
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+static GabnApplication *app;
+static GabnWindow *window;
+
+/* Main-loop responsiveness, measured between frame-clock ticks: the
+ * longest wall-clock gap (which also counts the OS giving the core to other
+ * processes on a loaded machine) and the most CPU time the main thread
+ * spent between two ticks (the work done on the main thread itself). */
+static gint64 last_tick, max_tick_gap, last_cpu, max_tick_cpu;
+static gboolean measuring;
+
+static gint64
+thread_cpu_us (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
+static gboolean
+on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 cpu = thread_cpu_us ();
+
+  if (measuring && last_tick != 0)
+    {
+      max_tick_gap = MAX (max_tick_gap, now - last_tick);
+      max_tick_cpu = MAX (max_tick_cpu, cpu - last_cpu);
+    }
+  last_tick = now;
+  last_cpu = cpu;
+  return G_SOURCE_CONTINUE;
+}
+
+typedef gboolean (*Predicate) (gpointer data);
+
+static gboolean
+wait_until (Predicate predicate, gpointer data, double timeout_s)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) (timeout_s * G_USEC_PER_SEC);
+
+  while (!predicate (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        return FALSE;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  return TRUE;
+}
+
+static gboolean
+never (gpointer data)
+{
+  return FALSE;
+}
+
+static void
+spin (double seconds)
+{
+  wait_until (never, NULL, seconds);
+}
+
+static gboolean
+session_loaded (gpointer data)
+{
+  GabnSession *session = gabn_window_get_session (window);
+
+  return gabn_session_get_dataset (session) != NULL && gabn_session_get_model (session) != NULL
+         && !gabn_session_get_busy (session);
+}
+
+static gboolean
+property_true (gpointer data)
+{
+  gboolean value = FALSE;
+
+  g_object_get (data, "ready", &value, NULL);
+  return value;
+}
+
+static gboolean
+canvas_drawn (gpointer data)
+{
+  return gabn_face_canvas_get_render_count (data) > GPOINTER_TO_UINT (g_object_get_data (data, "before"));
+}
+
+static void
+test_faces (void)
+{
+  GabnFacesView *faces = GABN_FACES_VIEW (gabn_window_get_view_widget (window, "faces"));
+  GabnFaceCanvas *canvas = gabn_faces_view_get_canvas (faces);
+  const GabnDataset *ds;
+  double share3, share10, share20;
+
+  g_assert_true (wait_until (session_loaded, NULL, 120));
+  ds = gabn_session_get_dataset (gabn_window_get_session (window))->dataset;
+  g_assert_cmpstr (ds->format, ==, "synthetic");
+  g_assert_cmpint (ds->n_groups, ==, 4);
+
+  gabn_window_set_view (window, "faces");
+  g_object_set_data (G_OBJECT (canvas), "before", GUINT_TO_POINTER (gabn_face_canvas_get_render_count (canvas)));
+  gabn_faces_view_select_image (faces, 7);
+  g_assert_cmpint (gabn_faces_view_get_shown_image (faces), ==, 7);
+  g_assert_true (wait_until (property_true, faces, 60));
+  g_assert_true (gabn_face_canvas_has_map (canvas));
+  /* The blended texture is rebuilt when the new map is drawn. */
+  g_assert_true (wait_until (canvas_drawn, canvas, 10));
+
+  /* N cells marked, and the share inside grows with N. */
+  gabn_faces_view_set_top_n (faces, 3);
+  g_assert_cmpint (gabn_face_canvas_get_mask_count (canvas), ==, 3);
+  share3 = gabn_faces_view_get_mask_share (faces);
+  gabn_faces_view_set_top_n (faces, 10);
+  g_assert_cmpint (gabn_face_canvas_get_mask_count (canvas), ==, 10);
+  share10 = gabn_faces_view_get_mask_share (faces);
+  gabn_faces_view_set_top_n (faces, 20);
+  share20 = gabn_faces_view_get_mask_share (faces);
+  g_assert_cmpfloat (share3, >, 0);
+  g_assert_cmpfloat (share3, <=, share10);
+  g_assert_cmpfloat (share10, <=, share20);
+  g_assert_cmpfloat (share20, <=, 1.0 + 1e-9);
+  /* A third of the cells hold at least a third of the attention. */
+  g_assert_cmpfloat (share20, >=, 20.0 / 64 - 1e-6);
+
+  /* Filtering by group shows exactly that group's images. */
+  gabn_faces_view_set_group_filter (faces, 1);
+  g_assert_cmpuint (gabn_faces_view_get_n_shown (faces), ==, (guint) ds->groups[1].n_images);
+  gabn_faces_view_set_group_filter (faces, -1);
+  g_assert_cmpuint (gabn_faces_view_get_n_shown (faces), ==, (guint) ds->n_images);
+
+  /* Another CAM method recomputes (cached per request). */
+  gabn_faces_view_select_image (faces, 20);
+  g_assert_true (wait_until (property_true, faces, 60));
+  g_assert_cmpint (gabn_faces_view_get_shown_image (faces), ==, 20);
+}
+
+typedef struct {
+  GabnTrainRun *run;
+  guint         steps;
+} RunWait;
+
+static gboolean
+run_has_steps (gpointer data)
+{
+  RunWait *w = data;
+  return gabn_train_run_get_n_steps (w->run) >= w->steps;
+}
+
+static gboolean
+run_state_is (gpointer data)
+{
+  RunWait *w = data;
+  return gabn_train_run_get_state (w->run) == (GabnRunState) w->steps;
+}
+
+static void
+test_train (void)
+{
+  GabnTrainView *train = GABN_TRAIN_VIEW (gabn_window_get_view_widget (window, "train"));
+  GabnTrainConfig config;
+  RunWait w = { 0 };
+  guint paused_at;
+  g_autofree char *dir = g_dir_make_tmp ("gabn-app-XXXXXX", NULL);
+  g_autofree char *csv_path = g_build_filename (dir, "metrics.csv", NULL);
+  g_autofree char *csv = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *plots[] = { "loss", "accuracy", "std", "ser", "divergence", "region" };
+
+  gabn_window_set_view (window, "train");
+  spin (0.5);   /* the view's first layout is not part of the measure */
+  gabn_train_view_get_config (train, &config);
+  config.method = GABN_METHOD_GABN;
+  config.epochs = 50;            /* stopped by the test long before */
+  config.batch_size = 16;
+  config.threads = 1;
+  w.run = gabn_train_view_start_run (train, &config);
+  gabn_train_config_clear (&config);
+  g_assert_nonnull (w.run);
+
+  max_tick_gap = max_tick_cpu = 0;
+  last_tick = 0;
+  measuring = TRUE;
+  w.steps = 4;
+  g_assert_true (wait_until (run_has_steps, &w, 120));
+  measuring = FALSE;
+  g_assert_cmpuint (gabn_plot_get_n_points (gabn_train_view_get_plot (train, "loss"), 0), >=, 4);
+  g_print ("# while training: max main-thread CPU between frames %.1f ms, "
+           "max wall gap between frames %.1f ms, max report handling %.2f ms\n",
+           max_tick_cpu / 1000.0, max_tick_gap / 1000.0,
+           gabn_train_view_get_max_report_time (train) / 1000.0);
+  /* No frame costs the main thread more than 50 ms, and no report takes
+   * more than that to apply. The wall-clock gap also counts other
+   * processes on a loaded machine, hence its looser bound. */
+  g_assert_cmpint (max_tick_cpu, <, 50000);
+  g_assert_cmpint (gabn_train_view_get_max_report_time (train), <, 50000);
+  g_assert_cmpint (max_tick_gap, <, 5000000);
+
+  /* Pause: the steps stop (at most the one in flight arrives). */
+  gabn_train_run_pause (w.run);
+  g_assert_cmpint (gabn_train_run_get_state (w.run), ==, GABN_RUN_PAUSED);
+  spin (1.5);
+  paused_at = gabn_train_run_get_n_steps (w.run);
+  spin (1.5);
+  g_assert_cmpuint (gabn_train_run_get_n_steps (w.run), ==, paused_at);
+  /* Resume: they continue. */
+  gabn_train_run_resume (w.run);
+  w.steps = paused_at + 2;
+  g_assert_true (wait_until (run_has_steps, &w, 60));
+  /* Stop: the thread ends, the state says so, and a model is offered. */
+  gabn_train_run_stop (w.run);
+  w.steps = GABN_RUN_STOPPED;
+  g_assert_true (wait_until (run_state_is, &w, 60));
+  g_assert_nonnull (gabn_train_run_get_model (w.run));
+
+  /* Exports. */
+  g_assert_true (gabn_train_view_export_plots (train, dir, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (plots); i++)
+    {
+      g_autofree char *png_name = g_strdup_printf ("%s.png", plots[i]);
+      g_autofree char *svg_name = g_strdup_printf ("%s.svg", plots[i]);
+      g_autofree char *png = g_build_filename (dir, png_name, NULL);
+      g_autofree char *svg = g_build_filename (dir, svg_name, NULL);
+      g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new_from_file (png, &error);
+      g_autofree char *text = NULL;
+
+      g_assert_no_error (error);
+      g_assert_cmpint (gdk_pixbuf_get_width (pixbuf), ==, 800);
+      g_assert_cmpint (gdk_pixbuf_get_height (pixbuf), ==, 500);
+      g_assert_true (g_file_get_contents (svg, &text, NULL, NULL));
+      g_assert_nonnull (strstr (text, "<svg"));
+      g_unlink (png);
+      g_unlink (svg);
+    }
+  g_assert_true (gabn_train_view_export_csv (train, csv_path, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (csv_path, &csv, NULL, NULL));
+  g_assert_true (g_str_has_prefix (csv, "run,method,kind,step"));
+  g_assert_nonnull (strstr (csv, ",gabn,step,1,"));
+  g_unlink (csv_path);
+  g_rmdir (dir);
+}
+
+static void
+test_groups (void)
+{
+  GabnGroupsView *groups = GABN_GROUPS_VIEW (gabn_window_get_view_widget (window, "groups"));
+  const GabnGroupMaps *maps;
+
+  gabn_window_set_view (window, "groups");
+  g_assert_true (wait_until (property_true, groups, 120));
+  maps = gabn_groups_view_get_maps (groups);
+  g_assert_nonnull (maps);
+  g_assert_cmpint (maps->n_groups, ==, 4);
+  for (int g = 0; g < maps->n_groups; g++)
+    {
+      double sum = 0;
+      g_assert_cmpint (maps->n_images[g], >, 0);
+      for (int i = 0; i < maps->h * maps->w; i++)
+        sum += maps->mean_p[g * maps->h * maps->w + i];
+      g_assert_cmpfloat_with_epsilon (sum, 1.0, 1e-4);
+      g_assert_cmpfloat (maps->js[g * maps->n_groups + g], ==, 0);
+      g_assert_cmpfloat (maps->region50[g], >, 0);
+      g_assert_cmpfloat (maps->region50[g], <=, maps->region80[g]);
+    }
+}
+
+static void
+test_compare (void)
+{
+  GabnCompareView *compare = GABN_COMPARE_VIEW (gabn_window_get_view_widget (window, "compare"));
+  guint n = gabn_compare_view_get_n_models (compare);
+  const GabnEvalReport *a, *b;
+
+  /* The stopped run of test_train was offered next to the current model. */
+  g_assert_cmpuint (n, >=, 2);
+  gabn_window_set_view (window, "compare");
+  gabn_compare_view_select (compare, 0, n - 1);
+  gabn_compare_view_compare (compare);
+  g_assert_true (wait_until (property_true, compare, 180));
+  a = gabn_compare_view_get_report (compare, 0);
+  b = gabn_compare_view_get_report (compare, 1);
+  g_assert_nonnull (a);
+  g_assert_nonnull (b);
+  g_assert_cmpint (a->n_groups, ==, 4);
+  g_assert_cmpint (b->n_groups, ==, 4);
+  for (int g = 0; g < 4; g++)
+    {
+      /* Same pairs for both models. */
+      g_assert_cmpint (a->groups[g].n_pairs, ==, b->groups[g].n_pairs);
+      g_assert_cmpint (a->groups[g].n_pairs, >, 0);
+      g_assert_true (a->groups[g].accuracy >= 0 && a->groups[g].accuracy <= 1);
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  int status;
+
+  gtk_test_init (&argc, &argv, NULL);
+  app = gabn_application_new ("io.github.gabnstudio.GabnStudio.WindowTest", G_APPLICATION_NON_UNIQUE);
+  /* A small synthetic set keeps the test short. */
+  gabn_application_set_synthetic_size (app, 16, 6);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, NULL));
+  g_application_activate (G_APPLICATION (app));
+  window = GABN_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  g_assert_nonnull (window);
+  gtk_widget_add_tick_callback (GTK_WIDGET (window), on_tick, NULL, NULL);
+
+  g_test_add_func ("/app/window/faces", test_faces);
+  g_test_add_func ("/app/window/train", test_train);
+  g_test_add_func ("/app/window/groups", test_groups);
+  g_test_add_func ("/app/window/compare", test_compare);
+  status = g_test_run ();
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_object_unref (app);
+  return status;
+}

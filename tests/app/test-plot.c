@@ -1,0 +1,114 @@
+/* test-plot.c: GabnPlot draws series, and exports the same drawing to PNG
+ * and SVG files that can be read back. */
+#include "config.h"
+#include "gabn-plot.h"
+
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+/* Non-white pixels of a PNG: how much was drawn. */
+static guint
+count_ink (const char *path, int *width, int *height)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new_from_file (path, &error);
+  const guint8 *px;
+  int stride, nc;
+  guint ink = 0;
+
+  g_assert_no_error (error);
+  *width = gdk_pixbuf_get_width (pixbuf);
+  *height = gdk_pixbuf_get_height (pixbuf);
+  px = gdk_pixbuf_read_pixels (pixbuf);
+  stride = gdk_pixbuf_get_rowstride (pixbuf);
+  nc = gdk_pixbuf_get_n_channels (pixbuf);
+  for (int y = 0; y < *height; y++)
+    for (int x = 0; x < *width; x++)
+      {
+        const guint8 *p = px + y * stride + x * nc;
+        if (p[0] < 200 || p[1] < 200 || p[2] < 200)
+          ink++;
+      }
+  return ink;
+}
+
+static void
+test_export (void)
+{
+  GabnPlot *plot = GABN_PLOT (g_object_ref_sink (gabn_plot_new ()));
+  g_autofree char *dir = g_dir_make_tmp ("gabn-plot-XXXXXX", NULL);
+  g_autofree char *empty_png = g_build_filename (dir, "empty.png", NULL);
+  g_autofree char *png = g_build_filename (dir, "plot.png", NULL);
+  g_autofree char *svg = g_build_filename (dir, "plot.svg", NULL);
+  g_autofree char *svg_text = NULL;
+  g_autoptr(GError) error = NULL;
+  guint a, b, ink_empty, ink_full;
+  int w, h;
+
+  gabn_plot_set_title (plot, "Accuracy");
+  gabn_plot_set_x_label (plot, "epoch");
+  gabn_plot_set_y_label (plot, "accuracy %");
+  g_assert_true (gabn_plot_export_png (plot, empty_png, 640, 400, &error));
+  g_assert_no_error (error);
+  ink_empty = count_ink (empty_png, &w, &h);
+
+  a = gabn_plot_add_series (plot, "Group A", 0, GABN_LINE_SOLID);
+  b = gabn_plot_add_series (plot, "Group B", 1, GABN_LINE_DASHED);
+  for (int i = 0; i < 50; i++)
+    {
+      gabn_plot_add_point (plot, a, i, 50 + 40 * (1 - exp (-i / 10.0)));
+      gabn_plot_add_point (plot, b, i, 50 + 30 * (1 - exp (-i / 15.0)));
+    }
+  gabn_plot_add_point (plot, b, 50, NAN);   /* a gap, not a crash */
+  g_assert_cmpuint (gabn_plot_get_n_series (plot), ==, 2);
+  g_assert_cmpuint (gabn_plot_get_n_points (plot, a), ==, 50);
+  g_assert_cmpuint (gabn_plot_get_n_points (plot, b), ==, 51);
+
+  g_assert_true (gabn_plot_export_png (plot, png, 640, 400, &error));
+  g_assert_no_error (error);
+  ink_full = count_ink (png, &w, &h);
+  g_assert_cmpint (w, ==, 640);
+  g_assert_cmpint (h, ==, 400);
+  /* Two curves and a legend add ink over the empty axes. */
+  g_assert_cmpuint (ink_full, >, ink_empty + 500);
+
+  g_assert_true (gabn_plot_export_svg (plot, svg, 640, 400, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (svg, &svg_text, NULL, NULL));
+  g_assert_nonnull (strstr (svg_text, "<svg"));
+  g_assert_nonnull (strstr (svg_text, "640"));
+  g_assert_nonnull (strstr (svg_text, "<path"));
+  /* No temporary files left behind. */
+  g_assert_true (g_file_test (png, G_FILE_TEST_EXISTS));
+  {
+    g_autofree char *tmp = g_strconcat (png, ".tmp", NULL);
+    g_assert_false (g_file_test (tmp, G_FILE_TEST_EXISTS));
+  }
+
+  /* An unwritable place is an error naming the file, not a crash. */
+  g_assert_false (gabn_plot_export_png (plot, "/nonexistent-dir/x.png", 100, 100, &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "/nonexistent-dir/x.png"));
+  g_clear_error (&error);
+
+  gabn_plot_remove_series (plot, a);
+  g_assert_cmpuint (gabn_plot_get_n_series (plot), ==, 1);
+  gabn_plot_clear (plot);
+  g_assert_cmpuint (gabn_plot_get_n_series (plot), ==, 0);
+
+  g_unlink (empty_png);
+  g_unlink (png);
+  g_unlink (svg);
+  g_rmdir (dir);
+  g_object_unref (plot);
+}
+
+int
+main (int argc, char **argv)
+{
+  gtk_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/app/plot/export", test_export);
+  return g_test_run ();
+}
