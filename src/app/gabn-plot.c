@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <pango/pangocairo.h>
+#include <string.h>
 
 typedef struct {
   char         *name;
@@ -137,38 +138,111 @@ data_range (GabnPlot *self, double *x0, double *x1, double *y0, double *y1)
     }
 }
 
-/* Legend rows needed at this width (entries flow left to right). */
-static int
-legend_rows (GabnPlot *self, cairo_t *cr, double avail, double *entry_w)
+typedef struct {
+  char         *label;
+  int           color_index;  /* −1: neutral grey (a line-style entry) */
+  GabnLineStyle style;
+} LegendItem;
+
+static void
+legend_item_free (gpointer data)
 {
-  double widest = 0;
+  LegendItem *item = data;
+
+  g_free (item->label);
+  g_free (item);
+}
+
+static void
+legend_add (GPtrArray *items, const char *label, int color_index, GabnLineStyle style)
+{
+  LegendItem *item;
+
+  for (guint i = 0; i < items->len; i++)
+    if (g_strcmp0 (((LegendItem *) g_ptr_array_index (items, i))->label, label) == 0)
+      return;
+  item = g_new0 (LegendItem, 1);
+  item->label = g_strdup (label);
+  item->color_index = color_index;
+  item->style = style;
+  g_ptr_array_add (items, item);
+}
+
+/* The legend. Series named "run: group" (colour = group, line style = run)
+ * are summarised as one entry per colour and one per line style, so eight
+ * lines need six entries, not eight long ones. */
+static GPtrArray *
+build_legend (GabnPlot *self)
+{
+  GPtrArray *items = g_ptr_array_new_with_free_func (legend_item_free);
+  g_autoptr(GHashTable) prefixes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  gboolean all_split = TRUE;
   guint n = 0;
-  int per_row;
 
   for (guint i = 0; i < self->series->len; i++)
     {
       Series *s = g_ptr_array_index (self->series, i);
-      PangoLayout *layout;
-      int w, h;
+      const char *sep;
 
       if (s == NULL)
         continue;
-      layout = make_text (cr, s->name, 11, FALSE);
-      pango_layout_get_pixel_size (layout, &w, &h);
-      widest = MAX (widest, w + 30);
-      g_object_unref (layout);
       n++;
+      sep = strstr (s->name, ": ");
+      if (sep == NULL)
+        all_split = FALSE;
+      else
+        g_hash_table_add (prefixes, g_strndup (s->name, sep - s->name));
+    }
+  for (guint i = 0; i < self->series->len; i++)
+    {
+      Series *s = g_ptr_array_index (self->series, i);
+
+      if (s == NULL)
+        continue;
+      if (all_split && n > 1)
+        legend_add (items, strstr (s->name, ": ") + 2, s->color_index, GABN_LINE_SOLID);
+      else
+        legend_add (items, s->name, s->color_index, s->style);
+    }
+  for (guint i = 0; all_split && n > 1 && g_hash_table_size (prefixes) > 1 && i < self->series->len; i++)
+    {
+      Series *s = g_ptr_array_index (self->series, i);
+      g_autofree char *prefix = NULL;
+
+      if (s == NULL)
+        continue;
+      prefix = g_strndup (s->name, strstr (s->name, ": ") - s->name);
+      legend_add (items, prefix, -1, s->style);
+    }
+  return items;
+}
+
+/* Legend rows needed at this width (entries flow left to right). */
+static int
+legend_rows (GPtrArray *items, cairo_t *cr, double avail, double *entry_w)
+{
+  double widest = 0;
+  int per_row;
+
+  for (guint i = 0; i < items->len; i++)
+    {
+      PangoLayout *layout = make_text (cr, ((LegendItem *) g_ptr_array_index (items, i))->label, 11, FALSE);
+      int w, h;
+
+      pango_layout_get_pixel_size (layout, &w, &h);
+      widest = MAX (widest, w + 36);
+      g_object_unref (layout);
     }
   *entry_w = widest;
-  if (n == 0)
+  if (items->len == 0)
     return 0;
   per_row = MAX (1, (int) (avail / MAX (widest, 1)));
-  return (int) ((n + per_row - 1) / per_row);
+  return (int) ((items->len + per_row - 1) / per_row);
 }
 
 static void
-compute_layout (GabnPlot *self, cairo_t *cr, int width, int height, Layout *lay,
-                double *legend_entry_w, int *n_legend_rows)
+compute_layout (GabnPlot *self, cairo_t *cr, int width, int height, GPtrArray *legend,
+                Layout *lay, double *legend_entry_w, int *n_legend_rows)
 {
   double x0, x1, y0, y1;
   double top = self->title != NULL ? 26 : 8;
@@ -186,7 +260,7 @@ compute_layout (GabnPlot *self, cairo_t *cr, int width, int height, Layout *lay,
     y0 = self->y_min;
   if (!isnan (self->y_max))
     y1 = self->y_max;
-  *n_legend_rows = legend_rows (self, cr, width - 70, legend_entry_w);
+  *n_legend_rows = legend_rows (legend, cr, width - 70, legend_entry_w);
   top += *n_legend_rows * 18;
   lay->left = 58;
   lay->top = top + 6;
@@ -240,14 +314,15 @@ gabn_plot_draw (GabnPlot *self, cairo_t *cr, int width, int height, gboolean dar
   double fg = dark ? 1.0 : 0.0;
   double entry_w;
   int rows;
-  guint shown = 0;
+  g_autoptr(GPtrArray) legend = NULL;
 
   g_return_if_fail (GABN_IS_PLOT (self));
   if (width <= 0 || height <= 0)
     return;
 
   cairo_save (cr);
-  compute_layout (self, cr, width, height, &lay, &entry_w, &rows);
+  legend = build_legend (self);
+  compute_layout (self, cr, width, height, legend, &lay, &entry_w, &rows);
 
   if (self->title != NULL)
     {
@@ -349,26 +424,25 @@ gabn_plot_draw (GabnPlot *self, cairo_t *cr, int width, int height, gboolean dar
 
   /* Legend, in rows above the plot area. */
   cairo_set_line_width (cr, 2);
-  for (guint i = 0; i < self->series->len; i++)
+  for (guint i = 0; i < legend->len; i++)
     {
-      Series *s = g_ptr_array_index (self->series, i);
+      LegendItem *item = g_ptr_array_index (legend, i);
       int per_row = MAX (1, (int) ((width - 70) / MAX (entry_w, 1)));
-      double lx, ly;
-      GdkRGBA c;
+      double lx = lay.left + (i % per_row) * entry_w;
+      double ly = (self->title != NULL ? 26 : 8) + (i / per_row) * 18 + 8;
+      GdkRGBA c = { fg * 0.6f, fg * 0.6f, fg * 0.6f, 1 };
 
-      if (s == NULL)
-        continue;
-      lx = lay.left + (shown % per_row) * entry_w;
-      ly = (self->title != NULL ? 26 : 8) + (shown / per_row) * 18 + 8;
-      gabn_plot_palette (s->color_index, &c);
+      if (item->color_index >= 0)
+        gabn_plot_palette (item->color_index, &c);
+      else if (!dark)
+        c.red = c.green = c.blue = 0.35f;
       cairo_set_source_rgba (cr, c.red, c.green, c.blue, 1);
-      set_line_style (cr, s->style);
+      set_line_style (cr, item->style);
       cairo_move_to (cr, lx, ly);
-      cairo_line_to (cr, lx + 22, ly);
+      cairo_line_to (cr, lx + 24, ly);
       cairo_stroke (cr);
       cairo_set_source_rgba (cr, fg, fg, fg, 0.85);
-      show_text (cr, s->name, lx + 26, ly, 11, 0, 0.5, FALSE);
-      shown++;
+      show_text (cr, item->label, lx + 28, ly, 11, 0, 0.5, FALSE);
     }
   cairo_set_dash (cr, NULL, 0, 0);
 
@@ -436,10 +510,11 @@ draw_hover (GabnPlot *self, cairo_t *cr, int width, int height, gboolean dark)
   double x, y, entry_w, px, py;
   int rows, tw, th;
   g_autofree char *text = NULL;
+  g_autoptr(GPtrArray) legend = build_legend (self);
   PangoLayout *layout;
   GdkRGBA c;
 
-  compute_layout (self, cr, width, height, &lay, &entry_w, &rows);
+  compute_layout (self, cr, width, height, legend, &lay, &entry_w, &rows);
   if (!find_hover (self, &lay, &s, &x, &y))
     return;
   px = px_x (&lay, x);

@@ -117,6 +117,8 @@ on_step (GabnTrainRun *run, const GabnStepReport *step, RunUi *ui)
   g_autofree char *speed = NULL;
   double x = (double) step->step;
 
+  g_debug ("%s: step %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT ", %.1f images/s",
+           gabn_train_run_get_name (run), step->step, step->total_steps, step->images_per_second);
   gabn_plot_add_point (self->plots[PLOT_LOSS], ui->loss_series[0], x, step->loss);
   gabn_plot_add_point (self->plots[PLOT_LOSS], ui->loss_series[1], x, step->loss_arc);
   if (gabn_train_run_get_config (run)->method == GABN_METHOD_GABN)
@@ -178,6 +180,8 @@ on_epoch (GabnTrainRun *run, const GabnEvalReport *report, RunUi *ui)
   GabnTrainView *self = ui->view;
   double x = report->epoch + 1;
 
+  g_debug ("%s: epoch %d, mean accuracy %.3f, STD %.4f", gabn_train_run_get_name (run),
+           report->epoch + 1, report->mean_accuracy, report->std);
   for (int g = 0; g < MIN (report->n_groups, ui->n_groups); g++)
     {
       gabn_plot_add_point (self->plots[PLOT_ACCURACY], ui->acc_series[g], x,
@@ -665,7 +669,7 @@ gabn_train_view_init (GabnTrainView *self)
       gabn_plot_set_title (self->plots[i], _(titles[i]));
       gabn_plot_set_x_label (self->plots[i], i == PLOT_LOSS ? _("step") : _("epoch"));
       gabn_plot_set_y_label (self->plots[i], _(y_labels[i]));
-      gtk_widget_set_size_request (GTK_WIDGET (self->plots[i]), 300, 230);
+      gtk_widget_set_size_request (GTK_WIDGET (self->plots[i]), 240, 220);
       gtk_grid_attach (self->plot_grid, GTK_WIDGET (self->plots[i]), i % 3, i / 3, 1, 1);
     }
   gabn_train_config_init (&config);

@@ -432,12 +432,13 @@ on_demo_run_state (GabnTrainRun *run, GParamSpec *pspec, GabnWindow *self)
 static void
 start_demo (GabnWindow *self)
 {
-  const char *view = g_object_get_data (G_OBJECT (self), "gabn-demo-view");
+  g_autofree char *view = g_strdup (g_object_get_data (G_OBJECT (self), "gabn-demo-view"));
   GListModel *runs;
 
   if (view == NULL || gabn_session_get_dataset (self->session) == NULL
       || gabn_session_get_model (self->session) == NULL)
     return;
+  g_debug ("Starting the %s demonstration", view);
   g_object_set_data (G_OBJECT (self), "gabn-demo-view", NULL);
   if (g_str_equal (view, "train") || g_str_equal (view, "compare"))
     {
