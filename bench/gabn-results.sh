@@ -66,7 +66,7 @@ if [ "$what" = synth ] || [ "$what" = all ]; then
       # shellcheck disable=SC2086
       run "$GABN" train --data "$SYNTH" --out "$m" --method "$method" \
           --epochs "$EPOCHS" --batch 32 --seed "$seed" --threads "$THREADS" \
-          $TRAIN_ARGS --log "$OUT/$method-$seed.jsonl" --quiet
+          $TRAIN_ARGS --no-epoch-eval --log "$OUT/$method-$seed.jsonl" --quiet
       run "$GABN" eval --model "$m" --data "$SYNTH" --json > "$OUT/$method-$seed.json"
     done
   done

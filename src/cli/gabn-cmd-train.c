@@ -142,7 +142,7 @@ gabn_cmd_train (int argc, char **argv)
   double lr = 0, lambda_adv = -1, lambda_mask = -1, erase_prob = -1, holdout = 0;
   double margin_s = 0, margin_m = -1;
   gint64 seed = -1;
-  gboolean quiet = FALSE;
+  gboolean quiet = FALSE, no_epoch_eval = FALSE;
   GOptionEntry entries[] = {
     { "data", 'd', 0, G_OPTION_ARG_FILENAME, &data, N_("Dataset folder, or synth:PRESET[,identities=N,images=N,seed=N] for the built-in generator"), "D" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, N_("Model file to write (also the checkpoint)"), "MODEL.safetensors" },
@@ -168,6 +168,7 @@ gabn_cmd_train (int argc, char **argv)
     { "max-steps", 0, 0, G_OPTION_ARG_INT, &max_steps, N_("Stop after this many steps"), "N" },
     { "log", 0, 0, G_OPTION_ARG_FILENAME, &log_path, N_("Write one JSON line per step and epoch"), "FILE.jsonl" },
     { "resume", 0, 0, G_OPTION_ARG_FILENAME, &resume, N_("Continue training from a checkpoint"), "MODEL" },
+    { "no-epoch-eval", 0, 0, G_OPTION_ARG_NONE, &no_epoch_eval, N_("Skip the evaluation after each epoch (faster; run gabn eval afterwards)"), NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, N_("Print nothing but errors"), NULL },
     { NULL }
   };
@@ -231,6 +232,7 @@ gabn_cmd_train (int argc, char **argv)
       if (erase_prob >= 0) config.erase_prob = (float) erase_prob;
       if (seed >= 0) config.seed = (guint64) seed;
       if (holdout > 0) config.holdout_fraction = holdout;
+      if (no_epoch_eval) config.eval_every_epoch = FALSE;
       if (threads > 0) config.threads = threads;
       if (max_steps > 0) config.max_steps = max_steps;
       if (erase_groups && erase_groups[0])

@@ -35,8 +35,12 @@ struct _GabnTrainer {
   GabnTrainerEpochFunc epoch_func;
   gpointer user_data;
 
-  /* Controls, shared with other threads. */
-  GMutex lock;              /* guards net/optimisers during a step, flags */
+  /* Controls, shared with other threads. lock guards the flags, the step
+   * count and the last report (held briefly, so the app's main thread never
+   * waits long); net_lock guards the net while a step, an evaluation, a copy
+   * or a save uses it. */
+  GMutex lock;
+  GMutex net_lock;
   GCond cond;
   gboolean paused;
   gboolean running;
@@ -123,6 +127,7 @@ trainer_alloc (const GabnTrainConfig *config, const GabnDataset *dataset)
   gabn_train_config_copy (&t->config, config);
   t->dataset = dataset;
   g_mutex_init (&t->lock);
+  g_mutex_init (&t->net_lock);
   g_cond_init (&t->cond);
   t->cancel = g_cancellable_new ();
   return t;
@@ -261,6 +266,7 @@ gabn_trainer_free (GabnTrainer *t)
   g_free (t->checkpoint);
   g_clear_object (&t->cancel);
   g_mutex_clear (&t->lock);
+  g_mutex_clear (&t->net_lock);
   g_cond_clear (&t->cond);
   g_free (t);
 }
@@ -348,9 +354,9 @@ gabn_trainer_copy_net (GabnTrainer *t)
 {
   GabnNet *copy;
 
-  g_mutex_lock (&t->lock);
+  g_mutex_lock (&t->net_lock);
   copy = gabn_net_copy (t->net);
-  g_mutex_unlock (&t->lock);
+  g_mutex_unlock (&t->net_lock);
   return copy;
 }
 
@@ -377,7 +383,7 @@ groups_json (const GabnDataset *ds)
   return json_generator_to_data (gen, NULL);
 }
 
-/* Called with t->lock held. */
+/* Called with t->net_lock held. */
 static gboolean
 save_locked (GabnTrainer *t, const char *path, GError **error)
 {
@@ -390,6 +396,8 @@ save_locked (GabnTrainer *t, const char *path, GError **error)
   g_autoptr(GHashTable) disc_meta = g_hash_table_new_full (g_str_hash, g_str_equal,
                                                            NULL, g_free);
 
+  /* The step and the report under the short lock; the files without it. */
+  g_mutex_lock (&t->lock);
   g_hash_table_insert (meta, (gpointer) "groups", groups_json (t->dataset));
   g_hash_table_insert (meta, (gpointer) "train_config",
                        gabn_train_config_to_json (&t->config));
@@ -404,6 +412,7 @@ save_locked (GabnTrainer *t, const char *path, GError **error)
   if (t->last_report)
     g_hash_table_insert (meta, (gpointer) "eval",
                          gabn_eval_report_to_json (t->last_report, TRUE));
+  g_mutex_unlock (&t->lock);
   g_hash_table_insert (disc_meta, (gpointer) "shape",
                        g_strdup_printf ("[%d,%d,%d]",
                                         gabn_discriminator_n_cells (t->disc),
@@ -419,9 +428,9 @@ gabn_trainer_save (GabnTrainer *t, const char *path, GError **error)
 {
   gboolean ok;
 
-  g_mutex_lock (&t->lock);
+  g_mutex_lock (&t->net_lock);
   ok = save_locked (t, path, error);
-  g_mutex_unlock (&t->lock);
+  g_mutex_unlock (&t->net_lock);
   return ok;
 }
 
@@ -456,8 +465,10 @@ evaluate_epoch (GabnTrainer *t, int epoch, GError **error)
 {
   GabnEvalReport *report;
 
+  g_mutex_lock (&t->net_lock);
   report = gabn_evaluate (t->net, t->dataset, t->split->pairs, t->split->n_pairs,
                           &t->eval_options, NULL, NULL, t->cancel, error);
+  g_mutex_unlock (&t->net_lock);
   if (!report)
     return FALSE;
   report->epoch = epoch;
@@ -513,11 +524,13 @@ run_epoch (GabnTrainer *t, int epoch, gint64 *steps_this_run,
       batch = gabn_batcher_next (batcher, t->cancel, error);
       if (!batch)
         return FALSE;
-      g_mutex_lock (&t->lock);
+      g_mutex_lock (&t->net_lock);
       lr = gabn_lr_schedule_lr (&t->schedule, t->config.lr, t->step);
       gabn_step_compute (t->step_state, batch->input, batch->labels,
                          batch->groups, batch->batch_size, t->step, &report);
       gabn_optim_step (t->optim, lr);
+      g_mutex_unlock (&t->net_lock);
+      g_mutex_lock (&t->lock);
       t->step++;
       g_mutex_unlock (&t->lock);
       gabn_batcher_release (batcher, batch);

@@ -9,7 +9,9 @@
  * marshals it to its main loop (g_idle_add / g_main_context_invoke); it must
  * not keep the pointers after the callback returns. pause, resume, cancel,
  * copy_net, get_step and is_paused are thread-safe and may be called from
- * any thread. Cancel takes effect within one step (also while paused).
+ * any thread; they never wait for a step or an evaluation, except copy_net
+ * and save, which wait for the net to be free. Cancel takes effect within
+ * one step (also while paused).
  *
  * Checkpoints (gabn_trainer_set_checkpoint): after every epoch and when the
  * run ends (finished, cancelled or failed after at least one step) the

@@ -1,6 +1,12 @@
 /* gabn-batchnorm.c: BatchNorm2d and BatchNorm1d exactly as PyTorch computes
  * them (training: biased batch variance to normalise, unbiased variance into
- * the running average), one channel per parallel work item. */
+ * the running average), one channel per parallel work item.
+ *
+ * Centring is done in double, with the batch mean recomputed in backward:
+ * when a channel's mean is large against its spread (e.g. a Linear output
+ * before BatchNorm1d), float rounding of the mean would leave the
+ * normalised values and the input gradient with a non-zero batch sum that
+ * the next step's weight update amplifies. */
 #include "gabn-layers.h"
 #include "gabn-parallel.h"
 
@@ -59,15 +65,14 @@ forward_range (int begin, int end, gpointer data)
       j->save_rstd[c] = (float) rstd;
 
       {
-        float scale = (float) (j->gamma[c] * rstd);
-        float shift = (float) (j->beta[c] - mean * j->gamma[c] * rstd);
+        double scale = j->gamma[c] * rstd, beta = j->beta[c];
 
         for (int b = 0; b < j->B; b++)
           {
             const float *x = j->x + ((gsize) b * j->C + c) * j->S;
             float *y = j->y + ((gsize) b * j->C + c) * j->S;
             for (int i = 0; i < j->S; i++)
-              y[i] = x[i] * scale + shift;
+              y[i] = (float) ((x[i] - mean) * scale + beta);
           }
       }
     }
@@ -98,8 +103,8 @@ backward_range (int begin, int end, gpointer data)
 
   for (int c = begin; c < end; c++)
     {
-      float mean = j->mean_in[c], rstd = j->rstd_in[c];
-      double sum_dy = 0, sum_dy_xhat = 0;
+      double mean = j->mean_in[c], rstd = j->rstd_in[c];
+      double sum_x = 0, sum_dy = 0, sum_dy_x = 0, sum_dy_xhat;
 
       for (int b = 0; b < j->B; b++)
         {
@@ -107,10 +112,14 @@ backward_range (int begin, int end, gpointer data)
           const float *dy = j->d_y + ((gsize) b * j->C + c) * j->S;
           for (int i = 0; i < j->S; i++)
             {
+              sum_x += x[i];
               sum_dy += dy[i];
-              sum_dy_xhat += dy[i] * ((x[i] - mean) * rstd);
+              sum_dy_x += (double) dy[i] * x[i];
             }
         }
+      if (j->training)
+        mean = sum_x / n;  /* the exact batch mean, not its float copy */
+      sum_dy_xhat = (sum_dy_x - mean * sum_dy) * rstd;
       if (j->d_gamma)
         j->d_gamma[c] += (float) sum_dy_xhat;
       if (j->d_beta)
@@ -119,10 +128,10 @@ backward_range (int begin, int end, gpointer data)
         continue;
 
       {
-        float k = j->gamma[c] * rstd;
+        double k = j->gamma[c] * rstd;
         /* Training: the batch mean and variance depend on x too. */
-        float mean_dy = j->training ? (float) (sum_dy / n) : 0.0f;
-        float mean_dy_xhat = j->training ? (float) (sum_dy_xhat / n) : 0.0f;
+        double mean_dy = j->training ? sum_dy / n : 0.0;
+        double mean_dy_xhat = j->training ? sum_dy_xhat / n : 0.0;
 
         for (int b = 0; b < j->B; b++)
           {
@@ -131,8 +140,8 @@ backward_range (int begin, int end, gpointer data)
             float *dx = j->d_x + ((gsize) b * j->C + c) * j->S;
             for (int i = 0; i < j->S; i++)
               {
-                float xhat = (x[i] - mean) * rstd;
-                dx[i] += k * (dy[i] - mean_dy - xhat * mean_dy_xhat);
+                double xhat = (x[i] - mean) * rstd;
+                dx[i] += (float) (k * (dy[i] - mean_dy - xhat * mean_dy_xhat));
               }
           }
       }
