@@ -88,8 +88,8 @@ poll_ready (gpointer data)
     }
   else if (!ready && app != NULL)
     g_object_set_data (G_OBJECT (app), "gabn-exit-status", GINT_TO_POINTER (1));
-  if (app != NULL)
-    g_application_quit (app);
+  /* Closing (not quitting) lets training threads end before the process. */
+  gtk_window_close (GTK_WINDOW (w->window));
   return G_SOURCE_REMOVE;
 }
 

@@ -424,6 +424,21 @@ on_next_clicked (GabnTeachView *self)
   gabn_teach_view_set_step (self, self->step + 1);
 }
 
+gboolean
+gabn_teach_view_stop_runs (GabnTeachView *self)
+{
+  gboolean live = FALSE;
+
+  g_return_val_if_fail (GABN_IS_TEACH_VIEW (self), FALSE);
+  for (int m = 0; m < 2; m++)
+    if (run_busy (self, m))
+      {
+        gabn_train_run_stop (self->runs[m]);
+        live = TRUE;
+      }
+  return live;
+}
+
 void
 gabn_teach_view_set_epochs (GabnTeachView *self, int epochs)
 {

@@ -17,6 +17,8 @@ void gabn_teach_view_set_step (GabnTeachView *self, int step);
 void gabn_teach_view_act (GabnTeachView *self);
 /* TRUE when the current step's action is done. */
 gboolean gabn_teach_view_get_step_done (GabnTeachView *self);
+/* Asks its runs to stop without waiting; TRUE while some still run. */
+gboolean gabn_teach_view_stop_runs (GabnTeachView *self);
 /* Epochs of the two demonstration runs (default 4). */
 void gabn_teach_view_set_epochs (GabnTeachView *self, int epochs);
 

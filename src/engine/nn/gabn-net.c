@@ -146,6 +146,15 @@ gabn_net_batchnorm (GabnNet *net, const char *name, int in, float eps)
 }
 
 int
+gabn_net_batchnorm_relu (GabnNet *net, const char *name, int in, float eps)
+{
+  int out = gabn_net_batchnorm (net, name, in, eps);
+
+  net->nodes[net->n_nodes - 1].relu = TRUE;
+  return out;
+}
+
+int
 gabn_net_relu (GabnNet *net, int in)
 {
   GabnValue v = net->values[in];
@@ -421,6 +430,24 @@ gabn_net_feature_shape (const GabnNet *net, int *c, int *h, int *w)
   if (c) *c = v->c;
   if (h) *h = v->h;
   if (w) *w = v->w;
+}
+
+double
+gabn_net_forward_flops (const GabnNet *net)
+{
+  double flops = 0;
+
+  for (int i = 0; i < net->n_nodes; i++)
+    {
+      const GabnNode *node = &net->nodes[i];
+      const GabnConvShape *s = &node->conv;
+
+      if (node->kind == GABN_NODE_CONV)
+        flops += 2.0 * s->out_c * s->out_h * s->out_w * s->in_c * s->kernel * s->kernel;
+      else if (node->kind == GABN_NODE_LINEAR)
+        flops += 2.0 * gabn_value_size (&net->values[node->in]) * net->values[node->out].c;
+    }
+  return flops;
 }
 
 int
