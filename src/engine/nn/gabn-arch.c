@@ -2,6 +2,8 @@
  * node lists with PyTorch's parameter names, in state_dict order. */
 #include "gabn-net-private.h"
 
+#include <glib/gi18n.h>
+
 #include <math.h>
 
 #define IRESNET_BN_EPS 1e-5f
@@ -123,8 +125,8 @@ gabn_arch_build (GabnNet *net, const char *arch, GError **error)
   else
     {
       g_set_error (error, GABN_ERROR, GABN_ERROR_UNSUPPORTED,
-                   "Unknown architecture “%s” (known: gabn-s, iresnet18, "
-                   "iresnet34, iresnet50)", arch);
+                   _("Unknown architecture “%s” (known: gabn-s, iresnet18, "
+                   "iresnet34, iresnet50)"), arch);
       return FALSE;
     }
   return TRUE;

@@ -3,6 +3,8 @@
  * before filling the net; writing goes through a temporary file in the same
  * folder, fsync and rename. */
 #include "gabn-model-file.h"
+
+#include <glib/gi18n.h>
 #include "gabn-safetensors.h"
 
 #include <errno.h>
@@ -64,15 +66,15 @@ gabn_model_load (const char *path, const char *arch_hint,
     arch = infer_arch (st);
   if (arch == NULL)
     return gabn_file_error (error, GABN_ERROR_NOT_FOUND, path,
-                            "no “arch” in the metadata and the architecture cannot be "
-                            "inferred from the tensor names; give it explicitly (--arch)"), NULL;
+                            _("no “arch” in the metadata and the architecture cannot be "
+                            "inferred from the tensor names; give it explicitly (--arch)")), NULL;
 
   centres = gabn_safetensors_find (st, "arcface.weight");
   if (centres && centres->ndim != 2)
     {
       g_autofree char *shape_str = gabn_safetensors_shape_string (centres->ndim, centres->shape);
       return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path,
-                              "tensor “arcface.weight” has shape %s, expected [classes, dim]",
+                              _("tensor “arcface.weight” has shape %s, expected [classes, dim]"),
                               shape_str), NULL;
     }
   net = gabn_net_new (arch, centres ? (int) centres->shape[0] : 0, 0, &net_error);
@@ -88,7 +90,7 @@ gabn_model_load (const char *path, const char *arch_hint,
       gboolean same = e != NULL && e->ndim == t->ndim;
 
       if (e == NULL)
-        return gabn_file_error (error, GABN_ERROR_NOT_FOUND, path, "tensor “%s” of %s is missing",
+        return gabn_file_error (error, GABN_ERROR_NOT_FOUND, path, _("tensor “%s” of %s is missing"),
                                 t->name, arch), NULL;
       for (int d = 0; same && d < t->ndim; d++)
         same = e->shape[d] == t->shape[d];
@@ -97,7 +99,7 @@ gabn_model_load (const char *path, const char *arch_hint,
           g_autofree char *found = gabn_safetensors_shape_string (e->ndim, e->shape);
           g_autofree char *expected = gabn_safetensors_shape_string (t->ndim, t->shape);
           return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path,
-                                  "tensor “%s” has shape %s, %s expects %s", t->name, found,
+                                  _("tensor “%s” has shape %s, %s expects %s"), t->name, found,
                                   arch, expected), NULL;
         }
     }
@@ -248,7 +250,7 @@ gabn_model_save (GabnNet *net, const char *path, GHashTable *metadata,
   if (fd < 0)
     {
       saved_errno = errno;
-      return gabn_file_error (error, GABN_ERROR_FAILED, path, "cannot create a temporary file: %s",
+      return gabn_file_error (error, GABN_ERROR_FAILED, path, _("cannot create a temporary file: %s"),
                    g_strerror (saved_errno));
     }
   /* mkstemp creates 0600; a model is a normal document (0666 & ~umask). */
@@ -277,7 +279,7 @@ gabn_model_save (GabnNet *net, const char *path, GHashTable *metadata,
   if (!ok)
     {
       g_unlink (tmp);
-      return gabn_file_error (error, GABN_ERROR_FAILED, path, "cannot write: %s", g_strerror (saved_errno));
+      return gabn_file_error (error, GABN_ERROR_FAILED, path, _("cannot write: %s"), g_strerror (saved_errno));
     }
   return TRUE;
 }

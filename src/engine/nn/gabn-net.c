@@ -1,5 +1,7 @@
 /* gabn-net.c: GabnNet's tensors, blobs, building blocks and public API. */
 #include "gabn-net-private.h"
+
+#include <glib/gi18n.h>
 #include "gabn-margin.h"
 
 #include <math.h>
@@ -339,7 +341,7 @@ gabn_net_new (const char *arch, int n_classes, guint64 seed, GError **error)
   if (n_classes < 0)
     {
       g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT,
-                   "Invalid number of classes: %d", n_classes);
+                   _("Invalid number of classes: %d"), n_classes);
       return NULL;
     }
   net = gabn_net_alloc (arch, arch && g_str_has_prefix (arch, "iresnet") ? 112 : 64, seed);
@@ -503,7 +505,7 @@ gabn_net_set_n_classes (GabnNet *net, int n_classes, guint64 seed,
   if (n_classes < 0)
     {
       g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT,
-                   "Invalid number of classes: %d", n_classes);
+                   _("Invalid number of classes: %d"), n_classes);
       return FALSE;
     }
   if (net->n_classes > 0)

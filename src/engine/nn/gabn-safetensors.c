@@ -6,6 +6,8 @@
  * offsets relative to its start. */
 #include "gabn-safetensors.h"
 
+#include <glib/gi18n.h>
+
 #include <json-glib/json-glib.h>
 
 #define MAX_HEADER (100 * 1024 * 1024)
@@ -65,7 +67,7 @@ parse_entry (const char *path, const char *name, JsonNode *node,
   GabnSafetensorsEntry *e;
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
-    return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path, "tensor “%s” is not a JSON object", name);
+    return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path, _("tensor “%s” is not a JSON object"), name);
   obj = json_node_get_object (node);
   if (!json_object_has_member (obj, "dtype")
       || json_node_get_value_type (json_object_get_member (obj, "dtype")) != G_TYPE_STRING
@@ -74,7 +76,7 @@ parse_entry (const char *path, const char *name, JsonNode *node,
       || !json_object_has_member (obj, "data_offsets")
       || !JSON_NODE_HOLDS_ARRAY (json_object_get_member (obj, "data_offsets")))
     return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path,
-                 "tensor “%s” lacks a dtype, shape or data_offsets", name);
+                 _("tensor “%s” lacks a dtype, shape or data_offsets"), name);
   dtype_name = json_object_get_string_member (obj, "dtype");
   shape = json_object_get_array_member (obj, "shape");
   offsets = json_object_get_array_member (obj, "data_offsets");
@@ -86,10 +88,10 @@ parse_entry (const char *path, const char *name, JsonNode *node,
   e->dtype = gabn_dtype_from_name (dtype_name);
   if (e->dtype == GABN_DTYPE_UNKNOWN)
     return gabn_file_error (error, GABN_ERROR_UNSUPPORTED, path,
-                 "tensor “%s” has the unsupported dtype “%s” (supported: F32, "
-                 "F16, BF16, F64, I64, I32)", name, dtype_name);
+                 _("tensor “%s” has the unsupported dtype “%s” (supported: F32, "
+                 "F16, BF16, F64, I64, I32)"), name, dtype_name);
   if (json_array_get_length (shape) > GABN_SAFETENSORS_MAX_DIMS)
-    return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path, "tensor “%s” has too many dimensions", name);
+    return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path, _("tensor “%s” has too many dimensions"), name);
   e->ndim = (int) json_array_get_length (shape);
   e->numel = 1;
   for (int i = 0; i < e->ndim; i++)
@@ -97,23 +99,23 @@ parse_entry (const char *path, const char *name, JsonNode *node,
       JsonNode *d = json_array_get_element (shape, i);
       if (json_node_get_value_type (d) != G_TYPE_INT64 || json_node_get_int (d) < 0
           || json_node_get_int (d) > G_MAXINT32)
-        return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path, "tensor “%s” has an invalid shape", name);
+        return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path, _("tensor “%s” has an invalid shape"), name);
       e->shape[i] = json_node_get_int (d);
       e->numel *= (gsize) e->shape[i];
     }
   if (json_array_get_length (offsets) != 2
       || json_node_get_value_type (json_array_get_element (offsets, 0)) != G_TYPE_INT64
       || json_node_get_value_type (json_array_get_element (offsets, 1)) != G_TYPE_INT64)
-    return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path, "tensor “%s” has invalid data_offsets", name);
+    return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path, _("tensor “%s” has invalid data_offsets"), name);
   {
     gint64 b = json_array_get_int_element (offsets, 0), en = json_array_get_int_element (offsets, 1);
     if (b < 0 || en < b)
-      return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path, "tensor “%s” has invalid data_offsets", name);
+      return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path, _("tensor “%s” has invalid data_offsets"), name);
     if ((guint64) en > data_size)
       return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path,
-                   "file truncated: tensor “%s” ends at byte %" G_GINT64_FORMAT
-                   " of the data but the data has %" G_GSIZE_FORMAT " bytes",
-                   name, en, data_size);
+                   _("file truncated: tensor “%s” ends at byte %lld of the data but the "
+                     "data has %lu bytes"),
+                   name, (long long) en, (unsigned long) data_size);
     e->begin = (gsize) b;
     e->end = (gsize) en;
   }
@@ -121,8 +123,8 @@ parse_entry (const char *path, const char *name, JsonNode *node,
     {
       g_autofree char *shape_str = gabn_safetensors_shape_string (e->ndim, e->shape);
       return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path,
-                   "tensor “%s”: %" G_GSIZE_FORMAT " bytes of data for shape %s of %s",
-                   name, e->end - e->begin, shape_str, gabn_dtype_name (e->dtype));
+                   _("tensor “%s”: %lu bytes of data for shape %s of %s"),
+                   name, (unsigned long) (e->end - e->begin), shape_str, gabn_dtype_name (e->dtype));
     }
   g_ptr_array_steal_index (keep, 0);
   *out = e;
@@ -144,23 +146,23 @@ parse_header (GabnSafetensors *st, GError **error)
 
   if (size < 8)
     return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path,
-                            "not a safetensors file (%" G_GSIZE_FORMAT " bytes)", size);
+                            _("not a safetensors file (%lu bytes)"), (unsigned long) size);
   for (int i = 7; i >= 0; i--)
     header_len = (header_len << 8) | bytes[i];
   if (header_len > size - 8)
     return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path,
-                            "header length %" G_GUINT64_FORMAT " is past the end of the file "
-                            "(%" G_GSIZE_FORMAT " bytes): truncated or not a safetensors file",
-                            header_len, size);
+                            _("header length %llu is past the end of the file (%lu bytes): "
+                              "truncated or not a safetensors file"),
+                            (unsigned long long) header_len, (unsigned long) size);
   if (header_len > MAX_HEADER || header_len < 2)
     return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path,
-                            "implausible header length %" G_GUINT64_FORMAT, header_len);
+                            _("implausible header length %llu"), (unsigned long long) header_len);
   if (!json_parser_load_from_data (parser, (const char *) bytes + 8, (gssize) header_len, &json_error))
-    return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path, "bad JSON header: %s",
+    return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path, _("bad JSON header: %s"),
                             json_error->message);
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path, "bad JSON header: not an object");
+    return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path, _("bad JSON header: not an object"));
   obj = json_node_get_object (root);
   st->data = bytes + 8 + header_len;
   st->data_size = size - 8 - header_len;
@@ -178,7 +180,7 @@ parse_header (GabnSafetensors *st, GError **error)
           g_autoptr(GList) keys = NULL;
 
           if (!JSON_NODE_HOLDS_OBJECT (node))
-            return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path, "__metadata__ is not an object");
+            return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path, _("__metadata__ is not an object"));
           meta = json_node_get_object (node);
           keys = json_object_get_members (meta);
           for (GList *k = keys; k; k = k->next)
@@ -186,7 +188,7 @@ parse_header (GabnSafetensors *st, GError **error)
               JsonNode *v = json_object_get_member (meta, k->data);
               if (json_node_get_value_type (v) != G_TYPE_STRING)
                 return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path,
-                                        "metadata “%s” is not a string", (char *) k->data);
+                                        _("metadata “%s” is not a string"), (char *) k->data);
               g_hash_table_insert (st->metadata, g_strdup (k->data), g_strdup (json_node_get_string (v)));
             }
           continue;
