@@ -371,6 +371,46 @@ test_compare (void)
 }
 
 static gboolean
+dataset_is_generic (gpointer data)
+{
+  GabnSharedDataset *shared = gabn_session_get_dataset (gabn_window_get_session (window));
+
+  return shared != NULL && g_strcmp0 (shared->dataset->format, "generic") == 0
+         && !gabn_session_get_busy (gabn_window_get_session (window));
+}
+
+/* A real folder of photos (what a drop or the file chooser opens): the
+ * Olivetti faces, 40 people × 10 grey 64×64 images; a map for one of them. */
+static void
+test_open_folder (void)
+{
+  const char *shared_data = g_getenv ("GABN_SHARED_DATA");
+  g_autofree char *path = shared_data ? g_build_filename (shared_data, "olivetti", NULL) : NULL;
+  g_autoptr(GFile) folder = NULL;
+  GabnFacesView *faces = GABN_FACES_VIEW (gabn_window_get_view_widget (window, "faces"));
+  const GabnDataset *ds;
+
+  if (path == NULL || !g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_test_skip ("the shared Olivetti faces are not here");
+      return;
+    }
+  folder = g_file_new_for_path (path);
+  gabn_window_set_view (window, "faces");
+  gabn_window_open_file (window, folder);
+  g_assert_true (wait_until (dataset_is_generic, NULL, 120));
+  ds = gabn_session_get_dataset (gabn_window_get_session (window))->dataset;
+  g_assert_cmpint (ds->n_groups, ==, 1);
+  g_assert_cmpint (ds->n_identities, ==, 40);
+  g_assert_cmpint (ds->n_images, ==, 400);
+  g_assert_cmpuint (gabn_faces_view_get_n_shown (faces), ==, 400);
+  gabn_faces_view_select_image (faces, 123);
+  g_assert_true (wait_until (property_true, faces, 60));
+  g_assert_cmpint (gabn_faces_view_get_shown_image (faces), ==, 123);
+  g_assert_true (gabn_face_canvas_has_map (gabn_faces_view_get_canvas (faces)));
+}
+
+static gboolean
 is_null (gpointer data)
 {
   return *(gpointer *) data == NULL;
@@ -427,6 +467,7 @@ main (int argc, char **argv)
   g_test_add_func ("/app/window/train", test_train);
   g_test_add_func ("/app/window/groups", test_groups);
   g_test_add_func ("/app/window/compare", test_compare);
+  g_test_add_func ("/app/window/open-folder", test_open_folder);
   g_test_add_func ("/app/window/close-while-training", test_close_while_training);
   status = g_test_run ();
   if (window != NULL)
