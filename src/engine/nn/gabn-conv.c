@@ -211,6 +211,16 @@ gabn_conv2d_forward (float *out, const float *in, const float *weight,
       j.tmp = work + (gsize) K * j.ld;
 
       gabn_parallel_for (nb * s->in_c, im2col_range, &j);
+      if (nb == 1)
+        {
+          /* One image: its O × P result is already NCHW. */
+          gabn_gemm (FALSE, FALSE, O, P, K, 1.0f, weight, K, j.cols, P, 0.0f, j.out, P);
+          if (bias)
+            for (int o = 0; o < O; o++)
+              for (int p = 0; p < P; p++)
+                j.out[(gsize) o * P + p] += bias[o];
+          continue;
+        }
       /* tmp (O × nb·P) = W (O × K) · cols (K × nb·P) */
       gabn_gemm (FALSE, FALSE, O, j.ld, K, 1.0f, weight, K, j.cols, j.ld,
                  0.0f, j.tmp, j.ld);
@@ -251,7 +261,10 @@ gabn_conv2d_backward (float *d_in, float *d_weight, float *d_bias,
       float *dcols = work + (gsize) K * j.ld;
       j.tmp = dcols + (gsize) K * j.ld;
 
-      gabn_parallel_for (nb * O, gather_range, &j);
+      if (nb == 1)
+        j.tmp = (float *) j.d_out;  /* one image: d_out is already O × P */
+      else
+        gabn_parallel_for (nb * O, gather_range, &j);
       if (d_weight)
         {
           gabn_parallel_for (nb * s->in_c, im2col_range, &j);
