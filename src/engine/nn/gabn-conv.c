@@ -62,6 +62,18 @@ typedef struct {
   int ld;               /* nb·P */
 } ConvJob;
 
+/* dst[i·stride] += src[i]; restrict lets the compiler vectorise stride 1. */
+static inline void
+add_row (float *restrict dst, const float *restrict src, int n, int stride)
+{
+  if (stride == 1)
+    for (int i = 0; i < n; i++)
+      dst[i] += src[i];
+  else
+    for (int i = 0; i < n; i++)
+      dst[i * stride] += src[i];
+}
+
 /* The output columns ox whose input column ox·stride − pad + kj is inside
  * [0, W): [*first, *last). */
 static void
@@ -148,10 +160,9 @@ col2im_range (int begin, int end, gpointer data)
                 const float *src = row + oy * Wo;
                 int base = iy * W - s->pad + kj;
 
-                if (iy < 0 || iy >= H)
+                if (iy < 0 || iy >= H || last <= first)
                   continue;
-                for (int ox = first; ox < last; ox++)
-                  plane[base + ox * st] += src[ox];
+                add_row (plane + base + first * st, src + first, last - first, st);
               }
           }
     }
