@@ -174,11 +174,11 @@ gabn_application_quit_action (GSimpleAction *action, GVariant *parameter, gpoint
   GtkApplication *app = GTK_APPLICATION (user_data);
   GList *windows = g_list_copy (gtk_application_get_windows (app));
 
-  /* Closing windows stops their training runs cleanly before quitting. */
+  /* Closing the windows stops their training runs; the application quits
+   * when the last window is gone (after its threads ended). */
   for (GList *l = windows; l != NULL; l = l->next)
     gtk_window_close (l->data);
   g_list_free (windows);
-  g_application_quit (G_APPLICATION (app));
 }
 
 static const GActionEntry app_actions[] = {

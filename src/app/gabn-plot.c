@@ -142,6 +142,8 @@ typedef struct {
   char         *label;
   int           color_index;  /* −1: neutral grey (a line-style entry) */
   GabnLineStyle style;
+  double        x;            /* position, from legend_rows() */
+  int           row;
 } LegendItem;
 
 static void
@@ -217,27 +219,32 @@ build_legend (GabnPlot *self)
   return items;
 }
 
-/* Legend rows needed at this width (entries flow left to right). */
+/* Flows the entries left to right, wrapping at avail; returns the rows. */
 static int
 legend_rows (GPtrArray *items, cairo_t *cr, double avail, double *entry_w)
 {
-  double widest = 0;
-  int per_row;
+  double x = 0;
+  int row = 0;
 
+  *entry_w = 0;
   for (guint i = 0; i < items->len; i++)
     {
-      PangoLayout *layout = make_text (cr, ((LegendItem *) g_ptr_array_index (items, i))->label, 11, FALSE);
+      LegendItem *item = g_ptr_array_index (items, i);
+      PangoLayout *layout = make_text (cr, item->label, 10, FALSE);
       int w, h;
 
       pango_layout_get_pixel_size (layout, &w, &h);
-      widest = MAX (widest, w + 36);
       g_object_unref (layout);
+      if (x > 0 && x + w + 30 > avail)
+        {
+          x = 0;
+          row++;
+        }
+      item->x = x;
+      item->row = row;
+      x += w + 30 + 10;
     }
-  *entry_w = widest;
-  if (items->len == 0)
-    return 0;
-  per_row = MAX (1, (int) (avail / MAX (widest, 1)));
-  return (int) ((items->len + per_row - 1) / per_row);
+  return items->len > 0 ? row + 1 : 0;
 }
 
 static void
@@ -260,8 +267,8 @@ compute_layout (GabnPlot *self, cairo_t *cr, int width, int height, GPtrArray *l
     y0 = self->y_min;
   if (!isnan (self->y_max))
     y1 = self->y_max;
-  *n_legend_rows = legend_rows (legend, cr, width - 70, legend_entry_w);
-  top += *n_legend_rows * 18;
+  *n_legend_rows = legend_rows (legend, cr, width - 16, legend_entry_w);
+  top += *n_legend_rows * 16;
   lay->left = 58;
   lay->top = top + 6;
   lay->width = MAX (10, width - lay->left - 14);
@@ -427,9 +434,8 @@ gabn_plot_draw (GabnPlot *self, cairo_t *cr, int width, int height, gboolean dar
   for (guint i = 0; i < legend->len; i++)
     {
       LegendItem *item = g_ptr_array_index (legend, i);
-      int per_row = MAX (1, (int) ((width - 70) / MAX (entry_w, 1)));
-      double lx = lay.left + (i % per_row) * entry_w;
-      double ly = (self->title != NULL ? 26 : 8) + (i / per_row) * 18 + 8;
+      double lx = 8 + item->x;
+      double ly = (self->title != NULL ? 26 : 8) + item->row * 16 + 8;
       GdkRGBA c = { fg * 0.6f, fg * 0.6f, fg * 0.6f, 1 };
 
       if (item->color_index >= 0)
@@ -442,7 +448,7 @@ gabn_plot_draw (GabnPlot *self, cairo_t *cr, int width, int height, gboolean dar
       cairo_line_to (cr, lx + 24, ly);
       cairo_stroke (cr);
       cairo_set_source_rgba (cr, fg, fg, fg, 0.85);
-      show_text (cr, item->label, lx + 28, ly, 11, 0, 0.5, FALSE);
+      show_text (cr, item->label, lx + 28, ly, 10, 0, 0.5, FALSE);
     }
   cairo_set_dash (cr, NULL, 0, 0);
 

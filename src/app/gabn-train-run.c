@@ -15,7 +15,9 @@
 typedef struct {
   GMutex             lock;
   GabnTrainer       *trainer;    /* under lock; NULL before/after the run */
-  gboolean           pause_requested;
+  gboolean           pause_requested;  /* under lock: the state wanted */
+  gboolean           stop_requested;
+  GMutex             control_lock;     /* serialises applying it (below) */
   GCancellable      *cancellable;
   GabnSharedDataset *dataset;
   GabnTrainConfig    config;
@@ -49,6 +51,7 @@ run_shared_clear (gpointer data)
   RunShared *shared = data;
 
   g_mutex_clear (&shared->lock);
+  g_mutex_clear (&shared->control_lock);
   g_clear_object (&shared->cancellable);
   g_clear_pointer (&shared->dataset, gabn_shared_dataset_unref);
   gabn_train_config_clear (&shared->config);
@@ -210,9 +213,12 @@ run_thread (gpointer data)
         gabn_trainer_pause (trainer);
       g_mutex_unlock (&shared->lock);
       gabn_trainer_run (trainer, shared->cancellable, &done->error);
+      /* A control worker may be using the trainer: wait for it. */
+      g_mutex_lock (&shared->control_lock);
       g_mutex_lock (&shared->lock);
       shared->trainer = NULL;
       g_mutex_unlock (&shared->lock);
+      g_mutex_unlock (&shared->control_lock);
       if (gabn_trainer_get_step (trainer) > 0)
         done->model = take_model (trainer, shared);
       gabn_trainer_free (trainer);
@@ -222,7 +228,48 @@ run_thread (gpointer data)
   return NULL;
 }
 
-/* ---- Control (main thread) ---------------------------------------------- */
+/* ---- Control (main thread) ----------------------------------------------
+ *
+ * The trainer's pause/resume/cancel take its lock, which it holds for a
+ * whole optimiser step (seconds on a slow machine), so they are never
+ * called on the main thread. The main thread records the wanted state and
+ * a worker applies it; control_lock makes the last request win, and the
+ * training thread takes it before freeing the trainer, so a control worker
+ * never touches a freed trainer. */
+
+static void
+control_worker (GTask *task, gpointer source, gpointer task_data, GCancellable *unused)
+{
+  RunShared *shared = task_data;
+  gboolean pause;
+  GabnTrainer *trainer;
+
+  gboolean stop;
+
+  g_mutex_lock (&shared->control_lock);
+  g_mutex_lock (&shared->lock);
+  pause = shared->pause_requested;
+  stop = shared->stop_requested;
+  trainer = shared->trainer;
+  g_mutex_unlock (&shared->lock);
+  if (stop)
+    g_cancellable_cancel (shared->cancellable); /* chained to the trainer's cancel */
+  else if (trainer != NULL && pause)
+    gabn_trainer_pause (trainer);
+  else if (trainer != NULL)
+    gabn_trainer_resume (trainer);
+  g_mutex_unlock (&shared->control_lock);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+run_control (RunShared *shared)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, NULL, NULL, NULL);
+
+  g_task_set_task_data (task, g_atomic_rc_box_acquire (shared), (GDestroyNotify) run_shared_unref);
+  g_task_run_in_thread (task, control_worker);
+}
 
 void
 gabn_train_run_start (GabnTrainRun *self)
@@ -236,18 +283,10 @@ gabn_train_run_start (GabnTrainRun *self)
 static void
 with_trainer (GabnTrainRun *self, gboolean pause)
 {
-  RunShared *shared = self->shared;
-
-  g_mutex_lock (&shared->lock);
-  shared->pause_requested = pause;
-  if (shared->trainer != NULL)
-    {
-      if (pause)
-        gabn_trainer_pause (shared->trainer);
-      else
-        gabn_trainer_resume (shared->trainer);
-    }
-  g_mutex_unlock (&shared->lock);
+  g_mutex_lock (&self->shared->lock);
+  self->shared->pause_requested = pause;
+  g_mutex_unlock (&self->shared->lock);
+  run_control (self->shared);
 }
 
 void
@@ -274,8 +313,15 @@ void
 gabn_train_run_stop (GabnTrainRun *self)
 {
   g_return_if_fail (GABN_IS_TRAIN_RUN (self));
-  /* The cancellable wakes a paused trainer too. */
-  g_cancellable_cancel (self->shared->cancellable);
+  if (g_cancellable_is_cancelled (self->shared->cancellable))
+    return;
+  /* Not g_cancellable_cancel here: its handlers would run the trainer's
+   * cancel (and wait for its lock) on this thread. The control worker
+   * cancels; the trainer's cancel wakes a paused trainer too. */
+  g_mutex_lock (&self->shared->lock);
+  self->shared->stop_requested = TRUE;
+  g_mutex_unlock (&self->shared->lock);
+  run_control (self->shared);
 }
 
 void
@@ -299,7 +345,8 @@ gabn_train_run_finalize (GObject *object)
 
   /* A run dropped while training: stop it; the thread keeps its own
    * references and its last reports are discarded. */
-  g_cancellable_cancel (self->shared->cancellable);
+  if (self->thread != NULL)
+    gabn_train_run_stop (self);
   if (self->thread != NULL)
     g_thread_unref (self->thread);
   run_shared_unref (self->shared);
@@ -354,6 +401,7 @@ gabn_train_run_new (const char *name, const GabnTrainConfig *config, GabnSharedD
   RunShared *shared = g_atomic_rc_box_new0 (RunShared);
 
   g_mutex_init (&shared->lock);
+  g_mutex_init (&shared->control_lock);
   shared->cancellable = g_cancellable_new ();
   shared->dataset = gabn_shared_dataset_ref (dataset);
   gabn_train_config_copy (&shared->config, config);

@@ -439,6 +439,26 @@ gabn_train_view_start_demo (GabnTrainView *self, int epochs)
   gabn_train_config_clear (&config);
 }
 
+gboolean
+gabn_train_view_stop_runs (GabnTrainView *self)
+{
+  gboolean live = FALSE;
+
+  g_return_val_if_fail (GABN_IS_TRAIN_VIEW (self), FALSE);
+  for (guint i = 0; i < self->run_uis->len; i++)
+    {
+      GabnTrainRun *run = ((RunUi *) g_ptr_array_index (self->run_uis, i))->run;
+      GabnRunState state = gabn_train_run_get_state (run);
+
+      if (state == GABN_RUN_RUNNING || state == GABN_RUN_PAUSED)
+        {
+          gabn_train_run_stop (run);
+          live = TRUE;
+        }
+    }
+  return live;
+}
+
 void
 gabn_train_view_stop_all (GabnTrainView *self)
 {

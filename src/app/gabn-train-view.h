@@ -24,6 +24,8 @@ GListModel *gabn_train_view_get_runs (GabnTrainView *self);
 GabnPlot *gabn_train_view_get_plot (GabnTrainView *self, const char *name);
 gboolean gabn_train_view_export_plots (GabnTrainView *self, const char *folder, GError **error);
 gboolean gabn_train_view_export_csv (GabnTrainView *self, const char *path, GError **error);
+/* Asks every run to stop without waiting; TRUE while some still run. */
+gboolean gabn_train_view_stop_runs (GabnTrainView *self);
 /* Stops every run and waits for its thread. */
 void gabn_train_view_stop_all (GabnTrainView *self);
 /* Longest time spent applying one report on the main thread, in µs. */

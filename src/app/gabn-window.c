@@ -38,6 +38,7 @@ struct _GabnWindow
   GabnSettings        *settings;
   GtkNativeDialog     *chooser;
   GCancellable        *load_cancellable;
+  char                *last_message;   /* the last toast, for tests */
 };
 
 G_DEFINE_FINAL_TYPE (GabnWindow, gabn_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -48,6 +49,8 @@ gabn_window_toast (GabnWindow *self, const char *message)
   AdwToast *toast;
 
   g_return_if_fail (GABN_IS_WINDOW (self));
+  g_free (self->last_message);
+  self->last_message = g_strdup (message);
   toast = adw_toast_new (message);
   adw_toast_set_timeout (toast, 6);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
@@ -230,12 +233,65 @@ on_chooser_response (GtkNativeDialog *dialog, int response, GabnWindow *self)
   g_clear_object (&self->chooser);
 }
 
+#if defined(GDK_VERSION_4_10) && GDK_VERSION_MAX_ALLOWED >= GDK_VERSION_4_10
+/* GtkFileDialog (GTK 4.10+): used when the build allows it. */
+static void
+file_dialog_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GabnWindow) self = user_data;
+  GtkFileDialog *dialog = GTK_FILE_DIALOG (source);
+  gboolean model = GPOINTER_TO_INT (g_object_get_data (source, "gabn-model"));
+  g_autoptr(GFile) file = model ? gtk_file_dialog_open_finish (dialog, result, NULL)
+                                : gtk_file_dialog_select_folder_finish (dialog, result, NULL);
+  g_autofree char *path = file != NULL ? g_file_get_path (file) : NULL;
+
+  if (path != NULL && model)
+    open_model_path (self, path);
+  else if (path != NULL)
+    open_dataset_path (self, path);
+}
+
+static void
+run_file_dialog (GabnWindow *self, gboolean model, const char *folder)
+{
+  g_autoptr(GtkFileDialog) dialog = gtk_file_dialog_new ();
+
+  gtk_file_dialog_set_title (dialog, model ? _("Open Model") : _("Open Dataset Folder"));
+  gtk_file_dialog_set_modal (dialog, TRUE);
+  if (folder != NULL && *folder != '\0')
+    {
+      g_autoptr(GFile) dir = g_file_new_for_path (folder);
+      gtk_file_dialog_set_initial_folder (dialog, dir);
+    }
+  g_object_set_data (G_OBJECT (dialog), "gabn-model", GINT_TO_POINTER (model));
+  if (model)
+    {
+      g_autoptr(GListStore) filters = g_list_store_new (GTK_TYPE_FILE_FILTER);
+      g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+
+      gtk_file_filter_set_name (filter, _("Models (safetensors)"));
+      gtk_file_filter_add_pattern (filter, "*.safetensors");
+      g_list_store_append (filters, filter);
+      gtk_file_dialog_set_filters (dialog, G_LIST_MODEL (filters));
+      gtk_file_dialog_open (dialog, GTK_WINDOW (self), NULL, file_dialog_done, g_object_ref (self));
+    }
+  else
+    gtk_file_dialog_select_folder (dialog, GTK_WINDOW (self), NULL, file_dialog_done,
+                                   g_object_ref (self));
+}
+#endif
+
 static void
 run_chooser (GabnWindow *self, gboolean model)
 {
   GtkFileChooserNative *native;
   const char *folder = model ? gabn_settings_get_last_model_folder (self->settings)
                              : gabn_settings_get_last_dataset_folder (self->settings);
+
+#if defined(GDK_VERSION_4_10) && GDK_VERSION_MAX_ALLOWED >= GDK_VERSION_4_10
+  run_file_dialog (self, model, folder);
+  return;
+#endif
 
   native = gtk_file_chooser_native_new (model ? _("Open Model") : _("Open Dataset Folder"),
                                         GTK_WINDOW (self),
@@ -402,17 +458,26 @@ on_runs_changed (GListModel *runs, guint position, guint removed, guint added, G
 
 /* ---- Screenshot preparation --------------------------------------------- */
 
+/* The demo's first run (baseline) as A, its second (GABN) as B. */
 static void
 compare_demo_runs (GabnWindow *self)
 {
-  guint n = gabn_compare_view_get_n_models (self->compare_view);
+  GListModel *runs = gabn_train_view_get_runs (self->train_view);
+  g_autoptr(GabnTrainRun) first = NULL;
+  g_autoptr(GabnTrainRun) second = NULL;
+  int a, b;
 
-  if (n >= 3 && !g_object_get_data (G_OBJECT (self), "gabn-compared"))
-    {
-      g_object_set_data (G_OBJECT (self), "gabn-compared", GINT_TO_POINTER (1));
-      gabn_compare_view_select (self->compare_view, n - 2, n - 1);
-      gabn_compare_view_compare (self->compare_view);
-    }
+  if (g_list_model_get_n_items (runs) < 2 || g_object_get_data (G_OBJECT (self), "gabn-compared"))
+    return;
+  first = g_list_model_get_item (runs, 0);
+  second = g_list_model_get_item (runs, 1);
+  a = gabn_compare_view_find_model (self->compare_view, gabn_train_run_get_name (first));
+  b = gabn_compare_view_find_model (self->compare_view, gabn_train_run_get_name (second));
+  if (a < 0 || b < 0)
+    return;
+  g_object_set_data (G_OBJECT (self), "gabn-compared", GINT_TO_POINTER (1));
+  gabn_compare_view_select (self->compare_view, a, b);
+  gabn_compare_view_compare (self->compare_view);
 }
 
 static void
@@ -489,6 +554,13 @@ gabn_window_get_view_widget (GabnWindow *self, const char *name)
   return adw_view_stack_get_child_by_name (self->view_stack, name);
 }
 
+const char *
+gabn_window_get_last_message (GabnWindow *self)
+{
+  g_return_val_if_fail (GABN_IS_WINDOW (self), NULL);
+  return self->last_message;
+}
+
 GabnSession *
 gabn_window_get_session (GabnWindow *self)
 {
@@ -498,15 +570,46 @@ gabn_window_get_session (GabnWindow *self)
 
 /* ---- GObject ------------------------------------------------------------ */
 
+/* Closing while training: the runs are told to stop, the window hides at
+ * once, and it is destroyed (letting the application quit) only when every
+ * training thread has ended, so no thread outlives the process's data and
+ * the window never freezes waiting for a step to finish. */
+static gboolean
+destroy_when_runs_ended (gpointer data)
+{
+  GabnWindow *self = data;
+  GApplication *app = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+
+  if (gabn_train_view_stop_runs (self->train_view) || gabn_teach_view_stop_runs (self->teach_view))
+    return G_SOURCE_CONTINUE;
+  gtk_window_destroy (GTK_WINDOW (self));
+  if (app != NULL)
+    g_application_release (app);
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 gabn_window_close_request (GtkWindow *window)
 {
   GabnWindow *self = GABN_WINDOW (window);
+  GtkApplication *app = gtk_window_get_application (window);
+  gboolean live;
   int width, height;
 
   gtk_window_get_default_size (window, &width, &height);
   gabn_settings_set_window_size (self->settings, width, height, gtk_window_is_maximized (window));
-  gabn_train_view_stop_all (self->train_view);
+  live = gabn_train_view_stop_runs (self->train_view);
+  live = gabn_teach_view_stop_runs (self->teach_view) || live;
+  if (live && app != NULL && gtk_widget_get_visible (GTK_WIDGET (window)))
+    {
+      g_application_hold (G_APPLICATION (app));
+      gtk_widget_set_visible (GTK_WIDGET (window), FALSE);
+      g_timeout_add_full (G_PRIORITY_DEFAULT, 100, destroy_when_runs_ended,
+                          g_object_ref (self), g_object_unref);
+      return TRUE;
+    }
+  if (live)
+    return TRUE; /* already waiting */
   return GTK_WINDOW_CLASS (gabn_window_parent_class)->close_request (window);
 }
 
@@ -523,6 +626,7 @@ gabn_window_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), GABN_TYPE_WINDOW);
   g_clear_object (&self->session);
   g_clear_object (&self->settings);
+  g_clear_pointer (&self->last_message, g_free);
   G_OBJECT_CLASS (gabn_window_parent_class)->dispose (object);
 }
 

@@ -1,10 +1,360 @@
-/* gabn-cmd-bench.c: `gabn bench`. Placeholder until its issue lands. */
+/* gabn-cmd-bench.c: `gabn bench`: the engine's speed on a training step, an
+ * inference pass and a single-image Grad-CAM, beside OpenBLAS sgemm's own
+ * speed and — when Debian's python3-torch is importable — PyTorch running
+ * the same network in the same run (bench/torch_bench.py).
+ * See docs/PERFORMANCE.md for the figures and how they were measured. */
 #include "config.h"
 #include "gabn-cli.h"
+#include "gabn-matmul.h"
+#include "gabn-net.h"
+#include "gabn-optim.h"
+
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <stdio.h>
+
+typedef struct {
+  double train_images_per_s, infer_images_per_s, gam_ms;
+} Figures;
+
+typedef struct {
+  GabnNet *net;
+  GabnOptim *optim;
+  float *input, *d_emb, *d_feat, *map;
+  int *labels;
+  int batch;
+} Bench;
+
+typedef void (*RunFunc) (Bench *b);
+
+static int
+compare_doubles (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return (x > y) - (x < y);
+}
+
+/* Median seconds of fn over at least min_runs runs and `seconds` seconds,
+ * after `warmup` untimed runs. */
+static double
+time_median (RunFunc fn, Bench *b, double seconds, int min_runs, int warmup)
+{
+  g_autoptr(GArray) times = g_array_new (FALSE, FALSE, sizeof (double));
+  gint64 start;
+
+  for (int i = 0; i < warmup; i++)
+    fn (b);
+  start = g_get_monotonic_time ();
+  while ((int) times->len < min_runs || (g_get_monotonic_time () - start) < seconds * 1e6)
+    {
+      gint64 t0 = g_get_monotonic_time ();
+      double dt;
+      fn (b);
+      dt = (g_get_monotonic_time () - t0) / 1e6;
+      g_array_append_val (times, dt);
+    }
+  qsort (times->data, times->len, sizeof (double), compare_doubles);
+  return g_array_index (times, double, times->len / 2);
+}
+
+static void
+train_step (Bench *b)
+{
+  GabnMarginConfig margin;
+
+  gabn_margin_config_init (&margin, GABN_MARGIN_ARCFACE);
+  gabn_net_zero_grad (b->net);
+  gabn_net_forward (b->net, b->input, b->batch);
+  gabn_net_margin_loss (b->net, &margin, b->labels, 1.0f, b->d_emb);
+  gabn_net_backward_head (b->net, b->d_emb, b->d_feat, TRUE);
+  gabn_net_backward_backbone (b->net, b->d_feat, NULL);
+  gabn_optim_step (b->optim, 0.01f);
+}
+
+static void
+infer (Bench *b)
+{
+  gabn_net_forward (b->net, b->input, b->batch);
+}
+
+/* The explorer's hot path: one image, eval mode — forward to A, head,
+ * y = cos θ to its class, dy/dA through the head only, α_k = mean of dy/dA_k,
+ * map = ReLU(Σ_k α_k A_k). */
+static void
+grad_cam (Bench *b)
+{
+  int c, h, w;
+  float cosine;
+  const float *A;
+
+  gabn_net_feature_shape (b->net, &c, &h, &w);
+  gabn_net_forward (b->net, b->input, 1);
+  gabn_net_cosine_to_class (b->net, b->labels, &cosine, b->d_emb);
+  gabn_net_backward_head (b->net, b->d_emb, b->d_feat, FALSE);
+  A = gabn_net_features (b->net);
+  for (int i = 0; i < h * w; i++)
+    b->map[i] = 0.0f;
+  for (int k = 0; k < c; k++)
+    {
+      double alpha = 0;
+      for (int i = 0; i < h * w; i++)
+        alpha += b->d_feat[k * h * w + i];
+      alpha /= h * w;
+      for (int i = 0; i < h * w; i++)
+        b->map[i] += (float) alpha * A[k * h * w + i];
+    }
+  for (int i = 0; i < h * w; i++)
+    b->map[i] = MAX (b->map[i], 0.0f);
+}
+
+static double
+sgemm_gflops (double seconds)
+{
+  const int n = 1024;
+  g_autofree float *A = g_new (float, n * n);
+  g_autofree float *B = g_new (float, n * n);
+  g_autofree float *C = g_new (float, n * n);
+  gint64 start;
+  int runs = 0;
+
+  for (int i = 0; i < n * n; i++)
+    {
+      A[i] = (float) (i % 7) / 7.0f;
+      B[i] = (float) (i % 5) / 5.0f;
+    }
+  gabn_matmul (n, n, n, A, B, C);  /* warm-up: thread start, caches */
+  start = g_get_monotonic_time ();
+  while (runs < 3 || (g_get_monotonic_time () - start) < seconds * 1e6)
+    {
+      gabn_matmul (n, n, n, A, B, C);
+      runs++;
+    }
+  return 2.0 * n * n * n * runs / ((g_get_monotonic_time () - start) / 1e6) / 1e9;
+}
+
+static gboolean
+run_engine (const char *arch, int batch, int classes, double seconds,
+            Figures *out, double *flops, GError **error)
+{
+  Bench b = { 0 };
+  GabnOptimConfig config;
+  g_autoptr(GabnNet) net = gabn_net_new (arch, classes, 1, error);
+  int S, c, h, w;
+  gsize n_in;
+  GRand *rand;
+
+  if (net == NULL)
+    return FALSE;
+  S = gabn_net_input_size (net);
+  gabn_net_feature_shape (net, &c, &h, &w);
+  n_in = (gsize) batch * 3 * S * S;
+  b.net = net;
+  b.batch = batch;
+  b.input = g_new (float, n_in);
+  b.d_emb = g_new (float, (gsize) batch * gabn_net_embedding_dim (net));
+  b.d_feat = g_new (float, (gsize) batch * c * h * w);
+  b.map = g_new (float, h * w);
+  b.labels = g_new (int, batch);
+  rand = g_rand_new_with_seed (1);
+  for (gsize i = 0; i < n_in; i++)
+    b.input[i] = (float) g_rand_double_range (rand, -1, 1);
+  for (int i = 0; i < batch; i++)
+    b.labels[i] = g_rand_int_range (rand, 0, classes);
+  g_rand_free (rand);
+  gabn_optim_config_init (&config, GABN_OPTIM_SGD);
+  b.optim = gabn_optim_new_for_net (net, &config);
+
+  gabn_net_set_training (net, TRUE);
+  out->train_images_per_s = batch / time_median (train_step, &b, seconds, 3, 1);
+  gabn_net_set_training (net, FALSE);
+  out->infer_images_per_s = batch / time_median (infer, &b, seconds, 3, 1);
+  out->gam_ms = 1000 * time_median (grad_cam, &b, seconds, 10, 3);
+  *flops = gabn_net_forward_flops (net);
+
+  gabn_optim_free (b.optim);
+  g_free (b.input);
+  g_free (b.d_emb);
+  g_free (b.d_feat);
+  g_free (b.map);
+  g_free (b.labels);
+  return TRUE;
+}
+
+static char *
+torch_script (void)
+{
+  const char *env = g_getenv ("GABN_TORCH_BENCH");
+
+  if (env)
+    return g_strdup (env);
+#ifdef GABN_SOURCE_DIR
+  return g_build_filename (GABN_SOURCE_DIR, "bench", "torch_bench.py", NULL);
+#else
+  return g_strdup ("bench/torch_bench.py");
+#endif
+}
+
+/* Runs bench/torch_bench.py; FALSE (and a reason) when PyTorch is not
+ * available. Debian's torch lives under /usr/bin/python3, which a user's
+ * own python3 (pyenv, venv) may not see: try it first. */
+static gboolean
+run_torch (const char *arch, int batch, int threads, int classes,
+           double seconds, Figures *out, char **reason)
+{
+  static const char *const pythons[] = { "/usr/bin/python3", "python3" };
+  g_autofree char *script = torch_script ();
+  g_autofree char *batch_s = g_strdup_printf ("%d", batch);
+  g_autofree char *threads_s = g_strdup_printf ("%d", threads);
+  g_autofree char *classes_s = g_strdup_printf ("%d", classes);
+  g_autofree char *seconds_s = g_strdup_printf ("%g", seconds);
+
+  if (!g_file_test (script, G_FILE_TEST_EXISTS))
+    {
+      *reason = g_strdup_printf (_("%s not found"), script);
+      return FALSE;
+    }
+  for (guint p = 0; p < G_N_ELEMENTS (pythons); p++)
+    {
+      const char *argv[] = { pythons[p], script, "--arch", arch, "--batch", batch_s,
+                             "--threads", threads_s, "--classes", classes_s,
+                             "--seconds", seconds_s, "--json", NULL };
+      g_autofree char *output = NULL, *errors = NULL;
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      int status = 0;
+      JsonObject *obj;
+
+      if (!g_spawn_sync (NULL, (char **) argv, NULL,
+                         G_SPAWN_SEARCH_PATH, NULL, NULL, &output, &errors, &status, NULL)
+          || !g_spawn_check_wait_status (status, NULL)
+          || !json_parser_load_from_data (parser, output, -1, NULL)
+          || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+        {
+          g_free (*reason);
+          *reason = g_strdup (errors && *errors ? g_strstrip (errors) : _("PyTorch is not available"));
+          continue;
+        }
+      obj = json_node_get_object (json_parser_get_root (parser));
+      out->train_images_per_s = json_object_get_double_member (obj, "train_images_per_s");
+      out->infer_images_per_s = json_object_get_double_member (obj, "infer_images_per_s");
+      out->gam_ms = json_object_get_double_member (obj, "gam_ms");
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+print_json (const char *arch, int batch, int threads, const Figures *e,
+            double sgemm, double effective, const Figures *t, gboolean have_torch)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "arch");
+  json_builder_add_string_value (b, arch);
+  json_builder_set_member_name (b, "batch");
+  json_builder_add_int_value (b, batch);
+  json_builder_set_member_name (b, "threads");
+  json_builder_add_int_value (b, threads);
+  json_builder_set_member_name (b, "train_images_per_s");
+  json_builder_add_double_value (b, e->train_images_per_s);
+  json_builder_set_member_name (b, "infer_images_per_s");
+  json_builder_add_double_value (b, e->infer_images_per_s);
+  json_builder_set_member_name (b, "gam_ms");
+  json_builder_add_double_value (b, e->gam_ms);
+  json_builder_set_member_name (b, "sgemm_gflops");
+  json_builder_add_double_value (b, sgemm);
+  json_builder_set_member_name (b, "effective_gflops");
+  json_builder_add_double_value (b, effective);
+  json_builder_set_member_name (b, "torch");
+  if (have_torch)
+    {
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "train_images_per_s");
+      json_builder_add_double_value (b, t->train_images_per_s);
+      json_builder_set_member_name (b, "infer_images_per_s");
+      json_builder_add_double_value (b, t->infer_images_per_s);
+      json_builder_set_member_name (b, "gam_ms");
+      json_builder_add_double_value (b, t->gam_ms);
+      json_builder_end_object (b);
+    }
+  else
+    json_builder_add_null_value (b);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  text = json_generator_to_data (gen, NULL);
+  printf ("%s\n", text);
+}
 
 int
 gabn_cmd_bench (int argc, char **argv)
 {
-  g_printerr ("gabn bench: not available yet\n");
-  return 1;
+  g_autofree char *arch = NULL;
+  int batch = 64, threads = 0, classes = 1000;
+  double seconds = 3.0;
+  gboolean json = FALSE, no_torch = FALSE;
+  GOptionEntry entries[] = {
+    { "arch", 'a', 0, G_OPTION_ARG_STRING, &arch, N_("Architecture (default gabn-s)"), N_("ARCH") },
+    { "batch", 'b', 0, G_OPTION_ARG_INT, &batch, N_("Images per training or inference batch (default 64)"), N_("N") },
+    { "threads", 't', 0, G_OPTION_ARG_INT, &threads, N_("Threads (default: all CPUs)"), N_("N") },
+    { "classes", 0, 0, G_OPTION_ARG_INT, &classes, N_("Class centres of the ArcFace head (default 1000)"), N_("N") },
+    { "seconds", 0, 0, G_OPTION_ARG_DOUBLE, &seconds, N_("Time spent on each measurement (default 3)"), N_("S") },
+    { "no-torch", 0, 0, G_OPTION_ARG_NONE, &no_torch, N_("Do not run PyTorch for comparison"), NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print one JSON object"), NULL },
+    { NULL }
+  };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *torch_reason = NULL;
+  Figures engine = { 0 }, torch = { 0 };
+  gboolean have_torch = FALSE;
+  double flops = 0, sgemm, effective;
+
+  if (!gabn_cli_parse ("bench", "", _("Measure the engine’s speed beside PyTorch"),
+                       entries, &argc, &argv))
+    return 2;
+  if (arch == NULL)
+    arch = g_strdup ("gabn-s");
+  if (batch < 1 || classes < 1 || seconds <= 0)
+    {
+      g_printerr ("gabn bench: %s\n", _("--batch, --classes and --seconds must be positive"));
+      return 2;
+    }
+  gabn_set_threads (threads);
+  threads = gabn_get_threads ();
+
+  if (!json)
+    printf (_("Measuring %s, batch %d, %d threads…\n"), arch, batch, threads);
+  if (!run_engine (arch, batch, classes, seconds, &engine, &flops, &error))
+    return gabn_cli_fail ("bench", error);
+  sgemm = sgemm_gflops (MIN (seconds, 2.0));
+  /* Forward + backward ≈ 3 forward passes of multiply-adds. */
+  effective = 3.0 * flops * engine.train_images_per_s / 1e9;
+  if (!no_torch)
+    have_torch = run_torch (arch, batch, threads, classes, seconds, &torch, &torch_reason);
+
+  if (json)
+    {
+      print_json (arch, batch, threads, &engine, sgemm, effective, &torch, have_torch);
+      return 0;
+    }
+  printf ("\n%-26s %12s %12s %10s\n", "", _("GABN engine"), _("PyTorch"), _("ratio"));
+  printf ("%-26s %12.1f", _("train (images/s)"), engine.train_images_per_s);
+  if (have_torch)
+    printf (" %12.1f %9.2f×", torch.train_images_per_s, engine.train_images_per_s / torch.train_images_per_s);
+  printf ("\n%-26s %12.1f", _("inference (images/s)"), engine.infer_images_per_s);
+  if (have_torch)
+    printf (" %12.1f %9.2f×", torch.infer_images_per_s, engine.infer_images_per_s / torch.infer_images_per_s);
+  printf ("\n%-26s %12.2f", _("Grad-CAM, 1 image (ms)"), engine.gam_ms);
+  if (have_torch)
+    printf (" %12.2f %9.2f×", torch.gam_ms, torch.gam_ms / engine.gam_ms);
+  printf ("\n\n");
+  printf (_("sgemm (1024³): %.1f GFLOP/s; training step: %.1f GFLOP/s effective (%.0f%% of sgemm)\n"),
+          sgemm, effective, 100 * effective / sgemm);
+  if (!have_torch && !no_torch)
+    printf (_("PyTorch: not measured (%s)\n"), torch_reason ? torch_reason : _("not available"));
+  return 0;
 }

@@ -15,6 +15,12 @@ typedef double (*GradcheckLoss) (gpointer data);
 void gradcheck (const char *name, float *x, const float *grad, gsize n,
                 GradcheckLoss loss, gpointer data, float h, gsize max_checks,
                 double tolerance);
+/* The same, ignoring elements where both gradients are below floor (dead
+ * ReLU units in a whole network, whose finite difference is only the
+ * loss's rounding noise). */
+void gradcheck_with_floor (const char *name, float *x, const float *grad,
+                           gsize n, GradcheckLoss loss, gpointer data, float h,
+                           gsize max_checks, double tolerance, double floor);
 
 /* Uniform in [lo, hi) with a random sign, away from 0 (ReLU kinks). */
 void gradcheck_fill_away_from_zero (float *x, gsize n, GRand *rand,

@@ -175,17 +175,19 @@ bn_loss (gpointer data)
   Case *c = data;
 
   gabn_batchnorm_forward (c->y, c->mean, c->rstd, c->rmean, c->rvar, c->x, c->w,
-                          c->b, c->B, c->C, c->H, 1e-5f, 0.1f, c->training);
+                          c->b, c->B, c->C, c->H, 1e-5f, 0.1f, c->training, c->p > 0);
   return gradcheck_dot (c->r, c->y, c->ny);
 }
 
+/* relu: the fused BatchNorm + ReLU. */
 static void
-check_bn (int B, int C, int S, gboolean training)
+check_bn (int B, int C, int S, gboolean training, gboolean relu)
 {
-  GRand *rand = g_rand_new_with_seed (B * 100 + S + training);
-  Case c = { .B = B, .C = C, .H = S, .training = training };
+  GRand *rand = g_rand_new_with_seed (B * 100 + S + training + 10 * relu);
+  Case c = { .B = B, .C = C, .H = S, .training = training, .p = relu ? 1.0f : 0.0f };
   g_autofree float *dx = NULL, *dg = NULL, *db = NULL;
-  g_autofree char *name = g_strdup_printf ("batchnorm S=%d %s", S, training ? "train" : "eval");
+  g_autofree char *name = g_strdup_printf ("batchnorm S=%d %s%s", S, training ? "train" : "eval",
+                                           relu ? " relu" : "");
 
   c.nx = c.ny = (gsize) B * C * S;
   c.x = randn (rand, c.nx, -2, 3);
@@ -226,6 +228,8 @@ check_bn (int B, int C, int S, gboolean training)
             {
               gsize j = (b * C + ch) * S + i;
               double y = (c.x[j] - mean) / sqrt (var + 1e-5) * c.w[ch] + c.b[ch];
+              if (relu)
+                y = MAX (y, 0.0);
               g_assert_cmpfloat_with_epsilon (c.y[j], y, 1e-5);
             }
         if (training)
@@ -244,7 +248,11 @@ check_bn (int B, int C, int S, gboolean training)
   dx = g_new0 (float, c.nx);
   dg = g_new0 (float, C);
   db = g_new0 (float, C);
-  gabn_batchnorm_backward (dx, dg, db, c.r, c.x, c.w, c.mean, c.rstd, B, C, S, training);
+  if (relu) /* keep the ReLU kink out of the finite differences' reach */
+    for (gsize i = 0; i < c.ny; i++)
+      g_assert_true (fabsf (c.y[i]) == 0.0f || fabsf (c.y[i]) > 0.01f);
+  gabn_batchnorm_backward (dx, dg, db, c.r, relu ? c.y : NULL, c.x, c.w, c.mean, c.rstd,
+                           B, C, S, training);
   gradcheck (name, c.x, dx, c.nx, bn_loss, &c, 1e-3f, 200, TOL);
   gradcheck (name, c.w, dg, C, bn_loss, &c, 1e-3f, 200, TOL);
   gradcheck (name, c.b, db, C, bn_loss, &c, 1e-3f, 200, TOL);
@@ -257,10 +265,12 @@ check_bn (int B, int C, int S, gboolean training)
 static void
 test_batchnorm (void)
 {
-  check_bn (3, 4, 5, TRUE);    /* BatchNorm2d */
-  check_bn (3, 4, 5, FALSE);
-  check_bn (5, 6, 1, TRUE);    /* BatchNorm1d */
-  check_bn (5, 6, 1, FALSE);
+  check_bn (3, 4, 5, TRUE, FALSE);    /* BatchNorm2d */
+  check_bn (3, 4, 5, FALSE, FALSE);
+  check_bn (5, 6, 1, TRUE, FALSE);    /* BatchNorm1d */
+  check_bn (5, 6, 1, FALSE, FALSE);
+  check_bn (3, 4, 5, TRUE, TRUE);     /* fused with ReLU */
+  check_bn (3, 4, 5, FALSE, TRUE);
 }
 
 /* ---- Element-wise ----------------------------------------------------- */
@@ -381,22 +391,23 @@ linear_loss (gpointer data)
   return gradcheck_dot (c->r, c->y, c->ny);
 }
 
+/* B = 1 goes through sgemv/sger, larger batches through sgemm. */
 static void
-test_linear (void)
+check_linear (int B)
 {
-  GRand *rand = g_rand_new_with_seed (8);
-  Case c = { .B = 3, .C = 7, .H = 5 };
+  GRand *rand = g_rand_new_with_seed (8 + B);
+  Case c = { .B = B, .C = 7, .H = 5 };
   g_autofree float *dx = NULL, *dw = NULL, *db = NULL;
 
-  c.nx = 3 * 7;
-  c.ny = 3 * 5;
+  c.nx = (gsize) B * 7;
+  c.ny = (gsize) B * 5;
   c.x = randn (rand, c.nx, -1, 1);
   c.w = randn (rand, 35, -1, 1);
   c.b = randn (rand, 5, -1, 1);
   c.r = randn (rand, c.ny, -1, 1);
   c.y = g_new (float, c.ny);
   linear_loss (&c);
-  for (int b = 0; b < 3; b++)
+  for (int b = 0; b < B; b++)
     for (int o = 0; o < 5; o++)
       {
         double acc = c.b[o];
@@ -407,12 +418,19 @@ test_linear (void)
   dx = g_new0 (float, c.nx);
   dw = g_new0 (float, 35);
   db = g_new0 (float, 5);
-  gabn_linear_backward (dx, dw, db, c.r, c.x, c.w, 3, 7, 5);
+  gabn_linear_backward (dx, dw, db, c.r, c.x, c.w, B, 7, 5);
   gradcheck ("linear x", c.x, dx, c.nx, linear_loss, &c, 1e-3f, 1000, TOL);
   gradcheck ("linear W", c.w, dw, 35, linear_loss, &c, 1e-3f, 1000, TOL);
   gradcheck ("linear b", c.b, db, 5, linear_loss, &c, 1e-3f, 1000, TOL);
   g_rand_free (rand);
   g_free (c.x); g_free (c.w); g_free (c.b); g_free (c.r); g_free (c.y);
+}
+
+static void
+test_linear (void)
+{
+  check_linear (1);
+  check_linear (3);
 }
 
 static double

@@ -3,6 +3,7 @@
  * training mode, the head/backbone split and copies. */
 #include "gabn-net.h"
 #include "gradcheck.h"
+#include "fixture-init.h"
 
 #include <math.h>
 #include <string.h>
@@ -146,6 +147,9 @@ check_net_gradients (const char *arch, int batch, const char *const *names,
   GRand *rand = g_rand_new_with_seed (7);
   NetLoss l = { net, input, batch, labels, { 0 }, d_emb };
 
+  /* The fixture weights keep activations away from ReLU kinks (their
+   * BatchNorms before activations are shifted to ±4). */
+  fixture_init_net (net, 3);
   gabn_net_feature_shape (net, &c, &h, &w);
   n_feat = (gsize) batch * c * h * w;
   d_feat = g_new (float, n_feat);
@@ -166,35 +170,34 @@ check_net_gradients (const char *arch, int batch, const char *const *names,
       g_autofree char *label = g_strdup_printf ("%s %s", arch, names[i]);
 
       g_assert_nonnull (t);
-      gradcheck (label, t->data, grads + (t->data - gabn_net_params (net)),
-                 t->numel, net_loss, &l, 1e-2f, n_checks, tol);
+      gradcheck_with_floor (label, t->data, grads + (t->data - gabn_net_params (net)),
+                            t->numel, net_loss, &l, 1e-2f, n_checks, tol, 1e-3);
     }
-  gradcheck ("input", input, d_input, n_in, net_loss, &l, 1e-2f, n_checks, tol);
+  gradcheck_with_floor ("input", input, d_input, n_in, net_loss, &l, 1e-2f, n_checks, tol, 1e-3);
 }
 
 static void
 test_gabn_s_gradients (void)
 {
   static const char *const names[] = {
-    "backbone.0.weight", "backbone.1.weight", "backbone.1.bias",
-    "backbone.9.weight", "backbone.18.weight", "backbone.19.bias",
-    "head.1.weight", "head.1.bias", "head.2.weight", "head.2.bias",
-    "arcface.weight", NULL,
+    "backbone.0.weight", "backbone.1.weight", "backbone.9.weight",
+    "backbone.18.weight", "head.1.weight", "head.2.weight", "arcface.weight", NULL,
   };
 
-  check_net_gradients ("gabn-s", 3, names, 6, 5e-2);
+  check_net_gradients ("gabn-s", 3, names, 8, 1e-2);
 }
 
 static void
 test_iresnet18_gradients (void)
 {
   static const char *const names[] = {
-    "conv1.weight", "layer2.0.downsample.0.weight", "layer4.1.prelu.weight",
-    "bn2.weight", "fc.weight", NULL,
+    "conv1.weight", "layer4.1.prelu.weight", NULL,
   };
 
   /* Batch 3: with 2 images BatchNorm1d's output is ±1 whatever its input. */
-  check_net_gradients ("iresnet18", 3, names, 3, 5e-2);
+  /* Few checks: each costs two 15-GFLOP forwards; the PyTorch parity test
+   * checks every gradient. */
+  check_net_gradients ("iresnet18", 3, names, 2, 1e-2);
 }
 
 /* backward_head with accumulate = FALSE leaves every parameter gradient as

@@ -2,12 +2,15 @@
  * node lists with PyTorch's parameter names, in state_dict order. */
 #include "gabn-net-private.h"
 
+#include <glib/gi18n.h>
+
 #include <math.h>
 
 #define IRESNET_BN_EPS 1e-5f
 
 /* gabn-s: 7 × (Conv2d 3×3 no bias, BatchNorm2d, ReLU) → 256×8×8 → head
- * Flatten, Linear(16384, 128), BatchNorm1d(128). */
+ * Flatten, Linear(16384, 128), BatchNorm1d(128). Each BatchNorm and its
+ * ReLU run as one fused node (PyTorch's backbone.{3i+2} has no tensors). */
 static void
 build_gabn_s (GabnNet *net)
 {
@@ -24,8 +27,7 @@ build_gabn_s (GabnNet *net)
       /* PyTorch's default Conv2d initialisation: U(±1/√fan_in). */
       x = gabn_net_conv (net, conv, x, channels[i], 3, strides[i], 1, FALSE,
                          GABN_INIT_UNIFORM, 1.0f / sqrtf ((float) fan_in));
-      x = gabn_net_batchnorm (net, bn, x, 1e-5f);
-      x = gabn_net_relu (net, x);
+      x = gabn_net_batchnorm_relu (net, bn, x, 1e-5f);
     }
   net->features_value = x;
   net->n_backbone = net->n_nodes;
@@ -123,8 +125,8 @@ gabn_arch_build (GabnNet *net, const char *arch, GError **error)
   else
     {
       g_set_error (error, GABN_ERROR, GABN_ERROR_UNSUPPORTED,
-                   "Unknown architecture “%s” (known: gabn-s, iresnet18, "
-                   "iresnet34, iresnet50)", arch);
+                   _("Unknown architecture “%s” (known: gabn-s, iresnet18, "
+                   "iresnet34, iresnet50)"), arch);
       return FALSE;
     }
   return TRUE;

@@ -62,6 +62,19 @@ typedef struct {
   int ld;               /* nb·P */
 } ConvJob;
 
+/* The output columns ox whose input column ox·stride − pad + kj is inside
+ * [0, W): [*first, *last). */
+static void
+valid_columns (const GabnConvShape *s, int kj, int *first, int *last)
+{
+  int lo = s->pad - kj, hi = s->in_w - 1 + s->pad - kj;
+
+  *first = lo <= 0 ? 0 : (lo + s->stride - 1) / s->stride;
+  *last = hi < 0 ? 0 : MIN (s->out_w, hi / s->stride + 1);
+  if (*last < *first)
+    *last = *first;
+}
+
 /* Rows of cols for (image, channel) pairs [begin, end). */
 static void
 im2col_range (int begin, int end, gpointer data)
@@ -69,7 +82,7 @@ im2col_range (int begin, int end, gpointer data)
   ConvJob *j = data;
   const GabnConvShape *s = j->s;
   int k = s->kernel, H = s->in_h, W = s->in_w, Ho = s->out_h, Wo = s->out_w;
-  int P = Ho * Wo;
+  int P = Ho * Wo, st = s->stride;
 
   for (int bc = begin; bc < end; bc++)
     {
@@ -80,22 +93,29 @@ im2col_range (int begin, int end, gpointer data)
         for (int kj = 0; kj < k; kj++)
           {
             float *row = j->cols + (gsize) ((c * k + ki) * k + kj) * j->ld + (gsize) b * P;
+            int first, last;
 
+            valid_columns (s, kj, &first, &last);
             for (int oy = 0; oy < Ho; oy++)
               {
-                int iy = oy * s->stride - s->pad + ki;
+                int iy = oy * st - s->pad + ki;
                 float *dst = row + oy * Wo;
+                int base = iy * W - s->pad + kj;  /* plane index of ox = 0 */
 
                 if (iy < 0 || iy >= H)
                   {
                     memset (dst, 0, sizeof (float) * Wo);
                     continue;
                   }
-                for (int ox = 0; ox < Wo; ox++)
-                  {
-                    int ix = ox * s->stride - s->pad + kj;
-                    dst[ox] = (ix >= 0 && ix < W) ? plane[iy * W + ix] : 0.0f;
-                  }
+                for (int ox = 0; ox < first; ox++)
+                  dst[ox] = 0.0f;
+                if (st == 1)
+                  memcpy (dst + first, plane + base + first, sizeof (float) * (last - first));
+                else
+                  for (int ox = first; ox < last; ox++)
+                    dst[ox] = plane[base + ox * st];
+                for (int ox = last; ox < Wo; ox++)
+                  dst[ox] = 0.0f;
               }
           }
     }
@@ -108,7 +128,7 @@ col2im_range (int begin, int end, gpointer data)
   ConvJob *j = data;
   const GabnConvShape *s = j->s;
   int k = s->kernel, H = s->in_h, W = s->in_w, Ho = s->out_h, Wo = s->out_w;
-  int P = Ho * Wo;
+  int P = Ho * Wo, st = s->stride;
 
   for (int bc = begin; bc < end; bc++)
     {
@@ -119,20 +139,19 @@ col2im_range (int begin, int end, gpointer data)
         for (int kj = 0; kj < k; kj++)
           {
             const float *row = j->cols + (gsize) ((c * k + ki) * k + kj) * j->ld + (gsize) b * P;
+            int first, last;
 
+            valid_columns (s, kj, &first, &last);
             for (int oy = 0; oy < Ho; oy++)
               {
-                int iy = oy * s->stride - s->pad + ki;
+                int iy = oy * st - s->pad + ki;
                 const float *src = row + oy * Wo;
+                int base = iy * W - s->pad + kj;
 
                 if (iy < 0 || iy >= H)
                   continue;
-                for (int ox = 0; ox < Wo; ox++)
-                  {
-                    int ix = ox * s->stride - s->pad + kj;
-                    if (ix >= 0 && ix < W)
-                      plane[iy * W + ix] += src[ox];
-                  }
+                for (int ox = first; ox < last; ox++)
+                  plane[base + ox * st] += src[ox];
               }
           }
     }

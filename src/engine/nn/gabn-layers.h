@@ -41,19 +41,23 @@ void gabn_conv2d_backward (float *d_in, float *d_weight, float *d_bias,
 /* y (B,C,S) = gamma · (x − mean) · rstd + beta. Training: batch statistics
  * (biased variance), running_mean/var updated with momentum and the unbiased
  * variance, as PyTorch. Eval: running statistics. Both save mean and rstd
- * (C) for backward. */
+ * (C) for backward. relu: y = max(that, 0) in the same pass (BN + ReLU
+ * fused: one read and one write of the activations instead of two). */
 void gabn_batchnorm_forward (float *y, float *save_mean, float *save_rstd,
                              float *running_mean, float *running_var,
                              const float *x, const float *gamma,
                              const float *beta, int B, int C, int S,
-                             float eps, float momentum, gboolean training);
+                             float eps, float momentum, gboolean training,
+                             gboolean relu);
 /* d_x (B,C,S), d_gamma (C), d_beta (C): nullable, +=. training must match
- * forward (batch statistics depend on x; running ones do not). */
+ * forward (batch statistics depend on x; running ones do not). y_relu: the
+ * fused forward's output (its gradient is masked by y > 0), or NULL
+ * without ReLU. */
 void gabn_batchnorm_backward (float *d_x, float *d_gamma, float *d_beta,
-                              const float *d_y, const float *x,
-                              const float *gamma, const float *save_mean,
-                              const float *save_rstd, int B, int C, int S,
-                              gboolean training);
+                              const float *d_y, const float *y_relu,
+                              const float *x, const float *gamma,
+                              const float *save_mean, const float *save_rstd,
+                              int B, int C, int S, gboolean training);
 
 /* ---- Element-wise ----------------------------------------------------- */
 

@@ -1,13 +1,11 @@
-/* gabn-model-file.c: safetensors read and write.
- *
- * Format: 8-byte little-endian header length N, N bytes of JSON
- * ({"name": {"dtype", "shape", "data_offsets": [begin, end]}, ...,
- * "__metadata__": {string: string}}), then the raw little-endian data, the
- * offsets relative to its start. Reading maps the file and checks every
- * entry before touching the net; writing goes through a temporary file in
- * the same folder, fsync and rename. */
+/* gabn-model-file.c: a net as a safetensors file. Reading checks the
+ * whole file (gabn-safetensors.c) and every tensor's presence and shape
+ * before filling the net; writing goes through a temporary file in the same
+ * folder, fsync and rename. */
 #include "gabn-model-file.h"
-#include "gabn-dtype.h"
+
+#include <glib/gi18n.h>
+#include "gabn-safetensors.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,146 +15,22 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_HEADER (100 * 1024 * 1024)
-#define MAX_DIMS 8
-
-typedef struct {
-  char *name;
-  GabnDtype dtype;
-  int ndim;
-  gint64 shape[MAX_DIMS];
-  gsize numel;
-  gsize begin, end;
-} Entry;
-
-static void
-entry_free (gpointer p)
-{
-  Entry *e = p;
-
-  g_free (e->name);
-  g_free (e);
-}
-
-static char *
-shape_string (int ndim, const gint64 *shape)
-{
-  GString *s = g_string_new ("[");
-
-  for (int i = 0; i < ndim; i++)
-    g_string_append_printf (s, "%s%" G_GINT64_FORMAT, i ? ", " : "", shape[i]);
-  g_string_append_c (s, ']');
-  return g_string_free (s, FALSE);
-}
-
-static gboolean G_GNUC_PRINTF (4, 5)
-fail (GError **error, int code, const char *path, const char *format, ...)
-{
-  g_autofree char *display = g_filename_display_name (path);
-  g_autofree char *message = NULL;
-  va_list args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error (error, GABN_ERROR, code, "%s: %s", display, message);
-  return FALSE;
-}
-
-static gboolean
-parse_entry (const char *path, const char *name, JsonNode *node,
-             gsize data_size, Entry **out, GError **error)
-{
-  JsonObject *obj;
-  JsonArray *shape, *offsets;
-  const char *dtype_name;
-  g_autoptr(GPtrArray) keep = NULL;
-  Entry *e;
-
-  if (!JSON_NODE_HOLDS_OBJECT (node))
-    return fail (error, GABN_ERROR_INVALID_FILE, path, "tensor “%s” is not a JSON object", name);
-  obj = json_node_get_object (node);
-  if (!json_object_has_member (obj, "dtype")
-      || json_node_get_value_type (json_object_get_member (obj, "dtype")) != G_TYPE_STRING
-      || !json_object_has_member (obj, "shape")
-      || !JSON_NODE_HOLDS_ARRAY (json_object_get_member (obj, "shape"))
-      || !json_object_has_member (obj, "data_offsets")
-      || !JSON_NODE_HOLDS_ARRAY (json_object_get_member (obj, "data_offsets")))
-    return fail (error, GABN_ERROR_INVALID_FILE, path,
-                 "tensor “%s” lacks a dtype, shape or data_offsets", name);
-  dtype_name = json_object_get_string_member (obj, "dtype");
-  shape = json_object_get_array_member (obj, "shape");
-  offsets = json_object_get_array_member (obj, "data_offsets");
-
-  e = g_new0 (Entry, 1);
-  keep = g_ptr_array_new_with_free_func (entry_free);
-  g_ptr_array_add (keep, e);
-  e->name = g_strdup (name);
-  e->dtype = gabn_dtype_from_name (dtype_name);
-  if (e->dtype == GABN_DTYPE_UNKNOWN)
-    return fail (error, GABN_ERROR_UNSUPPORTED, path,
-                 "tensor “%s” has the unsupported dtype “%s” (supported: F32, "
-                 "F16, BF16, F64, I64, I32)", name, dtype_name);
-  if (json_array_get_length (shape) > MAX_DIMS)
-    return fail (error, GABN_ERROR_INVALID_FILE, path, "tensor “%s” has too many dimensions", name);
-  e->ndim = (int) json_array_get_length (shape);
-  e->numel = 1;
-  for (int i = 0; i < e->ndim; i++)
-    {
-      JsonNode *d = json_array_get_element (shape, i);
-      if (json_node_get_value_type (d) != G_TYPE_INT64 || json_node_get_int (d) < 0
-          || json_node_get_int (d) > G_MAXINT32)
-        return fail (error, GABN_ERROR_INVALID_FILE, path, "tensor “%s” has an invalid shape", name);
-      e->shape[i] = json_node_get_int (d);
-      e->numel *= (gsize) e->shape[i];
-    }
-  if (json_array_get_length (offsets) != 2
-      || json_node_get_value_type (json_array_get_element (offsets, 0)) != G_TYPE_INT64
-      || json_node_get_value_type (json_array_get_element (offsets, 1)) != G_TYPE_INT64)
-    return fail (error, GABN_ERROR_INVALID_FILE, path, "tensor “%s” has invalid data_offsets", name);
-  {
-    gint64 b = json_array_get_int_element (offsets, 0), en = json_array_get_int_element (offsets, 1);
-    if (b < 0 || en < b)
-      return fail (error, GABN_ERROR_INVALID_FILE, path, "tensor “%s” has invalid data_offsets", name);
-    if ((guint64) en > data_size)
-      return fail (error, GABN_ERROR_INVALID_FILE, path,
-                   "file truncated: tensor “%s” ends at byte %" G_GINT64_FORMAT
-                   " of the data but the data has %" G_GSIZE_FORMAT " bytes",
-                   name, en, data_size);
-    e->begin = (gsize) b;
-    e->end = (gsize) en;
-  }
-  if (e->end - e->begin != e->numel * gabn_dtype_size (e->dtype))
-    {
-      g_autofree char *shape_str = shape_string (e->ndim, e->shape);
-      return fail (error, GABN_ERROR_INVALID_FILE, path,
-                   "tensor “%s”: %" G_GSIZE_FORMAT " bytes of data for shape %s of %s",
-                   name, e->end - e->begin, shape_str, gabn_dtype_name (e->dtype));
-    }
-  g_ptr_array_steal_index (keep, 0);
-  *out = e;
-  return TRUE;
-}
-
 /* The architecture from tensor names alone, or NULL when unclear. */
 static const char *
-infer_arch (GHashTable *entries)
+infer_arch (const GabnSafetensors *st)
 {
   int blocks = 0;
-  GHashTableIter iter;
-  gpointer key;
 
-  if (g_hash_table_contains (entries, "backbone.0.weight")
-      && g_hash_table_contains (entries, "head.1.weight"))
+  if (gabn_safetensors_find (st, "backbone.0.weight")
+      && gabn_safetensors_find (st, "head.1.weight"))
     return "gabn-s";
-  if (!g_hash_table_contains (entries, "layer1.0.conv1.weight"))
+  if (!gabn_safetensors_find (st, "layer1.0.conv1.weight"))
     return NULL;
   /* iresnet18/34/50 differ in layer3's depth: 2, 6, 14 blocks. */
-  g_hash_table_iter_init (&iter, entries);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
+  for (guint i = 0; i < gabn_safetensors_n_entries (st); i++)
     {
       int j;
-      if (sscanf (key, "layer3.%d.", &j) == 1)
+      if (sscanf (gabn_safetensors_entry (st, i)->name, "layer3.%d.", &j) == 1)
         blocks = MAX (blocks, j + 1);
     }
   switch (blocks)
@@ -168,156 +42,76 @@ infer_arch (GHashTable *entries)
     }
 }
 
-static GabnNet *
-load_mapped (const char *path, const guint8 *bytes, gsize size,
-             const char *arch_hint, GHashTable **metadata_out, GError **error)
+GabnNet *
+gabn_model_load (const char *path, const char *arch_hint,
+                 GHashTable **metadata_out, GError **error)
 {
-  guint64 header_len = 0;
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autoptr(GHashTable) entries = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, entry_free);
-  g_autoptr(GHashTable) metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_autoptr(GError) json_error = NULL;
-  g_autoptr(GList) members = NULL;
+  g_autoptr(GabnSafetensors) st = NULL;
   g_autoptr(GabnNet) net = NULL;
   g_autoptr(GError) net_error = NULL;
-  JsonNode *root;
-  JsonObject *obj;
-  const guint8 *data;
-  gsize data_size;
+  const GabnSafetensorsEntry *centres;
   const char *arch;
-  Entry *centres;
 
-  if (size < 8)
-    return fail (error, GABN_ERROR_INVALID_FILE, path,
-                 "not a safetensors file (%" G_GSIZE_FORMAT " bytes)", size), NULL;
-  for (int i = 7; i >= 0; i--)
-    header_len = (header_len << 8) | bytes[i];
-  if (header_len > size - 8)
-    return fail (error, GABN_ERROR_INVALID_FILE, path,
-                 "header length %" G_GUINT64_FORMAT " is past the end of the file "
-                 "(%" G_GSIZE_FORMAT " bytes): truncated or not a safetensors file",
-                 header_len, size), NULL;
-  if (header_len > MAX_HEADER || header_len < 2)
-    return fail (error, GABN_ERROR_INVALID_FILE, path,
-                 "implausible header length %" G_GUINT64_FORMAT, header_len), NULL;
-  if (!json_parser_load_from_data (parser, (const char *) bytes + 8, (gssize) header_len, &json_error))
-    return fail (error, GABN_ERROR_INVALID_FILE, path, "bad JSON header: %s",
-                 json_error->message), NULL;
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return fail (error, GABN_ERROR_INVALID_FILE, path, "bad JSON header: not an object"), NULL;
-  obj = json_node_get_object (root);
-  data = bytes + 8 + header_len;
-  data_size = size - 8 - header_len;
+  g_return_val_if_fail (path != NULL, NULL);
+  if (metadata_out)
+    *metadata_out = NULL;
+  st = gabn_safetensors_open (path, error);
+  if (st == NULL)
+    return NULL;
 
-  members = json_object_get_members (obj);
-  for (GList *l = members; l; l = l->next)
-    {
-      const char *name = l->data;
-      JsonNode *node = json_object_get_member (obj, name);
-      Entry *e = NULL;
-
-      if (g_str_equal (name, "__metadata__"))
-        {
-          JsonObject *meta;
-          g_autoptr(GList) keys = NULL;
-
-          if (!JSON_NODE_HOLDS_OBJECT (node))
-            return fail (error, GABN_ERROR_INVALID_FILE, path, "__metadata__ is not an object"), NULL;
-          meta = json_node_get_object (node);
-          keys = json_object_get_members (meta);
-          for (GList *k = keys; k; k = k->next)
-            {
-              JsonNode *v = json_object_get_member (meta, k->data);
-              if (json_node_get_value_type (v) != G_TYPE_STRING)
-                return fail (error, GABN_ERROR_INVALID_FILE, path,
-                             "metadata “%s” is not a string", (char *) k->data), NULL;
-              g_hash_table_insert (metadata, g_strdup (k->data), g_strdup (json_node_get_string (v)));
-            }
-          continue;
-        }
-      if (!parse_entry (path, name, node, data_size, &e, error))
-        return NULL;
-      g_hash_table_insert (entries, e->name, e);
-    }
-
-  arch = g_hash_table_lookup (metadata, "arch");
+  arch = g_hash_table_lookup (gabn_safetensors_metadata (st), "arch");
   if (arch == NULL)
     arch = arch_hint;
   if (arch == NULL)
-    arch = infer_arch (entries);
+    arch = infer_arch (st);
   if (arch == NULL)
-    return fail (error, GABN_ERROR_NOT_FOUND, path,
-                 "no “arch” in the metadata and the architecture cannot be "
-                 "inferred from the tensor names; give it explicitly (--arch)"), NULL;
+    return gabn_file_error (error, GABN_ERROR_NOT_FOUND, path,
+                            _("no “arch” in the metadata and the architecture cannot be "
+                            "inferred from the tensor names; give it explicitly (--arch)")), NULL;
 
-  centres = g_hash_table_lookup (entries, "arcface.weight");
+  centres = gabn_safetensors_find (st, "arcface.weight");
   if (centres && centres->ndim != 2)
     {
-      g_autofree char *shape_str = shape_string (centres->ndim, centres->shape);
-      return fail (error, GABN_ERROR_INVALID_FILE, path,
-                   "tensor “arcface.weight” has shape %s, expected [classes, dim]",
-                   shape_str), NULL;
+      g_autofree char *shape_str = gabn_safetensors_shape_string (centres->ndim, centres->shape);
+      return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path,
+                              _("tensor “arcface.weight” has shape %s, expected [classes, dim]"),
+                              shape_str), NULL;
     }
   net = gabn_net_new (arch, centres ? (int) centres->shape[0] : 0, 0, &net_error);
   if (net == NULL)
-    return fail (error, net_error->code, path, "%s", net_error->message), NULL;
+    return gabn_file_error (error, net_error->code, path, "%s", net_error->message), NULL;
 
-  /* Every tensor of the architecture must be there, with its shape. */
+  /* Every tensor of the architecture must be there, with its shape; extra
+   * tensors are ignored. */
   for (int i = 0; i < gabn_net_n_tensors (net); i++)
     {
       const GabnTensorInfo *t = gabn_net_tensor (net, i);
-      Entry *e = g_hash_table_lookup (entries, t->name);
+      const GabnSafetensorsEntry *e = gabn_safetensors_find (st, t->name);
       gboolean same = e != NULL && e->ndim == t->ndim;
 
       if (e == NULL)
-        return fail (error, GABN_ERROR_NOT_FOUND, path, "tensor “%s” of %s is missing",
-                     t->name, arch), NULL;
+        return gabn_file_error (error, GABN_ERROR_NOT_FOUND, path, _("tensor “%s” of %s is missing"),
+                                t->name, arch), NULL;
       for (int d = 0; same && d < t->ndim; d++)
         same = e->shape[d] == t->shape[d];
       if (!same)
         {
-          g_autofree char *found = shape_string (e->ndim, e->shape);
-          g_autofree char *expected = shape_string (t->ndim, t->shape);
-          return fail (error, GABN_ERROR_INVALID_FILE, path,
-                       "tensor “%s” has shape %s, %s expects %s", t->name, found,
-                       arch, expected), NULL;
+          g_autofree char *found = gabn_safetensors_shape_string (e->ndim, e->shape);
+          g_autofree char *expected = gabn_safetensors_shape_string (t->ndim, t->shape);
+          return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path,
+                                  _("tensor “%s” has shape %s, %s expects %s"), t->name, found,
+                                  arch, expected), NULL;
         }
     }
   for (int i = 0; i < gabn_net_n_tensors (net); i++)
     {
       const GabnTensorInfo *t = gabn_net_tensor (net, i);
-      Entry *e = g_hash_table_lookup (entries, t->name);
-
-      gabn_dtype_to_float (t->data, data + e->begin, t->numel, e->dtype);
+      gabn_safetensors_read (st, gabn_safetensors_find (st, t->name), t->data);
     }
 
   if (metadata_out)
-    *metadata_out = g_steal_pointer (&metadata);
+    *metadata_out = g_hash_table_ref (gabn_safetensors_metadata (st));
   return g_steal_pointer (&net);
-}
-
-GabnNet *
-gabn_model_load (const char *path, const char *arch_hint,
-                 GHashTable **metadata, GError **error)
-{
-  g_autoptr(GMappedFile) file = NULL;
-  g_autoptr(GError) local = NULL;
-
-  g_return_val_if_fail (path != NULL, NULL);
-  if (metadata)
-    *metadata = NULL;
-  file = g_mapped_file_new (path, FALSE, &local);
-  if (file == NULL)
-    {
-      /* GLib's message already names the file. */
-      g_set_error_literal (error, GABN_ERROR,
-                           g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT)
-                           ? GABN_ERROR_NOT_FOUND : GABN_ERROR_FAILED, local->message);
-      return NULL;
-    }
-  return load_mapped (path, (const guint8 *) g_mapped_file_get_contents (file),
-                      g_mapped_file_get_length (file), arch_hint, metadata, error);
 }
 
 /* ---- Writing ---------------------------------------------------------- */
@@ -456,7 +250,7 @@ gabn_model_save (GabnNet *net, const char *path, GHashTable *metadata,
   if (fd < 0)
     {
       saved_errno = errno;
-      return fail (error, GABN_ERROR_FAILED, path, "cannot create a temporary file: %s",
+      return gabn_file_error (error, GABN_ERROR_FAILED, path, _("cannot create a temporary file: %s"),
                    g_strerror (saved_errno));
     }
   /* mkstemp creates 0600; a model is a normal document (0666 & ~umask). */
@@ -485,7 +279,7 @@ gabn_model_save (GabnNet *net, const char *path, GHashTable *metadata,
   if (!ok)
     {
       g_unlink (tmp);
-      return fail (error, GABN_ERROR_FAILED, path, "cannot write: %s", g_strerror (saved_errno));
+      return gabn_file_error (error, GABN_ERROR_FAILED, path, _("cannot write: %s"), g_strerror (saved_errno));
     }
   return TRUE;
 }

@@ -42,6 +42,7 @@ typedef struct {
   int running_mean, running_var, count;
   GabnConvShape conv;
   float eps, momentum, p;
+  gboolean relu;                /* BATCHNORM fused with a ReLU */
   float *save_mean, *save_rstd; /* BATCHNORM, one per channel */
   float *mask;                  /* DROPOUT, capacity × size */
 } GabnNode;
@@ -95,6 +96,8 @@ int gabn_net_conv (GabnNet *net, const char *name, int in, int out_c,
                    int kernel, int stride, int pad, gboolean bias,
                    GabnInitKind init, float init_value);
 int gabn_net_batchnorm (GabnNet *net, const char *name, int in, float eps);
+/* BatchNorm then ReLU as one node (same tensors, no separate activation). */
+int gabn_net_batchnorm_relu (GabnNet *net, const char *name, int in, float eps);
 int gabn_net_relu (GabnNet *net, int in);
 int gabn_net_prelu (GabnNet *net, const char *name, int in);
 int gabn_net_add (GabnNet *net, int a, int b);

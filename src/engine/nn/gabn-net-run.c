@@ -77,7 +77,7 @@ forward_node (GabnNet *net, GabnNode *node, int B)
                               tensor_data (net, node->weight),
                               tensor_data (net, node->bias), B, in->c,
                               in->h * in->w, node->eps, node->momentum,
-                              net->training);
+                              net->training, node->relu);
       if (net->training)
         tensor_data (net, node->count)[0] += 1.0f;
       break;
@@ -138,7 +138,8 @@ backward_node (GabnNet *net, GabnNode *node, int B, gboolean param_grads,
     case GABN_NODE_BATCHNORM:
       gabn_batchnorm_backward (d_in, tensor_grad (net, node->weight, param_grads),
                                tensor_grad (net, node->bias, param_grads),
-                               out->grad, in->data, tensor_data (net, node->weight),
+                               out->grad, node->relu ? out->data : NULL,
+                               in->data, tensor_data (net, node->weight),
                                node->save_mean, node->save_rstd, B, in->c,
                                in->h * in->w, net->training);
       break;

@@ -1,5 +1,7 @@
 /* gabn-net.c: GabnNet's tensors, blobs, building blocks and public API. */
 #include "gabn-net-private.h"
+
+#include <glib/gi18n.h>
 #include "gabn-margin.h"
 
 #include <math.h>
@@ -142,6 +144,15 @@ gabn_net_batchnorm (GabnNet *net, const char *name, int in, float eps)
   node->momentum = 0.1f;
   node->save_mean = g_new0 (float, v.c);
   node->save_rstd = g_new0 (float, v.c);
+  return out;
+}
+
+int
+gabn_net_batchnorm_relu (GabnNet *net, const char *name, int in, float eps)
+{
+  int out = gabn_net_batchnorm (net, name, in, eps);
+
+  net->nodes[net->n_nodes - 1].relu = TRUE;
   return out;
 }
 
@@ -330,7 +341,7 @@ gabn_net_new (const char *arch, int n_classes, guint64 seed, GError **error)
   if (n_classes < 0)
     {
       g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT,
-                   "Invalid number of classes: %d", n_classes);
+                   _("Invalid number of classes: %d"), n_classes);
       return NULL;
     }
   net = gabn_net_alloc (arch, arch && g_str_has_prefix (arch, "iresnet") ? 112 : 64, seed);
@@ -423,6 +434,24 @@ gabn_net_feature_shape (const GabnNet *net, int *c, int *h, int *w)
   if (w) *w = v->w;
 }
 
+double
+gabn_net_forward_flops (const GabnNet *net)
+{
+  double flops = 0;
+
+  for (int i = 0; i < net->n_nodes; i++)
+    {
+      const GabnNode *node = &net->nodes[i];
+      const GabnConvShape *s = &node->conv;
+
+      if (node->kind == GABN_NODE_CONV)
+        flops += 2.0 * s->out_c * s->out_h * s->out_w * s->in_c * s->kernel * s->kernel;
+      else if (node->kind == GABN_NODE_LINEAR)
+        flops += 2.0 * gabn_value_size (&net->values[node->in]) * net->values[node->out].c;
+    }
+  return flops;
+}
+
 int
 gabn_net_n_tensors (const GabnNet *net)
 {
@@ -476,7 +505,7 @@ gabn_net_set_n_classes (GabnNet *net, int n_classes, guint64 seed,
   if (n_classes < 0)
     {
       g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT,
-                   "Invalid number of classes: %d", n_classes);
+                   _("Invalid number of classes: %d"), n_classes);
       return FALSE;
     }
   if (net->n_classes > 0)

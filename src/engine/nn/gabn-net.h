@@ -69,6 +69,11 @@ int  gabn_net_n_classes (const GabnNet *net);
 /* The feature maps A at the last conv stage, per image: C×h×w. */
 void gabn_net_feature_shape (const GabnNet *net, int *c, int *h, int *w);
 
+/* FLOPs of one image's forward pass (2 per multiply-add of the
+ * convolutions and Linear layers); a training step is about 3×. For
+ * benchmarks. */
+double gabn_net_forward_flops (const GabnNet *net);
+
 /* Tensors, in PyTorch's state_dict order, class centres ("arcface.weight",
  * n_classes×d) last. Blobs: every PARAM lives in one contiguous float blob
  * and its gradient at the same offset in the gradient blob. */
