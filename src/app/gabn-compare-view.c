@@ -241,6 +241,7 @@ compare_done (GObject *object, GAsyncResult *result, gpointer user_data)
   CompareJob *job = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
   g_autofree char *summary = NULL;
+  int n_pairs = 0;
 
   if (g_task_get_cancellable (G_TASK (result)) != self->cancellable)
     return; /* superseded */
@@ -260,10 +261,11 @@ compare_done (GObject *object, GAsyncResult *result, gpointer user_data)
     }
   fill_table (self);
   fill_plot (self);
-  /* Translators: the two model names, then the number of pairs per group */
-  summary = g_strdup_printf (_("A: %s.  B: %s.  Both measured on the same held-out pairs (%d per group in the first group); lower STD and SER mean more even accuracy across groups."),
-                             self->report_names[0], self->report_names[1],
-                             self->reports[0]->n_groups > 0 ? self->reports[0]->groups[0].n_pairs : 0);
+  for (int g = 0; g < self->reports[0]->n_groups; g++)
+    n_pairs += self->reports[0]->groups[g].n_pairs;
+  /* Translators: the two model names, then the number of verification pairs */
+  summary = g_strdup_printf (_("A: %s.  B: %s.  Both measured on the same %d held-out pairs of people neither model trained on; lower STD and SER mean more even accuracy across groups."),
+                             self->report_names[0], self->report_names[1], n_pairs);
   gtk_label_set_text (self->summary_label, summary);
   set_ready (self, TRUE);
 }
@@ -511,6 +513,16 @@ gabn_compare_view_select (GabnCompareView *self, guint a, guint b)
   g_return_if_fail (GABN_IS_COMPARE_VIEW (self));
   gtk_drop_down_set_selected (self->model_a_dropdown, a);
   gtk_drop_down_set_selected (self->model_b_dropdown, b);
+}
+
+int
+gabn_compare_view_find_model (GabnCompareView *self, const char *name)
+{
+  g_return_val_if_fail (GABN_IS_COMPARE_VIEW (self), -1);
+  for (guint i = 0; i < self->candidates->len; i++)
+    if (g_strcmp0 (((Candidate *) g_ptr_array_index (self->candidates, i))->name, name) == 0)
+      return (int) i;
+  return -1;
 }
 
 guint

@@ -16,6 +16,8 @@ void gabn_compare_view_set_session (GabnCompareView *self, GabnSession *session)
 void gabn_compare_view_add_model (GabnCompareView *self, GabnSharedModel *model, const char *name);
 /* Chooses the models to compare by their position in the choices. */
 void gabn_compare_view_select (GabnCompareView *self, guint a, guint b);
+/* Position of the model offered under name, or −1. */
+int   gabn_compare_view_find_model (GabnCompareView *self, const char *name);
 guint gabn_compare_view_get_n_models (GabnCompareView *self);
 /* Evaluates both in a worker and fills the table and the plot. */
 void gabn_compare_view_compare (GabnCompareView *self);

@@ -17,6 +17,7 @@ gabn_window_save_png (GabnWindow *window, const char *path, GError **error)
   g_autofree char *tmp = g_strconcat (path, ".tmp", NULL);
   GtkSnapshot *snapshot;
   GskRenderer *renderer;
+  GdkRGBA background;
 
   if (width <= 0 || height <= 0 || gtk_widget_get_native (content) == NULL)
     {
@@ -25,6 +26,14 @@ gabn_window_save_png (GabnWindow *window, const char *path, GError **error)
     }
   paintable = gtk_widget_paintable_new (content);
   snapshot = gtk_snapshot_new ();
+  /* The window, not the content, paints the background: add it, so the
+   * PNG is opaque and dark-style text stays readable. */
+  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+  if (!gtk_style_context_lookup_color (gtk_widget_get_style_context (GTK_WIDGET (window)),
+                                       "window_bg_color", &background))
+    gdk_rgba_parse (&background, "#fafafa");
+  G_GNUC_END_IGNORE_DEPRECATIONS
+  gtk_snapshot_append_color (snapshot, &background, &GRAPHENE_RECT_INIT (0, 0, width, height));
   gdk_paintable_snapshot (paintable, snapshot, width, height);
   node = gtk_snapshot_free_to_node (snapshot);
   if (node == NULL)

@@ -49,10 +49,13 @@ shared_dataset_clear (gpointer data)
 GabnSharedDataset *
 gabn_shared_dataset_new (GabnDataset *dataset, const char *title)
 {
+  static guint next_serial;
   GabnSharedDataset *shared = g_atomic_rc_box_new0 (GabnSharedDataset);
 
   shared->dataset = dataset;
   shared->title = g_strdup (title);
+  /* Not the pointer: a freed dataset's address can be reused. */
+  shared->serial = (guint) g_atomic_int_add ((gint *) &next_serial, 1) + 1;
   return shared;
 }
 
@@ -510,22 +513,23 @@ cam_data_free (gpointer data)
 /* The class label of each identity for this model on this dataset, computed
  * once per dataset (called with model->lock held). */
 static const int *
-model_labels (GabnSharedModel *model, const GabnDataset *dataset)
+model_labels (GabnSharedModel *model, const GabnSharedDataset *data)
 {
-  if (model->labels == NULL || model->labels_for != dataset)
+  if (model->labels == NULL || model->labels_for != data->serial)
     {
       g_free (model->labels);
-      model->labels = gabn_explorer_identity_labels (model->net, model->metadata, dataset);
-      model->labels_for = dataset;
+      model->labels = gabn_explorer_identity_labels (model->net, model->metadata, data->dataset);
+      model->labels_for = data->serial;
     }
   return model->labels;
 }
 
 /* Called with model->lock held. */
 static GabnCamResult *
-compute_cam (GabnSharedModel *model, const GabnDataset *dataset, const GabnCamRequest *req,
+compute_cam (GabnSharedModel *model, const GabnSharedDataset *data, const GabnCamRequest *req,
              GError **error)
 {
+  const GabnDataset *dataset = data->dataset;
   GabnNet *net = model->net;
   int d = gabn_net_embedding_dim (net), c, h, w, label = -1, identity;
   g_autofree float *ref = g_new (float, d);
@@ -549,7 +553,7 @@ compute_cam (GabnSharedModel *model, const GabnDataset *dataset, const GabnCamRe
                        _("This image has no identity: choose a reference face as the target"));
           return NULL;
         }
-      label = model_labels (model, dataset)[identity];
+      label = model_labels (model, data)[identity];
       if (label < 0)
         ok = gabn_explorer_identity_centre (net, dataset, identity, req->image, ref, error);
     }
@@ -573,7 +577,7 @@ cam_worker (GTask *task, gpointer source, gpointer task_data, GCancellable *canc
     return;
   g_mutex_lock (&cd->model->lock);
   result = g_cancellable_is_cancelled (cancellable) ? NULL
-           : compute_cam (cd->model, cd->dataset->dataset, &cd->request, &error);
+           : compute_cam (cd->model, cd->dataset, &cd->request, &error);
   g_mutex_unlock (&cd->model->lock);
   if (g_task_return_error_if_cancelled (task))
     {
@@ -713,7 +717,7 @@ gabn_group_maps_compute (GabnSharedModel *model, GabnSharedDataset *data, int pe
           if (ds->images[members[k]].identity < 0)
             continue;
           g_mutex_lock (&model->lock);
-          r = compute_cam (model, ds, &req, NULL);
+          r = compute_cam (model, data, &req, NULL);
           g_mutex_unlock (&model->lock);
           if (r == NULL || !gabn_dataset_load_rgb (ds, members[k], fs, rgb, NULL))
             continue; /* an unreadable image is skipped, not fatal */

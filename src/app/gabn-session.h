@@ -13,6 +13,7 @@ G_BEGIN_DECLS
 typedef struct {
   GabnDataset *dataset;
   char        *title;       /* folder name, or "Synthetic faces (preset)" */
+  guint        serial;      /* unique per opened dataset in this process */
 } GabnSharedDataset;
 
 GabnSharedDataset *gabn_shared_dataset_new (GabnDataset *dataset, const char *title);
@@ -28,9 +29,10 @@ typedef struct {
   char       *title;        /* file name, or "New gabn-s model" */
   char       *path;         /* NULL when not from a file */
   GHashTable *metadata;     /* string → string, may be NULL */
-  /* Under lock: class label of each identity of labels_for (explorer). */
+  /* Under lock: class label of each identity of the dataset whose serial
+   * is labels_for (explorer). */
   int        *labels;
-  const GabnDataset *labels_for;
+  guint       labels_for;
 } GabnSharedModel;
 
 GabnSharedModel *gabn_shared_model_new (GabnNet *net, const char *title, const char *path,

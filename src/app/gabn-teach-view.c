@@ -14,7 +14,7 @@
 #include <math.h>
 
 /* Small enough for minutes on 2 cores, large enough for 10 folds of pairs. */
-#define TEACH_IDENTITIES 30
+#define TEACH_IDENTITIES 24
 #define TEACH_IMAGES 6
 
 enum { STEP_FACES, STEP_BASELINE, STEP_GAP, STEP_GABN, STEP_COMPARE, N_STEPS };
@@ -41,6 +41,7 @@ struct _GabnTeachView
   guint          *series[2];      /* accuracy series per group */
   int             step;
   int             epochs;
+  int             identities, images;   /* synthetic set drawn in step 1 */
   gboolean        faces_ready;
 };
 
@@ -376,7 +377,7 @@ gabn_teach_view_act (GabnTeachView *self)
       for (int m = 0; m < 2; m++)
         if (self->runs[m] != NULL)
           gabn_train_run_stop (self->runs[m]);
-      gabn_session_set_synthetic_size (self->session, TEACH_IDENTITIES, TEACH_IMAGES);
+      gabn_session_set_synthetic_size (self->session, self->identities, self->images);
       gabn_session_load_dataset_async (self->session, NULL, "small-region", NULL,
                                        faces_loaded, g_object_ref (self));
       break;
@@ -444,6 +445,21 @@ gabn_teach_view_set_epochs (GabnTeachView *self, int epochs)
 {
   g_return_if_fail (GABN_IS_TEACH_VIEW (self));
   self->epochs = MAX (1, epochs);
+}
+
+void
+gabn_teach_view_set_size (GabnTeachView *self, int identities, int images)
+{
+  g_return_if_fail (GABN_IS_TEACH_VIEW (self));
+  self->identities = identities > 0 ? identities : TEACH_IDENTITIES;
+  self->images = images > 0 ? images : TEACH_IMAGES;
+}
+
+const GabnEvalReport *
+gabn_teach_view_get_report (GabnTeachView *self, int which)
+{
+  g_return_val_if_fail (GABN_IS_TEACH_VIEW (self) && (which == 0 || which == 1), NULL);
+  return last_report (self, which);
 }
 
 /* ---- GObject ------------------------------------------------------------ */
@@ -514,7 +530,9 @@ static void
 gabn_teach_view_init (GabnTeachView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->epochs = 4;
+  self->epochs = 3;
+  self->identities = TEACH_IDENTITIES;
+  self->images = TEACH_IMAGES;
   gabn_plot_set_title (self->plot, _("Accuracy per group on unseen people (baseline dashed, GABN solid)"));
   gabn_plot_set_x_label (self->plot, _("epoch"));
   gabn_plot_set_y_label (self->plot, _("accuracy %"));

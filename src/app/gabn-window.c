@@ -38,6 +38,7 @@ struct _GabnWindow
   GabnSettings        *settings;
   GtkNativeDialog     *chooser;
   GCancellable        *load_cancellable;
+  char                *last_message;   /* the last toast, for tests */
 };
 
 G_DEFINE_FINAL_TYPE (GabnWindow, gabn_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -48,6 +49,8 @@ gabn_window_toast (GabnWindow *self, const char *message)
   AdwToast *toast;
 
   g_return_if_fail (GABN_IS_WINDOW (self));
+  g_free (self->last_message);
+  self->last_message = g_strdup (message);
   toast = adw_toast_new (message);
   adw_toast_set_timeout (toast, 6);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
@@ -455,17 +458,26 @@ on_runs_changed (GListModel *runs, guint position, guint removed, guint added, G
 
 /* ---- Screenshot preparation --------------------------------------------- */
 
+/* The demo's first run (baseline) as A, its second (GABN) as B. */
 static void
 compare_demo_runs (GabnWindow *self)
 {
-  guint n = gabn_compare_view_get_n_models (self->compare_view);
+  GListModel *runs = gabn_train_view_get_runs (self->train_view);
+  g_autoptr(GabnTrainRun) first = NULL;
+  g_autoptr(GabnTrainRun) second = NULL;
+  int a, b;
 
-  if (n >= 3 && !g_object_get_data (G_OBJECT (self), "gabn-compared"))
-    {
-      g_object_set_data (G_OBJECT (self), "gabn-compared", GINT_TO_POINTER (1));
-      gabn_compare_view_select (self->compare_view, n - 2, n - 1);
-      gabn_compare_view_compare (self->compare_view);
-    }
+  if (g_list_model_get_n_items (runs) < 2 || g_object_get_data (G_OBJECT (self), "gabn-compared"))
+    return;
+  first = g_list_model_get_item (runs, 0);
+  second = g_list_model_get_item (runs, 1);
+  a = gabn_compare_view_find_model (self->compare_view, gabn_train_run_get_name (first));
+  b = gabn_compare_view_find_model (self->compare_view, gabn_train_run_get_name (second));
+  if (a < 0 || b < 0)
+    return;
+  g_object_set_data (G_OBJECT (self), "gabn-compared", GINT_TO_POINTER (1));
+  gabn_compare_view_select (self->compare_view, a, b);
+  gabn_compare_view_compare (self->compare_view);
 }
 
 static void
@@ -542,6 +554,13 @@ gabn_window_get_view_widget (GabnWindow *self, const char *name)
   return adw_view_stack_get_child_by_name (self->view_stack, name);
 }
 
+const char *
+gabn_window_get_last_message (GabnWindow *self)
+{
+  g_return_val_if_fail (GABN_IS_WINDOW (self), NULL);
+  return self->last_message;
+}
+
 GabnSession *
 gabn_window_get_session (GabnWindow *self)
 {
@@ -607,6 +626,7 @@ gabn_window_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), GABN_TYPE_WINDOW);
   g_clear_object (&self->session);
   g_clear_object (&self->settings);
+  g_clear_pointer (&self->last_message, g_free);
   G_OBJECT_CLASS (gabn_window_parent_class)->dispose (object);
 }
 

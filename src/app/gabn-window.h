@@ -11,6 +11,8 @@ G_DECLARE_FINAL_TYPE (GabnWindow, gabn_window, GABN, WINDOW, AdwApplicationWindo
 GabnSession *gabn_window_get_session (GabnWindow *self);
 /* Shows an error or a note at the bottom of the window. */
 void gabn_window_toast (GabnWindow *self, const char *message);
+/* The last message shown that way (NULL if none). */
+const char *gabn_window_get_last_message (GabnWindow *self);
 /* "faces", "groups", "train", "compare", "teach". */
 void gabn_window_set_view (GabnWindow *self, const char *name);
 const char *gabn_window_get_view (GabnWindow *self);

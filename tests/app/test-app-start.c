@@ -12,6 +12,20 @@ quit_when_shown (gpointer data)
   g_assert_nonnull (window);
   g_assert_true (GABN_IS_WINDOW (window));
   g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (window)));
+  /* The GNOME shortcuts and the menu's actions are in place. */
+  {
+    g_auto(GStrv) quit = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "app.quit");
+    g_auto(GStrv) help = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "win.show-help-overlay");
+    g_auto(GStrv) prefs = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "app.preferences");
+
+    g_assert_cmpstr (quit[0], ==, "<Control>q");
+    g_assert_cmpstr (help[0], ==, "<Control>question");
+    g_assert_cmpstr (prefs[0], ==, "<Control>comma");
+    g_assert_nonnull (gtk_application_window_get_help_overlay (GTK_APPLICATION_WINDOW (window)));
+    g_assert_true (g_action_group_has_action (G_ACTION_GROUP (app), "about"));
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.view", "s", "train"));
+    g_assert_cmpstr (gabn_window_get_view (GABN_WINDOW (window)), ==, "train");
+  }
   g_application_quit (app);
   return G_SOURCE_REMOVE;
 }

@@ -12,6 +12,7 @@
 #include "gabn-window.h"
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
+#include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
@@ -156,6 +157,53 @@ test_faces (void)
   g_assert_cmpint (gabn_faces_view_get_shown_image (faces), ==, 20);
 }
 
+static gboolean
+session_idle (gpointer data)
+{
+  return !gabn_session_get_busy (gabn_window_get_session (window));
+}
+
+/* Bad input: a toast that names the problem, and the open dataset and
+ * model stay as they were. */
+static void
+test_bad_input (void)
+{
+  GabnSession *session = gabn_window_get_session (window);
+  GabnSharedDataset *before = gabn_session_get_dataset (session);
+  GabnSharedModel *model_before = gabn_session_get_model (session);
+  g_autofree char *dir = g_dir_make_tmp ("gabn-bad-XXXXXX", NULL);
+  g_autofree char *text = g_build_filename (dir, "notes.txt", NULL);
+  g_autofree char *model = g_build_filename (dir, "broken.safetensors", NULL);
+  g_autofree char *empty = g_build_filename (dir, "empty", NULL);
+  g_autoptr(GFile) f_text = g_file_new_for_path (text);
+  g_autoptr(GFile) f_model = g_file_new_for_path (model);
+  g_autoptr(GFile) f_empty = g_file_new_for_path (empty);
+
+  g_assert_true (g_file_set_contents (text, "hello", -1, NULL));
+  g_assert_true (g_file_set_contents (model, "\x10\x00\x00\x00\x00\x00\x00\x00{not json", -1, NULL));
+  g_assert_cmpint (g_mkdir (empty, 0700), ==, 0);
+
+  gabn_window_open_file (window, f_text);
+  g_assert_nonnull (strstr (gabn_window_get_last_message (window), "notes.txt"));
+
+  gabn_window_open_file (window, f_model);
+  spin (0.2);
+  g_assert_true (wait_until (session_idle, NULL, 60));
+  g_assert_nonnull (strstr (gabn_window_get_last_message (window), "broken.safetensors"));
+  g_assert_true (gabn_session_get_model (session) == model_before);
+
+  gabn_window_open_file (window, f_empty);
+  spin (0.2);
+  g_assert_true (wait_until (session_idle, NULL, 60));
+  g_assert_nonnull (strstr (gabn_window_get_last_message (window), _("Could not open the dataset")));
+  g_assert_true (gabn_session_get_dataset (session) == before);
+
+  g_unlink (text);
+  g_unlink (model);
+  g_rmdir (empty);
+  g_rmdir (dir);
+}
+
 typedef struct {
   GabnTrainRun *run;
   guint         steps;
@@ -182,6 +230,8 @@ test_train (void)
   GabnTrainConfig config;
   RunWait w = { 0 };
   guint paused_at;
+  gint64 started;
+  double per_step;
   g_autofree char *dir = g_dir_make_tmp ("gabn-app-XXXXXX", NULL);
   g_autofree char *csv_path = g_build_filename (dir, "metrics.csv", NULL);
   g_autofree char *csv = NULL;
@@ -195,6 +245,7 @@ test_train (void)
   config.epochs = 50;            /* stopped by the test long before */
   config.batch_size = 16;
   config.threads = 1;
+  started = g_get_monotonic_time ();
   w.run = gabn_train_view_start_run (train, &config);
   gabn_train_config_clear (&config);
   g_assert_nonnull (w.run);
@@ -217,13 +268,17 @@ test_train (void)
   g_assert_cmpint (gabn_train_view_get_max_report_time (train), <, 50000);
   g_assert_cmpint (max_tick_gap, <, 5000000);
 
-  /* Pause: the steps stop (at most the one in flight arrives). */
+  /* Pause: the steps stop. The trainer pauses between steps, and the
+   * request waits for the step in flight, so up to two steps may still
+   * arrive; then nothing for several step times. */
+  per_step = (g_get_monotonic_time () - started) / 4.0 / G_USEC_PER_SEC;
   gabn_train_run_pause (w.run);
   g_assert_cmpint (gabn_train_run_get_state (w.run), ==, GABN_RUN_PAUSED);
-  spin (1.5);
+  spin (2.5 * per_step);
   paused_at = gabn_train_run_get_n_steps (w.run);
-  spin (1.5);
+  spin (2 * per_step);
   g_assert_cmpuint (gabn_train_run_get_n_steps (w.run), ==, paused_at);
+  g_assert_cmpuint (paused_at, <=, 4 + 2 + 1);
   /* Resume: they continue. */
   gabn_train_run_resume (w.run);
   w.steps = paused_at + 2;
@@ -316,6 +371,46 @@ test_compare (void)
 }
 
 static gboolean
+dataset_is_generic (gpointer data)
+{
+  GabnSharedDataset *shared = gabn_session_get_dataset (gabn_window_get_session (window));
+
+  return shared != NULL && g_strcmp0 (shared->dataset->format, "generic") == 0
+         && !gabn_session_get_busy (gabn_window_get_session (window));
+}
+
+/* A real folder of photos (what a drop or the file chooser opens): the
+ * Olivetti faces, 40 people × 10 grey 64×64 images; a map for one of them. */
+static void
+test_open_folder (void)
+{
+  const char *shared_data = g_getenv ("GABN_SHARED_DATA");
+  g_autofree char *path = shared_data ? g_build_filename (shared_data, "olivetti", NULL) : NULL;
+  g_autoptr(GFile) folder = NULL;
+  GabnFacesView *faces = GABN_FACES_VIEW (gabn_window_get_view_widget (window, "faces"));
+  const GabnDataset *ds;
+
+  if (path == NULL || !g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_test_skip ("the shared Olivetti faces are not here");
+      return;
+    }
+  folder = g_file_new_for_path (path);
+  gabn_window_set_view (window, "faces");
+  gabn_window_open_file (window, folder);
+  g_assert_true (wait_until (dataset_is_generic, NULL, 120));
+  ds = gabn_session_get_dataset (gabn_window_get_session (window))->dataset;
+  g_assert_cmpint (ds->n_groups, ==, 1);
+  g_assert_cmpint (ds->n_identities, ==, 40);
+  g_assert_cmpint (ds->n_images, ==, 400);
+  g_assert_cmpuint (gabn_faces_view_get_n_shown (faces), ==, 400);
+  gabn_faces_view_select_image (faces, 123);
+  g_assert_true (wait_until (property_true, faces, 60));
+  g_assert_cmpint (gabn_faces_view_get_shown_image (faces), ==, 123);
+  g_assert_true (gabn_face_canvas_has_map (gabn_faces_view_get_canvas (faces)));
+}
+
+static gboolean
 is_null (gpointer data)
 {
   return *(gpointer *) data == NULL;
@@ -368,9 +463,11 @@ main (int argc, char **argv)
   gtk_widget_add_tick_callback (GTK_WIDGET (window), on_tick, NULL, NULL);
 
   g_test_add_func ("/app/window/faces", test_faces);
+  g_test_add_func ("/app/window/bad-input", test_bad_input);
   g_test_add_func ("/app/window/train", test_train);
   g_test_add_func ("/app/window/groups", test_groups);
   g_test_add_func ("/app/window/compare", test_compare);
+  g_test_add_func ("/app/window/open-folder", test_open_folder);
   g_test_add_func ("/app/window/close-while-training", test_close_while_training);
   status = g_test_run ();
   if (window != NULL)

@@ -2,6 +2,8 @@
  * and SVG files that can be read back. */
 #include "config.h"
 #include "gabn-plot.h"
+#include "gabn-preferences-window.h"
+#include "gabn-settings.h"
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib/gstdio.h>
@@ -105,10 +107,37 @@ test_export (void)
   g_object_unref (plot);
 }
 
+/* The preferences window and GabnSettings stay in step both ways. */
+static void
+test_preferences (void)
+{
+  GabnSettings *settings = gabn_settings_get_default ();
+  GtkWidget *prefs = gabn_preferences_window_new ();
+  AdwComboRow *colormap_row = NULL;
+  GtkScale *opacity = NULL;
+
+  g_object_ref_sink (prefs);
+  gabn_settings_set_colormap (settings, "inferno");
+  /* Find the rows through the template's bound children. */
+  colormap_row = ADW_COMBO_ROW (gtk_widget_get_template_child (prefs, GABN_TYPE_PREFERENCES_WINDOW, "colormap_row"));
+  opacity = GTK_SCALE (gtk_widget_get_template_child (prefs, GABN_TYPE_PREFERENCES_WINDOW, "opacity_scale"));
+  g_assert_cmpuint (adw_combo_row_get_selected (colormap_row), ==, 1);
+  adw_combo_row_set_selected (colormap_row, 3);
+  g_assert_cmpstr (gabn_settings_get_colormap (settings), ==, "grey");
+  gtk_range_set_value (GTK_RANGE (opacity), 0.25);
+  g_assert_cmpfloat_with_epsilon (gabn_settings_get_overlay_opacity (settings), 0.25, 1e-9);
+  gabn_settings_set_overlay_opacity (settings, 0.75);
+  g_assert_cmpfloat_with_epsilon (gtk_range_get_value (GTK_RANGE (opacity)), 0.75, 1e-9);
+  gtk_window_destroy (GTK_WINDOW (prefs));
+  g_object_unref (prefs);
+}
+
 int
 main (int argc, char **argv)
 {
   gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
   g_test_add_func ("/app/plot/export", test_export);
+  g_test_add_func ("/app/preferences/bindings", test_preferences);
   return g_test_run ();
 }
