@@ -14,7 +14,7 @@
 #include <math.h>
 
 /* Small enough for minutes on 2 cores, large enough for 10 folds of pairs. */
-#define TEACH_IDENTITIES 30
+#define TEACH_IDENTITIES 24
 #define TEACH_IMAGES 6
 
 enum { STEP_FACES, STEP_BASELINE, STEP_GAP, STEP_GABN, STEP_COMPARE, N_STEPS };
@@ -530,7 +530,7 @@ static void
 gabn_teach_view_init (GabnTeachView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->epochs = 4;
+  self->epochs = 3;
   self->identities = TEACH_IDENTITIES;
   self->images = TEACH_IMAGES;
   gabn_plot_set_title (self->plot, _("Accuracy per group on unseen people (baseline dashed, GABN solid)"));

@@ -20,11 +20,11 @@ void gabn_teach_view_act (GabnTeachView *self);
 gboolean gabn_teach_view_get_step_done (GabnTeachView *self);
 /* Asks its runs to stop without waiting; TRUE while some still run. */
 gboolean gabn_teach_view_stop_runs (GabnTeachView *self);
-/* Epochs of the two demonstration runs (default 4). */
+/* Epochs of the two demonstration runs (default 3). */
 void gabn_teach_view_set_epochs (GabnTeachView *self, int epochs);
 
 /* Identities per group and images per identity of the set drawn in step 1
- * (0: the defaults, 30 and 6). */
+ * (0: the defaults, 24 and 6). */
 void gabn_teach_view_set_size (GabnTeachView *self, int identities, int images);
 /* The last evaluation of the baseline (0) or GABN (1) run, or NULL. */
 const GabnEvalReport *gabn_teach_view_get_report (GabnTeachView *self, int which);

@@ -41,8 +41,12 @@ test_teach (void)
   const GabnEvalReport *base, *gabn;
 
   gabn_window_set_view (window, "teach");
-  gabn_teach_view_set_size (teach, 12, 5);
-  gabn_teach_view_set_epochs (teach, 1);
+  /* GABN_TEACH_FULL=1 times the classroom defaults instead (minutes). */
+  if (g_getenv ("GABN_TEACH_FULL") == NULL)
+    {
+      gabn_teach_view_set_size (teach, 12, 5);
+      gabn_teach_view_set_epochs (teach, 1);
+    }
 
   g_assert_cmpint (gabn_teach_view_get_step (teach), ==, 0);
   gabn_teach_view_act (teach);                       /* draw the faces */
@@ -50,22 +54,21 @@ test_teach (void)
   gabn_teach_view_set_step (teach, 1);
   g_assert_false (gabn_teach_view_get_step_done (teach));
   gabn_teach_view_act (teach);                       /* train the baseline */
-  g_assert_true (wait_until (step_done, teach, 400));
+  g_assert_true (wait_until (step_done, teach, 1800));
   gabn_teach_view_set_step (teach, 2);               /* the gap */
   base = gabn_teach_view_get_report (teach, 0);
   g_assert_nonnull (base);
   g_assert_cmpint (base->n_groups, ==, 4);
   gabn_teach_view_set_step (teach, 3);
   gabn_teach_view_act (teach);                       /* train GABN */
-  g_assert_true (wait_until (step_done, teach, 400));
+  g_assert_true (wait_until (step_done, teach, 1800));
   gabn_teach_view_set_step (teach, 4);               /* compare */
   gabn = gabn_teach_view_get_report (teach, 1);
   g_assert_nonnull (gabn);
   g_assert_cmpint (gabn->n_groups, ==, 4);
   for (int g = 0; g < 4; g++)
     g_assert_cmpint (base->groups[g].n_pairs, ==, gabn->groups[g].n_pairs);
-  g_print ("# teaching mode: all steps in %.0f s (1 epoch per run, 12 identities × 5 images per group)\n",
-           (g_get_monotonic_time () - start) / 1e6);
+  g_print ("# teaching mode: all steps in %.0f s\n", (g_get_monotonic_time () - start) / 1e6);
 }
 
 int

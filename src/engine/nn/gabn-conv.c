@@ -62,6 +62,18 @@ typedef struct {
   int ld;               /* nb·P */
 } ConvJob;
 
+/* dst[i·stride] += src[i]; restrict lets the compiler vectorise stride 1. */
+static inline void
+add_row (float *restrict dst, const float *restrict src, int n, int stride)
+{
+  if (stride == 1)
+    for (int i = 0; i < n; i++)
+      dst[i] += src[i];
+  else
+    for (int i = 0; i < n; i++)
+      dst[i * stride] += src[i];
+}
+
 /* The output columns ox whose input column ox·stride − pad + kj is inside
  * [0, W): [*first, *last). */
 static void
@@ -148,10 +160,9 @@ col2im_range (int begin, int end, gpointer data)
                 const float *src = row + oy * Wo;
                 int base = iy * W - s->pad + kj;
 
-                if (iy < 0 || iy >= H)
+                if (iy < 0 || iy >= H || last <= first)
                   continue;
-                for (int ox = first; ox < last; ox++)
-                  plane[base + ox * st] += src[ox];
+                add_row (plane + base + first * st, src + first, last - first, st);
               }
           }
     }
@@ -211,6 +222,16 @@ gabn_conv2d_forward (float *out, const float *in, const float *weight,
       j.tmp = work + (gsize) K * j.ld;
 
       gabn_parallel_for (nb * s->in_c, im2col_range, &j);
+      if (nb == 1)
+        {
+          /* One image: its O × P result is already NCHW. */
+          gabn_gemm (FALSE, FALSE, O, P, K, 1.0f, weight, K, j.cols, P, 0.0f, j.out, P);
+          if (bias)
+            for (int o = 0; o < O; o++)
+              for (int p = 0; p < P; p++)
+                j.out[(gsize) o * P + p] += bias[o];
+          continue;
+        }
       /* tmp (O × nb·P) = W (O × K) · cols (K × nb·P) */
       gabn_gemm (FALSE, FALSE, O, j.ld, K, 1.0f, weight, K, j.cols, j.ld,
                  0.0f, j.tmp, j.ld);
@@ -251,7 +272,10 @@ gabn_conv2d_backward (float *d_in, float *d_weight, float *d_bias,
       float *dcols = work + (gsize) K * j.ld;
       j.tmp = dcols + (gsize) K * j.ld;
 
-      gabn_parallel_for (nb * O, gather_range, &j);
+      if (nb == 1)
+        j.tmp = (float *) j.d_out;  /* one image: d_out is already O × P */
+      else
+        gabn_parallel_for (nb * O, gather_range, &j);
       if (d_weight)
         {
           gabn_parallel_for (nb * s->in_c, im2col_range, &j);
