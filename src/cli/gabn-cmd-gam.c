@@ -9,6 +9,7 @@
 
 #include <cairo.h>
 #include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -83,17 +84,105 @@ write_overlay (const char *image_path, const float *gam, int h, int w,
                                    G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
 }
 
+/* The training identities in class order, "GROUP/NAME", from the model's
+ * "split" metadata (gabn-split.h: "train": [[group, name], …]); NULL when
+ * the model has none (e.g. a PyTorch export). */
+static GPtrArray *
+train_identity_names (GHashTable *meta)
+{
+  const char *text = meta ? g_hash_table_lookup (meta, "split") : NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *root;
+  JsonArray *train;
+  GPtrArray *names;
+
+  if (!text || !json_parser_load_from_data (parser, text, -1, NULL)
+      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    return NULL;
+  root = json_node_get_object (json_parser_get_root (parser));
+  if (!json_object_has_member (root, "train")
+      || !JSON_NODE_HOLDS_ARRAY (json_object_get_member (root, "train")))
+    return NULL;
+  train = json_object_get_array_member (root, "train");
+  names = g_ptr_array_new_with_free_func (g_free);
+  for (guint k = 0; k < json_array_get_length (train); k++)
+    {
+      JsonNode *n = json_array_get_element (train, k);
+      JsonArray *entry = JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
+
+      if (!entry || json_array_get_length (entry) != 2)
+        {
+          g_ptr_array_unref (names);
+          return NULL;
+        }
+      g_ptr_array_add (names, g_strdup_printf ("%s/%s",
+                                               json_array_get_string_element (entry, 0),
+                                               json_array_get_string_element (entry, 1)));
+    }
+  return names;
+}
+
+/* --identity: "GROUP/NAME" or NAME of a training identity (a name shared by
+ * several groups needs its group), else a class index K. A name wins over
+ * an index. -1 with a message printed when it names nothing. */
+static int
+resolve_identity (const char *arg, GPtrArray *names, int n_classes)
+{
+  int found = -1, matches = 0;
+  guint64 k;
+  const char *end;
+
+  for (guint i = 0; names && i < names->len; i++)
+    {
+      const char *full = g_ptr_array_index (names, i);
+      const char *slash = strrchr (full, '/');
+
+      if (strcmp (full, arg) == 0)
+        return (int) i;
+      if (slash && strcmp (slash + 1, arg) == 0)
+        {
+          found = (int) i;
+          matches++;
+        }
+    }
+  if (matches == 1)
+    return found;
+  if (matches > 1)
+    {
+      g_printerr (_("gabn gam: --identity %s: %d groups have an identity of that "
+                    "name; give GROUP/NAME, e.g. “%s”\n"),
+                  arg, matches, (const char *) g_ptr_array_index (names, found));
+      return -1;
+    }
+  if (g_ascii_string_to_unsigned (arg, 10, 0, G_MAXINT, &k, NULL))
+    {
+      if ((int) k < n_classes)
+        return (int) k;
+      g_printerr (_("gabn gam: --identity %s: the model has %d classes\n"), arg, n_classes);
+      return -1;
+    }
+  end = names ? _("not a training identity of the model (see “gabn inspect”) "
+                  "nor a class index")
+              : _("the model has no training split in its metadata: give a class index");
+  g_printerr (_("gabn gam: --identity %s: %s\n"), arg, end);
+  return -1;
+}
+
 int
 gabn_cmd_gam (int argc, char **argv)
 {
   g_autofree char *model_path = NULL, *image = NULL, *pair = NULL, *method_name = NULL;
-  g_autofree char *out = NULL, *arch = NULL;
+  g_autofree char *out = NULL, *arch = NULL, *identity_arg = NULL;
+  g_autoptr(GHashTable) meta = NULL;
+  g_autoptr(GPtrArray) names = NULL;
   int identity = -1;
   gboolean json = FALSE;
   GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, N_("Model file (safetensors)"), "M" },
     { "image", 'i', 0, G_OPTION_ARG_FILENAME, &image, N_("Face image"), "I" },
-    { "identity", 0, 0, G_OPTION_ARG_INT, &identity, N_("Target: class centre K (default: the nearest centre)"), "K" },
+    { "identity", 0, 0, G_OPTION_ARG_STRING, &identity_arg,
+      N_("Target: the class centre of a training identity, by name (NAME, or GROUP/NAME when several groups share it) or class index K (default: the nearest centre)"),
+      N_("NAME|K") },
     { "pair", 0, 0, G_OPTION_ARG_FILENAME, &pair, N_("Target: cosine to this other face"), "I2" },
     { "method", 0, 0, G_OPTION_ARG_STRING, &method_name, N_("gradcam (default), gradcam++, hirescam, xgradcam, layercam"), "NAME" },
     { "arch", 0, 0, G_OPTION_ARG_STRING, &arch, N_("Architecture of a model without metadata"), "A" },
@@ -116,7 +205,7 @@ gabn_cmd_gam (int argc, char **argv)
       g_printerr ("%s\n", _("gabn gam: --model and --image are required"));
       return 2;
     }
-  if (identity >= 0 && pair)
+  if (identity_arg && pair)
     {
       g_printerr ("%s\n", _("gabn gam: give --identity or --pair, not both"));
       return 2;
@@ -126,7 +215,7 @@ gabn_cmd_gam (int argc, char **argv)
       g_printerr (_("gabn gam: unknown method “%s”\n"), method_name);
       return 2;
     }
-  net = gabn_model_load (model_path, arch, NULL, &error);
+  net = gabn_model_load (model_path, arch, &meta, &error);
   if (!net)
     return gabn_cli_fail ("gam", error);
   gabn_net_set_training (net, FALSE);
@@ -153,11 +242,11 @@ gabn_cmd_gam (int argc, char **argv)
           g_printerr ("%s\n", _("gabn gam: the model has no class centres: use --pair"));
           return 1;
         }
-      if (identity >= n)
-        {
-          g_printerr (_("gabn gam: --identity %d: the model has %d classes\n"), identity, n);
-          return 1;
-        }
+      names = train_identity_names (meta);
+      if (names && (int) names->len != n)
+        g_clear_pointer (&names, g_ptr_array_unref);
+      if (identity_arg && (identity = resolve_identity (identity_arg, names, n)) < 0)
+        return 1;
       if (identity < 0)
         {
           /* The nearest class centre: the identity the model sees. */
@@ -195,14 +284,31 @@ gabn_cmd_gam (int argc, char **argv)
             }
           g_string_append_c (s, ']');
         }
-      g_string_append_printf (s, "],\"score\":%s}", sc);
+      g_string_append_printf (s, "],\"score\":%s", sc);
+      if (!pair)
+        {
+          g_string_append_printf (s, ",\"class\":%d,\"identity\":", identity);
+          if (names)
+            {
+              g_autoptr(JsonNode) name = json_node_init_string (json_node_alloc (),
+                                                                g_ptr_array_index (names, identity));
+              g_autofree char *quoted = json_to_string (name, FALSE);
+              g_string_append (s, quoted);
+            }
+          else
+            g_string_append (s, "null");
+        }
+      g_string_append_c (s, '}');
       printf ("%s\n", s->str);
     }
   else
     {
       printf (_("%s, target %s, score %.6f\n"), gabn_cam_method_name (method),
               pair ? pair : "class", score);
-      if (!pair)
+      if (!pair && names)
+        printf (_("class %d (%s)\n"), identity,
+                (const char *) g_ptr_array_index (names, identity));
+      else if (!pair)
         printf (_("class %d\n"), identity);
       for (int y = 0; y < h; y++)
         {

@@ -235,6 +235,29 @@ test_embed_and_gam (void)
   g_assert_nonnull (pixbuf);
   g_assert_cmpint (gdk_pixbuf_get_width (pixbuf), ==, 256);
 
+  /* --identity by name (the split's training identities; 4 per group
+   * train, so Group B's first is class 4), by index, ambiguous, unknown. */
+  {
+    g_autofree char *by_name = NULL, *by_index = NULL;
+    g_autoptr(JsonParser) p3 = json_parser_new ();
+    g_autoptr(JsonParser) p4 = json_parser_new ();
+
+    g_assert_cmpint (run (&by_name, NULL, "gam", "--model", model, "--image", a,
+                          "--identity", "Group B/id-001", "--json", NULL), ==, 0);
+    o = parse_object (p3, by_name);
+    g_assert_cmpint (json_object_get_int_member (o, "class"), ==, 4);
+    g_assert_cmpstr (json_object_get_string_member (o, "identity"), ==, "Group B/id-001");
+    g_assert_cmpint (run (&by_index, NULL, "gam", "--model", model, "--image", a,
+                          "--identity", "4", "--json", NULL), ==, 0);
+    o = parse_object (p4, by_index);
+    g_assert_cmpint (json_object_get_int_member (o, "class"), ==, 4);
+    g_assert_cmpint (run (NULL, NULL, "gam", "--model", model, "--image", a,
+                          "--identity", "id-001", NULL), ==, 1);
+    g_assert_cmpint (run (NULL, NULL, "gam", "--model", model, "--image", a,
+                          "--identity", "nobody", NULL), ==, 1);
+    g_assert_cmpint (run (NULL, NULL, "gam", "--model", model, "--image", a,
+                          "--identity", "16", NULL), ==, 1);
+  }
   g_assert_cmpint (run (&pair, NULL, "gam", "--model", model, "--image", a,
                         "--pair", b, NULL), ==, 0);
   g_assert_nonnull (strstr (pair, "gradcam"));

@@ -2,6 +2,7 @@
  * evaluation and checkpoints (see gabn-trainer.h). */
 #include "gabn-trainer.h"
 #include "gabn-discriminator.h"
+#include "gabn-image-cache.h"
 #include "gabn-model-file.h"
 #include "gabn-sidecar.h"
 #include "gabn-split.h"
@@ -23,6 +24,7 @@ struct _GabnTrainer {
   GabnDiscriminator *disc;
   GabnOptim *disc_optim;
   GabnStep *step_state;
+  GabnImageCache *cache;    /* decoded images, shared by every epoch's batcher */
   gboolean *erase_group;
   int *train_images, *train_labels, n_train;
   int steps_per_epoch;
@@ -174,6 +176,79 @@ json_int_member (JsonObject *o, const char *name, gint64 fallback)
     ? json_node_get_int (n) : fallback;
 }
 
+/* Sidecar names of an optimiser's buffers: "PREFIX.NAME", e.g.
+ * "optim.momentum_buffer", "disc_optim.exp_avg"; its step count goes to the
+ * sidecar's metadata as "PREFIX_steps". */
+static int
+optim_tensors (GabnOptim *optim, const char *prefix, GabnSidecarTensor *out,
+               char **names, GHashTable *meta)
+{
+  GabnOptimBuffer buffers[2];
+  int n;
+  gsize numel;
+  gint64 steps = gabn_optim_get_state (optim, buffers, &n, &numel);
+
+  for (int i = 0; i < n; i++)
+    {
+      names[i] = g_strdup_printf ("%s.%s", prefix, buffers[i].name);
+      out[i] = (GabnSidecarTensor) { names[i], buffers[i].data, numel };
+    }
+  g_hash_table_insert (meta, g_strdup_printf ("%s_steps", prefix),
+                       g_strdup_printf ("%" G_GINT64_FORMAT, steps));
+  return n;
+}
+
+/* Restores an optimiser from the sidecar. A sidecar written before the
+ * optimiser state was saved has none: the optimiser then starts afresh. */
+static gboolean
+read_optim (GabnOptim *optim, const char *prefix, const char *path,
+            GHashTable *meta, GError **error)
+{
+  GabnOptimBuffer own[2], loaded[2] = { { 0 } };
+  g_autofree char *steps_key = g_strdup_printf ("%s_steps", prefix);
+  const char *steps_text = g_hash_table_lookup (meta, steps_key);
+  gboolean ok = TRUE;
+  gsize numel;
+  int n;
+
+  if (!steps_text)
+    return TRUE;
+  gabn_optim_get_state (optim, own, &n, &numel);
+  for (int i = 0; i < n && ok; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("%s.%s", prefix, own[i].name);
+      loaded[i].name = own[i].name;
+      loaded[i].data = g_new (float, MAX (numel, 1));
+      ok = gabn_sidecar_read (path, name, loaded[i].data, numel, NULL, error);
+    }
+  if (ok && !gabn_optim_set_state (optim, loaded, n, numel,
+                                   g_ascii_strtoll (steps_text, NULL, 10), error))
+    {
+      g_prefix_error (error, "%s: ", path);
+      ok = FALSE;
+    }
+  for (int i = 0; i < n; i++)
+    g_free (loaded[i].data);
+  return ok;
+}
+
+/* The discriminator and both optimisers' states from PATH.state, when it
+ * exists. */
+static gboolean
+read_sidecar (GabnTrainer *t, const char *path, GError **error)
+{
+  g_autofree char *state_path = g_strconcat (path, ".state", NULL);
+  g_autoptr(GHashTable) meta = NULL;
+
+  if (!g_file_test (state_path, G_FILE_TEST_EXISTS))
+    return TRUE;
+  return gabn_sidecar_read (state_path, "discriminator",
+                            gabn_discriminator_params (t->disc),
+                            gabn_discriminator_n_params (t->disc), &meta, error)
+    && read_optim (t->optim, "optim", state_path, meta, error)
+    && read_optim (t->disc_optim, "disc_optim", state_path, meta, error);
+}
+
 GabnTrainer *
 gabn_trainer_new_from_checkpoint (const char *path, const GabnDataset *dataset,
                                   int epochs, GError **error)
@@ -182,7 +257,6 @@ gabn_trainer_new_from_checkpoint (const char *path, const GabnDataset *dataset,
   g_autoptr(GHashTable) meta = NULL;
   g_autoptr(GabnNet) net = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autofree char *state_path = NULL;
   GabnTrainConfig config;
   const char *text;
   JsonObject *state = NULL;
@@ -234,14 +308,7 @@ gabn_trainer_new_from_checkpoint (const char *path, const GabnDataset *dataset,
   t->step = json_int_member (state, "step", 0);
   if ((text = g_hash_table_lookup (meta, "eval")))
     t->last_report = gabn_eval_report_from_json (text, NULL);
-  if (!setup_common (t, error))
-    return NULL;
-  /* The discriminator, when the sidecar has one of the right shape. */
-  state_path = g_strconcat (path, ".state", NULL);
-  if (g_file_test (state_path, G_FILE_TEST_EXISTS)
-      && !gabn_sidecar_read (state_path, "discriminator",
-                             gabn_discriminator_params (t->disc),
-                             gabn_discriminator_n_params (t->disc), NULL, error))
+  if (!setup_common (t, error) || !read_sidecar (t, path, error))
     return NULL;
   return g_steal_pointer (&t);
 }
@@ -252,6 +319,7 @@ gabn_trainer_free (GabnTrainer *t)
   if (!t)
     return;
   gabn_step_free (t->step_state);
+  g_clear_pointer (&t->cache, gabn_image_cache_free);
   g_clear_pointer (&t->optim, gabn_optim_free);
   g_clear_pointer (&t->disc_optim, gabn_optim_free);
   gabn_discriminator_free (t->disc);
@@ -365,6 +433,16 @@ const GabnTrainConfig *gabn_trainer_get_config (GabnTrainer *t) { return &t->con
 const char *gabn_trainer_get_split_json (GabnTrainer *t) { return t->split_json; }
 const GabnEvalReport *gabn_trainer_get_last_report (GabnTrainer *t) { return t->last_report; }
 
+void
+gabn_trainer_get_cache_stats (GabnTrainer *t, gint64 *hits, gint64 *misses)
+{
+  gsize bytes;
+
+  *hits = *misses = 0;
+  if (t->cache)
+    gabn_image_cache_stats (t->cache, hits, misses, &bytes);
+}
+
 /* ---- Checkpoints ------------------------------------------------------- */
 
 static char *
@@ -390,11 +468,14 @@ save_locked (GabnTrainer *t, const char *path, GError **error)
   g_autoptr(GHashTable) meta = g_hash_table_new_full (g_str_hash, g_str_equal,
                                                       NULL, g_free);
   g_autofree char *state_path = g_strconcat (path, ".state", NULL);
-  GabnSidecarTensor disc = {
+  GabnSidecarTensor tensors[5] = { {
     "discriminator", gabn_discriminator_params (t->disc),
-    gabn_discriminator_n_params (t->disc) };
+    gabn_discriminator_n_params (t->disc) } };
+  char *names[4] = { NULL };
+  int n_tensors = 1;
+  gboolean ok;
   g_autoptr(GHashTable) disc_meta = g_hash_table_new_full (g_str_hash, g_str_equal,
-                                                           NULL, g_free);
+                                                           g_free, g_free);
 
   /* The step and the report under the short lock; the files without it. */
   g_mutex_lock (&t->lock);
@@ -413,12 +494,19 @@ save_locked (GabnTrainer *t, const char *path, GError **error)
     g_hash_table_insert (meta, (gpointer) "eval",
                          gabn_eval_report_to_json (t->last_report, TRUE));
   g_mutex_unlock (&t->lock);
-  g_hash_table_insert (disc_meta, (gpointer) "shape",
+  g_hash_table_insert (disc_meta, g_strdup ("shape"),
                        g_strdup_printf ("[%d,%d,%d]",
                                         gabn_discriminator_n_cells (t->disc),
                                         gabn_discriminator_hidden (t->disc),
                                         gabn_discriminator_n_groups (t->disc)));
-  if (!gabn_sidecar_write (state_path, &disc, 1, disc_meta, error))
+  n_tensors += optim_tensors (t->optim, "optim", tensors + n_tensors,
+                              names, disc_meta);
+  n_tensors += optim_tensors (t->disc_optim, "disc_optim", tensors + n_tensors,
+                              names + n_tensors - 1, disc_meta);
+  ok = gabn_sidecar_write (state_path, tensors, n_tensors, disc_meta, error);
+  for (int i = 0; i < 4; i++)
+    g_free (names[i]);
+  if (!ok)
     return FALSE;
   return gabn_model_save (t->net, path, meta, error);
 }
@@ -500,17 +588,16 @@ run_epoch (GabnTrainer *t, int epoch, gint64 *steps_this_run,
    * batches; the seed depends only on the run's seed and the epoch. */
   bc.seed = t->config.seed * G_GUINT64_CONSTANT (1000003) + (guint64) epoch;
   bc.threads = 1;
+  /* A resumed epoch starts at its step: nothing before it is decoded. */
+  bc.first_batch = t->step - first;
+  /* Decoded images are kept across epochs (folder datasets decode once). */
+  if (!t->cache && bc.cache_bytes > 0)
+    t->cache = gabn_image_cache_new (bc.cache_bytes);
+  bc.cache = t->cache;
   batcher = gabn_batcher_new (t->dataset, t->train_images, t->train_labels,
                               t->n_train, &bc, error);
   if (!batcher)
     return FALSE;
-  for (gint64 k = first; k < t->step; k++)
-    {
-      GabnBatch *skipped = gabn_batcher_next (batcher, t->cancel, error);
-      if (!skipped)
-        return FALSE;
-      gabn_batcher_release (batcher, skipped);
-    }
   while (t->step < end)
     {
       GabnStepReport report = { 0 };

@@ -18,10 +18,14 @@
  * model is saved atomically to PATH with metadata "arch", "groups",
  * "train_config", "split", "eval" (the last report, full JSON) and
  * "trainer_state" ({"step":…, "epoch":…, "total_steps":…, "finished":…});
- * the discriminator's parameters go to the sidecar PATH.state (a
- * safetensors file, written first, also atomically). The optimiser's
- * momentum is not saved (gabn-optim.h exposes no state): a resumed run
- * restarts it, a documented small difference from an uninterrupted run. */
+ * the discriminator's parameters and both optimisers' states (the net's:
+ * "optim.momentum_buffer" or "optim.exp_avg"/"optim.exp_avg_sq"; the
+ * discriminator's: "disc_optim.*"; step counts in the metadata as
+ * "optim_steps" and "disc_optim_steps") go to the sidecar PATH.state (a
+ * safetensors file, written first, also atomically). A resumed run takes
+ * the same batches in the same order and so equals an uninterrupted one
+ * (within float rounding). A sidecar without optimiser state (written by an
+ * older version) resumes with fresh momentum. */
 #pragma once
 
 #include "gabn-batcher.h"
@@ -177,6 +181,11 @@ const GabnTrainConfig *gabn_trainer_get_config (GabnTrainer *trainer);
 const char *gabn_trainer_get_split_json (GabnTrainer *trainer);
 /* The last epoch report, or NULL (owned by the trainer; not while running). */
 const GabnEvalReport *gabn_trainer_get_last_report (GabnTrainer *trainer);
+
+/* Hits and misses of the decoded-image cache shared by the epochs (both 0
+ * for in-memory datasets, which need none). Not while running. */
+void gabn_trainer_get_cache_stats (GabnTrainer *trainer, gint64 *hits,
+                                   gint64 *misses);
 
 /* Saves the model and the sidecar now (see checkpoints above). Thread-safe:
  * while running, it waits for the current step to finish. */

@@ -2,6 +2,7 @@
  * trainable ranges of a flat blob; learning-rate schedules. */
 #include "gabn-optim.h"
 
+#include <glib/gi18n.h>
 #include <math.h>
 #include <string.h>
 
@@ -198,6 +199,77 @@ const GabnOptimConfig *
 gabn_optim_get_config (const GabnOptim *o)
 {
   return &o->config;
+}
+
+/* ---- State, for checkpoints ------------------------------------------- */
+
+gint64
+gabn_optim_get_state (GabnOptim *o, GabnOptimBuffer buffers[2],
+                      int *n_buffers, gsize *numel)
+{
+  if (o->config.kind == GABN_OPTIM_SGD)
+    {
+      buffers[0] = (GabnOptimBuffer) { "momentum_buffer", o->m };
+      *n_buffers = 1;
+    }
+  else
+    {
+      buffers[0] = (GabnOptimBuffer) { "exp_avg", o->m };
+      buffers[1] = (GabnOptimBuffer) { "exp_avg_sq", o->v };
+      *n_buffers = 2;
+    }
+  *numel = o->n;
+  return o->steps;
+}
+
+gboolean
+gabn_optim_set_state (GabnOptim *o, const GabnOptimBuffer *buffers,
+                      int n_buffers, gsize numel, gint64 steps, GError **error)
+{
+  GabnOptimBuffer own[2];
+  const float *source[2] = { NULL, NULL };
+  int n_own;
+  gsize own_numel;
+
+  if (o->net && gabn_net_n_params (o->net) != o->n)
+    {
+      /* The class count changed since creation: take the new layout first. */
+      collect_net_ranges (o);
+      alloc_state (o);
+    }
+  gabn_optim_get_state (o, own, &n_own, &own_numel);
+  if (numel != own_numel)
+    {
+      g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT,
+                   _("optimiser state of %" G_GSIZE_FORMAT " values for %"
+                     G_GSIZE_FORMAT " parameters"), numel, own_numel);
+      return FALSE;
+    }
+  for (int i = 0; i < n_buffers; i++)
+    {
+      int k = 0;
+      while (k < n_own && g_strcmp0 (own[k].name, buffers[i].name) != 0)
+        k++;
+      if (k == n_own)
+        {
+          g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT,
+                       _("optimiser state buffer “%s” is not one of this optimiser's"),
+                       buffers[i].name);
+          return FALSE;
+        }
+      source[k] = buffers[i].data;
+    }
+  for (int k = 0; k < n_own; k++)
+    if (!source[k])
+      {
+        g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT,
+                     _("optimiser state without its “%s” buffer"), own[k].name);
+        return FALSE;
+      }
+  for (int k = 0; k < n_own; k++)
+    memcpy (own[k].data, source[k], numel * sizeof (float));
+  o->steps = MAX (0, steps);
+  return TRUE;
 }
 
 /* ---- Schedules -------------------------------------------------------- */

@@ -57,6 +57,28 @@ gint64 gabn_optim_n_steps (const GabnOptim *optim);
 void gabn_optim_reset (GabnOptim *optim);
 const GabnOptimConfig *gabn_optim_get_config (const GabnOptim *optim);
 
+/* The optimiser's state, for checkpoints that resume exactly: its buffers
+ * under PyTorch's names (SGD: "momentum_buffer"; AdamW: "exp_avg",
+ * "exp_avg_sq"), each of numel floats in the parameter blob's layout (zero
+ * outside the trainable ranges), and the step count. */
+typedef struct {
+  const char *name;
+  float *data;
+} GabnOptimBuffer;
+
+/* Fills buffers[0 .. *n_buffers) (at most 2) with views of the optimiser's
+ * own buffers (valid until its next step or free) and *numel; returns the
+ * step count. */
+gint64 gabn_optim_get_state (GabnOptim *optim, GabnOptimBuffer buffers[2],
+                             int *n_buffers, gsize *numel);
+/* Restores a state saved by gabn_optim_get_state: copies each buffer (every
+ * buffer of this optimiser's kind must be given) and sets the step count.
+ * FALSE with an error, and the state unchanged, on a missing or unknown
+ * name or a numel that is not this optimiser's. */
+gboolean gabn_optim_set_state (GabnOptim *optim, const GabnOptimBuffer *buffers,
+                               int n_buffers, gsize numel, gint64 steps,
+                               GError **error);
+
 /* ---- Learning-rate schedules ------------------------------------------ */
 
 typedef enum {
