@@ -424,7 +424,6 @@ test_close_while_training (void)
   GabnTrainView *train = GABN_TRAIN_VIEW (gabn_window_get_view_widget (window, "train"));
   GabnTrainConfig config;
   RunWait w = { 0 };
-  gint64 start, took;
 
   gabn_train_view_get_config (train, &config);
   config.epochs = 50;
@@ -436,10 +435,10 @@ test_close_while_training (void)
   g_assert_true (wait_until (run_has_steps, &w, 120));
 
   g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
-  start = g_get_monotonic_time ();
   gtk_window_close (GTK_WINDOW (window));
-  took = g_get_monotonic_time () - start;
-  g_assert_cmpint (took, <, 50000);
+  /* close returned before the run's thread ended its step: a close that
+   * waited for the trainer would find the run already stopped. */
+  g_assert_cmpint (gabn_train_run_get_state (w.run), !=, GABN_RUN_STOPPED);
   g_assert_nonnull (window);
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (window)));
   g_assert_true (wait_until (is_null, &window, 120));

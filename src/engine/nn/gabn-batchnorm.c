@@ -109,10 +109,10 @@ forward_range (int begin, int end, gpointer data)
           double sum = 0, sq = 0, var, dev = 0, sq_dev = 0;
           float shift;
 
-          /* A rough mean first, then the moments centred on it. */
-          for (int b = 0; b < j->B; b++)
-            centred_sums (j->x + ((gsize) b * j->C + c) * j->S, j->S, 0.0f, &sum, &sq);
-          shift = (float) (sum / n);
+          /* A rough mean first (the first image's: one pass less over the
+           * batch than the whole batch's), then the moments centred on it. */
+          centred_sums (j->x + (gsize) c * j->S, j->S, 0.0f, &sum, &sq);
+          shift = (float) (sum / j->S);
           for (int b = 0; b < j->B; b++)
             centred_sums (j->x + ((gsize) b * j->C + c) * j->S, j->S, shift, &dev, &sq_dev);
           /* Σ(x − mean)² = Σ(x − shift)² − n·(mean − shift)². */

@@ -241,8 +241,8 @@ gabn_optim_set_state (GabnOptim *o, const GabnOptimBuffer *buffers,
   if (numel != own_numel)
     {
       g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT,
-                   _("optimiser state of %" G_GSIZE_FORMAT " values for %"
-                     G_GSIZE_FORMAT " parameters"), numel, own_numel);
+                   _("optimiser state of %zu values for %zu parameters"),
+                   numel, own_numel);
       return FALSE;
     }
   for (int i = 0; i < n_buffers; i++)
