@@ -17,8 +17,8 @@
 #   TRAIN_ARGS extra `gabn train` options of the synthetic runs (both methods)
 #             ["--margin-s 32 --margin-m 0.3 --lr 0.1"]
 #   GABN_ARGS extra options of the GABN runs only (λ_adv, λ_mask, N…) [""]
-#   EVAL_ARGS extra `gabn eval` options [""]
-#   EPOCHS    synthetic epochs [6];  BATCH [64];  OLIVETTI_EPOCHS [8]
+#   EVAL_ARGS extra `gabn eval` options ["--flip"]
+#   EPOCHS    synthetic epochs [6];  BATCH [32];  OLIVETTI_EPOCHS [8]
 #   PARALLEL  2: run each seed's baseline and GABN at once (give THREADS=1) [1]
 #   OLIVETTI  the Olivetti folder [../shared/data/olivetti]
 # Prints a Markdown report on stdout (paste it into docs/RESULTS.md) and
@@ -33,9 +33,9 @@ SEEDS="${SEEDS:-1 2 3}"
 SYNTH="${SYNTH:-synth:small-region,identities=40,images=8}"
 TRAIN_ARGS="${TRAIN_ARGS:---margin-s 32 --margin-m 0.3 --lr 0.1}"
 GABN_ARGS="${GABN_ARGS:-}"
-EVAL_ARGS="${EVAL_ARGS:-}"
+EVAL_ARGS="${EVAL_ARGS---flip}"
 EPOCHS="${EPOCHS:-6}"
-BATCH="${BATCH:-64}"
+BATCH="${BATCH:-32}"
 PARALLEL="${PARALLEL:-1}"
 OLIVETTI="${OLIVETTI:-$top/../shared/data/olivetti}"
 OLIVETTI_EPOCHS="${OLIVETTI_EPOCHS:-8}"
