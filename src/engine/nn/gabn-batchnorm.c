@@ -49,10 +49,12 @@ centred_sums (const float *x, int n, float m, double *sum, double *sq)
     }
 }
 
-/* Σ g, Σ (x − m) and Σ g·(x − m), g = dy masked by y > 0 when y is given. */
-static void
-backward_sums (const float *x, const float *dy, const float *y, int n, float m,
-               double *sum_g, double *sum_xc, double *sum_g_xc)
+/* Σ g, Σ (x − m) and Σ g·(x − m), g = dy masked by y > 0 when y is given.
+ * Inlined with y known NULL or not, so that the loops have no branch. */
+static inline __attribute__ ((always_inline)) void
+backward_sums_inline (const float *restrict x, const float *restrict dy,
+                      const float *restrict y, int n, float m,
+                      double *sum_g, double *sum_xc, double *sum_g_xc)
 {
   for (int i0 = 0; i0 < n; i0 += SUM_BLOCK)
     {
@@ -62,16 +64,22 @@ backward_sums (const float *x, const float *dy, const float *y, int n, float m,
       for (; i + LANES <= i1; i += LANES)
         for (int l = 0; l < LANES; l++)
           {
-            float g = (y == NULL || y[i + l] > 0.0f) ? dy[i + l] : 0.0f;
+            float g = dy[i + l];  /* loaded unconditionally: vectorisable */
             float d = x[i + l] - m;
+
+            if (y != NULL)
+              g = y[i + l] > 0.0f ? g : 0.0f;
             s1[l] += g;
             s2[l] += d;
             s3[l] += g * d;
           }
       for (; i < i1; i++)
         {
-          float g = (y == NULL || y[i] > 0.0f) ? dy[i] : 0.0f;
+          float g = dy[i];
           float d = x[i] - m;
+
+          if (y != NULL)
+            g = y[i] > 0.0f ? g : 0.0f;
           s1[0] += g;
           s2[0] += d;
           s3[0] += g * d;
@@ -83,6 +91,41 @@ backward_sums (const float *x, const float *dy, const float *y, int n, float m,
           *sum_g_xc += s3[l];
         }
     }
+}
+
+static void
+backward_sums (const float *x, const float *dy, const float *y, int n, float m,
+               double *sum_g, double *sum_xc, double *sum_g_xc)
+{
+  if (y)
+    backward_sums_inline (x, dy, y, n, m, sum_g, sum_xc, sum_g_xc);
+  else
+    backward_sums_inline (x, dy, NULL, n, m, sum_g, sum_xc, sum_g_xc);
+}
+
+/* dx += a·g − c0 − (x − m)·c1, g = dy masked by y > 0 when y is given. */
+static inline __attribute__ ((always_inline)) void
+backward_dx_inline (float *restrict dx, const float *restrict x,
+                    const float *restrict dy, const float *restrict y, int n,
+                    float m, float a, float c0, float c1)
+{
+  for (int i = 0; i < n; i++)
+    {
+      float g = dy[i];
+      if (y != NULL)
+        g = y[i] > 0.0f ? g : 0.0f;
+      dx[i] += a * g - c0 - (x[i] - m) * c1;
+    }
+}
+
+static void
+backward_dx (float *dx, const float *x, const float *dy, const float *y, int n,
+             float m, float a, float c0, float c1)
+{
+  if (y)
+    backward_dx_inline (dx, x, dy, y, n, m, a, c0, c1);
+  else
+    backward_dx_inline (dx, x, dy, NULL, n, m, a, c0, c1);
 }
 
 typedef struct {
@@ -229,11 +272,7 @@ backward_range (int begin, int end, gpointer data)
                 dx[0] += (float) (k * (g - mean_g - xhat * mean_g_xhat));
                 continue;
               }
-            for (int i = 0; i < j->S; i++)
-              {
-                float g = (yr == NULL || yr[i] > 0.0f) ? dy[i] : 0.0f;
-                dx[i] += a * g - c0 - (x[i] - m) * c1;
-              }
+            backward_dx (dx, x, dy, yr, j->S, m, a, c0, c1);
           }
       }
     }

@@ -58,6 +58,9 @@ typedef struct {
   float *out;
   const float *d_out;
   const float *bias;
+  float *bn_out;        /* optional eval-mode BatchNorm of out */
+  const float *bn_mean, *bn_scale, *bn_beta;
+  gboolean bn_relu;
   int nb;
   int ld;               /* nb·P */
 } ConvJob;
@@ -168,6 +171,23 @@ col2im_range (int begin, int end, gpointer data)
     }
 }
 
+/* y = (x − mean)·scale + beta, as gabn_batchnorm_forward's eval mode. */
+static void
+bn_row (const ConvJob *j, float *restrict y, const float *restrict x, int o, int P)
+{
+  float m = j->bn_mean[o], scale = j->bn_scale[o], beta = j->bn_beta[o];
+
+  if (j->bn_relu)
+    for (int p = 0; p < P; p++)
+      {
+        float v = (x[p] - m) * scale + beta;
+        y[p] = v > 0.0f ? v : 0.0f;
+      }
+  else
+    for (int p = 0; p < P; p++)
+      y[p] = (x[p] - m) * scale + beta;
+}
+
 /* out[b][o] = tmp[o][b·P ...] + bias[o] for (image, channel) pairs. */
 static void
 scatter_range (int begin, int end, gpointer data)
@@ -184,6 +204,8 @@ scatter_range (int begin, int end, gpointer data)
 
       for (int p = 0; p < P; p++)
         dst[p] = src[p] + bias;
+      if (j->bn_out)
+        bn_row (j, j->bn_out + ((gsize) b * O + o) * P, dst, o, P);
     }
 }
 
@@ -207,6 +229,17 @@ gabn_conv2d_forward (float *out, const float *in, const float *weight,
                      const float *bias, int B, const GabnConvShape *s,
                      float *work)
 {
+  gabn_conv2d_forward_bn (out, NULL, in, weight, bias, B, s, work,
+                          NULL, NULL, NULL, FALSE);
+}
+
+void
+gabn_conv2d_forward_bn (float *out, float *bn_out, const float *in,
+                        const float *weight, const float *bias, int B,
+                        const GabnConvShape *s, float *work,
+                        const float *bn_mean, const float *bn_scale,
+                        const float *bn_beta, gboolean relu)
+{
   int K = s->in_c * s->kernel * s->kernel, O = s->out_c, P = s->out_h * s->out_w;
   int chunk = chunk_images (s, B);
 
@@ -218,6 +251,9 @@ gabn_conv2d_forward (float *out, const float *in, const float *weight,
         .in = in + (gsize) b0 * s->in_c * s->in_h * s->in_w,
         .out = out + (gsize) b0 * O * P,
         .cols = work,
+        .bn_out = bn_out ? bn_out + (gsize) b0 * O * P : NULL,
+        .bn_mean = bn_mean, .bn_scale = bn_scale, .bn_beta = bn_beta,
+        .bn_relu = relu,
       };
       j.tmp = work + (gsize) K * j.ld;
 
@@ -230,6 +266,9 @@ gabn_conv2d_forward (float *out, const float *in, const float *weight,
             for (int o = 0; o < O; o++)
               for (int p = 0; p < P; p++)
                 j.out[(gsize) o * P + p] += bias[o];
+          if (j.bn_out)
+            for (int o = 0; o < O; o++)
+              bn_row (&j, j.bn_out + (gsize) o * P, j.out + (gsize) o * P, o, P);
           continue;
         }
       /* tmp (O × nb·P) = W (O × K) · cols (K × nb·P) */

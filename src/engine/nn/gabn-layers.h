@@ -30,6 +30,13 @@ gsize gabn_conv_workspace_floats (const GabnConvShape *shape, int B);
 void gabn_conv2d_forward (float *out, const float *in, const float *weight,
                           const float *bias, int B, const GabnConvShape *shape,
                           float *work);
+/* The same, and bn_out = BatchNorm(out) with per-channel y = (x − mean)·
+ * scale + beta (eval mode), ReLU'd when relu, in the same pass over out. */
+void gabn_conv2d_forward_bn (float *out, float *bn_out, const float *in,
+                             const float *weight, const float *bias, int B,
+                             const GabnConvShape *shape, float *work,
+                             const float *bn_mean, const float *bn_scale,
+                             const float *bn_beta, gboolean relu);
 /* d_in (B,C,H,W), d_weight (O,C,k,k), d_bias (O): all nullable, all +=. */
 void gabn_conv2d_backward (float *d_in, float *d_weight, float *d_bias,
                            const float *d_out, const float *in,

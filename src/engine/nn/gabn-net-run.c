@@ -4,6 +4,7 @@
  * the nodes in reverse, each layer's backward adding (+=) its share. */
 #include "gabn-net-private.h"
 
+#include <math.h>
 #include <string.h>
 
 void
@@ -111,11 +112,52 @@ forward_node (GabnNet *net, GabnNode *node, int B)
     }
 }
 
+/* Eval mode, Conv then its BatchNorm: the BatchNorm is applied in the
+ * convolution's output pass (one pass less over the activations), with the
+ * same float arithmetic as gabn_batchnorm_forward. */
+static void
+forward_conv_bn (GabnNet *net, GabnNode *conv, GabnNode *bn, int B)
+{
+  GabnValue *x = &net->values[conv->out];
+  const float *running_mean = tensor_data (net, bn->running_mean);
+  const float *running_var = tensor_data (net, bn->running_var);
+  const float *gamma = tensor_data (net, bn->weight);
+  float *scale = g_newa (float, x->c);
+
+  for (int c = 0; c < x->c; c++)
+    {
+      double rstd = 1.0 / sqrt ((double) running_var[c] + bn->eps);
+
+      bn->save_mean[c] = running_mean[c];
+      bn->save_rstd[c] = (float) rstd;
+      scale[c] = (float) (gamma[c] * rstd);
+    }
+  gabn_conv2d_forward_bn (x->data, net->values[bn->out].data,
+                          net->values[conv->in].data,
+                          tensor_data (net, conv->weight),
+                          tensor_data (net, conv->bias), B, &conv->conv,
+                          net->workspace, running_mean, scale,
+                          tensor_data (net, bn->bias), bn->relu);
+}
+
 void
 gabn_net_run_forward (GabnNet *net, int first, int last)
 {
   for (int i = first; i < last; i++)
-    forward_node (net, &net->nodes[i], net->batch);
+    {
+      GabnNode *node = &net->nodes[i];
+      GabnNode *next = i + 1 < last ? &net->nodes[i + 1] : NULL;
+
+      if (!net->training && node->kind == GABN_NODE_CONV && next
+          && next->kind == GABN_NODE_BATCHNORM && next->in == node->out
+          && net->values[node->out].c <= 4096)
+        {
+          forward_conv_bn (net, node, next, net->batch);
+          i++;
+          continue;
+        }
+      forward_node (net, node, net->batch);
+    }
 }
 
 static void
