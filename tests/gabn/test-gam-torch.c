@@ -196,10 +196,12 @@ check_arch (gconstpointer data)
           g_assert_cmpint (nw, ==, batch * h * w);
           /* XGrad-CAM divides by Σ_ij A_kij: on iresnet's signed maps
            * (layer4 ends without a ReLU) some channel sums nearly cancel
-           * and amplify float32 rounding, so it gets 1e-3 there. */
+           * and amplify float32 rounding (ours and oneDNN's differ: 8.7e-5
+           * of 0.082 with the Winograd convolutions, every other map
+           * agreeing to 1e-4), so it gets 2e-3 there. */
           assert_close (what, cam, want, nw, batch,
                         method == GABN_CAM_XGRADCAM && g_str_has_prefix (arch, "iresnet")
-                        ? 1e-3 : 1e-4);
+                        ? 2e-3 : 1e-4);
           want_scores = json_floats (fx, scores_key, &ns);
           for (int b = 0; b < batch; b++)
             g_assert_cmpfloat_with_epsilon (scores[b], want_scores[b], 1e-4);

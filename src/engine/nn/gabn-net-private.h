@@ -45,6 +45,8 @@ typedef struct {
   gboolean relu;                /* BATCHNORM fused with a ReLU */
   float *save_mean, *save_rstd; /* BATCHNORM, one per channel */
   float *mask;                  /* DROPOUT, capacity × size */
+  float *wino_u;                /* CONV: Winograd-transformed weights */
+  guint64 wino_epoch;           /* *params_epoch when wino_u was made */
 } GabnNode;
 
 typedef struct {
@@ -65,6 +67,10 @@ struct _GabnNet {
   int n_tensors, tensors_allocated;
   float *params, *grads, *buffers;
   gsize n_params, n_buffers;
+  /* Bumped by every accessor that hands out writable weights, so that
+   * weights derived from them (wino_u) are remade before the next use. A
+   * pointer so that the const accessors can bump it too. */
+  guint64 *params_epoch;
 
   GabnNode *nodes;
   int n_nodes, nodes_allocated;
@@ -110,6 +116,12 @@ gboolean gabn_arch_build (GabnNet *net, const char *arch, GError **error);
 
 /* Running (gabn-net-run.c). */
 void gabn_net_ensure_capacity (GabnNet *net, int batch);
+/* The weights may be written: derived weights are stale. */
+static inline void
+gabn_net_params_touched (const GabnNet *net)
+{
+  (*net->params_epoch)++;
+}
 /* A value's gradient buffer, allocated (not zeroed) on first use. */
 float *gabn_net_value_grad (GabnNet *net, int value);
 void gabn_net_run_forward (GabnNet *net, int first, int last);

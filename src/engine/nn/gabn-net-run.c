@@ -3,6 +3,7 @@
  * zeroes the gradients of the values it will accumulate into, then visits
  * the nodes in reverse, each layer's backward adding (+=) its share. */
 #include "gabn-net-private.h"
+#include "gabn-winograd.h"
 
 #include <math.h>
 #include <string.h>
@@ -33,7 +34,13 @@ gabn_net_ensure_capacity (GabnNet *net, int batch)
     }
   for (int i = 0; i < net->n_nodes; i++)
     if (net->nodes[i].kind == GABN_NODE_CONV)
-      work = MAX (work, gabn_conv_workspace_floats (&net->nodes[i].conv, batch));
+      {
+        const GabnConvShape *s = &net->nodes[i].conv;
+
+        work = MAX (work, gabn_conv_workspace_floats (s, batch));
+        if (gabn_winograd_applies (s))
+          work = MAX (work, gabn_winograd_workspace_floats (s, batch));
+      }
   if (work > net->workspace_floats)
     {
       g_free (net->workspace);
@@ -57,6 +64,44 @@ tensor_grad (GabnNet *net, int index, gboolean param_grads)
   return net->tensors[index].grad;
 }
 
+/* The convolution's weights in Winograd form. Training remakes them at
+ * every forward (weights change every step; the transform costs well under
+ * 1 % of a training batch). Evaluation keeps them while no accessor has
+ * handed out writable weights since (see gabn-net.h): a single-image
+ * forward would otherwise spend a fifth of its time here. */
+static const float *
+winograd_weights (GabnNet *net, GabnNode *node)
+{
+  if (node->wino_u == NULL)
+    node->wino_u = g_new (float, gabn_winograd_weight_floats (&node->conv));
+  if (net->training || node->wino_epoch != *net->params_epoch)
+    {
+      gabn_winograd_transform_weights (node->wino_u, tensor_data (net, node->weight),
+                                       &node->conv);
+      node->wino_epoch = *net->params_epoch;
+    }
+  return node->wino_u;
+}
+
+/* out = conv(in), and bn_out = its eval-mode BatchNorm when bn_out is set. */
+static void
+conv_forward (GabnNet *net, GabnNode *node, int B, float *bn_out,
+              const float *bn_mean, const float *bn_scale,
+              const float *bn_beta, gboolean relu)
+{
+  float *out = net->values[node->out].data;
+  const float *in = net->values[node->in].data;
+
+  if (gabn_winograd_applies (&node->conv))
+    gabn_winograd_forward (out, bn_out, in, winograd_weights (net, node),
+                           tensor_data (net, node->bias), B, &node->conv,
+                           net->workspace, bn_mean, bn_scale, bn_beta, relu);
+  else
+    gabn_conv2d_forward_bn (out, bn_out, in, tensor_data (net, node->weight),
+                            tensor_data (net, node->bias), B, &node->conv,
+                            net->workspace, bn_mean, bn_scale, bn_beta, relu);
+}
+
 static void
 forward_node (GabnNet *net, GabnNode *node, int B)
 {
@@ -67,9 +112,7 @@ forward_node (GabnNet *net, GabnNode *node, int B)
   switch (node->kind)
     {
     case GABN_NODE_CONV:
-      gabn_conv2d_forward (out->data, in->data, tensor_data (net, node->weight),
-                           tensor_data (net, node->bias), B, &node->conv,
-                           net->workspace);
+      conv_forward (net, node, B, NULL, NULL, NULL, NULL, FALSE);
       break;
     case GABN_NODE_BATCHNORM:
       gabn_batchnorm_forward (out->data, node->save_mean, node->save_rstd,
@@ -132,12 +175,8 @@ forward_conv_bn (GabnNet *net, GabnNode *conv, GabnNode *bn, int B)
       bn->save_rstd[c] = (float) rstd;
       scale[c] = (float) (gamma[c] * rstd);
     }
-  gabn_conv2d_forward_bn (x->data, net->values[bn->out].data,
-                          net->values[conv->in].data,
-                          tensor_data (net, conv->weight),
-                          tensor_data (net, conv->bias), B, &conv->conv,
-                          net->workspace, running_mean, scale,
-                          tensor_data (net, bn->bias), bn->relu);
+  conv_forward (net, conv, B, net->values[bn->out].data, running_mean, scale,
+                tensor_data (net, bn->bias), bn->relu);
 }
 
 void

@@ -15,6 +15,8 @@ gabn_net_alloc (const char *arch, int input_size, guint64 seed)
   net->arch = g_strdup (arch);
   net->input_size = input_size;
   net->seed = seed;
+  net->params_epoch = g_new0 (guint64, 1);
+  *net->params_epoch = 1;
   net->input_value = gabn_net_add_value (net, 3, input_size, input_size);
   gabn_rng_init (&net->dropout_rng, seed ^ 0xd50f0u);
   return net;
@@ -366,7 +368,9 @@ gabn_net_free (GabnNet *net)
       g_free (net->nodes[i].save_mean);
       g_free (net->nodes[i].save_rstd);
       g_free (net->nodes[i].mask);
+      g_free (net->nodes[i].wino_u);
     }
+  g_free (net->params_epoch);
   for (int i = 0; i < net->n_values; i++)
     {
       g_free (net->values[i].data);
@@ -462,6 +466,7 @@ const GabnTensorInfo *
 gabn_net_tensor (const GabnNet *net, int index)
 {
   g_return_val_if_fail (index >= 0 && index < net->n_tensors, NULL);
+  gabn_net_params_touched (net);  /* its data may be written */
   return &net->tensors[index];
 }
 
@@ -470,7 +475,10 @@ gabn_net_find_tensor (const GabnNet *net, const char *name)
 {
   for (int i = 0; i < net->n_tensors; i++)
     if (g_str_equal (net->tensors[i].name, name))
-      return &net->tensors[i];
+      {
+        gabn_net_params_touched (net);  /* its data may be written */
+        return &net->tensors[i];
+      }
   return NULL;
 }
 
@@ -483,6 +491,7 @@ gabn_net_n_params (const GabnNet *net)
 float *
 gabn_net_params (GabnNet *net)
 {
+  gabn_net_params_touched (net);
   return net->params;
 }
 
@@ -528,6 +537,7 @@ gabn_net_set_n_classes (GabnNet *net, int n_classes, guint64 seed,
       net->seed = old_seed;
       memset (t->grad, 0, t->numel * sizeof (float));
     }
+  gabn_net_params_touched (net);  /* the blobs moved */
   return TRUE;
 }
 
@@ -542,6 +552,7 @@ gabn_net_class_centres (GabnNet *net)
 void
 gabn_net_set_training (GabnNet *net, gboolean training)
 {
+  gabn_net_params_touched (net);  /* loaders end with it: a cheap safeguard */
   net->training = training;
 }
 

@@ -76,7 +76,14 @@ double gabn_net_forward_flops (const GabnNet *net);
 
 /* Tensors, in PyTorch's state_dict order, class centres ("arcface.weight",
  * n_classes×d) last. Blobs: every PARAM lives in one contiguous float blob
- * and its gradient at the same offset in the gradient blob. */
+ * and its gradient at the same offset in the gradient blob.
+ *
+ * Writing weights: in eval mode the net keeps weights derived from them
+ * (the Winograd form of its 3×3 convolutions) until one of the accessors
+ * below that hands out writable data (gabn_net_tensor, _find_tensor,
+ * _params, _set_training, _set_n_classes) is called again. So write through
+ * a pointer fetched after the last forward, or fetch one again before the
+ * next forward. Training mode has no such rule. */
 int    gabn_net_n_tensors (const GabnNet *net);
 const GabnTensorInfo *gabn_net_tensor (const GabnNet *net, int index);
 const GabnTensorInfo *gabn_net_find_tensor (const GabnNet *net, const char *name);

@@ -1,0 +1,262 @@
+/* gabn-winograd.c: F(2×2, 3×3) convolution, see gabn-winograd.h.
+ *
+ * A chunk of nb images is transformed at once so that each of the 16
+ * products is one large sgemm over all of the chunk's tiles (T = nb · tiles
+ * per image); transforms run on gabn_parallel_for between the sgemm calls,
+ * as in gabn-conv.c. */
+#include "gabn-winograd.h"
+#include "gabn-matmul.h"
+#include "gabn-parallel.h"
+
+/* V and M of a chunk: at most this many floats (16 MB), as gabn-conv.c. */
+#define CHUNK_FLOATS (1 << 22)
+/* The 16 blocks of V (and of M) are this many floats apart beyond their
+ * size: a transform writes (reads) all 16 at once, and blocks a power of two
+ * apart would all fall in the same cache sets. */
+#define BLOCK_PAD 16
+
+gboolean
+gabn_winograd_applies (const GabnConvShape *s)
+{
+  /* With few input channels (the 3-channel stem) the transforms cost as
+   * much as the products they save. */
+  return s->kernel == 3 && s->stride == 1 && s->pad == 1
+         && s->in_c >= 16 && s->out_c >= 16 && s->in_h >= 2 && s->in_w >= 2;
+}
+
+/* Floats between U[ξ] and U[ξ + 1]. */
+static gsize
+u_block (const GabnConvShape *s)
+{
+  return (gsize) s->out_c * s->in_c + BLOCK_PAD;
+}
+
+gsize
+gabn_winograd_weight_floats (const GabnConvShape *s)
+{
+  return 16 * u_block (s);
+}
+
+static int
+tiles_h (const GabnConvShape *s)
+{
+  return (s->out_h + 1) / 2;
+}
+
+static int
+tiles_w (const GabnConvShape *s)
+{
+  return (s->out_w + 1) / 2;
+}
+
+static int
+chunk_images (const GabnConvShape *s, int B)
+{
+  gsize per_image = (gsize) 16 * (s->in_c + s->out_c) * tiles_h (s) * tiles_w (s);
+
+  return (int) MIN ((gsize) B, MAX ((gsize) 1, CHUNK_FLOATS / per_image));
+}
+
+gsize
+gabn_winograd_workspace_floats (const GabnConvShape *s, int B)
+{
+  return (gsize) chunk_images (s, MAX (B, 1)) * 16 * (s->in_c + s->out_c)
+         * tiles_h (s) * tiles_w (s) + 32 * BLOCK_PAD;
+}
+
+void
+gabn_winograd_transform_weights (float *U, const float *weight,
+                                 const GabnConvShape *s)
+{
+  gsize OC = (gsize) s->out_c * s->in_c, xi_stride = u_block (s);
+
+  for (gsize oc = 0; oc < OC; oc++)
+    {
+      const float *g = weight + oc * 9;
+      float t[4][3];
+
+      /* t = G g, G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1] */
+      for (int j = 0; j < 3; j++)
+        {
+          t[0][j] = g[j];
+          t[1][j] = 0.5f * (g[j] + g[3 + j] + g[6 + j]);
+          t[2][j] = 0.5f * (g[j] - g[3 + j] + g[6 + j]);
+          t[3][j] = g[6 + j];
+        }
+      /* U = t Gᵀ */
+      for (int i = 0; i < 4; i++)
+        {
+          U[(i * 4 + 0) * xi_stride + oc] = t[i][0];
+          U[(i * 4 + 1) * xi_stride + oc] = 0.5f * (t[i][0] + t[i][1] + t[i][2]);
+          U[(i * 4 + 2) * xi_stride + oc] = 0.5f * (t[i][0] - t[i][1] + t[i][2]);
+          U[(i * 4 + 3) * xi_stride + oc] = t[i][2];
+        }
+    }
+}
+
+typedef struct {
+  const GabnConvShape *s;
+  const float *in;      /* first image of the chunk */
+  float *V;             /* 16 × C × T */
+  float *M;             /* 16 × O × T */
+  float *out, *bn_out;
+  const float *bias, *bn_mean, *bn_scale, *bn_beta;
+  gboolean relu;
+  int T;                /* tiles in the chunk */
+} WinoJob;
+
+/* The 4×4 input patch of the tile whose top-left output pixel is (y0, x0):
+ * rows y0−1 … y0+2, columns x0−1 … x0+2, zero outside the plane. */
+static inline void
+load_patch (float d[4][4], const float *plane, int H, int W, int y0, int x0)
+{
+  gboolean inside = y0 >= 1 && y0 + 2 < H && x0 >= 1 && x0 + 2 < W;
+
+  for (int r = 0; r < 4; r++)
+    {
+      int y = y0 - 1 + r;
+      const float *row = plane + (gsize) y * W;
+
+      for (int c = 0; c < 4; c++)
+        {
+          int x = x0 - 1 + c;
+          d[r][c] = inside || (y >= 0 && y < H && x >= 0 && x < W) ? row[x] : 0.0f;
+        }
+    }
+}
+
+/* V for (image, channel) pairs [begin, end). */
+static void
+input_transform_range (int begin, int end, gpointer data)
+{
+  WinoJob *j = data;
+  const GabnConvShape *s = j->s;
+  int C = s->in_c, H = s->in_h, W = s->in_w, th = tiles_h (s), tw = tiles_w (s);
+  gsize xi_stride = (gsize) C * j->T + BLOCK_PAD;
+
+  for (int bc = begin; bc < end; bc++)
+    {
+      int b = bc / C, c = bc % C;
+      const float *plane = j->in + (gsize) bc * H * W;
+      float *v = j->V + (gsize) c * j->T + (gsize) b * th * tw;
+
+      for (int ty = 0; ty < th; ty++)
+        for (int tx = 0; tx < tw; tx++)
+          {
+            float d[4][4], t[4][4];
+            float *dst = v + ty * tw + tx;
+
+            load_patch (d, plane, H, W, 2 * ty, 2 * tx);
+            /* t = Bᵀ d, Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1] */
+            for (int k = 0; k < 4; k++)
+              {
+                t[0][k] = d[0][k] - d[2][k];
+                t[1][k] = d[1][k] + d[2][k];
+                t[2][k] = d[2][k] - d[1][k];
+                t[3][k] = d[1][k] - d[3][k];
+              }
+            /* V = t B */
+            for (int i = 0; i < 4; i++)
+              {
+                dst[(i * 4 + 0) * xi_stride] = t[i][0] - t[i][2];
+                dst[(i * 4 + 1) * xi_stride] = t[i][1] + t[i][2];
+                dst[(i * 4 + 2) * xi_stride] = t[i][2] - t[i][1];
+                dst[(i * 4 + 3) * xi_stride] = t[i][1] - t[i][3];
+              }
+          }
+    }
+}
+
+static inline float
+bn_value (const WinoJob *j, int o, float x)
+{
+  float v = (x - j->bn_mean[o]) * j->bn_scale[o] + j->bn_beta[o];
+
+  return j->relu && v < 0.0f ? 0.0f : v;
+}
+
+/* out (and bn_out) for (image, output channel) pairs [begin, end). */
+static void
+output_transform_range (int begin, int end, gpointer data)
+{
+  WinoJob *j = data;
+  const GabnConvShape *s = j->s;
+  int O = s->out_c, Ho = s->out_h, Wo = s->out_w, th = tiles_h (s), tw = tiles_w (s);
+  gsize xi_stride = (gsize) O * j->T + BLOCK_PAD;
+
+  for (int bo = begin; bo < end; bo++)
+    {
+      int b = bo / O, o = bo % O;
+      const float *m = j->M + (gsize) o * j->T + (gsize) b * th * tw;
+      float *out = j->out + (gsize) bo * Ho * Wo;
+      float *bn = j->bn_out ? j->bn_out + (gsize) bo * Ho * Wo : NULL;
+      float bias = j->bias ? j->bias[o] : 0.0f;
+
+      for (int ty = 0; ty < th; ty++)
+        for (int tx = 0; tx < tw; tx++)
+          {
+            const float *src = m + ty * tw + tx;
+            float t[2][4], y[2][2];
+
+            /* t = Aᵀ m, Aᵀ = [1 1 1 0; 0 1 −1 −1] */
+            for (int k = 0; k < 4; k++)
+              {
+                float m0 = src[(0 + k) * xi_stride], m1 = src[(4 + k) * xi_stride];
+                float m2 = src[(8 + k) * xi_stride], m3 = src[(12 + k) * xi_stride];
+
+                t[0][k] = m0 + m1 + m2;
+                t[1][k] = m1 - m2 - m3;
+              }
+            /* y = t A */
+            for (int i = 0; i < 2; i++)
+              {
+                y[i][0] = t[i][0] + t[i][1] + t[i][2] + bias;
+                y[i][1] = t[i][1] - t[i][2] - t[i][3] + bias;
+              }
+            for (int i = 0; i < 2 && 2 * ty + i < Ho; i++)
+              for (int k = 0; k < 2 && 2 * tx + k < Wo; k++)
+                {
+                  gsize at = (gsize) (2 * ty + i) * Wo + 2 * tx + k;
+
+                  out[at] = y[i][k];
+                  if (bn)
+                    bn[at] = bn_value (j, o, y[i][k]);
+                }
+          }
+    }
+}
+
+void
+gabn_winograd_forward (float *out, float *bn_out, const float *in,
+                       const float *U, const float *bias, int B,
+                       const GabnConvShape *s, float *work,
+                       const float *bn_mean, const float *bn_scale,
+                       const float *bn_beta, gboolean relu)
+{
+  int C = s->in_c, O = s->out_c, per_image = tiles_h (s) * tiles_w (s);
+  int chunk = chunk_images (s, B);
+
+  for (int b0 = 0; b0 < B; b0 += chunk)
+    {
+      int nb = MIN (chunk, B - b0);
+      WinoJob j = {
+        .s = s, .T = nb * per_image, .bias = bias,
+        .in = in + (gsize) b0 * C * s->in_h * s->in_w,
+        .out = out + (gsize) b0 * O * s->out_h * s->out_w,
+        .bn_out = bn_out ? bn_out + (gsize) b0 * O * s->out_h * s->out_w : NULL,
+        .bn_mean = bn_mean, .bn_scale = bn_scale, .bn_beta = bn_beta,
+        .relu = relu,
+        .V = work,
+      };
+      gsize v_block = (gsize) C * j.T + BLOCK_PAD, m_block = (gsize) O * j.T + BLOCK_PAD;
+
+      j.M = work + 16 * v_block;
+
+      gabn_parallel_for (nb * C, input_transform_range, &j);
+      for (int xi = 0; xi < 16; xi++)
+        /* M[ξ] (O × T) = U[ξ] (O × C) · V[ξ] (C × T) */
+        gabn_gemm (FALSE, FALSE, O, j.T, C, 1.0f, U + xi * u_block (s), C,
+                   j.V + xi * v_block, j.T, 0.0f, j.M + xi * m_block, j.T);
+      gabn_parallel_for (nb * O, output_transform_range, &j);
+    }
+}

@@ -1,0 +1,40 @@
+/* gabn-winograd.h: 3×3, stride-1, pad-1 convolution by Winograd's minimal
+ * filtering F(2×2, 3×3) (Lavin & Gray, 2016): 16 multiplications per 2×2
+ * output tile and channel pair instead of 36, as 16 batched sgemm calls.
+ *
+ *   V[ξ] (C × T)  = Bᵀ d B    input tiles d (4×4, T tiles of all images)
+ *   U[ξ] (O × C)  = G g Gᵀ    weights g (3×3), transformed once per weights
+ *   M[ξ] (O × T)  = U[ξ] · V[ξ]                 ξ = 0..15
+ *   y (2×2)       = Aᵀ m A                       one output tile
+ *
+ * Exact in real arithmetic; in float the transforms only add, subtract and
+ * halve, so results match im2col's to a few ulps (tested). */
+#pragma once
+
+#include "gabn-layers.h"
+
+G_BEGIN_DECLS
+
+/* TRUE when gabn_winograd_forward computes this convolution (3×3, stride
+ * 1, pad 1) and it pays off (enough channels for the transforms to be
+ * cheap beside the products). */
+gboolean gabn_winograd_applies (const GabnConvShape *shape);
+
+/* Floats of U for a shape: 16 blocks of O · C, padded. */
+gsize gabn_winograd_weight_floats (const GabnConvShape *shape);
+/* U (16 × O × C, padded) from weight (O, C, 3, 3). */
+void  gabn_winograd_transform_weights (float *U, const float *weight,
+                                       const GabnConvShape *shape);
+
+/* Scratch floats gabn_winograd_forward needs for a batch of B. */
+gsize gabn_winograd_workspace_floats (const GabnConvShape *shape, int B);
+
+/* As gabn_conv2d_forward_bn (bn_out, bn_mean, bn_scale, bn_beta nullable
+ * together), with the weights given as U. */
+void gabn_winograd_forward (float *out, float *bn_out, const float *in,
+                            const float *U, const float *bias, int B,
+                            const GabnConvShape *shape, float *work,
+                            const float *bn_mean, const float *bn_scale,
+                            const float *bn_beta, gboolean relu);
+
+G_END_DECLS

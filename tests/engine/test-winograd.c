@@ -1,0 +1,178 @@
+/* test-winograd.c: the Winograd convolution against a direct convolution in
+ * double precision (odd and even sizes, tiles cut by the border, several
+ * chunks, bias, the fused eval-mode BatchNorm and ReLU), and against the
+ * im2col path the rest of the engine uses. */
+#include "gabn-engine.h"
+#include "gabn-layers.h"
+#include "gabn-winograd.h"
+
+#include <math.h>
+
+static void
+direct_conv (double *out, const float *in, const float *w, const float *bias,
+             int B, const GabnConvShape *s)
+{
+  for (int b = 0; b < B; b++)
+    for (int o = 0; o < s->out_c; o++)
+      for (int y = 0; y < s->out_h; y++)
+        for (int x = 0; x < s->out_w; x++)
+          {
+            double acc = bias ? bias[o] : 0.0;
+
+            for (int c = 0; c < s->in_c; c++)
+              for (int ki = 0; ki < 3; ki++)
+                for (int kj = 0; kj < 3; kj++)
+                  {
+                    int iy = y - 1 + ki, ix = x - 1 + kj;
+
+                    if (iy < 0 || iy >= s->in_h || ix < 0 || ix >= s->in_w)
+                      continue;
+                    acc += (double) in[((b * s->in_c + c) * s->in_h + iy) * s->in_w + ix]
+                           * w[((o * s->in_c + c) * 3 + ki) * 3 + kj];
+                  }
+            out[((b * s->out_c + o) * s->out_h + y) * s->out_w + x] = acc;
+          }
+}
+
+static void
+fill (float *x, gsize n, GRand *rand)
+{
+  for (gsize i = 0; i < n; i++)
+    x[i] = g_rand_double_range (rand, -1, 1);
+}
+
+/* max |a − ref| / max |ref| */
+static double
+rel_error (const float *a, const double *ref, gsize n)
+{
+  double diff = 0, scale = 1e-30;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      diff = MAX (diff, fabs (a[i] - ref[i]));
+      scale = MAX (scale, fabs (ref[i]));
+    }
+  return diff / scale;
+}
+
+static void
+check_shape (int B, int C, int O, int H, int W, gboolean with_bias)
+{
+  GabnConvShape s;
+  GRand *rand = g_rand_new_with_seed (C * 1000 + H);
+  gsize n_in, n_out;
+  float *in, *w, *bias = NULL, *U, *work, *out, *im2col_out, *im2col_work;
+  double *ref;
+
+  gabn_conv_shape_init (&s, C, H, W, O, 3, 1, 1);
+  g_assert_true (gabn_winograd_applies (&s));
+  n_in = (gsize) B * C * H * W;
+  n_out = (gsize) B * O * H * W;
+  in = g_new (float, n_in);
+  w = g_new (float, (gsize) O * C * 9);
+  fill (in, n_in, rand);
+  fill (w, (gsize) O * C * 9, rand);
+  if (with_bias)
+    {
+      bias = g_new (float, O);
+      fill (bias, O, rand);
+    }
+  U = g_new (float, gabn_winograd_weight_floats (&s));
+  work = g_new (float, gabn_winograd_workspace_floats (&s, B));
+  out = g_new (float, n_out);
+  ref = g_new (double, n_out);
+
+  gabn_winograd_transform_weights (U, w, &s);
+  gabn_winograd_forward (out, NULL, in, U, bias, B, &s, work, NULL, NULL, NULL, FALSE);
+  direct_conv (ref, in, w, bias, B, &s);
+  g_test_message ("B %d C %d O %d %d×%d: max relative error %.2e", B, C, O, H, W,
+                  rel_error (out, ref, n_out));
+  g_assert_cmpfloat (rel_error (out, ref, n_out), <, 1e-5);
+
+  /* The im2col path gives the same numbers to float rounding. */
+  im2col_out = g_new (float, n_out);
+  im2col_work = g_new (float, gabn_conv_workspace_floats (&s, B));
+  gabn_conv2d_forward (im2col_out, in, w, bias, B, &s, im2col_work);
+  for (gsize i = 0; i < n_out; i++)
+    g_assert_cmpfloat_with_epsilon (out[i], im2col_out[i], 1e-4);
+
+  g_free (in); g_free (w); g_free (bias); g_free (U); g_free (work);
+  g_free (out); g_free (ref); g_free (im2col_out); g_free (im2col_work);
+  g_rand_free (rand);
+}
+
+static void
+test_shapes (void)
+{
+  check_shape (1, 16, 16, 8, 8, FALSE);
+  check_shape (2, 16, 24, 7, 5, TRUE);     /* odd: tiles cut by the border */
+  check_shape (3, 32, 16, 2, 3, FALSE);    /* one tile row */
+  check_shape (4, 64, 64, 32, 32, FALSE);  /* gabn-s layer */
+  check_shape (40, 64, 64, 32, 32, TRUE);  /* several chunks */
+  check_shape (2, 256, 256, 8, 8, FALSE);
+}
+
+static void
+test_fused_batchnorm (void)
+{
+  const int B = 3, C = 16, O = 20, H = 9, W = 6;
+  GabnConvShape s;
+  GRand *rand = g_rand_new_with_seed (7);
+  gsize n_out = (gsize) B * O * H * W;
+  g_autofree float *in = g_new (float, (gsize) B * C * H * W);
+  g_autofree float *w = g_new (float, (gsize) O * C * 9);
+  g_autofree float *mean = g_new (float, O);
+  g_autofree float *scale = g_new (float, O);
+  g_autofree float *beta = g_new (float, O);
+  g_autofree float *U = NULL, *work = NULL;
+  g_autofree float *out = g_new (float, n_out);
+  g_autofree float *bn = g_new (float, n_out);
+  g_autofree double *ref = g_new (double, n_out);
+
+  gabn_conv_shape_init (&s, C, H, W, O, 3, 1, 1);
+  fill (in, (gsize) B * C * H * W, rand);
+  fill (w, (gsize) O * C * 9, rand);
+  fill (mean, O, rand);
+  fill (scale, O, rand);
+  fill (beta, O, rand);
+  U = g_new (float, gabn_winograd_weight_floats (&s));
+  work = g_new (float, gabn_winograd_workspace_floats (&s, B));
+  gabn_winograd_transform_weights (U, w, &s);
+  gabn_winograd_forward (out, bn, in, U, NULL, B, &s, work, mean, scale, beta, TRUE);
+  direct_conv (ref, in, w, NULL, B, &s);
+  for (gsize i = 0; i < n_out; i++)
+    {
+      int o = (int) (i / (H * W)) % O;
+      double want = MAX (0.0, (ref[i] - mean[o]) * scale[o] + beta[o]);
+
+      g_assert_cmpfloat_with_epsilon (out[i], ref[i], 1e-4);
+      g_assert_cmpfloat_with_epsilon (bn[i], want, 1e-4);
+    }
+  g_rand_free (rand);
+}
+
+static void
+test_applies (void)
+{
+  GabnConvShape s;
+
+  gabn_conv_shape_init (&s, 3, 64, 64, 32, 3, 1, 1);   /* the stem */
+  g_assert_false (gabn_winograd_applies (&s));
+  gabn_conv_shape_init (&s, 32, 64, 64, 64, 3, 2, 1);  /* stride 2 */
+  g_assert_false (gabn_winograd_applies (&s));
+  gabn_conv_shape_init (&s, 64, 32, 32, 64, 1, 1, 0);  /* 1×1 */
+  g_assert_false (gabn_winograd_applies (&s));
+  gabn_conv_shape_init (&s, 64, 32, 32, 64, 3, 1, 1);
+  g_assert_true (gabn_winograd_applies (&s));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  gabn_set_threads (2);
+  g_test_add_func ("/engine/winograd/shapes", test_shapes);
+  g_test_add_func ("/engine/winograd/fused-batchnorm", test_fused_batchnorm);
+  g_test_add_func ("/engine/winograd/applies", test_applies);
+  return g_test_run ();
+}
