@@ -1,12 +1,13 @@
 /* test-winograd.c: the Winograd convolution against a direct convolution in
  * double precision (odd and even sizes, tiles cut by the border, several
  * chunks, bias, the fused eval-mode BatchNorm and ReLU), and against the
- * im2col path the rest of the engine uses. */
+ * im2col path the rest of the engine uses, forward and backward. */
 #include "gabn-engine.h"
 #include "gabn-layers.h"
 #include "gabn-winograd.h"
 
 #include <math.h>
+#include <string.h>
 
 static void
 direct_conv (double *out, const float *in, const float *w, const float *bias,
@@ -151,6 +152,53 @@ test_fused_batchnorm (void)
   g_rand_free (rand);
 }
 
+/* d_in += ∂/∂in, against the im2col backward: accumulates, any shape. */
+static void
+check_backward (int B, int C, int O, int H, int W)
+{
+  GabnConvShape s;
+  GRand *rand = g_rand_new_with_seed (O * 31 + W);
+  gsize n_in = (gsize) B * C * H * W, n_out = (gsize) B * O * H * W;
+  g_autofree float *d_out = g_new (float, n_out);
+  g_autofree float *in = g_new0 (float, n_in);
+  g_autofree float *w = g_new (float, (gsize) O * C * 9);
+  g_autofree float *d_in = g_new (float, n_in);
+  g_autofree float *want = g_new (float, n_in);
+  g_autofree float *U = NULL, *work = NULL, *im2col_work = NULL;
+  double worst = 0, scale = 0;
+
+  gabn_conv_shape_init (&s, C, H, W, O, 3, 1, 1);
+  fill (d_out, n_out, rand);
+  fill (w, (gsize) O * C * 9, rand);
+  fill (d_in, n_in, rand);            /* something to accumulate into */
+  memcpy (want, d_in, n_in * sizeof (float));
+  U = g_new (float, gabn_winograd_weight_floats (&s));
+  work = g_new (float, gabn_winograd_workspace_floats (&s, B));
+  im2col_work = g_new (float, gabn_conv_workspace_floats (&s, B));
+
+  gabn_winograd_transform_weights_transposed (U, w, &s);
+  gabn_winograd_backward_data (d_in, d_out, U, B, &s, work);
+  gabn_conv2d_backward (want, NULL, NULL, d_out, in, w, B, &s, im2col_work);
+  for (gsize i = 0; i < n_in; i++)
+    {
+      worst = MAX (worst, fabs (d_in[i] - want[i]));
+      scale = MAX (scale, fabs (want[i]));
+    }
+  g_test_message ("backward B %d C %d O %d %d×%d: max relative difference %.2e",
+                  B, C, O, H, W, worst / scale);
+  g_assert_cmpfloat (worst / scale, <, 1e-5);
+  g_rand_free (rand);
+}
+
+static void
+test_backward (void)
+{
+  check_backward (1, 16, 24, 8, 8);
+  check_backward (2, 24, 16, 7, 5);
+  check_backward (40, 64, 64, 32, 32);
+  check_backward (2, 256, 128, 8, 8);
+}
+
 static void
 test_applies (void)
 {
@@ -173,6 +221,7 @@ main (int argc, char **argv)
   gabn_set_threads (2);
   g_test_add_func ("/engine/winograd/shapes", test_shapes);
   g_test_add_func ("/engine/winograd/fused-batchnorm", test_fused_batchnorm);
+  g_test_add_func ("/engine/winograd/backward", test_backward);
   g_test_add_func ("/engine/winograd/applies", test_applies);
   return g_test_run ();
 }

@@ -47,6 +47,7 @@ typedef struct {
   float *mask;                  /* DROPOUT, capacity × size */
   float *wino_u;                /* CONV: Winograd-transformed weights */
   guint64 wino_epoch;           /* *params_epoch when wino_u was made */
+  float *wino_ut;               /* CONV: the same for backward, transposed */
 } GabnNode;
 
 typedef struct {

@@ -199,6 +199,34 @@ gabn_net_run_forward (GabnNet *net, int first, int last)
     }
 }
 
+/* Backward of a convolution: weight and bias gradients by im2col, the input
+ * gradient by Winograd when it applies (its weights remade each time:
+ * backward runs in training, where they change every step). */
+static void
+conv_backward (GabnNet *net, GabnNode *node, int B, float *d_in,
+               gboolean param_grads)
+{
+  const GabnConvShape *s = &node->conv;
+  const float *weight = tensor_data (net, node->weight);
+  const float *d_out = net->values[node->out].grad;
+  const float *in = net->values[node->in].data;
+  float *d_weight = tensor_grad (net, node->weight, param_grads);
+  float *d_bias = tensor_grad (net, node->bias, param_grads);
+
+  if (d_in == NULL || !gabn_winograd_applies (s))
+    {
+      gabn_conv2d_backward (d_in, d_weight, d_bias, d_out, in, weight, B, s,
+                            net->workspace);
+      return;
+    }
+  gabn_conv2d_backward (NULL, d_weight, d_bias, d_out, in, weight, B, s,
+                        net->workspace);
+  if (node->wino_ut == NULL)
+    node->wino_ut = g_new (float, gabn_winograd_weight_floats (s));
+  gabn_winograd_transform_weights_transposed (node->wino_ut, weight, s);
+  gabn_winograd_backward_data (d_in, d_out, node->wino_ut, B, s, net->workspace);
+}
+
 static void
 backward_node (GabnNet *net, GabnNode *node, int B, gboolean param_grads,
                gboolean want_input_grad)
@@ -211,10 +239,7 @@ backward_node (GabnNet *net, GabnNode *node, int B, gboolean param_grads,
   switch (node->kind)
     {
     case GABN_NODE_CONV:
-      gabn_conv2d_backward (d_in, tensor_grad (net, node->weight, param_grads),
-                            tensor_grad (net, node->bias, param_grads),
-                            out->grad, in->data, tensor_data (net, node->weight),
-                            B, &node->conv, net->workspace);
+      conv_backward (net, node, B, d_in, param_grads);
       break;
     case GABN_NODE_BATCHNORM:
       gabn_batchnorm_backward (d_in, tensor_grad (net, node->weight, param_grads),

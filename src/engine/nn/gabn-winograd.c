@@ -64,34 +64,54 @@ gabn_winograd_workspace_floats (const GabnConvShape *s, int B)
          * tiles_h (s) * tiles_w (s) + 32 * BLOCK_PAD;
 }
 
+/* U[ξ][at] for ξ = 0..15 from one 3×3 kernel g (row-major). */
+static void
+transform_kernel (float *U, gsize xi_stride, gsize at, const float g[9])
+{
+  float t[4][3];
+
+  /* t = G g, G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1] */
+  for (int j = 0; j < 3; j++)
+    {
+      t[0][j] = g[j];
+      t[1][j] = 0.5f * (g[j] + g[3 + j] + g[6 + j]);
+      t[2][j] = 0.5f * (g[j] - g[3 + j] + g[6 + j]);
+      t[3][j] = g[6 + j];
+    }
+  /* U = t Gᵀ */
+  for (int i = 0; i < 4; i++)
+    {
+      U[(i * 4 + 0) * xi_stride + at] = t[i][0];
+      U[(i * 4 + 1) * xi_stride + at] = 0.5f * (t[i][0] + t[i][1] + t[i][2]);
+      U[(i * 4 + 2) * xi_stride + at] = 0.5f * (t[i][0] - t[i][1] + t[i][2]);
+      U[(i * 4 + 3) * xi_stride + at] = t[i][2];
+    }
+}
+
 void
 gabn_winograd_transform_weights (float *U, const float *weight,
                                  const GabnConvShape *s)
 {
-  gsize OC = (gsize) s->out_c * s->in_c, xi_stride = u_block (s);
+  gsize OC = (gsize) s->out_c * s->in_c;
 
   for (gsize oc = 0; oc < OC; oc++)
-    {
-      const float *g = weight + oc * 9;
-      float t[4][3];
+    transform_kernel (U, u_block (s), oc, weight + oc * 9);
+}
 
-      /* t = G g, G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1] */
-      for (int j = 0; j < 3; j++)
-        {
-          t[0][j] = g[j];
-          t[1][j] = 0.5f * (g[j] + g[3 + j] + g[6 + j]);
-          t[2][j] = 0.5f * (g[j] - g[3 + j] + g[6 + j]);
-          t[3][j] = g[6 + j];
-        }
-      /* U = t Gᵀ */
-      for (int i = 0; i < 4; i++)
-        {
-          U[(i * 4 + 0) * xi_stride + oc] = t[i][0];
-          U[(i * 4 + 1) * xi_stride + oc] = 0.5f * (t[i][0] + t[i][1] + t[i][2]);
-          U[(i * 4 + 2) * xi_stride + oc] = 0.5f * (t[i][0] - t[i][1] + t[i][2]);
-          U[(i * 4 + 3) * xi_stride + oc] = t[i][2];
-        }
-    }
+void
+gabn_winograd_transform_weights_transposed (float *U, const float *weight,
+                                            const GabnConvShape *s)
+{
+  for (int o = 0; o < s->out_c; o++)
+    for (int c = 0; c < s->in_c; c++)
+      {
+        const float *g = weight + ((gsize) o * s->in_c + c) * 9;
+        float flipped[9];
+
+        for (int k = 0; k < 9; k++)
+          flipped[k] = g[8 - k];
+        transform_kernel (U, u_block (s), (gsize) c * s->out_c + o, flipped);
+      }
 }
 
 typedef struct {
@@ -102,6 +122,7 @@ typedef struct {
   float *out, *bn_out;
   const float *bias, *bn_mean, *bn_scale, *bn_beta;
   gboolean relu;
+  gboolean accumulate;  /* out += y instead of out = y */
   int T;                /* tiles in the chunk */
 } WinoJob;
 
@@ -218,7 +239,10 @@ output_transform_range (int begin, int end, gpointer data)
                 {
                   gsize at = (gsize) (2 * ty + i) * Wo + 2 * tx + k;
 
-                  out[at] = y[i][k];
+                  if (j->accumulate)
+                    out[at] += y[i][k];
+                  else
+                    out[at] = y[i][k];
                   if (bn)
                     bn[at] = bn_value (j, o, y[i][k]);
                 }
@@ -226,12 +250,11 @@ output_transform_range (int begin, int end, gpointer data)
     }
 }
 
-void
-gabn_winograd_forward (float *out, float *bn_out, const float *in,
-                       const float *U, const float *bias, int B,
-                       const GabnConvShape *s, float *work,
-                       const float *bn_mean, const float *bn_scale,
-                       const float *bn_beta, gboolean relu)
+static void
+winograd_run (float *out, gboolean accumulate, float *bn_out, const float *in,
+              const float *U, const float *bias, int B,
+              const GabnConvShape *s, float *work, const float *bn_mean,
+              const float *bn_scale, const float *bn_beta, gboolean relu)
 {
   int C = s->in_c, O = s->out_c, per_image = tiles_h (s) * tiles_w (s);
   int chunk = chunk_images (s, B);
@@ -245,7 +268,7 @@ gabn_winograd_forward (float *out, float *bn_out, const float *in,
         .out = out + (gsize) b0 * O * s->out_h * s->out_w,
         .bn_out = bn_out ? bn_out + (gsize) b0 * O * s->out_h * s->out_w : NULL,
         .bn_mean = bn_mean, .bn_scale = bn_scale, .bn_beta = bn_beta,
-        .relu = relu,
+        .relu = relu, .accumulate = accumulate,
         .V = work,
       };
       gsize v_block = (gsize) C * j.T + BLOCK_PAD, m_block = (gsize) O * j.T + BLOCK_PAD;
@@ -259,4 +282,29 @@ gabn_winograd_forward (float *out, float *bn_out, const float *in,
                    j.V + xi * v_block, j.T, 0.0f, j.M + xi * m_block, j.T);
       gabn_parallel_for (nb * O, output_transform_range, &j);
     }
+}
+
+void
+gabn_winograd_forward (float *out, float *bn_out, const float *in,
+                       const float *U, const float *bias, int B,
+                       const GabnConvShape *s, float *work,
+                       const float *bn_mean, const float *bn_scale,
+                       const float *bn_beta, gboolean relu)
+{
+  winograd_run (out, FALSE, bn_out, in, U, bias, B, s, work, bn_mean,
+                bn_scale, bn_beta, relu);
+}
+
+void
+gabn_winograd_backward_data (float *d_in, const float *d_out,
+                             const float *U_transposed, int B,
+                             const GabnConvShape *s, float *work)
+{
+  GabnConvShape t;
+
+  /* ∂L/∂in is the 3×3, pad-1 correlation of ∂L/∂out with the kernels
+   * rotated by 180° and the channel roles swapped. */
+  gabn_conv_shape_init (&t, s->out_c, s->out_h, s->out_w, s->in_c, 3, 1, 1);
+  winograd_run (d_in, TRUE, NULL, d_out, U_transposed, NULL, B, &t, work,
+                NULL, NULL, NULL, FALSE);
 }

@@ -26,6 +26,11 @@ gsize gabn_winograd_weight_floats (const GabnConvShape *shape);
 void  gabn_winograd_transform_weights (float *U, const float *weight,
                                        const GabnConvShape *shape);
 
+/* The same for the backward pass: the kernels rotated by 180°, with the
+ * input and output channels swapped. */
+void  gabn_winograd_transform_weights_transposed (float *U, const float *weight,
+                                                  const GabnConvShape *shape);
+
 /* Scratch floats gabn_winograd_forward needs for a batch of B. */
 gsize gabn_winograd_workspace_floats (const GabnConvShape *shape, int B);
 
@@ -36,5 +41,12 @@ void gabn_winograd_forward (float *out, float *bn_out, const float *in,
                             const GabnConvShape *shape, float *work,
                             const float *bn_mean, const float *bn_scale,
                             const float *bn_beta, gboolean relu);
+
+/* d_in (B,C,H,W) += the gradient through the convolution of d_out
+ * (B,O,H,W), U_transposed from gabn_winograd_transform_weights_transposed.
+ * Needs the same scratch as forward. */
+void gabn_winograd_backward_data (float *d_in, const float *d_out,
+                                  const float *U_transposed, int B,
+                                  const GabnConvShape *shape, float *work);
 
 G_END_DECLS
