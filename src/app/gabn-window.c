@@ -115,38 +115,101 @@ show_load_error (GabnWindow *self, const GError *error, const char *what)
   gabn_window_toast (self, message);
 }
 
+/* Shows the error or the new model; TRUE when it opened. */
+static gboolean
+finish_model_load (GabnWindow *self, GabnSession *session, GAsyncResult *result)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!gabn_session_load_model_finish (session, result, &error))
+    {
+      if (!is_cancelled (error))
+        show_load_error (self, error, _("Could not open the model"));
+      return FALSE;
+    }
+  update_title (self);
+  return TRUE;
+}
+
 static void
 model_loaded_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GabnWindow) self = user_data;
+
+  finish_model_load (self, GABN_SESSION (object), result);
+}
+
+/* Shows the error, or the new dataset (with a new model when there is
+ * none, as faces need one to show attention); TRUE when it opened. */
+static gboolean
+finish_dataset_load (GabnWindow *self, GabnSession *session, GAsyncResult *result)
+{
   g_autoptr(GError) error = NULL;
 
-  if (!gabn_session_load_model_finish (GABN_SESSION (object), result, &error))
+  if (!gabn_session_load_dataset_finish (session, result, &error))
     {
       if (!is_cancelled (error))
-        show_load_error (self, error, _("Could not open the model"));
-      return;
+        show_load_error (self, error, _("Could not open the dataset"));
+      return FALSE;
     }
   update_title (self);
+  if (gabn_session_get_model (self->session) == NULL)
+    gabn_session_load_model_async (self->session, NULL, NULL, model_loaded_cb,
+                                   g_object_ref (self));
+  return TRUE;
 }
 
 static void
 dataset_loaded_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GabnWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
 
-  if (!gabn_session_load_dataset_finish (GABN_SESSION (object), result, &error))
-    {
-      if (!is_cancelled (error))
-        show_load_error (self, error, _("Could not open the dataset"));
-      return;
-    }
-  update_title (self);
-  /* Faces need a model to show attention: start one when there is none. */
-  if (gabn_session_get_model (self->session) == NULL)
-    gabn_session_load_model_async (self->session, NULL, NULL, model_loaded_cb,
-                                   g_object_ref (self));
+  finish_dataset_load (self, GABN_SESSION (object), result);
+}
+
+/* Opening a file by path: it joins the recent list only once it has
+ * opened, so a broken file is never offered again. */
+typedef struct {
+  GabnWindow *window;
+  char       *path;
+} OpenData;
+
+static OpenData *
+open_data_new (GabnWindow *self, const char *path)
+{
+  OpenData *od = g_new0 (OpenData, 1);
+
+  od->window = g_object_ref (self);
+  od->path = g_strdup (path);
+  return od;
+}
+
+static void
+open_data_free (OpenData *od)
+{
+  g_object_unref (od->window);
+  g_free (od->path);
+  g_free (od);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OpenData, open_data_free)
+
+static void
+model_file_loaded_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(OpenData) od = user_data;
+
+  if (finish_model_load (od->window, GABN_SESSION (object), result))
+    gabn_settings_add_recent_model (od->window->settings, od->path);
+}
+
+static void
+dataset_folder_loaded_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(OpenData) od = user_data;
+
+  if (finish_dataset_load (od->window, GABN_SESSION (object), result))
+    gabn_settings_add_recent_dataset (od->window->settings, od->path);
 }
 
 static void
@@ -163,10 +226,9 @@ open_dataset_path (GabnWindow *self, const char *path)
   g_autofree char *folder = g_path_get_dirname (path);
 
   reset_load_cancellable (self);
-  gabn_settings_add_recent_dataset (self->settings, path);
   gabn_settings_set_last_dataset_folder (self->settings, folder);
   gabn_session_load_dataset_async (self->session, path, NULL, self->load_cancellable,
-                                   dataset_loaded_cb, g_object_ref (self));
+                                   dataset_folder_loaded_cb, open_data_new (self, path));
 }
 
 static void
@@ -174,10 +236,9 @@ open_model_path (GabnWindow *self, const char *path)
 {
   g_autofree char *folder = g_path_get_dirname (path);
 
-  gabn_settings_add_recent_model (self->settings, path);
   gabn_settings_set_last_model_folder (self->settings, folder);
-  gabn_session_load_model_async (self->session, path, NULL, model_loaded_cb,
-                                 g_object_ref (self));
+  gabn_session_load_model_async (self->session, path, NULL, model_file_loaded_cb,
+                                 open_data_new (self, path));
 }
 
 void
@@ -323,14 +384,16 @@ static gboolean
 on_drop (GtkDropTarget *target, const GValue *value, double x, double y, GabnWindow *self)
 {
   GSList *files;
+  gboolean any;
 
   if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
     return FALSE;
   files = gdk_file_list_get_files (g_value_get_boxed (value));
+  any = files != NULL;
   for (GSList *l = files; l != NULL; l = l->next)
     gabn_window_open_file (self, l->data);
   g_slist_free (files);
-  return files != NULL;
+  return any;
 }
 
 /* ---- Recent lists ------------------------------------------------------- */

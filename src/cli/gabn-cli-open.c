@@ -98,8 +98,11 @@ gabn_cli_open_dataset (const char *spec, const char *pairs_file, GError **error)
   if (tty)
     g_printerr ("\r\033[K");
   if (ds && ds->n_skipped > 0)
-    g_printerr (_("%s: skipped %d file(s); first: %s: %s\n"), spec, ds->n_skipped,
-                ds->skipped[0].file, ds->skipped[0].reason);
+    /* Translators: the dataset, the number of files skipped, then the
+     * first file skipped and why */
+    g_printerr (ngettext ("%s: skipped %d file; first: %s: %s\n",
+                          "%s: skipped %d files; first: %s: %s\n", ds->n_skipped),
+                spec, ds->n_skipped, ds->skipped[0].file, ds->skipped[0].reason);
   return ds;
 }
 

@@ -279,10 +279,19 @@ gabn_cmd_train (int argc, char **argv)
   gabn_trainer_set_callbacks (trainer, on_step, on_epoch, &run);
   gabn_trainer_set_checkpoint (trainer, out);
   if (!quiet)
-    g_printerr (_("Training %s (%s) on %d group(s), %lld steps → %s\n"),
-                gabn_trainer_get_config (trainer)->arch,
-                gabn_method_name (gabn_trainer_get_config (trainer)->method),
-                dataset->n_groups, (long long) gabn_trainer_get_total_steps (trainer), out);
+    {
+      long long total = gabn_trainer_get_total_steps (trainer);
+      g_autofree char *steps = g_strdup_printf (ngettext ("%lld step", "%lld steps",
+                                                          (unsigned long) total), total);
+
+      /* Translators: the architecture, the method, the number of groups,
+       * the number of steps ("120 steps") and the model file */
+      g_printerr (ngettext ("Training %s (%s) on %d group, %s → %s\n",
+                            "Training %s (%s) on %d groups, %s → %s\n", dataset->n_groups),
+                  gabn_trainer_get_config (trainer)->arch,
+                  gabn_method_name (gabn_trainer_get_config (trainer)->method),
+                  dataset->n_groups, steps, out);
+    }
 
   sigint = g_unix_signal_add (SIGINT, on_interrupt, &run);
   sigterm = g_unix_signal_add (SIGTERM, on_interrupt, &run);

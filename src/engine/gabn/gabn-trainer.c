@@ -69,8 +69,11 @@ setup_common (GabnTrainer *t, GError **error)
   if (t->n_train < 2)
     {
       g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT,
-                   _("the dataset has %d training image(s) after holding out "
-                    "the evaluation identities: too few to train"), t->n_train);
+                   ngettext ("the dataset has %d training image after holding out "
+                             "the evaluation identities: too few to train",
+                             "the dataset has %d training images after holding out "
+                             "the evaluation identities: too few to train", t->n_train),
+                   t->n_train);
       return FALSE;
     }
   if (t->config.batch_size > t->n_train)
