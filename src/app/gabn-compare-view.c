@@ -81,13 +81,22 @@ cell (GabnCompareView *self, const char *text, int col, int row, gboolean headin
 static char *
 percent (double v)
 {
-  return isfinite (v) ? g_strdup_printf ("%.1f%%", 100 * v) : g_strdup ("—");
+  /* Translators: a percentage */
+  return isfinite (v) ? g_strdup_printf (_("%.1f%%"), 100 * v) : g_strdup ("—");
 }
 
 static char *
-number (double v, int digits, const char *suffix)
+number (double v, int digits)
 {
-  return isfinite (v) ? g_strdup_printf ("%.*f%s", digits, v, suffix) : g_strdup (_("undefined"));
+  return isfinite (v) ? g_strdup_printf ("%.*f", digits, v) : g_strdup (_("undefined"));
+}
+
+/* A difference of percentages, in percentage points. */
+static char *
+points (double v)
+{
+  /* Translators: percentage points ("pp") */
+  return isfinite (v) ? g_strdup_printf (_("%.2f pp"), v) : g_strdup (_("undefined"));
 }
 
 static void
@@ -122,17 +131,17 @@ fill_table (GabnCompareView *self)
       cell (self, ga->name, 0, row, TRUE);
       for (int c = 0; c < 5; c++)
         {
-          g_autofree char *ta = c == 4 ? number (va[c], 4, "") : percent (va[c]);
-          g_autofree char *tb = c == 4 ? number (vb[c], 4, "") : percent (vb[c]);
+          g_autofree char *ta = c == 4 ? number (va[c], 4) : percent (va[c]);
+          g_autofree char *tb = c == 4 ? number (vb[c], 4) : percent (vb[c]);
           cell (self, ta, 1 + 2 * c, row, FALSE);
           cell (self, tb, 2 + 2 * c, row, FALSE);
         }
     }
   {
     g_autofree char *ma = percent (a->mean_accuracy), *mb = percent (b->mean_accuracy);
-    g_autofree char *sa = number (100 * a->std, 2, " pp"), *sb = number (100 * b->std, 2, " pp");
-    g_autofree char *ra = number (a->ser, 2, ""), *rb = number (b->ser, 2, "");
-    g_autofree char *ja = number (a->mean_pairwise_js, 4, ""), *jb = number (b->mean_pairwise_js, 4, "");
+    g_autofree char *sa = points (100 * a->std), *sb = points (100 * b->std);
+    g_autofree char *ra = number (a->ser, 2), *rb = number (b->ser, 2);
+    g_autofree char *ja = number (a->mean_pairwise_js, 4), *jb = number (b->mean_pairwise_js, 4);
 
     cell (self, _("Mean accuracy"), 0, row, TRUE);
     cell (self, ma, 1, row, FALSE);

@@ -5,6 +5,7 @@
 #include "config.h"
 #include "gabn-face-canvas.h"
 
+#include <glib/gi18n.h>
 #include <math.h>
 #include <pango/pangocairo.h>
 #include <string.h>
@@ -156,7 +157,8 @@ draw_hover (GabnFaceCanvas *self, cairo_t *cr, const graphene_rect_t *r)
   cairo_rectangle (cr, r->origin.x + cx * cw, r->origin.y + cy * ch, cw, ch);
   cairo_stroke (cr);
   /* Share of the whole map's mass in this cell: comparable across faces. */
-  text = g_strdup_printf ("(%d, %d)  %.1f%%", cx, cy, total > 0 ? 100.0 * v / total : 0.0);
+  /* Translators: a cell's column and row, then its share of the map */
+  text = g_strdup_printf (_("(%d, %d)  %.1f%%"), cx, cy, total > 0 ? 100.0 * v / total : 0.0);
   layout = pango_cairo_create_layout (cr);
   pango_layout_set_text (layout, text, -1);
   pango_layout_get_pixel_size (layout, &tw, &th);

@@ -234,7 +234,8 @@ apply_mask (GabnFacesView *self)
   w = (int) lround (sqrt (self->cells));
   h = self->cells / MAX (1, w);
   gabn_face_canvas_set_mask (self->canvas, mask, h, w);
-  share = g_strdup_printf ("%.0f%%", 100 * self->mask_share);
+  /* Translators: a percentage */
+  share = g_strdup_printf (_("%.0f%%"), 100 * self->mask_share);
   gtk_label_set_text (self->share_label, share);
 }
 
@@ -296,7 +297,8 @@ cam_ready (GObject *object, GAsyncResult *result, gpointer user_data)
   apply_mask (self);
   score = g_strdup_printf ("%.3f", cam->score);
   gtk_label_set_text (self->score_label, score);
-  region = g_strdup_printf ("%.0f%% / %.0f%%", 100 * cam->region50, 100 * cam->region80);
+  /* Translators: two percentages, the regions holding 50% and 80% of the attention */
+  region = g_strdup_printf (_("%.0f%% / %.0f%%"), 100 * cam->region50, 100 * cam->region80);
   gtk_label_set_text (self->region_label, region);
   set_ready (self, TRUE);
 }

@@ -45,6 +45,7 @@ G_DEFINE_FINAL_TYPE (GabnPlot, gabn_plot, GTK_TYPE_WIDGET)
 /* The plot area inside the margins, computed by layout(). */
 typedef struct {
   double left, top, width, height;
+  double legend_top;    /* below the title, which may wrap */
   GabnAxisScale xs, ys;
   gboolean has_data;
 } Layout;
@@ -96,6 +97,19 @@ make_text (cairo_t *cr, const char *text, double size_pt, gboolean bold)
   pango_layout_set_font_description (layout, desc);
   pango_layout_set_text (layout, text, -1);
   pango_font_description_free (desc);
+  return layout;
+}
+
+/* The title, wrapped and centred in the plot's width: long titles
+ * (translations especially) take two lines rather than being clipped. */
+static PangoLayout *
+make_title (cairo_t *cr, const char *title, int width)
+{
+  PangoLayout *layout = make_text (cr, title, 13, TRUE);
+
+  pango_layout_set_width (layout, MAX (1, width - 16) * PANGO_SCALE);
+  pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
+  pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
   return layout;
 }
 
@@ -252,7 +266,17 @@ compute_layout (GabnPlot *self, cairo_t *cr, int width, int height, GPtrArray *l
                 Layout *lay, double *legend_entry_w, int *n_legend_rows)
 {
   double x0, x1, y0, y1;
-  double top = self->title != NULL ? 26 : 8;
+  double top = 8;
+
+  if (self->title != NULL)
+    {
+      g_autoptr(PangoLayout) title = make_title (cr, self->title, width);
+      int w, h;
+
+      pango_layout_get_pixel_size (title, &w, &h);
+      top = 4 + h + 6;
+    }
+  lay->legend_top = top;
 
   data_range (self, &x0, &x1, &y0, &y1);
   lay->has_data = isfinite (x0);
@@ -333,8 +357,11 @@ gabn_plot_draw (GabnPlot *self, cairo_t *cr, int width, int height, gboolean dar
 
   if (self->title != NULL)
     {
+      g_autoptr(PangoLayout) title = make_title (cr, self->title, width);
+
       cairo_set_source_rgba (cr, fg, fg, fg, 0.9);
-      show_text (cr, self->title, width / 2.0, 4, 13, 0.5, 0, TRUE);
+      cairo_move_to (cr, 8, 4);
+      pango_cairo_show_layout (cr, title);
     }
 
   /* Grid and tick labels. */
@@ -435,7 +462,7 @@ gabn_plot_draw (GabnPlot *self, cairo_t *cr, int width, int height, gboolean dar
     {
       LegendItem *item = g_ptr_array_index (legend, i);
       double lx = 8 + item->x;
-      double ly = (self->title != NULL ? 26 : 8) + item->row * 16 + 8;
+      double ly = lay.legend_top + item->row * 16 + 8;
       GdkRGBA c = { fg * 0.6f, fg * 0.6f, fg * 0.6f, 1 };
 
       if (item->color_index >= 0)

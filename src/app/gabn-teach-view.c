@@ -189,9 +189,9 @@ show_table (GabnTeachView *self)
       for (int m = 0; m < 2; m++)
         {
           g_autofree char *acc = r[m] && g < r[m]->n_groups
-                                 ? g_strdup_printf ("%.1f%%", 100 * r[m]->groups[g].accuracy) : g_strdup ("—");
+                                 ? g_strdup_printf (_("%.1f%%"), 100 * r[m]->groups[g].accuracy) : g_strdup ("—");
           g_autofree char *reg = r[m] && g < r[m]->n_groups
-                                 ? g_strdup_printf ("%.0f%%", 100 * r[m]->groups[g].region50) : g_strdup ("—");
+                                 ? g_strdup_printf (_("%.0f%%"), 100 * r[m]->groups[g].region50) : g_strdup ("—");
           add_cell (self->table, acc, 1 + m, g + 1, FALSE);
           add_cell (self->table, reg, 3 + m, g + 1, FALSE);
         }
@@ -200,7 +200,7 @@ show_table (GabnTeachView *self)
   add_cell (self->table, _("STD (lower is fairer)"), 0, r[0]->n_groups + 1, TRUE);
   for (int m = 0; m < 2; m++)
     {
-      g_autofree char *std = r[m] ? g_strdup_printf ("%.2f pp", 100 * r[m]->std) : g_strdup ("—");
+      g_autofree char *std = r[m] ? g_strdup_printf (_("%.2f pp"), 100 * r[m]->std) : g_strdup ("—");
       add_cell (self->table, std, 1 + m, r[0]->n_groups + 1, FALSE);
     }
 }
