@@ -126,25 +126,9 @@ typedef struct {
   int T;                /* tiles in the chunk */
 } WinoJob;
 
-/* The 4×4 input patch of the tile whose top-left output pixel is (y0, x0):
- * rows y0−1 … y0+2, columns x0−1 … x0+2, zero outside the plane. */
-static inline void
-load_patch (float d[4][4], const float *plane, int H, int W, int y0, int x0)
-{
-  gboolean inside = y0 >= 1 && y0 + 2 < H && x0 >= 1 && x0 + 2 < W;
-
-  for (int r = 0; r < 4; r++)
-    {
-      int y = y0 - 1 + r;
-      const float *row = plane + (gsize) y * W;
-
-      for (int c = 0; c < 4; c++)
-        {
-          int x = x0 - 1 + c;
-          d[r][c] = inside || (y >= 0 && y < H && x >= 0 && x < W) ? row[x] : 0.0f;
-        }
-    }
-}
+/* The transforms work a row of tiles at a time so that every loop runs
+ * over consecutive tiles (vectorisable) and every V and M block is read or
+ * written in order. */
 
 /* V for (image, channel) pairs [begin, end). */
 static void
@@ -153,47 +137,62 @@ input_transform_range (int begin, int end, gpointer data)
   WinoJob *j = data;
   const GabnConvShape *s = j->s;
   int C = s->in_c, H = s->in_h, W = s->in_w, th = tiles_h (s), tw = tiles_w (s);
+  int Wp = 2 * tw + 2;  /* padded row: x = −1 … 2·tw */
   gsize xi_stride = (gsize) C * j->T + BLOCK_PAD;
+  float *rows = g_newa (float, 4 * Wp);
+  float *t = g_newa (float, 4 * Wp);
 
   for (int bc = begin; bc < end; bc++)
     {
       int b = bc / C, c = bc % C;
       const float *plane = j->in + (gsize) bc * H * W;
-      float *v = j->V + (gsize) c * j->T + (gsize) b * th * tw;
 
       for (int ty = 0; ty < th; ty++)
-        for (int tx = 0; tx < tw; tx++)
-          {
-            float d[4][4], t[4][4];
-            float *dst = v + ty * tw + tx;
+        {
+          float *dst = j->V + (gsize) c * j->T + (gsize) b * th * tw + ty * tw;
 
-            load_patch (d, plane, H, W, 2 * ty, 2 * tx);
-            /* t = Bᵀ d, Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1] */
-            for (int k = 0; k < 4; k++)
-              {
-                t[0][k] = d[0][k] - d[2][k];
-                t[1][k] = d[1][k] + d[2][k];
-                t[2][k] = d[2][k] - d[1][k];
-                t[3][k] = d[1][k] - d[3][k];
-              }
-            /* V = t B */
-            for (int i = 0; i < 4; i++)
-              {
-                dst[(i * 4 + 0) * xi_stride] = t[i][0] - t[i][2];
-                dst[(i * 4 + 1) * xi_stride] = t[i][1] + t[i][2];
-                dst[(i * 4 + 2) * xi_stride] = t[i][2] - t[i][1];
-                dst[(i * 4 + 3) * xi_stride] = t[i][1] - t[i][3];
-              }
-          }
+          /* The tile row's 4 input rows, zero-padded. */
+          for (int r = 0; r < 4; r++)
+            {
+              int y = 2 * ty - 1 + r;
+              float *row = rows + r * Wp;
+
+              for (int x = 0; x < Wp; x++)
+                row[x] = 0.0f;
+              if (y >= 0 && y < H)
+                for (int x = 0; x < W; x++)
+                  row[x + 1] = plane[(gsize) y * W + x];
+            }
+          /* t = Bᵀ d down the columns, Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0;
+           * 0 1 0 −1] */
+          for (int x = 0; x < Wp; x++)
+            {
+              float r0 = rows[x], r1 = rows[Wp + x], r2 = rows[2 * Wp + x], r3 = rows[3 * Wp + x];
+
+              t[x] = r0 - r2;
+              t[Wp + x] = r1 + r2;
+              t[2 * Wp + x] = r2 - r1;
+              t[3 * Wp + x] = r1 - r3;
+            }
+          /* V = t B along the rows, tile tx at columns 2tx … 2tx+3 */
+          for (int k = 0; k < 4; k++)
+            {
+              const float *tk = t + k * Wp;
+              float *v0 = dst + (k * 4 + 0) * xi_stride, *v1 = dst + (k * 4 + 1) * xi_stride;
+              float *v2 = dst + (k * 4 + 2) * xi_stride, *v3 = dst + (k * 4 + 3) * xi_stride;
+
+              for (int tx = 0; tx < tw; tx++)
+                {
+                  float d0 = tk[2 * tx], d1 = tk[2 * tx + 1], d2 = tk[2 * tx + 2], d3 = tk[2 * tx + 3];
+
+                  v0[tx] = d0 - d2;
+                  v1[tx] = d1 + d2;
+                  v2[tx] = d2 - d1;
+                  v3[tx] = d1 - d3;
+                }
+            }
+        }
     }
-}
-
-static inline float
-bn_value (const WinoJob *j, int o, float x)
-{
-  float v = (x - j->bn_mean[o]) * j->bn_scale[o] + j->bn_beta[o];
-
-  return j->relu && v < 0.0f ? 0.0f : v;
 }
 
 /* out (and bn_out) for (image, output channel) pairs [begin, end). */
@@ -204,49 +203,71 @@ output_transform_range (int begin, int end, gpointer data)
   const GabnConvShape *s = j->s;
   int O = s->out_c, Ho = s->out_h, Wo = s->out_w, th = tiles_h (s), tw = tiles_w (s);
   gsize xi_stride = (gsize) O * j->T + BLOCK_PAD;
+  float *t = g_newa (float, 8 * tw);     /* Aᵀ m: 2 rows × 4 columns × tiles */
+  float *y = g_newa (float, 2 * 2 * tw); /* the two output rows */
 
   for (int bo = begin; bo < end; bo++)
     {
       int b = bo / O, o = bo % O;
-      const float *m = j->M + (gsize) o * j->T + (gsize) b * th * tw;
       float *out = j->out + (gsize) bo * Ho * Wo;
       float *bn = j->bn_out ? j->bn_out + (gsize) bo * Ho * Wo : NULL;
       float bias = j->bias ? j->bias[o] : 0.0f;
 
       for (int ty = 0; ty < th; ty++)
-        for (int tx = 0; tx < tw; tx++)
-          {
-            const float *src = m + ty * tw + tx;
-            float t[2][4], y[2][2];
+        {
+          const float *m = j->M + (gsize) o * j->T + (gsize) b * th * tw + ty * tw;
 
-            /* t = Aᵀ m, Aᵀ = [1 1 1 0; 0 1 −1 −1] */
-            for (int k = 0; k < 4; k++)
-              {
-                float m0 = src[(0 + k) * xi_stride], m1 = src[(4 + k) * xi_stride];
-                float m2 = src[(8 + k) * xi_stride], m3 = src[(12 + k) * xi_stride];
+          /* t = Aᵀ m down the columns, Aᵀ = [1 1 1 0; 0 1 −1 −1] */
+          for (int k = 0; k < 4; k++)
+            {
+              const float *m0 = m + k * xi_stride, *m1 = m + (4 + k) * xi_stride;
+              const float *m2 = m + (8 + k) * xi_stride, *m3 = m + (12 + k) * xi_stride;
+              float *t0 = t + k * tw, *t1 = t + (4 + k) * tw;
 
-                t[0][k] = m0 + m1 + m2;
-                t[1][k] = m1 - m2 - m3;
-              }
-            /* y = t A */
-            for (int i = 0; i < 2; i++)
-              {
-                y[i][0] = t[i][0] + t[i][1] + t[i][2] + bias;
-                y[i][1] = t[i][1] - t[i][2] - t[i][3] + bias;
-              }
-            for (int i = 0; i < 2 && 2 * ty + i < Ho; i++)
-              for (int k = 0; k < 2 && 2 * tx + k < Wo; k++)
+              for (int tx = 0; tx < tw; tx++)
                 {
-                  gsize at = (gsize) (2 * ty + i) * Wo + 2 * tx + k;
-
-                  if (j->accumulate)
-                    out[at] += y[i][k];
-                  else
-                    out[at] = y[i][k];
-                  if (bn)
-                    bn[at] = bn_value (j, o, y[i][k]);
+                  t0[tx] = m0[tx] + m1[tx] + m2[tx];
+                  t1[tx] = m1[tx] - m2[tx] - m3[tx];
                 }
-          }
+            }
+          /* y = t A along the rows */
+          for (int i = 0; i < 2; i++)
+            {
+              const float *c0 = t + (4 * i) * tw, *c1 = t + (4 * i + 1) * tw;
+              const float *c2 = t + (4 * i + 2) * tw, *c3 = t + (4 * i + 3) * tw;
+              float *yi = y + i * 2 * tw;
+
+              for (int tx = 0; tx < tw; tx++)
+                {
+                  yi[2 * tx] = c0[tx] + c1[tx] + c2[tx] + bias;
+                  yi[2 * tx + 1] = c1[tx] - c2[tx] - c3[tx] + bias;
+                }
+            }
+          for (int i = 0; i < 2 && 2 * ty + i < Ho; i++)
+            {
+              const float *yi = y + i * 2 * tw;
+              float *row = out + (gsize) (2 * ty + i) * Wo;
+
+              if (j->accumulate)
+                for (int x = 0; x < Wo; x++)
+                  row[x] += yi[x];
+              else
+                for (int x = 0; x < Wo; x++)
+                  row[x] = yi[x];
+              if (bn)
+                {
+                  float *bn_row = bn + (gsize) (2 * ty + i) * Wo;
+                  float mean = j->bn_mean[o], scale = j->bn_scale[o], beta = j->bn_beta[o];
+
+                  /* As gabn_batchnorm_forward's eval mode. */
+                  for (int x = 0; x < Wo; x++)
+                    {
+                      float v = (yi[x] - mean) * scale + beta;
+                      bn_row[x] = j->relu && v < 0.0f ? 0.0f : v;
+                    }
+                }
+            }
+        }
     }
 }
 
