@@ -74,8 +74,9 @@ update_masks (GabnGroupsView *self)
         mask[cells[i]] = 1;
       gabn_face_canvas_set_mask (canvas, mask, self->maps->h, self->maps->w);
       /* Translators: group name, mean region size in percent, faces used */
-      caption = g_strdup_printf (_("%s · region %.0f%% · %d faces"), self->maps->names[g],
-                                 100 * region, self->maps->n_images[g]);
+      caption = g_strdup_printf (ngettext ("%s · region %.0f%% · %d face",
+                                           "%s · region %.0f%% · %d faces", self->maps->n_images[g]),
+                                 self->maps->names[g], 100 * region, self->maps->n_images[g]);
       gabn_face_canvas_set_caption (canvas, caption);
     }
 }

@@ -126,7 +126,9 @@ gabn_cmd_eval (int argc, char **argv)
     }
   else
     {
-      printf (_("%s on %d pairs from %s\n\n"), model_path, n_pairs, source);
+      /* Translators: the model file, the number of pairs and where they come from */
+      printf (ngettext ("%s on %d pair from %s\n\n", "%s on %d pairs from %s\n\n", n_pairs),
+              model_path, n_pairs, source);
       gabn_cli_print_report (stdout, report);
     }
   return 0;
