@@ -281,6 +281,50 @@ test_copy_and_classes (void)
   g_assert_null (gabn_net_class_centres (net));
 }
 
+/* Eval mode keeps the Winograd form of the 3×3 convolutions between
+ * forwards: weights written through a freshly fetched pointer, or by an
+ * optimiser step, must be seen by the next forward. */
+static void
+test_eval_sees_new_weights (void)
+{
+  g_autoptr(GabnNet) net = gabn_net_new ("gabn-s", 4, 1, NULL);
+  g_autoptr(GabnNet) fresh = gabn_net_new ("gabn-s", 4, 1, NULL);
+  gsize n_in = 2 * 3 * 64 * 64, n_feat = 2 * 256 * 8 * 8;
+  g_autofree float *input = g_new (float, n_in);
+  g_autofree float *before = NULL;
+  GRand *rand = g_rand_new_with_seed (3);
+  float *w;
+  gsize numel;
+
+  gradcheck_fill (input, n_in, rand, -1, 1);
+  g_rand_free (rand);
+  gabn_net_forward (net, input, 2);
+  before = g_memdup2 (gabn_net_features (net), n_feat * sizeof (float));
+
+  /* backbone.6 is the stride-1 64→64 convolution (Winograd). */
+  w = gabn_net_find_tensor (net, "backbone.6.weight")->data;
+  numel = gabn_net_find_tensor (net, "backbone.6.weight")->numel;
+  for (gsize i = 0; i < numel; i++)
+    w[i] *= -2.0f;
+  gabn_net_forward (net, input, 2);
+
+  w = gabn_net_find_tensor (fresh, "backbone.6.weight")->data;
+  for (gsize i = 0; i < numel; i++)
+    w[i] *= -2.0f;
+  gabn_net_forward (fresh, input, 2);
+  g_assert_true (memcmp (before, gabn_net_features (net), n_feat * sizeof (float)) != 0);
+  g_assert_cmpmem (gabn_net_features (net), n_feat * sizeof (float),
+                   gabn_net_features (fresh), n_feat * sizeof (float));
+
+  /* Through the parameter blob too. */
+  gabn_net_params (net)[0] += 1.0f;
+  gabn_net_params (fresh)[0] += 1.0f;
+  gabn_net_forward (net, input, 2);
+  gabn_net_forward (fresh, input, 2);
+  g_assert_cmpmem (gabn_net_features (net), n_feat * sizeof (float),
+                   gabn_net_features (fresh), n_feat * sizeof (float));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -292,5 +336,6 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/net/iresnet18-gradients", test_iresnet18_gradients);
   g_test_add_func ("/engine/net/head-accumulate-flag", test_head_accumulate_flag);
   g_test_add_func ("/engine/net/copy-and-classes", test_copy_and_classes);
+  g_test_add_func ("/engine/net/eval-sees-new-weights", test_eval_sees_new_weights);
   return g_test_run ();
 }
