@@ -107,6 +107,53 @@ test_export (void)
   g_object_unref (plot);
 }
 
+/* Non-white pixels of a PNG in a rectangle. */
+static guint
+count_ink_in (const char *path, int x0, int y0, int x1, int y1)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new_from_file (path, &error);
+  const guint8 *px;
+  int stride, nc;
+  guint ink = 0;
+
+  g_assert_no_error (error);
+  px = gdk_pixbuf_read_pixels (pixbuf);
+  stride = gdk_pixbuf_get_rowstride (pixbuf);
+  nc = gdk_pixbuf_get_n_channels (pixbuf);
+  for (int y = y0; y < y1; y++)
+    for (int x = x0; x < x1; x++)
+      {
+        const guint8 *p = px + y * stride + x * nc;
+        if (p[0] < 200 || p[1] < 200 || p[2] < 200)
+          ink++;
+      }
+  return ink;
+}
+
+/* A title wider than the plot (a translation, a narrow window) wraps
+ * inside the 8-pixel margins instead of running off both edges. */
+static void
+test_long_title (void)
+{
+  GabnPlot *plot = GABN_PLOT (g_object_ref_sink (gabn_plot_new ()));
+  g_autofree char *dir = g_dir_make_tmp ("gabn-plot-XXXXXX", NULL);
+  g_autofree char *png = g_build_filename (dir, "title.png", NULL);
+  g_autoptr(GError) error = NULL;
+  const int width = 240;
+
+  gabn_plot_set_title (plot, "Taille de la région sensible (50 %) par groupe");
+  g_assert_true (gabn_plot_export_png (plot, png, width, 300, &error));
+  g_assert_no_error (error);
+  /* Rows 0–36 hold only the title: ink in the middle, none at the edges. */
+  g_assert_cmpuint (count_ink_in (png, 8, 0, width - 8, 36), >, 100);
+  g_assert_cmpuint (count_ink_in (png, 0, 0, 6, 36), ==, 0);
+  g_assert_cmpuint (count_ink_in (png, width - 6, 0, width, 36), ==, 0);
+  g_unlink (png);
+  g_rmdir (dir);
+  g_object_unref (plot);
+}
+
 /* The preferences window and GabnSettings stay in step both ways. */
 static void
 test_preferences (void)
@@ -138,6 +185,7 @@ main (int argc, char **argv)
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
   g_test_add_func ("/app/plot/export", test_export);
+  g_test_add_func ("/app/plot/long-title", test_long_title);
   g_test_add_func ("/app/preferences/bindings", test_preferences);
   return g_test_run ();
 }
