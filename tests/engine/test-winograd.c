@@ -4,6 +4,7 @@
  * im2col path the rest of the engine uses, forward and backward. */
 #include "gabn-engine.h"
 #include "gabn-layers.h"
+#include "gabn-packed-gemm.h"
 #include "gabn-winograd.h"
 
 #include <math.h>
@@ -84,11 +85,21 @@ check_shape (int B, int C, int O, int H, int W, gboolean with_bias)
   ref = g_new (double, n_out);
 
   gabn_winograd_transform_weights (U, w, &s);
-  gabn_winograd_forward (out, NULL, in, U, bias, B, &s, work, NULL, NULL, NULL, FALSE);
+  gabn_winograd_forward (out, NULL, in, U, NULL, bias, B, &s, work, NULL, NULL, NULL, FALSE);
   direct_conv (ref, in, w, bias, B, &s);
   g_test_message ("B %d C %d O %d %d×%d: max relative error %.2e", B, C, O, H, W,
                   rel_error (out, ref, n_out));
   g_assert_cmpfloat (rel_error (out, ref, n_out), <, 1e-5);
+
+  /* The packed-weights products (single images in eval mode) as well. */
+  if (gabn_packed_gemm_available ())
+    {
+      g_autofree float *packed = g_new (float, gabn_winograd_packed_floats (&s));
+
+      gabn_winograd_pack_weights (packed, U, &s);
+      gabn_winograd_forward (out, NULL, in, U, packed, bias, B, &s, work, NULL, NULL, NULL, FALSE);
+      g_assert_cmpfloat (rel_error (out, ref, n_out), <, 1e-5);
+    }
 
   /* The im2col path gives the same numbers to float rounding. */
   im2col_out = g_new (float, n_out);
@@ -139,7 +150,7 @@ test_fused_batchnorm (void)
   U = g_new (float, gabn_winograd_weight_floats (&s));
   work = g_new (float, gabn_winograd_workspace_floats (&s, B));
   gabn_winograd_transform_weights (U, w, &s);
-  gabn_winograd_forward (out, bn, in, U, NULL, B, &s, work, mean, scale, beta, TRUE);
+  gabn_winograd_forward (out, bn, in, U, NULL, NULL, B, &s, work, mean, scale, beta, TRUE);
   direct_conv (ref, in, w, NULL, B, &s);
   for (gsize i = 0; i < n_out; i++)
     {

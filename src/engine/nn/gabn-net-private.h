@@ -48,6 +48,8 @@ typedef struct {
   float *wino_u;                /* CONV: Winograd-transformed weights */
   guint64 wino_epoch;           /* *params_epoch when wino_u was made */
   float *wino_ut;               /* CONV: the same for backward, transposed */
+  float *packed;                /* CONV: wino_u packed, for single images */
+  guint64 packed_epoch;         /* *params_epoch when packed was made */
 } GabnNode;
 
 typedef struct {

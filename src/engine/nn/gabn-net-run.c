@@ -3,6 +3,7 @@
  * zeroes the gradients of the values it will accumulate into, then visits
  * the nodes in reverse, each layer's backward adding (+=) its share. */
 #include "gabn-net-private.h"
+#include "gabn-packed-gemm.h"
 #include "gabn-winograd.h"
 
 #include <math.h>
@@ -83,6 +84,29 @@ winograd_weights (GabnNet *net, GabnNode *node)
   return node->wino_u;
 }
 
+/* For a single image in eval mode (the explorer's Grad-CAM), Winograd's U
+ * packed once for gabn_packed_gemm; NULL otherwise (sgemm, which packs U
+ * on every call: for a single image that costs more than the products).
+ * The im2col convolutions keep sgemm: with their long K the packed kernel
+ * was no faster on one thread. */
+static const float *
+packed_weights (GabnNet *net, GabnNode *node, int B)
+{
+  const GabnConvShape *s = &node->conv;
+
+  if (B != 1 || net->training || !gabn_packed_gemm_available ()
+      || !gabn_winograd_applies (s))
+    return NULL;
+  if (node->packed == NULL)
+    node->packed = g_new (float, gabn_winograd_packed_floats (s));
+  if (node->packed_epoch != *net->params_epoch)
+    {
+      gabn_winograd_pack_weights (node->packed, winograd_weights (net, node), s);
+      node->packed_epoch = *net->params_epoch;
+    }
+  return node->packed;
+}
+
 /* out = conv(in), and bn_out = its eval-mode BatchNorm when bn_out is set. */
 static void
 conv_forward (GabnNet *net, GabnNode *node, int B, float *bn_out,
@@ -94,6 +118,7 @@ conv_forward (GabnNet *net, GabnNode *node, int B, float *bn_out,
 
   if (gabn_winograd_applies (&node->conv))
     gabn_winograd_forward (out, bn_out, in, winograd_weights (net, node),
+                           packed_weights (net, node, B),
                            tensor_data (net, node->bias), B, &node->conv,
                            net->workspace, bn_mean, bn_scale, bn_beta, relu);
   else

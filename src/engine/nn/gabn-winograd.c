@@ -6,6 +6,7 @@
  * as in gabn-conv.c. */
 #include "gabn-winograd.h"
 #include "gabn-matmul.h"
+#include "gabn-packed-gemm.h"
 #include "gabn-parallel.h"
 
 /* V and M of a chunk: at most this many floats (16 MB), as gabn-conv.c. */
@@ -271,9 +272,23 @@ output_transform_range (int begin, int end, gpointer data)
     }
 }
 
+gsize
+gabn_winograd_packed_floats (const GabnConvShape *s)
+{
+  return 16 * gabn_packed_floats (s->out_c, s->in_c);
+}
+
+void
+gabn_winograd_pack_weights (float *packed, const float *U, const GabnConvShape *s)
+{
+  for (int xi = 0; xi < 16; xi++)
+    gabn_pack_a (packed + xi * gabn_packed_floats (s->out_c, s->in_c),
+                 U + xi * u_block (s), s->out_c, s->in_c, s->in_c);
+}
+
 static void
 winograd_run (float *out, gboolean accumulate, float *bn_out, const float *in,
-              const float *U, const float *bias, int B,
+              const float *U, const float *U_packed, const float *bias, int B,
               const GabnConvShape *s, float *work, const float *bn_mean,
               const float *bn_scale, const float *bn_beta, gboolean relu)
 {
@@ -297,22 +312,27 @@ winograd_run (float *out, gboolean accumulate, float *bn_out, const float *in,
       j.M = work + 16 * v_block;
 
       gabn_parallel_for (nb * C, input_transform_range, &j);
-      for (int xi = 0; xi < 16; xi++)
-        /* M[ξ] (O × T) = U[ξ] (O × C) · V[ξ] (C × T) */
-        gabn_gemm (FALSE, FALSE, O, j.T, C, 1.0f, U + xi * u_block (s), C,
-                   j.V + xi * v_block, j.T, 0.0f, j.M + xi * m_block, j.T);
+      /* M[ξ] (O × T) = U[ξ] (O × C) · V[ξ] (C × T), ξ = 0..15 */
+      if (U_packed)
+        gabn_packed_gemm_batch (16, O, j.T, C, U_packed, gabn_packed_floats (O, C),
+                                j.V, v_block, j.T, j.M, m_block, j.T);
+      else
+        for (int xi = 0; xi < 16; xi++)
+          gabn_gemm (FALSE, FALSE, O, j.T, C, 1.0f, U + xi * u_block (s), C,
+                     j.V + xi * v_block, j.T, 0.0f, j.M + xi * m_block, j.T);
       gabn_parallel_for (nb * O, output_transform_range, &j);
     }
 }
 
 void
 gabn_winograd_forward (float *out, float *bn_out, const float *in,
-                       const float *U, const float *bias, int B,
-                       const GabnConvShape *s, float *work,
-                       const float *bn_mean, const float *bn_scale,
-                       const float *bn_beta, gboolean relu)
+                       const float *U, const float *U_packed,
+                       const float *bias, int B, const GabnConvShape *s,
+                       float *work, const float *bn_mean,
+                       const float *bn_scale, const float *bn_beta,
+                       gboolean relu)
 {
-  winograd_run (out, FALSE, bn_out, in, U, bias, B, s, work, bn_mean,
+  winograd_run (out, FALSE, bn_out, in, U, U_packed, bias, B, s, work, bn_mean,
                 bn_scale, bn_beta, relu);
 }
 
@@ -326,6 +346,6 @@ gabn_winograd_backward_data (float *d_in, const float *d_out,
   /* ∂L/∂in is the 3×3, pad-1 correlation of ∂L/∂out with the kernels
    * rotated by 180° and the channel roles swapped. */
   gabn_conv_shape_init (&t, s->out_c, s->out_h, s->out_w, s->in_c, 3, 1, 1);
-  winograd_run (d_in, TRUE, NULL, d_out, U_transposed, NULL, B, &t, work,
+  winograd_run (d_in, TRUE, NULL, d_out, U_transposed, NULL, NULL, B, &t, work,
                 NULL, NULL, NULL, FALSE);
 }

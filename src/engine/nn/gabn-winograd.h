@@ -34,10 +34,19 @@ void  gabn_winograd_transform_weights_transposed (float *U, const float *weight,
 /* Scratch floats gabn_winograd_forward needs for a batch of B. */
 gsize gabn_winograd_workspace_floats (const GabnConvShape *shape, int B);
 
+/* U packed for gabn_packed_gemm (gabn-packed-gemm.h): for single images,
+ * where sgemm's own packing of U on every call would cost more than the
+ * products. */
+gsize gabn_winograd_packed_floats (const GabnConvShape *shape);
+void  gabn_winograd_pack_weights (float *packed, const float *U,
+                                  const GabnConvShape *shape);
+
 /* As gabn_conv2d_forward_bn (bn_out, bn_mean, bn_scale, bn_beta nullable
- * together), with the weights given as U. */
+ * together), with the weights given as U, and U_packed (nullable) used
+ * instead when given (only when gabn_packed_gemm_available ()). */
 void gabn_winograd_forward (float *out, float *bn_out, const float *in,
-                            const float *U, const float *bias, int B,
+                            const float *U, const float *U_packed,
+                            const float *bias, int B,
                             const GabnConvShape *shape, float *work,
                             const float *bn_mean, const float *bn_scale,
                             const float *bn_beta, gboolean relu);

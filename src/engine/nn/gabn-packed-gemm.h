@@ -1,0 +1,36 @@
+/* gabn-packed-gemm.h: C = A · B for a weight matrix A packed once and used
+ * for many calls — the single-image forward pass of the explorer, where
+ * sgemm would re-pack the whole weight matrix on every call (a fifth of
+ * the pass) to multiply it by a thin B.
+ *
+ * A (M × K) is packed in panels of 6 rows, k-major: panel p holds
+ * A[6p + r][k] at [p][k][r]. The kernel keeps a 6 × 16 block of C in
+ * AVX2 registers and streams B's rows; machines without AVX2 and FMA use
+ * cblas_sgemm on the unpacked A instead (the caller keeps both). */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* TRUE when this CPU runs the packed kernel (AVX2 and FMA). */
+gboolean gabn_packed_gemm_available (void);
+
+/* Floats of a packed M × K matrix. */
+gsize gabn_packed_floats (int M, int K);
+/* packed = A (M × K, row stride lda) in panels. */
+void  gabn_pack_a (float *packed, const float *A, int M, int K, int lda);
+
+/* C (M × N, row stride ldc) = packed A (M × K) · B (K × N, row stride
+ * ldb), on gabn_parallel_for. Only when gabn_packed_gemm_available (). */
+void  gabn_packed_gemm (int M, int N, int K, const float *packed,
+                        const float *B, int ldb, float *C, int ldc);
+
+/* count products at once: product i uses packed + i·packed_stride,
+ * B + i·b_stride and C + i·c_stride (floats), in one parallel loop. */
+void  gabn_packed_gemm_batch (int count, int M, int N, int K,
+                              const float *packed, gsize packed_stride,
+                              const float *B, gsize b_stride, int ldb,
+                              float *C, gsize c_stride, int ldc);
+
+G_END_DECLS
