@@ -13,7 +13,7 @@ gabn_linear_forward (float *y, const float *x, const float *W,
 {
   /* y (B×O) = x (B×K) · Wᵀ (K×O) */
   if (B == 1)
-    cblas_sgemv (CblasRowMajor, CblasNoTrans, O, K, 1.0f, W, K, x, 1, 0.0f, y, 1);
+    gabn_gemv (FALSE, O, K, 1.0f, W, K, x, 0.0f, y);
   else
     gabn_gemm (FALSE, TRUE, B, O, K, 1.0f, x, K, W, K, 0.0f, y, O);
   if (bias)
@@ -27,7 +27,7 @@ gabn_linear_backward (float *d_x, float *d_W, float *d_bias, const float *d_y,
                       const float *x, const float *W, int B, int K, int O)
 {
   if (d_x && B == 1) /* d_x (K) += Wᵀ · d_y */
-    cblas_sgemv (CblasRowMajor, CblasTrans, O, K, 1.0f, W, K, d_y, 1, 1.0f, d_x, 1);
+    gabn_gemv (TRUE, O, K, 1.0f, W, K, d_y, 1.0f, d_x);
   else if (d_x) /* d_x (B×K) += d_y (B×O) · W (O×K) */
     gabn_gemm (FALSE, FALSE, B, K, O, 1.0f, d_y, O, W, K, 1.0f, d_x, K);
   if (d_W && B == 1) /* d_W (O×K) += d_y ⊗ x */

@@ -1,4 +1,5 @@
-/* gabn-matmul.h: matrix products on OpenBLAS, row-major. */
+/* gabn-matmul.h: matrix products on OpenBLAS, row-major, split across the
+ * engine's threads (see gabn-matmul.c). */
 #pragma once
 
 #include <glib.h>
@@ -12,5 +13,10 @@ void gabn_matmul (int M, int N, int K, const float *A, const float *B, float *C)
 void gabn_gemm (gboolean trans_a, gboolean trans_b, int M, int N, int K,
                 float alpha, const float *A, int lda, const float *B, int ldb,
                 float beta, float *C, int ldc);
+
+/* y = alpha · op(A) · x + beta · y, A (M×N) row-major, op = transpose when
+ * trans (y then has N entries, else M). */
+void gabn_gemv (gboolean trans, int M, int N, float alpha, const float *A,
+                int lda, const float *x, float beta, float *y);
 
 G_END_DECLS

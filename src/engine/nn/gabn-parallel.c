@@ -40,7 +40,8 @@ gabn_set_threads (int n)
     n = (int) g_get_num_processors ();
   n = CLAMP (n, 1, 64);
   g_atomic_int_set (&n_threads, n);
-  openblas_set_num_threads (n);
+  /* Products are split across the engine's own threads (gabn-matmul.c). */
+  openblas_set_num_threads (1);
 }
 
 int
