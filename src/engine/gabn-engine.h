@@ -32,7 +32,8 @@ typedef void (*GabnProgressFunc) (double fraction, const char *message,
 
 const char *gabn_engine_version (void);
 
-/* Threads used by the engine (its own parallel loops and OpenBLAS).
+/* Threads used by the engine: its own pool, which also runs the slices of
+ * large matrix products (OpenBLAS itself is kept single-threaded).
  * n <= 0 picks the number of online CPUs. Thread-safe; applies to work
  * started after the call. */
 void gabn_set_threads (int n);
