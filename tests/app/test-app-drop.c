@@ -2,6 +2,7 @@
  * files without the chooser: a dataset folder and a model file dropped on
  * the window's drop target, a bogus file dropped (a toast, nothing lost),
  * and the recent list (settings and the Recent menu) reopening both. */
+#include "app-test-util.h"
 #include "config.h"
 #include "gabn-application.h"
 #include "gabn-faces-view.h"
@@ -24,23 +25,6 @@ static char *model_path;    /* a gabn-s model saved by the test */
 /* The synthetic folder: 4 groups × 3 identities × 2 images. */
 #define DROP_IDENTITIES 3
 #define DROP_IMAGES 2
-
-typedef gboolean (*Predicate) (gpointer data);
-
-static gboolean
-wait_until (Predicate predicate, gpointer data, double timeout_s)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) (timeout_s * G_USEC_PER_SEC);
-
-  while (!predicate (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        return FALSE;
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-  return TRUE;
-}
 
 static GabnSession *
 session (void)
@@ -169,7 +153,7 @@ test_drop_dataset (void)
 
   gabn_window_set_view (window, "faces");
   g_assert_true (drop_paths (dataset_path, NULL));
-  g_assert_true (wait_until (dataset_titled, title, 120));
+  g_assert_true (app_test_wait_until (dataset_titled, title, 120));
   ds = gabn_session_get_dataset (session ())->dataset;
   g_assert_cmpstr (ds->format, ==, "generic");
   g_assert_cmpstr (ds->root, ==, dataset_path);
@@ -190,7 +174,7 @@ test_drop_model (void)
   GabnSharedModel *model;
 
   g_assert_true (drop_paths (model_path, NULL));
-  g_assert_true (wait_until (model_from, model_path, 60));
+  g_assert_true (app_test_wait_until (model_from, model_path, 60));
   model = gabn_session_get_model (session ());
   g_assert_cmpstr (gabn_net_arch (model->net), ==, "gabn-s");
   g_assert_cmpint (gabn_net_n_classes (model->net), ==, 5);
@@ -213,14 +197,14 @@ test_drop_bogus (void)
 
   g_assert_true (drop_paths (fake, NULL));
   /* The load fails in a worker; the toast follows. */
-  g_assert_true (wait_until (toast_starts_with, _("Could not open the model"), 60));
+  g_assert_true (app_test_wait_until (toast_starts_with, _("Could not open the model"), 60));
   g_assert_nonnull (strstr (gabn_window_get_last_message (window), "fake.safetensors"));
   g_assert_true (gabn_session_get_model (session ()) == model_before);
   g_assert_false (strv_contains (gabn_settings_get_recent_models (settings), fake));
 
   g_assert_true (drop_paths (text, NULL));
   g_assert_nonnull (strstr (gabn_window_get_last_message (window), "notes.txt"));
-  g_assert_true (wait_until (session_idle, NULL, 60));
+  g_assert_true (app_test_wait_until (session_idle, NULL, 60));
   g_assert_true (gabn_session_get_dataset (session ()) == dataset_before);
   g_assert_true (gabn_session_get_model (session ()) == model_before);
   g_assert_false (strv_contains (gabn_settings_get_recent_models (settings), text));
@@ -311,17 +295,17 @@ test_recent (void)
 
   /* Something else is opened, then the recent entries bring them back. */
   gabn_window_open_synthetic (window, "balanced");
-  g_assert_true (wait_until (dataset_is_synthetic, NULL, 120));
+  g_assert_true (app_test_wait_until (dataset_is_synthetic, NULL, 120));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.open-recent", "s", dataset_path));
-  g_assert_true (wait_until (dataset_titled, title, 120));
+  g_assert_true (app_test_wait_until (dataset_titled, title, 120));
   ds = gabn_session_get_dataset (session ())->dataset;
   g_assert_cmpstr (ds->format, ==, "generic");
   g_assert_cmpint (ds->n_images, ==, GABN_SYNTH_N_GROUPS * DROP_IDENTITIES * DROP_IMAGES);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.new-model", NULL));
-  g_assert_true (wait_until (model_is_new, NULL, 60));
+  g_assert_true (app_test_wait_until (model_is_new, NULL, 60));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.open-recent", "s", model_path));
-  g_assert_true (wait_until (model_from, model_path, 60));
+  g_assert_true (app_test_wait_until (model_from, model_path, 60));
 
   /* A recent entry whose file went away: a toast naming it. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.open-recent", "s", gone));
@@ -390,7 +374,7 @@ main (int argc, char **argv)
   g_application_activate (G_APPLICATION (app));
   window = GABN_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
   g_assert_nonnull (window);
-  g_assert_true (wait_until (session_loaded, NULL, 120));
+  g_assert_true (app_test_wait_until (session_loaded, NULL, 120));
 
   g_test_add_func ("/app/drop/dataset", test_drop_dataset);
   g_test_add_func ("/app/drop/model", test_drop_model);

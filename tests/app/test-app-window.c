@@ -3,6 +3,7 @@
  * short training run feeds the plots while the main loop keeps answering,
  * pause/resume/stop work, plots export to PNG and SVG, metrics to CSV, the
  * groups view computes its maps and the compare view evaluates two models. */
+#include "app-test-util.h"
 #include "config.h"
 #include "gabn-application.h"
 #include "gabn-compare-view.h"
@@ -54,23 +55,6 @@ on_tick (GtkWidget *widget, GdkFrameClock *clock, gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-typedef gboolean (*Predicate) (gpointer data);
-
-static gboolean
-wait_until (Predicate predicate, gpointer data, double timeout_s)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) (timeout_s * G_USEC_PER_SEC);
-
-  while (!predicate (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        return FALSE;
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-  return TRUE;
-}
-
 static gboolean
 never (gpointer data)
 {
@@ -80,7 +64,7 @@ never (gpointer data)
 static void
 spin (double seconds)
 {
-  wait_until (never, NULL, seconds);
+  app_test_wait_until (never, NULL, seconds);
 }
 
 static gboolean
@@ -115,7 +99,7 @@ test_faces (void)
   const GabnDataset *ds;
   double share3, share10, share20;
 
-  g_assert_true (wait_until (session_loaded, NULL, 120));
+  g_assert_true (app_test_wait_until (session_loaded, NULL, 120));
   ds = gabn_session_get_dataset (gabn_window_get_session (window))->dataset;
   g_assert_cmpstr (ds->format, ==, "synthetic");
   g_assert_cmpint (ds->n_groups, ==, 4);
@@ -124,10 +108,10 @@ test_faces (void)
   g_object_set_data (G_OBJECT (canvas), "before", GUINT_TO_POINTER (gabn_face_canvas_get_render_count (canvas)));
   gabn_faces_view_select_image (faces, 7);
   g_assert_cmpint (gabn_faces_view_get_shown_image (faces), ==, 7);
-  g_assert_true (wait_until (property_true, faces, 60));
+  g_assert_true (app_test_wait_until (property_true, faces, 60));
   g_assert_true (gabn_face_canvas_has_map (canvas));
   /* The blended texture is rebuilt when the new map is drawn. */
-  g_assert_true (wait_until (canvas_drawn, canvas, 10));
+  g_assert_true (app_test_wait_until (canvas_drawn, canvas, 10));
 
   /* N cells marked, and the share inside grows with N. */
   gabn_faces_view_set_top_n (faces, 3);
@@ -153,7 +137,7 @@ test_faces (void)
 
   /* Another CAM method recomputes (cached per request). */
   gabn_faces_view_select_image (faces, 20);
-  g_assert_true (wait_until (property_true, faces, 60));
+  g_assert_true (app_test_wait_until (property_true, faces, 60));
   g_assert_cmpint (gabn_faces_view_get_shown_image (faces), ==, 20);
 }
 
@@ -188,13 +172,13 @@ test_bad_input (void)
 
   gabn_window_open_file (window, f_model);
   spin (0.2);
-  g_assert_true (wait_until (session_idle, NULL, 60));
+  g_assert_true (app_test_wait_until (session_idle, NULL, 60));
   g_assert_nonnull (strstr (gabn_window_get_last_message (window), "broken.safetensors"));
   g_assert_true (gabn_session_get_model (session) == model_before);
 
   gabn_window_open_file (window, f_empty);
   spin (0.2);
-  g_assert_true (wait_until (session_idle, NULL, 60));
+  g_assert_true (app_test_wait_until (session_idle, NULL, 60));
   g_assert_nonnull (strstr (gabn_window_get_last_message (window), _("Could not open the dataset")));
   g_assert_true (gabn_session_get_dataset (session) == before);
 
@@ -254,7 +238,7 @@ test_train (void)
   last_tick = 0;
   measuring = TRUE;
   w.steps = 4;
-  g_assert_true (wait_until (run_has_steps, &w, 120));
+  g_assert_true (app_test_wait_until (run_has_steps, &w, 120));
   measuring = FALSE;
   g_assert_cmpuint (gabn_plot_get_n_points (gabn_train_view_get_plot (train, "loss"), 0), >=, 4);
   g_print ("# while training: max main-thread CPU between frames %.1f ms, "
@@ -282,11 +266,11 @@ test_train (void)
   /* Resume: they continue. */
   gabn_train_run_resume (w.run);
   w.steps = paused_at + 2;
-  g_assert_true (wait_until (run_has_steps, &w, 60));
+  g_assert_true (app_test_wait_until (run_has_steps, &w, 60));
   /* Stop: the thread ends, the state says so, and a model is offered. */
   gabn_train_run_stop (w.run);
   w.steps = GABN_RUN_STOPPED;
-  g_assert_true (wait_until (run_state_is, &w, 60));
+  g_assert_true (app_test_wait_until (run_state_is, &w, 60));
   g_assert_nonnull (gabn_train_run_get_model (w.run));
 
   /* Exports. */
@@ -325,7 +309,7 @@ test_groups (void)
   const GabnGroupMaps *maps;
 
   gabn_window_set_view (window, "groups");
-  g_assert_true (wait_until (property_true, groups, 120));
+  g_assert_true (app_test_wait_until (property_true, groups, 120));
   maps = gabn_groups_view_get_maps (groups);
   g_assert_nonnull (maps);
   g_assert_cmpint (maps->n_groups, ==, 4);
@@ -354,7 +338,7 @@ test_compare (void)
   gabn_window_set_view (window, "compare");
   gabn_compare_view_select (compare, 0, n - 1);
   gabn_compare_view_compare (compare);
-  g_assert_true (wait_until (property_true, compare, 180));
+  g_assert_true (app_test_wait_until (property_true, compare, 180));
   a = gabn_compare_view_get_report (compare, 0);
   b = gabn_compare_view_get_report (compare, 1);
   g_assert_nonnull (a);
@@ -398,14 +382,14 @@ test_open_folder (void)
   folder = g_file_new_for_path (path);
   gabn_window_set_view (window, "faces");
   gabn_window_open_file (window, folder);
-  g_assert_true (wait_until (dataset_is_generic, NULL, 120));
+  g_assert_true (app_test_wait_until (dataset_is_generic, NULL, 120));
   ds = gabn_session_get_dataset (gabn_window_get_session (window))->dataset;
   g_assert_cmpint (ds->n_groups, ==, 1);
   g_assert_cmpint (ds->n_identities, ==, 40);
   g_assert_cmpint (ds->n_images, ==, 400);
   g_assert_cmpuint (gabn_faces_view_get_n_shown (faces), ==, 400);
   gabn_faces_view_select_image (faces, 123);
-  g_assert_true (wait_until (property_true, faces, 60));
+  g_assert_true (app_test_wait_until (property_true, faces, 60));
   g_assert_cmpint (gabn_faces_view_get_shown_image (faces), ==, 123);
   g_assert_true (gabn_face_canvas_has_map (gabn_faces_view_get_canvas (faces)));
 }
@@ -432,7 +416,7 @@ test_close_while_training (void)
   w.run = g_object_ref (gabn_train_view_start_run (train, &config));
   gabn_train_config_clear (&config);
   w.steps = 1;
-  g_assert_true (wait_until (run_has_steps, &w, 120));
+  g_assert_true (app_test_wait_until (run_has_steps, &w, 120));
 
   g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
   gtk_window_close (GTK_WINDOW (window));
@@ -441,7 +425,7 @@ test_close_while_training (void)
   g_assert_cmpint (gabn_train_run_get_state (w.run), !=, GABN_RUN_STOPPED);
   g_assert_nonnull (window);
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (window)));
-  g_assert_true (wait_until (is_null, &window, 120));
+  g_assert_true (app_test_wait_until (is_null, &window, 120));
   g_assert_cmpint (gabn_train_run_get_state (w.run), ==, GABN_RUN_STOPPED);
   g_object_unref (w.run);
 }

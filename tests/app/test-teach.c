@@ -2,6 +2,7 @@
  * synthetic set: faces drawn, a baseline trained and evaluated, a GABN
  * model trained and evaluated, the comparison shown. Proves the classroom
  * demonstration completes, and prints how long it took. */
+#include "app-test-util.h"
 #include "config.h"
 #include "gabn-application.h"
 #include "gabn-teach-view.h"
@@ -14,21 +15,6 @@ static gboolean
 step_done (gpointer data)
 {
   return gabn_teach_view_get_step_done (data);
-}
-
-static gboolean
-wait_until (gboolean (*predicate) (gpointer), gpointer data, double timeout_s)
-{
-  gint64 deadline = g_get_monotonic_time () + (gint64) (timeout_s * G_USEC_PER_SEC);
-
-  while (!predicate (data))
-    {
-      if (g_get_monotonic_time () > deadline)
-        return FALSE;
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (1000);
-    }
-  return TRUE;
 }
 
 static void
@@ -50,18 +36,18 @@ test_teach (void)
 
   g_assert_cmpint (gabn_teach_view_get_step (teach), ==, 0);
   gabn_teach_view_act (teach);                       /* draw the faces */
-  g_assert_true (wait_until (step_done, teach, 120));
+  g_assert_true (app_test_wait_until (step_done, teach, 120));
   gabn_teach_view_set_step (teach, 1);
   g_assert_false (gabn_teach_view_get_step_done (teach));
   gabn_teach_view_act (teach);                       /* train the baseline */
-  g_assert_true (wait_until (step_done, teach, 1800));
+  g_assert_true (app_test_wait_until (step_done, teach, 1800));
   gabn_teach_view_set_step (teach, 2);               /* the gap */
   base = gabn_teach_view_get_report (teach, 0);
   g_assert_nonnull (base);
   g_assert_cmpint (base->n_groups, ==, 4);
   gabn_teach_view_set_step (teach, 3);
   gabn_teach_view_act (teach);                       /* train GABN */
-  g_assert_true (wait_until (step_done, teach, 1800));
+  g_assert_true (app_test_wait_until (step_done, teach, 1800));
   gabn_teach_view_set_step (teach, 4);               /* compare */
   gabn = gabn_teach_view_get_report (teach, 1);
   g_assert_nonnull (gabn);

@@ -1,0 +1,15 @@
+/* app-test-util.h: helpers shared by the app tests. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef gboolean (*AppTestPredicate) (gpointer data);
+
+/* Runs the main context until predicate (data) holds; FALSE after
+ * timeout_s seconds without it. */
+gboolean app_test_wait_until (AppTestPredicate predicate, gpointer data,
+                              double timeout_s);
+
+G_END_DECLS
