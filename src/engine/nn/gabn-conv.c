@@ -4,8 +4,8 @@
  * so that one large sgemm does the whole chunk: tmp (O × nb·P) = W (O × K) ·
  * cols. tmp is then scattered to NCHW. Large N keeps sgemm near its peak;
  * chunks bound the memory (cols for a whole iresnet batch would be GBs). The
- * unrolling and scattering run on gabn_parallel_for, between (never during)
- * the sgemm calls, so OpenBLAS's threads and ours do not compete. */
+ * unrolling, the scattering and the sgemm slices (gabn-matmul.c) all run on
+ * the engine's one pool (gabn_parallel_for). */
 #include "gabn-layers.h"
 #include "gabn-matmul.h"
 #include "gabn-parallel.h"
