@@ -5,6 +5,7 @@
  * See docs/PERFORMANCE.md for the figures and how they were measured. */
 #include "config.h"
 #include "gabn-cli.h"
+#include "gabn-gam.h"
 #include "gabn-matmul.h"
 #include "gabn-net.h"
 #include "gabn-optim.h"
@@ -79,34 +80,16 @@ infer (Bench *b)
   gabn_net_forward (b->net, b->input, b->batch);
 }
 
-/* The explorer's hot path: one image, eval mode — forward to A, head,
- * y = cos θ to its class, dy/dA through the head only, α_k = mean of dy/dA_k,
- * map = ReLU(Σ_k α_k A_k). */
+/* The explorer's hot path, through the API the explorer uses: one image,
+ * eval mode — forward to A, head, y = cos θ to its class, α_k = mean of
+ * dy/dA_k, map = ReLU(Σ_k α_k A_k). */
 static void
 grad_cam (Bench *b)
 {
-  int c, h, w;
   float cosine;
-  const float *A;
 
-  gabn_net_feature_shape (b->net, &c, &h, &w);
-  gabn_net_forward (b->net, b->input, 1);
-  gabn_net_cosine_to_class (b->net, b->labels, &cosine, b->d_emb);
-  gabn_net_backward_head (b->net, b->d_emb, b->d_feat, FALSE);
-  A = gabn_net_features (b->net);
-  for (int i = 0; i < h * w; i++)
-    b->map[i] = 0.0f;
-  for (int k = 0; k < c; k++)
-    {
-      double alpha = 0;
-      for (int i = 0; i < h * w; i++)
-        alpha += b->d_feat[k * h * w + i];
-      alpha /= h * w;
-      for (int i = 0; i < h * w; i++)
-        b->map[i] += (float) alpha * A[k * h * w + i];
-    }
-  for (int i = 0; i < h * w; i++)
-    b->map[i] = MAX (b->map[i], 0.0f);
+  gabn_gam_compute (b->net, b->input, 1, GABN_CAM_GRADCAM, b->labels, NULL,
+                    b->map, &cosine, NULL);
 }
 
 static double

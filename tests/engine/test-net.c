@@ -325,6 +325,85 @@ test_eval_sees_new_weights (void)
                    gabn_net_features (fresh), n_feat * sizeof (float));
 }
 
+/* Per-channel means of ∂y/∂A after the full head backward. */
+static void
+full_alpha (GabnNet *net, const float *d_emb, double *alpha)
+{
+  int B = gabn_net_batch (net), C, h, w;
+  g_autofree float *dA = NULL;
+
+  gabn_net_feature_shape (net, &C, &h, &w);
+  dA = g_new (float, (gsize) B * C * h * w);
+  gabn_net_backward_head (net, d_emb, dA, FALSE);
+  for (int bk = 0; bk < B * C; bk++)
+    {
+      double sum = 0;
+
+      for (int i = 0; i < h * w; i++)
+        sum += dA[(gsize) bk * h * w + i];
+      alpha[bk] = sum / (h * w);
+    }
+}
+
+/* gabn_net_backward_head_pooled gives the channel means of the full head
+ * backward (BatchNorm before the Linear on iresnet, after it on both), sees
+ * new head weights, and declines in training mode. */
+static void
+check_head_pooled (const char *arch, const char *linear)
+{
+  g_autoptr(GabnNet) net = gabn_net_new (arch, 5, 2, NULL);
+  int B = 2, C, h, w, S = gabn_net_input_size (net), D = gabn_net_embedding_dim (net);
+  gsize n_in = (gsize) B * 3 * S * S;
+  g_autofree float *input = g_new (float, n_in);
+  g_autofree float *d_emb = g_new (float, B * D);
+  g_autofree float *pooled = NULL;
+  g_autofree double *want = NULL;
+  int classes[2] = { 1, 4 };
+  float cosines[2];
+  GRand *rand = g_rand_new_with_seed (21);
+  const GabnTensorInfo *W;
+
+  gabn_net_feature_shape (net, &C, &h, &w);
+  pooled = g_new (float, B * C);
+  want = g_new (double, B * C);
+  gradcheck_fill (input, n_in, rand, -1, 1);
+  g_rand_free (rand);
+  gabn_net_set_training (net, TRUE);
+  gabn_net_forward (net, input, B);   /* running statistics away from 0 and 1 */
+  gabn_net_set_training (net, FALSE);
+  for (int round = 0; round < 2; round++)
+    {
+      double scale = 0, worst = 0;
+
+      gabn_net_forward (net, input, B);
+      gabn_net_cosine_to_class (net, classes, cosines, d_emb);
+      full_alpha (net, d_emb, want);
+      g_assert_true (gabn_net_backward_head_pooled (net, d_emb, pooled));
+      for (int i = 0; i < B * C; i++)
+        {
+          scale = MAX (scale, fabs (want[i]));
+          worst = MAX (worst, fabs (pooled[i] - want[i]));
+        }
+      g_test_message ("%s round %d: max |diff| %.3g of %.3g", arch, round, worst, scale);
+      g_assert_cmpfloat (scale, >, 0.0);
+      g_assert_cmpfloat (worst, <=, 1e-5 * scale);
+      /* New head weights: the cached channel sums must be remade. */
+      W = gabn_net_find_tensor (net, linear);
+      for (gsize i = 0; i < W->numel; i += 3)
+        W->data[i] *= -2.0f;
+    }
+  gabn_net_set_training (net, TRUE);
+  gabn_net_forward (net, input, B);
+  g_assert_false (gabn_net_backward_head_pooled (net, d_emb, pooled));
+}
+
+static void
+test_head_pooled (void)
+{
+  check_head_pooled ("gabn-s", "head.1.weight");
+  check_head_pooled ("iresnet18", "fc.weight");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -337,5 +416,6 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/net/head-accumulate-flag", test_head_accumulate_flag);
   g_test_add_func ("/engine/net/copy-and-classes", test_copy_and_classes);
   g_test_add_func ("/engine/net/eval-sees-new-weights", test_eval_sees_new_weights);
+  g_test_add_func ("/engine/net/head-pooled", test_head_pooled);
   return g_test_run ();
 }

@@ -114,6 +114,29 @@ gabn_cam_forward (GabnCamMethod method, float *cam, float *alpha,
 }
 
 void
+gabn_cam_from_alpha (float *cam, const float *alpha, const float *A, int B,
+                     int C, int h, int w)
+{
+  int n = h * w;
+  g_autofree double *acc = g_new (double, n);
+
+  for (int b = 0; b < B; b++)
+    {
+      memset (acc, 0, sizeof (double) * n);
+      for (int k = 0; k < C; k++)
+        {
+          const float *Ak = A + ((gsize) b * C + k) * n;
+          double a = alpha[(gsize) b * C + k];
+
+          for (int i = 0; i < n; i++)
+            acc[i] += a * Ak[i];
+        }
+      for (int i = 0; i < n; i++)
+        cam[(gsize) b * n + i] = acc[i] > 0.0 ? (float) acc[i] : 0.0f;
+    }
+}
+
+void
 gabn_cam_backward (float *dA, const float *d_cam, const float *cam,
                    const float *alpha, float scale, int B, int C, int h, int w)
 {

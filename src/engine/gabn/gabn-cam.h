@@ -37,6 +37,11 @@ void gabn_cam_forward (GabnCamMethod method, float *cam, float *alpha,
                        const float *A, const float *dA,
                        int B, int C, int h, int w);
 
+/* cam (B,h,w) = ReLU(Σ_k α_k A_k) for given channel weights alpha (B,C):
+ * the maps of gabn_cam_forward once α is known. */
+void gabn_cam_from_alpha (float *cam, const float *alpha, const float *A,
+                          int B, int C, int h, int w);
+
 /* Grad-CAM's backward with α held constant (first order, DESIGN.md 1):
  * dA_kij += scale · α_k · d_cam_ij · 1[cam_ij > 0]. Shapes as above. */
 void gabn_cam_backward (float *dA, const float *d_cam, const float *cam,

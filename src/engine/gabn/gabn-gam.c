@@ -16,15 +16,29 @@ gabn_gam_from_activations (GabnNet *net, GabnCamMethod method,
   float *dA = d_features;
 
   gabn_net_feature_shape (net, &C, &h, &w);
-  if (!dA)
-    dA = own_dA = g_new (float, (gsize) batch * C * h * w);
   if (classes)
     gabn_net_cosine_to_class (net, classes, y, d_emb);
   else
     gabn_cosine_to_refs (gabn_net_embeddings (net), refs, batch, d, y, d_emb);
-  gabn_net_backward_head (net, d_emb, dA, FALSE);
   if (scores)
     memcpy (scores, y, sizeof (float) * batch);
+  /* Grad-CAM needs only each channel's mean of ∂y/∂A: the explorer's
+   * single-image path, a sixth faster without the full head backward. */
+  if (method == GABN_CAM_GRADCAM && !d_features && (cam || alpha))
+    {
+      g_autofree float *own_alpha = alpha ? NULL : g_new (float, (gsize) batch * C);
+      float *a = alpha ? alpha : own_alpha;
+
+      if (gabn_net_backward_head_pooled (net, d_emb, a))
+        {
+          if (cam)
+            gabn_cam_from_alpha (cam, a, gabn_net_features (net), batch, C, h, w);
+          return;
+        }
+    }
+  if (!dA)
+    dA = own_dA = g_new (float, (gsize) batch * C * h * w);
+  gabn_net_backward_head (net, d_emb, dA, FALSE);
   if (cam || alpha)
     {
       g_autofree float *own_cam = cam ? NULL : g_new (float, (gsize) batch * h * w);

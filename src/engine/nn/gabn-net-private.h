@@ -50,6 +50,8 @@ typedef struct {
   float *wino_ut;               /* CONV: the same for backward, transposed */
   float *packed;                /* CONV: wino_u packed, for single images */
   guint64 packed_epoch;         /* *params_epoch when packed was made */
+  float *pooled;                /* LINEAR: weights summed per channel of A */
+  guint64 pooled_epoch;         /* *params_epoch when pooled was made */
 } GabnNode;
 
 typedef struct {

@@ -371,6 +371,7 @@ gabn_net_free (GabnNet *net)
       g_free (net->nodes[i].wino_u);
       g_free (net->nodes[i].wino_ut);
       g_free (net->nodes[i].packed);
+      g_free (net->nodes[i].pooled);
     }
   g_free (net->params_epoch);
   for (int i = 0; i < net->n_values; i++)

@@ -129,6 +129,13 @@ const float *gabn_net_embeddings (const GabnNet *net);
  * are left untouched (a GAM's gradient is not a training gradient). */
 void gabn_net_backward_head (GabnNet *net, const float *d_embeddings,
                              float *d_features, gboolean accumulate);
+/* Grad-CAM's channel weights alpha (batch×C) = mean over each channel's h×w
+ * cells of ∂y/∂A, without forming ∂y/∂A: in eval mode, for a head of
+ * per-channel layers, Flatten and one Linear (every built-in architecture).
+ * Parameter gradients are untouched. FALSE, with nothing computed, in
+ * training mode or for another head: use gabn_net_backward_head then. */
+gboolean gabn_net_backward_head_pooled (GabnNet *net, const float *d_embeddings,
+                                        float *alpha);
 /* Backbone backward from d/dA, accumulating parameter gradients. When
  * d_input is not NULL it receives d/d(input) (batch×3×S×S). */
 void gabn_net_backward_backbone (GabnNet *net, const float *d_features,
