@@ -1,7 +1,9 @@
 /* test-packed-gemm.c: the packed-weights kernel against a naive product,
  * on shapes with partial panels and partial column slices, strided B and
- * C, and one and two threads. */
+ * C, and one and two threads; and the single-image convolution built on it
+ * against the im2col + sgemm one. */
 #include "gabn-engine.h"
+#include "gabn-layers.h"
 #include "gabn-packed-gemm.h"
 
 #include <math.h>
@@ -63,10 +65,84 @@ test_shapes (void)
     }
 }
 
+/* gabn_conv2d_forward_packed against gabn_conv2d_forward_bn, with bias and
+ * a BatchNorm + ReLU, relative to the largest output. */
+static void
+check_conv (int C, int H, int W, int O, int k, int stride, int pad)
+{
+  GabnConvShape s;
+  GRand *rand = g_rand_new_with_seed (C * 31 + H * 7 + O + k + stride);
+  gsize n_in = (gsize) C * H * W, n_w = (gsize) O * C * k * k, n_out;
+  g_autofree float *in = g_new (float, n_in);
+  g_autofree float *weight = g_new (float, n_w);
+  g_autofree float *packed = g_new (float, gabn_packed_floats (O, C * k * k));
+  g_autofree float *bias = g_new (float, O), *mean = g_new (float, O);
+  g_autofree float *scale = g_new (float, O), *beta = g_new (float, O);
+  g_autofree float *want = NULL, *want_bn = NULL, *got = NULL, *got_bn = NULL;
+  g_autofree float *work = NULL;
+  double top = 0, worst = 0;
+
+  gabn_conv_shape_init (&s, C, H, W, O, k, stride, pad);
+  n_out = (gsize) O * s.out_h * s.out_w;
+  for (gsize i = 0; i < n_in; i++)
+    in[i] = g_rand_double_range (rand, -1, 1);
+  for (gsize i = 0; i < n_w; i++)
+    weight[i] = g_rand_double_range (rand, -1, 1);
+  for (int o = 0; o < O; o++)
+    {
+      bias[o] = g_rand_double_range (rand, -1, 1);
+      mean[o] = g_rand_double_range (rand, -1, 1);
+      scale[o] = g_rand_double_range (rand, 0.5, 2);
+      beta[o] = g_rand_double_range (rand, -1, 1);
+    }
+  want = g_new (float, n_out);
+  want_bn = g_new (float, n_out);
+  got = g_new (float, n_out);
+  got_bn = g_new (float, n_out);
+  work = g_new (float, gabn_conv_workspace_floats (&s, 1));
+  gabn_conv2d_forward_bn (want, want_bn, in, weight, bias, 1, &s, work, mean,
+                          scale, beta, TRUE);
+  gabn_pack_a (packed, weight, O, C * k * k, C * k * k);
+  gabn_conv2d_forward_packed (got, got_bn, in, packed, bias, &s, mean, scale,
+                              beta, TRUE);
+  for (gsize i = 0; i < n_out; i++)
+    {
+      top = MAX (top, fabs (want[i]));
+      worst = MAX (worst, fabs (got[i] - want[i]));
+      worst = MAX (worst, fabs (got_bn[i] - want_bn[i]));
+      /* The ReLU is applied: no negative BatchNorm outputs. */
+      g_assert_cmpfloat (got_bn[i], >=, 0.0f);
+    }
+  g_test_message ("conv %d×%d×%d → %d, k %d stride %d: max |diff| %.2e of %.2e",
+                  C, H, W, O, k, stride, worst, top);
+  g_assert_cmpfloat (worst, <=, 1e-5 * top);
+  g_rand_free (rand);
+}
+
+static void
+test_conv (void)
+{
+  if (!gabn_packed_gemm_available ())
+    {
+      g_test_skip ("this CPU has no AVX2 and FMA: the engine uses sgemm instead");
+      return;
+    }
+  for (int threads = 1; threads <= 2; threads++)
+    {
+      gabn_set_threads (threads);
+      check_conv (32, 64, 64, 64, 3, 2, 1);   /* gabn-s's stride-2 layers */
+      check_conv (128, 16, 16, 256, 3, 2, 1); /* output rows of 8: two per panel */
+      check_conv (64, 14, 14, 128, 3, 2, 1);  /* 7 × 7 outputs: a partial panel */
+      check_conv (64, 14, 14, 128, 1, 2, 0);  /* iresnet's downsample */
+      check_conv (7, 9, 37, 5, 3, 1, 1);      /* odd sizes, stride 1 */
+    }
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/engine/packed-gemm/shapes", test_shapes);
+  g_test_add_func ("/engine/packed-gemm/conv", test_conv);
   return g_test_run ();
 }

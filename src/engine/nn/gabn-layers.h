@@ -37,6 +37,14 @@ void gabn_conv2d_forward_bn (float *out, float *bn_out, const float *in,
                              const GabnConvShape *shape, float *work,
                              const float *bn_mean, const float *bn_scale,
                              const float *bn_beta, gboolean relu);
+/* As gabn_conv2d_forward_bn for one image, with the weights (O × C·k·k)
+ * packed by gabn_pack_a (gabn-packed-gemm.h); needs no workspace. Only
+ * when gabn_packed_gemm_available (). */
+void gabn_conv2d_forward_packed (float *out, float *bn_out, const float *in,
+                                 const float *packed, const float *bias,
+                                 const GabnConvShape *shape,
+                                 const float *bn_mean, const float *bn_scale,
+                                 const float *bn_beta, gboolean relu);
 /* d_in (B,C,H,W), d_weight (O,C,k,k), d_bias (O): all nullable, all +=. */
 void gabn_conv2d_backward (float *d_in, float *d_weight, float *d_bias,
                            const float *d_out, const float *in,

@@ -84,24 +84,31 @@ winograd_weights (GabnNet *net, GabnNode *node)
   return node->wino_u;
 }
 
-/* For a single image in eval mode (the explorer's Grad-CAM), Winograd's U
- * packed once for gabn_packed_gemm; NULL otherwise (sgemm, which packs U
- * on every call: for a single image that costs more than the products).
- * The im2col convolutions keep sgemm: with their long K the packed kernel
- * was no faster on one thread. */
+/* For a single image in eval mode (the explorer's Grad-CAM), the weights
+ * packed once for gabn-packed-gemm.h: Winograd's U for the 3×3 stride-1
+ * layers, the O × C·k·k matrix for the others (gabn-conv-packed.c). NULL
+ * otherwise: sgemm, which packs the weights on every call — for a single
+ * image that costs more than the products. */
 static const float *
 packed_weights (GabnNet *net, GabnNode *node, int B)
 {
   const GabnConvShape *s = &node->conv;
+  gboolean winograd = gabn_winograd_applies (s);
+  int K = s->in_c * s->kernel * s->kernel;
 
-  if (B != 1 || net->training || !gabn_packed_gemm_available ()
-      || !gabn_winograd_applies (s))
+  /* The 3-channel stem (K = 27) stays on sgemm: its products are too
+   * short to pay for the panel's stores (measured). */
+  if (B != 1 || net->training || !gabn_packed_gemm_available () || (!winograd && K < 64))
     return NULL;
   if (node->packed == NULL)
-    node->packed = g_new (float, gabn_winograd_packed_floats (s));
+    node->packed = g_new (float, winograd ? gabn_winograd_packed_floats (s)
+                                          : gabn_packed_floats (s->out_c, K));
   if (node->packed_epoch != *net->params_epoch)
     {
-      gabn_winograd_pack_weights (node->packed, winograd_weights (net, node), s);
+      if (winograd)
+        gabn_winograd_pack_weights (node->packed, winograd_weights (net, node), s);
+      else
+        gabn_pack_a (node->packed, tensor_data (net, node->weight), s->out_c, K, K);
       node->packed_epoch = *net->params_epoch;
     }
   return node->packed;
@@ -116,11 +123,15 @@ conv_forward (GabnNet *net, GabnNode *node, int B, float *bn_out,
   float *out = net->values[node->out].data;
   const float *in = net->values[node->in].data;
 
+  const float *packed = packed_weights (net, node, B);
+
   if (gabn_winograd_applies (&node->conv))
-    gabn_winograd_forward (out, bn_out, in, winograd_weights (net, node),
-                           packed_weights (net, node, B),
+    gabn_winograd_forward (out, bn_out, in, winograd_weights (net, node), packed,
                            tensor_data (net, node->bias), B, &node->conv,
                            net->workspace, bn_mean, bn_scale, bn_beta, relu);
+  else if (packed)
+    gabn_conv2d_forward_packed (out, bn_out, in, packed, tensor_data (net, node->bias),
+                                &node->conv, bn_mean, bn_scale, bn_beta, relu);
   else
     gabn_conv2d_forward_bn (out, bn_out, in, tensor_data (net, node->weight),
                             tensor_data (net, node->bias), B, &node->conv,

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #define MR 6
-#define NR 16
+#define NR GABN_PACKED_PANEL
 
 gsize
 gabn_packed_floats (int M, int K)
@@ -151,6 +151,15 @@ packed_range (int begin, int end, gpointer data)
 }
 
 void
+gabn_packed_gemm_panel (int M, int K, const float *packed, const float *b,
+                        float *C, int ldc, int cols)
+{
+  for (int p = 0; p * MR < M; p++)
+    kernel_6x16 (K, packed + (gsize) p * K * MR, b, NR, C + (gsize) p * MR * ldc,
+                 ldc, MIN (MR, M - p * MR), cols);
+}
+
+void
 gabn_packed_gemm_batch (int count, int M, int N, int K, const float *packed,
                         gsize packed_stride, const float *B, gsize b_stride,
                         int ldb, float *C, gsize c_stride, int ldc)
@@ -175,6 +184,14 @@ gabn_packed_gemm (int M, int N, int K, const float *packed, const float *B,
 }
 
 #else /* no AVX2 kernel on this architecture */
+
+void
+gabn_packed_gemm_panel (int M, int K, const float *packed, const float *b,
+                        float *C, int ldc, int cols)
+{
+  (void) M; (void) K; (void) packed; (void) b; (void) C; (void) ldc; (void) cols;
+  g_return_if_reached ();
+}
 
 gboolean
 gabn_packed_gemm_available (void)
