@@ -11,6 +11,7 @@
 #include "gabn-layers.h"
 #include "gabn-packed-gemm.h"
 #include "gabn-parallel.h"
+#include "gabn-stride.h"
 
 #define PANEL GABN_PACKED_PANEL
 
@@ -45,6 +46,8 @@ unroll_row_panel (const PanelJob *j, int p0, float *b)
             if ((unsigned) iy >= (unsigned) H)
               for (int t = 0; t < PANEL; t++)
                 b[t] = 0.0f;
+            else if (x0 >= 0 && x0 + (PANEL - 1) * st < W && st == 2)
+              gabn_copy_stride2 (b, line + x0, PANEL);
             else if (x0 >= 0 && x0 + (PANEL - 1) * st < W)
               for (int t = 0; t < PANEL; t++)
                 b[t] = line[x0 + t * st];

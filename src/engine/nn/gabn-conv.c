@@ -9,6 +9,7 @@
 #include "gabn-layers.h"
 #include "gabn-matmul.h"
 #include "gabn-parallel.h"
+#include "gabn-stride.h"
 
 #include <string.h>
 
@@ -126,6 +127,8 @@ im2col_range (int begin, int end, gpointer data)
                   dst[ox] = 0.0f;
                 if (st == 1)
                   memcpy (dst + first, plane + base + first, sizeof (float) * (last - first));
+                else if (st == 2)
+                  gabn_copy_stride2 (dst + first, plane + base + 2 * first, last - first);
                 else
                   for (int ox = first; ox < last; ox++)
                     dst[ox] = plane[base + ox * st];
