@@ -22,8 +22,8 @@ gabn_gam_from_activations (GabnNet *net, GabnCamMethod method,
     gabn_cosine_to_refs (gabn_net_embeddings (net), refs, batch, d, y, d_emb);
   if (scores)
     memcpy (scores, y, sizeof (float) * batch);
-  /* Grad-CAM needs only each channel's mean of ∂y/∂A: the explorer's
-   * single-image path, a sixth faster without the full head backward. */
+  /* Grad-CAM needs only each channel's mean of ∂y/∂A: in eval mode (the
+   * explorer) the head's full backward, Wᵀ·g over every cell, is skipped. */
   if (method == GABN_CAM_GRADCAM && !d_features && (cam || alpha))
     {
       g_autofree float *own_alpha = alpha ? NULL : g_new (float, (gsize) batch * C);

@@ -191,6 +191,26 @@ bn_row (const ConvJob *j, float *restrict y, const float *restrict x, int o, int
       y[p] = (x[p] - m) * scale + beta;
 }
 
+/* One image's out (O × P) += bias, and bn_out = BatchNorm(out), for
+ * channels [begin, end). */
+static void
+bias_bn_range (int begin, int end, gpointer data)
+{
+  ConvJob *j = data;
+  int P = j->s->out_h * j->s->out_w;
+
+  for (int o = begin; o < end; o++)
+    {
+      float *y = j->out + (gsize) o * P;
+
+      if (j->bias)
+        for (int p = 0; p < P; p++)
+          y[p] += j->bias[o];
+      if (j->bn_out)
+        bn_row (j, j->bn_out + (gsize) o * P, y, o, P);
+    }
+}
+
 /* out[b][o] = tmp[o][b·P ...] + bias[o] for (image, channel) pairs. */
 static void
 scatter_range (int begin, int end, gpointer data)
@@ -265,13 +285,8 @@ gabn_conv2d_forward_bn (float *out, float *bn_out, const float *in,
         {
           /* One image: its O × P result is already NCHW. */
           gabn_gemm (FALSE, FALSE, O, P, K, 1.0f, weight, K, j.cols, P, 0.0f, j.out, P);
-          if (bias)
-            for (int o = 0; o < O; o++)
-              for (int p = 0; p < P; p++)
-                j.out[(gsize) o * P + p] += bias[o];
-          if (j.bn_out)
-            for (int o = 0; o < O; o++)
-              bn_row (&j, j.bn_out + (gsize) o * P, j.out + (gsize) o * P, o, P);
+          if (bias || j.bn_out)
+            gabn_parallel_for (O, bias_bn_range, &j);
           continue;
         }
       /* tmp (O × nb·P) = W (O × K) · cols (K × nb·P) */

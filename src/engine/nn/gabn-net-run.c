@@ -98,7 +98,8 @@ packed_weights (GabnNet *net, GabnNode *node, int B)
 
   /* The 3-channel stem (K = 27) stays on sgemm: its products are too
    * short to pay for the panel's stores (measured). */
-  if (B != 1 || net->training || !gabn_packed_gemm_available () || (!winograd && K < 64))
+  if (B != 1 || net->training || !gabn_packed_gemm_available ()
+      || (!winograd && K < 64))
     return NULL;
   if (node->packed == NULL)
     node->packed = g_new (float, winograd ? gabn_winograd_packed_floats (s)
@@ -122,7 +123,6 @@ conv_forward (GabnNet *net, GabnNode *node, int B, float *bn_out,
 {
   float *out = net->values[node->out].data;
   const float *in = net->values[node->in].data;
-
   const float *packed = packed_weights (net, node, B);
 
   if (gabn_winograd_applies (&node->conv))
