@@ -13,6 +13,8 @@
 #include "gabn-parallel.h"
 #include "gabn-stride.h"
 
+#include <string.h>
+
 #define PANEL GABN_PACKED_PANEL
 
 typedef struct {
@@ -23,66 +25,32 @@ typedef struct {
   gboolean relu;
 } PanelJob;
 
-/* b (K × PANEL) = cols[·][p0 … p0 + PANEL) for a panel inside one output
- * row (the common case: rows of 16 or more outputs): one bounds check per
- * input row and kernel column, plain copies in the image's interior. */
-static void
-unroll_row_panel (const PanelJob *j, int p0, float *b)
-{
-  const GabnConvShape *s = j->s;
-  int k = s->kernel, H = s->in_h, W = s->in_w, st = s->stride;
-  int iy0 = p0 / s->out_w * st - s->pad, ix0 = p0 % s->out_w * st - s->pad;
+/* A run of a panel's columns that lies in one output row. */
+typedef struct {
+  int t, len;       /* columns [t, t + len) of the panel */
+  int iy0, ix0;     /* input row and column of kernel tap (0, 0) at t */
+} Segment;
 
-  for (int c = 0; c < s->in_c; c++)
-    for (int ki = 0; ki < k; ki++)
-      {
-        int iy = iy0 + ki;
-        const float *line = j->in + ((gsize) c * H + iy) * W;
-
-        for (int kj = 0; kj < k; kj++, b += PANEL)
-          {
-            int x0 = ix0 + kj;
-
-            if ((unsigned) iy >= (unsigned) H)
-              for (int t = 0; t < PANEL; t++)
-                b[t] = 0.0f;
-            else if (x0 >= 0 && x0 + (PANEL - 1) * st < W && st == 2)
-              gabn_copy_stride2 (b, line + x0, PANEL);
-            else if (x0 >= 0 && x0 + (PANEL - 1) * st < W)
-              for (int t = 0; t < PANEL; t++)
-                b[t] = line[x0 + t * st];
-            else
-              for (int t = 0; t < PANEL; t++)
-                {
-                  int ix = x0 + t * st;
-                  b[t] = (unsigned) ix < (unsigned) W ? line[ix] : 0.0f;
-                }
-          }
-      }
-}
-
-/* The same for any panel (rows shorter than a panel, the last panel), zero
- * past the last column. */
+/* b (K × PANEL) = cols[·][p0 … p0 + PANEL), zero past the last column.
+ * The panel is cut into runs along output rows (one run for rows of 16 or
+ * more, several for 8 × 8 or 7 × 7 maps), so that each run needs one
+ * bounds check per input row and kernel column, and the interior is plain
+ * copies (four at a time for stride 2). */
 static void
 unroll_panel (const PanelJob *j, int p0, float *b)
 {
   const GabnConvShape *s = j->s;
-  int k = s->kernel, H = s->in_h, W = s->in_w, Wo = s->out_w;
-  int P = s->out_h * Wo;
-  int iy0[PANEL], ix0[PANEL];
+  int k = s->kernel, H = s->in_h, W = s->in_w, Wo = s->out_w, st = s->stride;
+  int P = s->out_h * Wo, filled = 0, n_seg = 0;
+  Segment seg[PANEL];
 
-  if (p0 + PANEL <= P && p0 / Wo == (p0 + PANEL - 1) / Wo)
+  while (filled < PANEL && p0 + filled < P)
     {
-      unroll_row_panel (j, p0, b);
-      return;
-    }
-  for (int t = 0; t < PANEL; t++)
-    {
-      int p = p0 + t;
+      int p = p0 + filled, ox = p % Wo;
+      int len = MIN (MIN (PANEL - filled, Wo - ox), P - p);
 
-      /* A column past the end reads as padding (never inside the image). */
-      iy0[t] = p < P ? p / Wo * s->stride - s->pad : -H - k;
-      ix0[t] = p < P ? p % Wo * s->stride - s->pad : 0;
+      seg[n_seg++] = (Segment) { filled, len, p / Wo * st - s->pad, ox * st - s->pad };
+      filled += len;
     }
   for (int c = 0; c < s->in_c; c++)
     {
@@ -90,13 +58,37 @@ unroll_panel (const PanelJob *j, int p0, float *b)
 
       for (int ki = 0; ki < k; ki++)
         for (int kj = 0; kj < k; kj++, b += PANEL)
-          for (int t = 0; t < PANEL; t++)
-            {
-              int iy = iy0[t] + ki, ix = ix0[t] + kj;
+          {
+            for (int i = 0; i < n_seg; i++)
+              {
+                int iy = seg[i].iy0 + ki, x0 = seg[i].ix0 + kj, len = seg[i].len;
+                float *dst = b + seg[i].t;
+                const float *line;
 
-              b[t] = (unsigned) iy < (unsigned) H && (unsigned) ix < (unsigned) W
-                     ? plane[iy * W + ix] : 0.0f;
-            }
+                if ((unsigned) iy >= (unsigned) H)
+                  {
+                    for (int t = 0; t < len; t++)
+                      dst[t] = 0.0f;
+                    continue;
+                  }
+                line = plane + (gsize) iy * W;
+                if (x0 >= 0 && x0 + (len - 1) * st < W && st == 1)
+                  memcpy (dst, line + x0, sizeof (float) * len);
+                else if (x0 >= 0 && x0 + (len - 1) * st < W && st == 2)
+                  gabn_copy_stride2 (dst, line + x0, len);
+                else if (x0 >= 0 && x0 + (len - 1) * st < W)
+                  for (int t = 0; t < len; t++)
+                    dst[t] = line[x0 + t * st];
+                else
+                  for (int t = 0; t < len; t++)
+                    {
+                      int ix = x0 + t * st;
+                      dst[t] = (unsigned) ix < (unsigned) W ? line[ix] : 0.0f;
+                    }
+              }
+            for (int t = filled; t < PANEL; t++)
+              b[t] = 0.0f;
+          }
     }
 }
 
