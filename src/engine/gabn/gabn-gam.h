@@ -6,7 +6,11 @@
  *   - a reference embedding refs[i] (held constant), e.g. the other face of
  *     a pair or an identity's mean embedding.
  * ∂y/∂A comes from the head's backward without touching the parameter
- * gradients; the map is then gabn_cam_forward of the chosen method. The
+ * gradients; the map is then gabn_cam_forward of the chosen method. For
+ * Grad-CAM in eval mode, when ∂y/∂A itself is not asked for, only its
+ * channel means are computed (gabn_net_backward_head_pooled): exact, and
+ * the explorer's single-image path no longer reads the head's weights
+ * twice. The
  * net's mode (training / eval) is used as it is: BatchNorm in training mode
  * couples the images of a batch, exactly as autograd on the sum of the
  * batch's scores would. */

@@ -1,6 +1,6 @@
 /* gabn-conv-packed.c: one image's convolution on pre-packed weights — the
  * explorer's single-image pass, for the convolutions Winograd does not take
- * (the stem, the stride-2 and the 1×1 layers).
+ * (stride 2, 1×1; the 3-channel stem stays on sgemm, see gabn-net-run.c).
  *
  * sgemm would re-pack the weights on every call, and im2col would write all
  * of cols before the product reads it back from memory. Here each job

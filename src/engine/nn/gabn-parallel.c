@@ -161,7 +161,12 @@ gabn_parallel_for (int n, GabnRangeFunc fn, gpointer data)
       g_cond_init (&w->wake);
       thread = g_thread_try_new ("gabn-worker", worker_main, w, NULL);
       if (thread == NULL)
-        break;   /* out of threads: go on with those there are */
+        {
+          /* Out of threads: go on with those there are. */
+          g_mutex_clear (&w->lock);
+          g_cond_clear (&w->wake);
+          break;
+        }
       g_thread_unref (thread);
       n_workers++;
     }
