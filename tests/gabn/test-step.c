@@ -4,8 +4,9 @@
  *   L(θ) = L_arc + λ_adv·CE(D(P), uniform) + λ_mask·L_arc(A ⊙ keep)
  *   (or λ_mask·L_arc(net(x with the kept-out cells' pixels zeroed))),
  *   P = normalise(ReLU(Σ_k α_k A_k)).
- * Also: the baseline step equals the margin loss's own gradient, and the
- * erased pass leaves BatchNorm running statistics alone. */
+ * Also: the baseline step equals the margin loss's own gradient, the
+ * erased pass leaves BatchNorm running statistics alone, and a cancelled
+ * step leaves no trace. */
 #include "gabn-cam.h"
 #include "gabn-discriminator.h"
 #include "gabn-gam.h"
@@ -282,6 +283,143 @@ test_running_stats (void)
   fixture_clear (&b);
 }
 
+/* All BatchNorm buffers of a net, concatenated. */
+static GArray *
+net_buffers (GabnNet *net)
+{
+  GArray *all = g_array_new (FALSE, FALSE, sizeof (float));
+
+  for (int i = 0; i < gabn_net_n_tensors (net); i++)
+    {
+      const GabnTensorInfo *t = gabn_net_tensor (net, i);
+      if (t->kind == GABN_TENSOR_BUFFER)
+        g_array_append_vals (all, t->data, t->numel);
+    }
+  return all;
+}
+
+/* A step stopped by its cancellable returns FALSE and leaves no trace: the
+ * net's parameters and BatchNorm statistics and the discriminator are as
+ * before, and the next step equals a first step on an untouched net. */
+static void
+check_cancelled (GabnMethod method)
+{
+  Fixture a = { 0 }, b = { 0 };
+  GabnOptimConfig oc;
+  GabnStepReport report;
+  g_autoptr(GCancellable) stop = g_cancellable_new ();
+  g_autoptr(GCancellable) go = g_cancellable_new ();
+  gboolean gabn = method == GABN_METHOD_GABN;
+
+  fixture_init (&a, method, GABN_ERASE_FEATURES);
+  fixture_init (&b, method, GABN_ERASE_FEATURES);
+  gabn_optim_config_init (&oc, GABN_OPTIM_ADAMW);
+  {
+    gsize np = gabn_net_n_params (a.net), nd = gabn_discriminator_n_params (a.disc);
+    g_autoptr(GabnOptim) oa = gabn_optim_new (gabn_discriminator_params (a.disc),
+                                              gabn_discriminator_grads (a.disc), nd, &oc);
+    g_autoptr(GabnOptim) ob = gabn_optim_new (gabn_discriminator_params (b.disc),
+                                              gabn_discriminator_grads (b.disc), nd, &oc);
+    g_autoptr(GabnStep) sa = gabn_step_new (a.net, &a.config, gabn ? a.disc : NULL,
+                                            gabn ? oa : NULL, NULL, G);
+    g_autoptr(GabnStep) sb = gabn_step_new (b.net, &b.config, gabn ? b.disc : NULL,
+                                            gabn ? ob : NULL, NULL, G);
+    g_autofree float *params = g_memdup2 (gabn_net_params (a.net), sizeof (float) * np);
+    g_autofree float *disc = g_memdup2 (gabn_discriminator_params (a.disc), sizeof (float) * nd);
+    g_autoptr(GArray) buffers = net_buffers (a.net);
+    g_autoptr(GArray) after = NULL;
+    g_autoptr(GArray) buffers_a = NULL;
+    g_autoptr(GArray) buffers_b = NULL;
+
+    g_cancellable_cancel (stop);
+    gabn_step_set_cancellable (sa, stop);
+    g_assert_false (gabn_step_compute (sa, a.input, a.labels, a.groups, B, 0, &report));
+    g_assert_false (gabn_net_cancelled (a.net));   /* the net is let go */
+    g_assert_cmpmem (params, np * 4, gabn_net_params (a.net), np * 4);
+    g_assert_cmpmem (disc, nd * 4, gabn_discriminator_params (a.disc), nd * 4);
+    after = net_buffers (a.net);
+    g_assert_cmpmem (buffers->data, buffers->len * 4, after->data, after->len * 4);
+
+    gabn_step_set_cancellable (sa, go);
+    g_assert_true (gabn_step_compute (sa, a.input, a.labels, a.groups, B, 0, &report));
+    g_assert_true (gabn_step_compute (sb, b.input, b.labels, b.groups, B, 0, &report));
+    g_assert_cmpmem (gabn_net_grads (a.net), np * 4, gabn_net_grads (b.net), np * 4);
+    buffers_a = net_buffers (a.net);
+    buffers_b = net_buffers (b.net);
+    g_assert_cmpmem (buffers_a->data, buffers_a->len * 4, buffers_b->data, buffers_b->len * 4);
+    g_assert_cmpmem (gabn_discriminator_params (a.disc), nd * 4,
+                     gabn_discriminator_params (b.disc), nd * 4);
+  }
+  fixture_clear (&a);
+  fixture_clear (&b);
+}
+
+typedef struct {
+  Fixture *f;
+  GabnStep *step;
+  gboolean completed;
+} StepRun;
+
+static gpointer
+run_step (gpointer data)
+{
+  StepRun *r = data;
+  GabnStepReport report;
+
+  r->completed = gabn_step_compute (r->step, r->f->input, r->f->labels,
+                                    r->f->groups, B, 0, &report);
+  return NULL;
+}
+
+/* Cancelled from another thread a few milliseconds in — mid-forward,
+ * mid-backward or after the end, whichever the machine makes it: either
+ * the step completed, or the net is exactly as before it. */
+static void
+test_cancelled_midway (void)
+{
+  int cut = 0;
+
+  for (int delay_us = 0; delay_us <= 24000; delay_us += 3000)
+    {
+      Fixture f = { 0 };
+      g_autoptr(GCancellable) stop = g_cancellable_new ();
+      g_autoptr(GabnStep) step = NULL;
+      g_autoptr(GArray) before = NULL, after = NULL;
+      g_autofree float *params = NULL;
+      StepRun run;
+      GThread *thread;
+      gsize np;
+
+      fixture_init (&f, GABN_METHOD_BASELINE, GABN_ERASE_FEATURES);
+      np = gabn_net_n_params (f.net);
+      step = gabn_step_new (f.net, &f.config, NULL, NULL, NULL, G);
+      gabn_step_set_cancellable (step, stop);
+      params = g_memdup2 (gabn_net_params (f.net), sizeof (float) * np);
+      before = net_buffers (f.net);
+      run = (StepRun) { &f, step, FALSE };
+      thread = g_thread_new ("step", run_step, &run);
+      g_usleep (delay_us);
+      g_cancellable_cancel (stop);
+      g_thread_join (thread);
+      after = net_buffers (f.net);
+      g_assert_cmpmem (params, np * 4, gabn_net_params (f.net), np * 4);
+      if (!run.completed)
+        {
+          cut++;
+          g_assert_cmpmem (before->data, before->len * 4, after->data, after->len * 4);
+        }
+      fixture_clear (&f);
+    }
+  g_test_message ("%d of 9 steps cut short", cut);
+}
+
+static void
+test_cancelled (void)
+{
+  check_cancelled (GABN_METHOD_BASELINE);
+  check_cancelled (GABN_METHOD_GABN);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -290,5 +428,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gabn/step/gabn-input", test_gabn_input);
   g_test_add_func ("/gabn/step/baseline", test_baseline);
   g_test_add_func ("/gabn/step/running-stats", test_running_stats);
+  g_test_add_func ("/gabn/step/cancelled", test_cancelled);
+  g_test_add_func ("/gabn/step/cancelled-midway", test_cancelled_midway);
   return g_test_run ();
 }

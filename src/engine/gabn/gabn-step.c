@@ -22,7 +22,10 @@ struct _GabnStep {
   float *input_erased;
   guint8 *keep;            /* B×h×w: 0 where erased */
   float *buffers;          /* BatchNorm running statistics snapshot */
+  float *step_buffers;     /* the same at the start of a cancellable step */
   gsize n_buffer_floats;
+  GCancellable *cancellable;
+  gboolean committed;      /* D has stepped: the step must complete */
 };
 
 GabnStep *
@@ -49,6 +52,7 @@ gabn_step_new (GabnNet *net, const GabnTrainConfig *config,
         s->n_buffer_floats += t->numel;
     }
   s->buffers = g_new (float, MAX (s->n_buffer_floats, 1));
+  s->step_buffers = g_new (float, MAX (s->n_buffer_floats, 1));
   return s;
 }
 
@@ -71,6 +75,8 @@ gabn_step_free (GabnStep *s)
   g_free (s->input_erased);
   g_free (s->keep);
   g_free (s->buffers);
+  g_free (s->step_buffers);
+  g_clear_object (&s->cancellable);
   g_free (s);
 }
 
@@ -99,9 +105,10 @@ ensure (GabnStep *s, int B)
   s->input_erased = g_renew (float, s->input_erased, (gsize) B * 3 * S * S);
 }
 
-/* BatchNorm running statistics: an erased pass must not move them. */
+/* BatchNorm running statistics to (or back from) snapshot: an erased pass,
+ * and a cancelled step, must not move them. */
 static void
-buffers_save (GabnStep *s, gboolean restore)
+buffers_copy (GabnStep *s, float *snapshot, gboolean restore)
 {
   gsize off = 0;
 
@@ -111,9 +118,9 @@ buffers_save (GabnStep *s, gboolean restore)
       if (t->kind != GABN_TENSOR_BUFFER)
         continue;
       if (restore)
-        memcpy (t->data, s->buffers + off, sizeof (float) * t->numel);
+        memcpy (t->data, snapshot + off, sizeof (float) * t->numel);
       else
-        memcpy (s->buffers + off, t->data, sizeof (float) * t->numel);
+        memcpy (snapshot + off, t->data, sizeof (float) * t->numel);
       off += t->numel;
     }
 }
@@ -236,9 +243,40 @@ erased_head_loss (GabnStep *s, const int *labels, const gboolean *erased, int B)
 }
 
 void
+gabn_step_set_cancellable (GabnStep *s, GCancellable *cancellable)
+{
+  g_set_object (&s->cancellable, cancellable);
+}
+
+static void step_body (GabnStep *s, const float *input, const int *labels,
+                       const int *groups, int B, gint64 step_number,
+                       GabnStepReport *report);
+
+gboolean
 gabn_step_compute (GabnStep *s, const float *input, const int *labels,
                    const int *groups, int B, gint64 step_number,
                    GabnStepReport *report)
+{
+  gboolean cancelled;
+
+  s->committed = FALSE;
+  if (s->cancellable)
+    buffers_copy (s, s->step_buffers, FALSE);
+  gabn_net_set_cancellable (s->net, s->cancellable);
+  step_body (s, input, labels, groups, B, step_number, report);
+  gabn_net_set_cancellable (s->net, NULL);
+  cancelled = s->cancellable && g_cancellable_is_cancelled (s->cancellable);
+  if (!cancelled || s->committed)
+    return TRUE;
+  /* Cut short (or finished as the cancel came): as if it never ran. */
+  buffers_copy (s, s->step_buffers, TRUE);
+  return FALSE;
+}
+
+static void
+step_body (GabnStep *s, const float *input, const int *labels,
+           const int *groups, int B, gint64 step_number,
+           GabnStepReport *report)
 {
   const GabnTrainConfig *cfg = s->config;
   int C, h, w, n, S = gabn_net_input_size (s->net);
@@ -277,6 +315,13 @@ gabn_step_compute (GabnStep *s, const float *input, const int *labels,
       gabn_gam_from_activations (s->net, GABN_CAM_GRADCAM, labels, NULL, s->cam,
                                  NULL, s->alpha, s->dA_extra);
       gabn_cam_normalise (s->P, s->cam, B, n);
+
+      /* D's step cannot be undone: a cancel before it discards the step,
+       * one after it lets the step complete. */
+      if (gabn_net_cancelled (s->net))
+        return;
+      s->committed = TRUE;
+      gabn_net_set_cancellable (s->net, NULL);
 
       /* D learns the group from P (held constant). */
       gabn_discriminator_zero_grad (s->disc);
@@ -318,9 +363,9 @@ gabn_step_compute (GabnStep *s, const float *input, const int *labels,
                   for (int i = 0; i < n; i++)
                     if (!s->keep[(gsize) b * n + i])
                       A[((gsize) b * C + k) * n + i] = 0.0f;
-              buffers_save (s, FALSE);
+              buffers_copy (s, s->buffers, FALSE);
               gabn_net_forward_head (s->net);
-              buffers_save (s, TRUE);
+              buffers_copy (s, s->buffers, TRUE);
               report->loss_mask = erased_head_loss (s, labels, erased, B);
               for (int b = 0; b < B; b++)
                 for (int k = 0; k < C; k++)
@@ -347,10 +392,10 @@ gabn_step_compute (GabnStep *s, const float *input, const int *labels,
                         for (int c = 0; c < 3; c++)
                           s->input_erased[(((gsize) b * 3 + c) * S + y) * S + x] = 0.0f;
                     }
-              buffers_save (s, FALSE);
+              buffers_copy (s, s->buffers, FALSE);
               gabn_net_forward_backbone (s->net, s->input_erased, B);
               gabn_net_forward_head (s->net);
-              buffers_save (s, TRUE);
+              buffers_copy (s, s->buffers, TRUE);
               report->loss_mask = erased_head_loss (s, labels, erased, B);
               gabn_net_backward_backbone (s->net, s->dA_extra, NULL);
               report->loss += cfg->lambda_mask * report->loss_mask;

@@ -41,9 +41,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GabnStep, gabn_step_free)
 
 /* Zeroes the net's gradients and accumulates the batch's. Fills the loss
  * fields of report (loss, loss_arc, loss_adv, loss_mask, disc_loss,
- * disc_accuracy). step_number seeds the erasing draw. */
-void gabn_step_compute (GabnStep *step, const float *input, const int *labels,
-                        const int *groups, int batch, gint64 step_number,
-                        GabnStepReport *report);
+ * disc_accuracy). step_number seeds the erasing draw. FALSE when the
+ * cancellable (gabn_step_set_cancellable) cut the step short: the net's
+ * BatchNorm statistics and the discriminator are then as before the call,
+ * the gradients are to be discarded. A GABN step whose discriminator has
+ * stepped always completes. */
+gboolean gabn_step_compute (GabnStep *step, const float *input, const int *labels,
+                            const int *groups, int batch, gint64 step_number,
+                            GabnStepReport *report);
+/* Lets the cancellable stop a step between layers (NULL: never). */
+void gabn_step_set_cancellable (GabnStep *step, GCancellable *cancellable);
 
 G_END_DECLS

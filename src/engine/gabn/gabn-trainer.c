@@ -119,6 +119,9 @@ setup_common (GabnTrainer *t, GError **error)
     }
   t->step_state = gabn_step_new (t->net, &t->config, t->disc, t->disc_optim,
                                  t->erase_group, G);
+  /* Stop answers within a layer, not at the end of a step (an iresnet50
+   * step takes seconds on a laptop). */
+  gabn_step_set_cancellable (t->step_state, t->cancel);
   gabn_eval_options_init (&t->eval_options);
   t->split_json = gabn_split_to_json (t->split);
   return TRUE;
@@ -616,8 +619,14 @@ run_epoch (GabnTrainer *t, int epoch, gint64 *steps_this_run,
         return FALSE;
       g_mutex_lock (&t->net_lock);
       lr = gabn_lr_schedule_lr (&t->schedule, t->config.lr, t->step);
-      gabn_step_compute (t->step_state, batch->input, batch->labels,
-                         batch->groups, batch->batch_size, t->step, &report);
+      if (!gabn_step_compute (t->step_state, batch->input, batch->labels,
+                              batch->groups, batch->batch_size, t->step, &report))
+        {
+          /* Cancelled mid-step: the step is dropped, the net is as it was. */
+          g_mutex_unlock (&t->net_lock);
+          gabn_batcher_release (batcher, batch);
+          return cancelled_error (t, error);
+        }
       gabn_optim_step (t->optim, lr);
       g_mutex_unlock (&t->net_lock);
       g_mutex_lock (&t->lock);

@@ -89,6 +89,7 @@ struct _GabnNet {
   gboolean training;
   float *workspace;
   gsize workspace_floats;
+  GCancellable *cancellable;   /* checked between layers; NULL: never */
   GabnRng dropout_rng;
 };
 

@@ -223,6 +223,9 @@ gabn_net_run_forward (GabnNet *net, int first, int last)
       GabnNode *node = &net->nodes[i];
       GabnNode *next = i + 1 < last ? &net->nodes[i + 1] : NULL;
 
+      if (gabn_net_cancelled (net))
+        return;
+
       if (!net->training && node->kind == GABN_NODE_CONV && next
           && next->kind == GABN_NODE_BATCHNORM && next->in == node->out
           && net->values[node->out].c <= 4096)
@@ -349,6 +352,6 @@ gabn_net_run_backward (GabnNet *net, int first, int last, gboolean param_grads,
       if (net->nodes[i].in2 >= 0)
         zero_value_grad (net, net->nodes[i].in2);
     }
-  for (int i = last - 1; i >= first; i--)
+  for (int i = last - 1; i >= first && !gabn_net_cancelled (net); i--)
     backward_node (net, &net->nodes[i], net->batch, param_grads, want_input_grad);
 }

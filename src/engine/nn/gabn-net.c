@@ -373,6 +373,7 @@ gabn_net_free (GabnNet *net)
       g_free (net->nodes[i].packed);
       g_free (net->nodes[i].pooled);
     }
+  g_clear_object (&net->cancellable);
   g_free (net->params_epoch);
   for (int i = 0; i < net->n_values; i++)
     {
@@ -566,6 +567,18 @@ gabn_net_get_training (const GabnNet *net)
 }
 
 /* ---- Forward / backward entry points ---------------------------------- */
+
+void
+gabn_net_set_cancellable (GabnNet *net, GCancellable *cancellable)
+{
+  g_set_object (&net->cancellable, cancellable);
+}
+
+gboolean
+gabn_net_cancelled (const GabnNet *net)
+{
+  return net->cancellable && g_cancellable_is_cancelled (net->cancellable);
+}
 
 void
 gabn_net_forward_backbone (GabnNet *net, const float *input, int batch)

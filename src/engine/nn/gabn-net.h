@@ -104,6 +104,14 @@ float *gabn_net_class_centres (GabnNet *net);
 void gabn_net_set_training (GabnNet *net, gboolean training);
 gboolean gabn_net_get_training (const GabnNet *net);
 
+/* Mid-step cancellation for a GUI's Stop: while cancellable (NULL: none)
+ * is cancelled, forward and backward passes stop between layers and return
+ * with their activations and gradients unfinished; gabn_net_cancelled ()
+ * tells, and the caller discards what the pass made (gabn_step_compute
+ * restores the BatchNorm statistics it had moved). */
+void     gabn_net_set_cancellable (GabnNet *net, GCancellable *cancellable);
+gboolean gabn_net_cancelled (const GabnNet *net);
+
 /* ---- Forward ---------------------------------------------------------- */
 
 /* input: batch×3×S×S normalised ((x − 127.5) / 127.5). Runs backbone and
