@@ -126,7 +126,7 @@ on_interrupt (gpointer data)
 {
   TrainRun *run = data;
 
-  g_printerr ("\n%s\n", _("Interrupted: stopping after this step…"));
+  g_printerr ("\n%s\n", _("Interrupted: stopping…"));
   gabn_trainer_cancel (run->trainer);
   return G_SOURCE_CONTINUE;
 }

@@ -160,8 +160,10 @@ void gabn_trainer_set_eval_options (GabnTrainer *trainer,
 
 /* Trains until the configured epochs (or max_steps) are done. Returns FALSE
  * with GABN_ERROR_CANCELLED on cancel (gabn_trainer_cancel or cancellable),
- * or another error (unreadable image, failed checkpoint). A trainer runs at
- * most once at a time; after a cancel it can run again (continuing). */
+ * or another error (unreadable image, failed checkpoint). A cancel stops the
+ * step in flight between two layers and drops it: the model is as after
+ * the last whole step. A trainer runs at most once at a time; after a
+ * cancel it can run again (continuing). */
 gboolean gabn_trainer_run (GabnTrainer *trainer, GCancellable *cancellable,
                            GError **error);
 
