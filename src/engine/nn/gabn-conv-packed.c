@@ -114,17 +114,8 @@ panel_range (int begin, int end, gpointer data)
           for (int t = 0; t < cols; t++)
             y[t] += bias;
           if (j->bn_out)
-            {
-              float *z = j->bn_out + (gsize) o * P + p0;
-              float m = j->bn_mean[o], scale = j->bn_scale[o], beta = j->bn_beta[o];
-
-              /* As gabn_batchnorm_forward's eval mode. */
-              for (int t = 0; t < cols; t++)
-                {
-                  float v = (y[t] - m) * scale + beta;
-                  z[t] = j->relu && v < 0.0f ? 0.0f : v;
-                }
-            }
+            gabn_bn_eval_row (j->bn_out + (gsize) o * P + p0, y, cols, j->bn_mean[o],
+                              j->bn_scale[o], j->bn_beta[o], j->relu);
         }
     }
 }

@@ -174,21 +174,10 @@ col2im_range (int begin, int end, gpointer data)
     }
 }
 
-/* y = (x − mean)·scale + beta, as gabn_batchnorm_forward's eval mode. */
 static void
-bn_row (const ConvJob *j, float *restrict y, const float *restrict x, int o, int P)
+bn_row (const ConvJob *j, float *y, const float *x, int o, int P)
 {
-  float m = j->bn_mean[o], scale = j->bn_scale[o], beta = j->bn_beta[o];
-
-  if (j->bn_relu)
-    for (int p = 0; p < P; p++)
-      {
-        float v = (x[p] - m) * scale + beta;
-        y[p] = v > 0.0f ? v : 0.0f;
-      }
-  else
-    for (int p = 0; p < P; p++)
-      y[p] = (x[p] - m) * scale + beta;
+  gabn_bn_eval_row (y, x, P, j->bn_mean[o], j->bn_scale[o], j->bn_beta[o], j->bn_relu);
 }
 
 /* One image's out (O × P) += bias, and bn_out = BatchNorm(out), for

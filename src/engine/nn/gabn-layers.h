@@ -53,6 +53,24 @@ void gabn_conv2d_backward (float *d_in, float *d_weight, float *d_bias,
 
 /* ---- BatchNorm2d / BatchNorm1d (S = H·W, or 1 for 1d) ------------------ */
 
+/* y[i] = (x[i] − mean)·scale + beta, ReLU'd when relu: one row of
+ * gabn_batchnorm_forward's eval mode, with its float arithmetic, for the
+ * convolutions that fuse it into their output pass. */
+static inline void
+gabn_bn_eval_row (float *restrict y, const float *restrict x, int n,
+                  float mean, float scale, float beta, gboolean relu)
+{
+  if (relu)
+    for (int i = 0; i < n; i++)
+      {
+        float v = (x[i] - mean) * scale + beta;
+        y[i] = v > 0.0f ? v : 0.0f;
+      }
+  else
+    for (int i = 0; i < n; i++)
+      y[i] = (x[i] - mean) * scale + beta;
+}
+
 /* y (B,C,S) = gamma · (x − mean) · rstd + beta. Training: batch statistics
  * (biased variance), running_mean/var updated with momentum and the unbiased
  * variance, as PyTorch. Eval: running statistics. Both save mean and rstd

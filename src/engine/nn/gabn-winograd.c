@@ -256,17 +256,8 @@ output_transform_range (int begin, int end, gpointer data)
                 for (int x = 0; x < Wo; x++)
                   row[x] = yi[x];
               if (bn)
-                {
-                  float *bn_row = bn + (gsize) (2 * ty + i) * Wo;
-                  float mean = j->bn_mean[o], scale = j->bn_scale[o], beta = j->bn_beta[o];
-
-                  /* As gabn_batchnorm_forward's eval mode. */
-                  for (int x = 0; x < Wo; x++)
-                    {
-                      float v = (yi[x] - mean) * scale + beta;
-                      bn_row[x] = j->relu && v < 0.0f ? 0.0f : v;
-                    }
-                }
+                gabn_bn_eval_row (bn + (gsize) (2 * ty + i) * Wo, yi, Wo, j->bn_mean[o],
+                                  j->bn_scale[o], j->bn_beta[o], j->relu);
             }
         }
     }
