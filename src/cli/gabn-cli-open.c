@@ -28,7 +28,7 @@ open_synth (const char *spec, GError **error)
   if (!gabn_synth_preset_from_nick (parts[0], &preset))
     {
       g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT,
-                   _("unknown synthetic preset “%s” (balanced, imbalanced, small-region)"),
+                   _("unknown synthetic preset “%s” (realistic, balanced, imbalanced, capture, shortcut)"),
                    parts[0]);
       return NULL;
     }

@@ -26,7 +26,7 @@ gabn_cmd_synth (int argc, char **argv)
   gboolean no_jitter = FALSE, list = FALSE;
   GOptionEntry entries[] = {
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, N_("Folder to create (must not exist or be empty)"), N_("DIR") },
-    { "preset", 'p', 0, G_OPTION_ARG_STRING, &preset_name, N_("small-region (default), balanced or imbalanced"), N_("PRESET") },
+    { "preset", 'p', 0, G_OPTION_ARG_STRING, &preset_name, N_("realistic (default), balanced, imbalanced, capture or shortcut"), N_("PRESET") },
     { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, N_("Random seed (default 1)"), N_("SEED") },
     { "identities", 'n', 0, G_OPTION_ARG_INT, &identities, N_("Identities per group (default 100)"), N_("N") },
     { "images", 'k', 0, G_OPTION_ARG_INT, &images, N_("Images per identity (default 10)"), N_("K") },
