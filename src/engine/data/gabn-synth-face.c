@@ -128,12 +128,17 @@ gabn_synth_jitter_draw (const GabnSynthKnobs *kn, gboolean jitter, guint64 seed,
   gabn_rng_init (&rng, seed, 0x7e + (guint64) group_index, identity, image);
   out->noise_seed = gabn_rng_next (&rng);
   /* The shortcut is a property of the data, not of the jitter: it stays
-   * when jitter is off. */
+   * when jitter is off. Its own stream, so that one photo has the same
+   * pose and light under every preset (the Teach view compares cameras). */
   if (kn->shortcut)
-    for (int k = 0; k < GABN_SYNTH_N_PARAMS; k++)
-      if (param_regions[k] & GABN_SYNTH_SHORTCUT_REGIONS)
-        out->shortcut[k] = clampd (gabn_rng_normal (&rng) * SHORTCUT_SD,
-                                   -2.5 * SHORTCUT_SD, 2.5 * SHORTCUT_SD);
+    {
+      GabnRng cue;
+      gabn_rng_init (&cue, seed, 0x5c + (guint64) group_index, identity, image);
+      for (int k = 0; k < GABN_SYNTH_N_PARAMS; k++)
+        if (param_regions[k] & GABN_SYNTH_SHORTCUT_REGIONS)
+          out->shortcut[k] = clampd (gabn_rng_normal (&cue) * SHORTCUT_SD,
+                                     -2.5 * SHORTCUT_SD, 2.5 * SHORTCUT_SD);
+    }
   if (!jitter)
     return;
   out->rotation = clampd (gabn_rng_normal (&rng) * 2.0, -5.0, 5.0) * G_PI / 180.0;
