@@ -19,8 +19,8 @@
 #   GABN      the gabn binary [_build/src/cli/gabn]
 #   OUT       where models, logs and JSON go [_build/experiment]
 #   SEEDS     reported seeds ["1 2 3 4 5"];  VAL_SEED [1001]
-#   SIZE      synthetic settings [identities=48,images=8]
-#   EPOCHS    [12];  PARALLEL  runs at once, one thread each [2]
+#   SIZE      synthetic settings [identities=60,images=8]
+#   EPOCHS    [16];  PARALLEL  runs at once, one thread each [2]
 #   TRAIN_ARGS  both methods ["--batch 32 --margin-s 32 --margin-m 0.3 --lr 0.1"]
 #   VARIANTS  GABN variants tried in `tune`, ';'-separated option sets
 #             ["--lambda-adv 0.1 --lambda-mask 0.5;--lambda-adv 0.1 --lambda-mask 0.5 --topn 8;--lambda-adv 0.5 --lambda-mask 0.5;--lambda-adv 0.1 --lambda-mask 0"]
@@ -34,8 +34,8 @@ GABN="${GABN:-$top/_build/src/cli/gabn}"
 OUT="${OUT:-$top/_build/experiment}"
 SEEDS="${SEEDS:-1 2 3 4 5}"
 VAL_SEED="${VAL_SEED:-1001}"
-SIZE="${SIZE:-identities=48,images=8}"
-EPOCHS="${EPOCHS:-12}"
+SIZE="${SIZE:-identities=60,images=8}"
+EPOCHS="${EPOCHS:-16}"
 PARALLEL="${PARALLEL:-2}"
 TRAIN_ARGS="${TRAIN_ARGS:---batch 32 --margin-s 32 --margin-m 0.3 --lr 0.1}"
 VARIANTS="${VARIANTS:---lambda-adv 0.1 --lambda-mask 0.5;--lambda-adv 0.1 --lambda-mask 0.5 --topn 8;--lambda-adv 0.5 --lambda-mask 0.5;--lambda-adv 0.1 --lambda-mask 0}"

@@ -39,9 +39,9 @@ static const GabnSynthKnobs knobs[GABN_SYNTH_N_PRESETS] = {
 #define TOE_SLOPE      0.20
 #define GRAIN          2.0    /* sensor noise sd, grey levels */
 #define GRAIN_CAPTURE  5.0
-/* Shortcut: per-photo sd of the hair parameters (an identity's own values
- * are uniform in [-1, 1], sd 0.58). */
-#define SHORTCUT_SD    0.4
+/* Shortcut: per-photo sd of the eye and brow parameters (an identity's own
+ * values are uniform in [-1, 1], sd 0.58). */
+#define SHORTCUT_SD    0.5
 
 static const guint8 param_regions[GABN_SYNTH_N_PARAMS] = {
   [P_FACE_W] = GABN_REGION_OUTLINE, [P_FACE_H] = GABN_REGION_OUTLINE,

@@ -7,7 +7,7 @@
  * parameters by the same amounts (a group is a skin tone and hair colour).
  * Bias enters only through a preset's knobs: collection (training share
  * per group), capture (a camera exposed for lighter skin) and shortcut
- * (the hair unreliable from photo to photo). Each image adds small
+ * (eyes and brows unreliable from photo to photo). Each image adds small
  * pose, lighting and expression jitter. Everything is seeded: the same
  * config gives the same bytes, on any number of threads.
  *
@@ -26,7 +26,7 @@ typedef enum {
   GABN_SYNTH_BALANCED,      /* no knob: the negative control */
   GABN_SYNTH_IMBALANCED,    /* collection only */
   GABN_SYNTH_CAPTURE,       /* capture only */
-  GABN_SYNTH_SHORTCUT,      /* shortcut only (hair) */
+  GABN_SYNTH_SHORTCUT,      /* shortcut only */
 } GabnSynthPreset;
 
 #define GABN_SYNTH_DEFAULT_PRESET GABN_SYNTH_REALISTIC
@@ -46,10 +46,8 @@ typedef enum {
 } GabnSynthRegion;
 
 #define GABN_SYNTH_N_REGIONS 7
-/* The region the shortcut knob makes unreliable: the hair, the largest
- * and most salient cue (a baseline on the balanced faces draws most of its
- * identity from it), and one that changes between real photos. */
-#define GABN_SYNTH_SHORTCUT_REGIONS GABN_REGION_HAIR
+/* The regions the shortcut knob makes unreliable. */
+#define GABN_SYNTH_SHORTCUT_REGIONS (GABN_REGION_EYES | GABN_REGION_BROWS)
 
 /* "outline", "hair", … for region index r (bit 1 << r). */
 const char *gabn_synth_region_name (int r);
