@@ -81,8 +81,8 @@ gabn_synth_config_init (GabnSynthConfig *config, GabnSynthPreset preset)
   *config = (GabnSynthConfig) {
     .preset = preset,
     .seed = 1,
-    .identities = 100,
-    .images = 10,
+    .identities = 60,
+    .images = 8,
     .size = 64,
     .holdout_fraction = 0.2,
     .pairs_per_fold = 30,

@@ -68,9 +68,10 @@ typedef struct {
 typedef struct _GabnSynthConfig {
   GabnSynthPreset preset;
   guint64  seed;            /* default 1 */
-  int      identities;      /* per group, held-out included; default 100.
+  int      identities;      /* per group, held-out included; default 60.
                                imbalanced: the largest group's count */
-  int      images;          /* per identity; default 10 */
+  int      images;          /* per identity; default 8 (the defaults are
+                               the data of the models shipped with the app) */
   int      size;            /* pixels (square); default 64 */
   double   holdout_fraction;/* identities per group held out for pairs;
                                default 0.2 (at least 2 per group) */
