@@ -75,6 +75,14 @@ gabn_eval_report_free (GabnEvalReport *report)
   g_free (report);
 }
 
+const char *
+gabn_train_map_label (int gam, gboolean held_out)
+{
+  if (gam == GABN_CAM_HIRESCAM)
+    return held_out ? "hirescam, train, identity mean" : "hirescam, train, class centre";
+  return held_out ? "gradcam, train, identity mean" : "gradcam, train, class centre";
+}
+
 void
 gabn_eval_report_clear_diagnostics (GabnEvalReport *r)
 {
@@ -167,9 +175,8 @@ add_group (JsonBuilder *b, const GabnEvalReport *report,
 static void
 add_adversary (JsonBuilder *b, const GabnEvalReport *r)
 {
-  const char *gam = gabn_cam_method_name (r->train_gam);
-  g_autofree char *train_map = g_strdup_printf ("%s, train, class centre", gam);
-  g_autofree char *held_out_map = g_strdup_printf ("%s, train, identity mean", gam);
+  const char *train_map = gabn_train_map_label (r->train_gam, FALSE);
+  const char *held_out_map = gabn_train_map_label (r->train_gam, TRUE);
 
   json_builder_set_member_name (b, "adversary");
   json_builder_begin_object (b);

@@ -82,6 +82,10 @@ typedef struct {
 
 /* The label of the eval report's own maps. */
 #define GABN_EVAL_MAP "gradcam, eval, identity mean"
+/* The labels of the training maps of gam (a GabnCamMethod):
+ * "<gam>, train, class centre" (training images), or "<gam>, train,
+ * identity mean" (held-out people). Static strings. */
+const char *gabn_train_map_label (int gam, gboolean held_out);
 /* Sets every probe and training-diagnostic field to "not computed". */
 void gabn_eval_report_clear_diagnostics (GabnEvalReport *report);
 
