@@ -232,7 +232,7 @@ gabn_cli_print_report (FILE *out, const GabnEvalReport *r)
   fprintf (out, "\n%s %s\n%s ", _("Attention maps:"), GABN_EVAL_MAP,
            _("Group probe (held-out accuracy, 5 folds by identity):"));
   if (isnan (r->probe_accuracy))
-    fprintf (out, "%s", _("not computed (fewer than two groups or people with maps)"));
+    fprintf (out, "%s", _("not computed"));
   else
     {
       print_percent (out, r->probe_accuracy, 0);
