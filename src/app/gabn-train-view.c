@@ -42,6 +42,7 @@ struct _GabnTrainView
   GtkAdjustment  *batch_adjustment;
   GtkAdjustment  *epochs_adjustment;
   GtkBox         *gam_box;
+  AdwComboRow    *gam_row;
   GtkAdjustment  *lambda_adv_adjustment;
   GtkAdjustment  *lambda_mask_adjustment;
   GtkAdjustment  *lr_adjustment;
@@ -479,6 +480,8 @@ gabn_train_view_get_config (GabnTrainView *self, GabnTrainConfig *config)
   config->method = adw_combo_row_get_selected (self->method_row) == 1 ? GABN_METHOD_GABN
                                                                       : GABN_METHOD_BASELINE;
   config->lambda_adv = (float) gtk_adjustment_get_value (self->lambda_adv_adjustment);
+  config->gam = adw_combo_row_get_selected (self->gam_row) == 1 ? GABN_CAM_HIRESCAM
+                                                                : GABN_CAM_GRADCAM;
   config->lambda_mask = (float) gtk_adjustment_get_value (self->lambda_mask_adjustment);
   config->topn = (int) gtk_adjustment_get_value (self->topn_adjustment);
   config->epochs = (int) gtk_adjustment_get_value (self->epochs_adjustment);
@@ -494,6 +497,7 @@ gabn_train_view_set_config (GabnTrainView *self, const GabnTrainConfig *config)
   g_return_if_fail (GABN_IS_TRAIN_VIEW (self));
   adw_combo_row_set_selected (self->method_row, config->method == GABN_METHOD_GABN ? 1 : 0);
   gtk_adjustment_set_value (self->lambda_adv_adjustment, config->lambda_adv);
+  adw_combo_row_set_selected (self->gam_row, config->gam == GABN_CAM_HIRESCAM ? 1 : 0);
   gtk_adjustment_set_value (self->lambda_mask_adjustment, config->lambda_mask);
   gtk_adjustment_set_value (self->topn_adjustment, config->topn);
   gtk_adjustment_set_value (self->epochs_adjustment, config->epochs);
@@ -653,6 +657,7 @@ gabn_train_view_class_init (GabnTrainViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GabnTrainView, batch_adjustment);
   gtk_widget_class_bind_template_child (widget_class, GabnTrainView, epochs_adjustment);
   gtk_widget_class_bind_template_child (widget_class, GabnTrainView, gam_box);
+  gtk_widget_class_bind_template_child (widget_class, GabnTrainView, gam_row);
   gtk_widget_class_bind_template_child (widget_class, GabnTrainView, lambda_adv_adjustment);
   gtk_widget_class_bind_template_child (widget_class, GabnTrainView, lambda_mask_adjustment);
   gtk_widget_class_bind_template_child (widget_class, GabnTrainView, lr_adjustment);

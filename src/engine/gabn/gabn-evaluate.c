@@ -5,6 +5,7 @@
 #include "gabn-cam.h"
 #include "gabn-gam.h"
 #include "gabn-reliance.h"
+#include "gabn-probe.h"
 #include "gabn-verify.h"
 
 #include <glib/gi18n.h>
@@ -128,7 +129,7 @@ attention (Eval *ev, GabnEvalReport *r, const int *images, int n_images,
   g_autofree int *taken = g_new0 (int, r->n_groups);
   g_autofree int *sel = g_new (int, MAX (n_images, 1));
   g_autofree float *refs = NULL, *cam = NULL, *P = NULL, *input = NULL;
-  g_autofree int *sel_groups = NULL;
+  g_autofree int *sel_groups = NULL, *sel_ids = NULL;
   g_autofree double *region50 = g_new (double, r->n_groups);
   g_autofree double *region80 = g_new (double, r->n_groups);
   g_autofree int *counts = g_new (int, r->n_groups);
@@ -165,6 +166,7 @@ attention (Eval *ev, GabnEvalReport *r, const int *images, int n_images,
       P = g_new (float, (gsize) n_sel * n);
       input = g_new (float, (gsize) B * 3 * ev->S * ev->S);
       sel_groups = g_new (int, n_sel);
+      sel_ids = g_new (int, n_sel);
       for (int start = 0; start < n_sel; start += B)
         {
           int b = MIN (B, n_sel - start);
@@ -177,6 +179,7 @@ attention (Eval *ev, GabnEvalReport *r, const int *images, int n_images,
               int i = sel[start + k], id = ds->images[images[i]].identity;
               idx[k] = images[i];
               sel_groups[start + k] = ds->images[images[i]].group;
+              sel_ids[start + k] = id;
               for (int j = 0; j < ev->d; j++)
                 refs[(gsize) k * ev->d + j] =
                   (float) (centre[(gsize) id * ev->d + j] / per_identity[id]);
@@ -210,6 +213,17 @@ attention (Eval *ev, GabnEvalReport *r, const int *images, int n_images,
   for (int g = 0; g < r->n_groups; g++)
     r->groups[g].js_to_reference = present[g] && present[r->reference_group]
       ? r->js_matrix[g * r->n_groups + r->reference_group] : NAN;
+  if (n_sel > 0)
+    {
+      GabnProbeResult probe;
+
+      /* NaN (not computed) with fewer than two groups or people. */
+      gabn_probe_cross_validate (P, sel_groups, sel_ids, n_sel, n, r->n_groups,
+                                 NULL, &probe);
+      r->probe_accuracy = probe.accuracy;
+      r->probe_accuracy_std = probe.accuracy_std;
+      r->probe_chance = probe.chance;
+    }
   return TRUE;
 }
 
@@ -332,6 +346,7 @@ gabn_evaluate (GabnNet *net, const GabnDataset *dataset, const GabnPair *pairs,
   r->groups = g_new0 (GabnGroupReport, r->n_groups);
   for (int g = 0; g < r->n_groups; g++)
     r->groups[g].name = g_strdup (g < dataset->n_groups ? dataset->groups[g].name : "all");
+  gabn_eval_report_clear_diagnostics (r);
   r->reference_group = options->reference_group;
   if (r->reference_group < 0 || r->reference_group >= r->n_groups)
     {

@@ -7,6 +7,7 @@
 #include "gabn-sidecar.h"
 #include "gabn-split.h"
 #include "gabn-step.h"
+#include "gabn-train-diagnostics.h"
 
 #include <json-glib/json-glib.h>
 #include <glib/gi18n.h>
@@ -30,6 +31,9 @@ struct _GabnTrainer {
   int steps_per_epoch;
   gint64 total_steps;
   gint64 step;              /* optimiser steps done */
+  /* Sums over the current epoch's steps (this run), for its report. */
+  double epoch_ratio_sum, epoch_disc_sum;
+  int epoch_ratio_count, epoch_disc_count;
   GabnEvalOptions eval_options;
   GabnEvalReport *last_report;
   char *checkpoint;
@@ -578,9 +582,21 @@ evaluate_epoch (GabnTrainer *t, int epoch, GError **error)
   g_mutex_lock (&t->net_lock);
   report = gabn_evaluate (t->net, t->dataset, t->split->pairs, t->split->n_pairs,
                           &t->eval_options, NULL, NULL, t->cancel, error);
+  if (report && t->eval_options.gam_max_per_group > 0
+      && !gabn_train_diagnostics (report, t->net, t->dataset, t->split, &t->config,
+                                  t->config.method == GABN_METHOD_GABN ? t->disc : NULL,
+                                  t->eval_options.gam_max_per_group,
+                                  t->eval_options.threads, t->cancel, error))
+    g_clear_pointer (&report, gabn_eval_report_free);
   g_mutex_unlock (&t->net_lock);
   if (!report)
     return FALSE;
+  report->has_train_maps = TRUE;
+  report->train_gam = t->config.gam;
+  report->grad_ratio = t->epoch_ratio_count > 0
+    ? t->epoch_ratio_sum / t->epoch_ratio_count : NAN;
+  report->batch_disc_accuracy = t->epoch_disc_count > 0
+    ? t->epoch_disc_sum / t->epoch_disc_count : NAN;
   report->epoch = epoch;
   report->step = t->step;
   g_mutex_lock (&t->lock);
@@ -620,6 +636,8 @@ run_epoch (GabnTrainer *t, int epoch, gint64 *steps_this_run,
                               t->n_train, &bc, error);
   if (!batcher)
     return FALSE;
+  t->epoch_ratio_sum = t->epoch_disc_sum = 0.0;
+  t->epoch_ratio_count = t->epoch_disc_count = 0;
   while (t->step < end)
     {
       GabnStepReport report = { 0 };
@@ -650,6 +668,16 @@ run_epoch (GabnTrainer *t, int epoch, gint64 *steps_this_run,
       g_mutex_unlock (&t->lock);
       gabn_batcher_release (batcher, batch);
 
+      if (isfinite (report.grad_ratio))
+        {
+          t->epoch_ratio_sum += report.grad_ratio;
+          t->epoch_ratio_count++;
+        }
+      if (t->config.method == GABN_METHOD_GABN)
+        {
+          t->epoch_disc_sum += report.disc_accuracy;
+          t->epoch_disc_count++;
+        }
       (*steps_this_run)++;
       *train_seconds += (g_get_monotonic_time () - t0) / 1e6;
       report.step = t->step;

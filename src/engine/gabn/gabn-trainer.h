@@ -29,6 +29,7 @@
 #pragma once
 
 #include "gabn-batcher.h"
+#include "gabn-cam.h"
 #include "gabn-dataset.h"
 #include "gabn-evaluate.h"
 #include "gabn-net.h"
@@ -73,6 +74,10 @@ typedef struct {
   GabnEraseWhere erase_where;   /* default features */
   char         **erase_groups;  /* group names; NULL (default) = all */
   GabnAdvMode    adv_mode;      /* default confusion */
+  /* The GAM the adversary and the erasing act on: Grad-CAM (default) or
+   * HiResCAM (faithful for a position-specific head); first order either
+   * way (DESIGN.md 1). */
+  GabnCamMethod  gam;
   float          disc_lr;       /* D's AdamW rate; default 1e-3 */
   int            disc_hidden;   /* D's hidden width; default 64 */
   /* Data and run. */
@@ -94,7 +99,8 @@ gboolean gabn_train_config_validate (const GabnTrainConfig *config,
 /* JSON object (as stored in metadata "train_config"); enums as strings
  * ("baseline"/"gabn", "sgd"/"adamw", "constant"/"step"/"cosine",
  * "arcface"/"cosface", "features"/"input", "confusion"/"reversal",
- * "shuffle"/"identity-balanced"/"group-balanced"). */
+ * "shuffle"/"identity-balanced"/"group-balanced", "gam": "gradcam"/
+ * "hirescam"). */
 char *gabn_train_config_to_json (const GabnTrainConfig *config);
 /* Missing keys keep the defaults; wrong types or values are errors. */
 gboolean gabn_train_config_from_json (GabnTrainConfig *config,
@@ -116,7 +122,11 @@ typedef struct {
   float  loss_adv;        /* L_conf (or −CE under reversal); 0 for baseline */
   float  loss_mask;       /* L_arc of the erased pass; 0 when not erased */
   float  disc_loss;       /* D's cross-entropy on the true groups */
-  float  disc_accuracy;   /* D's accuracy on this batch */
+  float  disc_accuracy;   /* D's accuracy on this batch (the maps it just fit) */
+  /* ‖λ_adv·∂L_conf/∂A‖ / ‖∂L_arc/∂A‖ over the batch's feature maps: how
+   * hard the adversary pulls against recognition (0 when λ_adv = 0; NaN
+   * for the baseline). */
+  float  grad_ratio;
   float  lr;
   double images_per_second;  /* over the last steps */
   double eta_seconds;        /* remaining training steps (not evaluation) */
