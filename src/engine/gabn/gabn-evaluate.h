@@ -56,6 +56,10 @@ typedef struct {
   double  ser;            /* max error / min error; NaN when min error is 0 */
   double  mean_pairwise_js;   /* over groups with maps */
   double *js_matrix;      /* n_groups × n_groups, row-major */
+  /* Pairs left out because one of their images cannot be read, and those
+   * images (named in the dataset: gabn_dataset_get_bad). */
+  int     n_skipped_pairs;
+  int     n_skipped_images;
 } GabnEvalReport;
 
 GabnEvalReport *gabn_eval_report_copy (const GabnEvalReport *report);
@@ -66,7 +70,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GabnEvalReport, gabn_eval_report_free)
  *   {"groups":[{"name","pairs","accuracy","accuracy_std",
  *     "tar_at_far":{"1e-2","1e-3","1e-4"},"fmr","fnmr","region50",
  *     "region80","js_to_reference"}],
- *    "mean_accuracy","std","ser","mean_pairwise_js"}
+ *    "mean_accuracy","std","ser","mean_pairwise_js","skipped_pairs",
+ *    "skipped_images"}
  * full = TRUE adds "epoch", "step", "threshold", "reference_group",
  * "gam_h", "gam_w", "js_matrix" and per group "genuine", "impostor",
  * "gam_images", "mean_gam" (rows), "roc" ({"far":[…],"tar":[…]}) — the form
@@ -90,8 +95,9 @@ void gabn_eval_options_init (GabnEvalOptions *options);
 
 /* Evaluates net (switched to eval mode for the call, restored after) on
  * pairs of dataset's images. Progress is called from the calling thread.
- * Fails on an unreadable image (naming it), on cancel
- * (GABN_ERROR_CANCELLED), or without pairs. */
+ * A pair with an unreadable image is left out and counted
+ * (n_skipped_pairs; the image is recorded in the dataset). Fails on cancel
+ * (GABN_ERROR_CANCELLED), without pairs, or when every pair was left out. */
 GabnEvalReport *gabn_evaluate (GabnNet *net, const GabnDataset *dataset,
                                const GabnPair *pairs, int n_pairs,
                                const GabnEvalOptions *options,
