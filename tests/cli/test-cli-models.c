@@ -159,7 +159,9 @@ test_eval (void)
   g_assert_cmpint (run (&out, NULL, "eval", "--model", model, "--data", DATA,
                         "--json", NULL), ==, 0);
   o = parse_object (parser, out);
-  g_assert_cmpint (json_object_get_size (o), ==, 5);
+  g_assert_cmpint (json_object_get_size (o), ==, 7);
+  g_assert_cmpint (json_object_get_int_member (o, "skipped_pairs"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (o, "skipped_images"), ==, 0);
   groups = json_object_get_array_member (o, "groups");
   g_assert_cmpint (json_array_get_length (groups), ==, 4);
   g = json_array_get_object_element (groups, 0);

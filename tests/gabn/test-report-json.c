@@ -56,7 +56,8 @@ test_schema (void)
   g_autoptr(JsonParser) parser = json_parser_new ();
   JsonObject *root, *group, *tar;
   g_autoptr(GList) members = NULL;
-  const char *want_root[] = { "groups", "mean_accuracy", "std", "ser", "mean_pairwise_js" };
+  const char *want_root[] = { "groups", "mean_accuracy", "std", "ser", "mean_pairwise_js",
+                              "skipped_pairs", "skipped_images" };
   const char *want_group[] = { "name", "pairs", "accuracy", "accuracy_std", "tar_at_far",
                                "fmr", "fnmr", "region50", "region80", "js_to_reference" };
 
