@@ -23,6 +23,7 @@ typedef struct {
   GtkWidget     *row;
   GtkLabel      *status;
   GtkLabel      *speed;
+  GtkLabel      *skipped;     /* hidden until an image is skipped */
   GtkProgressBar *progress;
   GtkButton     *pause;
   GtkButton     *stop;
@@ -217,6 +218,19 @@ on_state (GabnTrainRun *run, GParamSpec *pspec, RunUi *ui)
 }
 
 static void
+on_skipped (GabnTrainRun *run, GParamSpec *pspec, RunUi *ui)
+{
+  guint n = gabn_train_run_get_n_skipped (run);
+  /* Translators: images that could not be read during training */
+  g_autofree char *text = g_strdup_printf (ngettext ("%u unreadable image skipped",
+                                                     "%u unreadable images skipped", n), n);
+
+  gtk_label_set_text (ui->skipped, text);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (ui->skipped), gabn_train_run_get_last_skipped (run));
+  gtk_widget_set_visible (GTK_WIDGET (ui->skipped), n > 0);
+}
+
+static void
 on_pause_clicked (RunUi *ui)
 {
   if (gabn_train_run_get_state (ui->run) == GABN_RUN_PAUSED)
@@ -293,6 +307,12 @@ build_row (RunUi *ui)
   gtk_box_append (GTK_BOX (labels), name);
   gtk_box_append (GTK_BOX (labels), GTK_WIDGET (ui->status));
   gtk_box_append (GTK_BOX (labels), GTK_WIDGET (ui->speed));
+  ui->skipped = GTK_LABEL (gtk_label_new (""));
+  gtk_label_set_xalign (ui->skipped, 0);
+  gtk_widget_add_css_class (GTK_WIDGET (ui->skipped), "caption");
+  gtk_widget_add_css_class (GTK_WIDGET (ui->skipped), "warning");
+  gtk_widget_set_visible (GTK_WIDGET (ui->skipped), FALSE);
+  gtk_box_append (GTK_BOX (labels), GTK_WIDGET (ui->skipped));
   gtk_widget_set_hexpand (labels, TRUE);
   gtk_box_append (GTK_BOX (top), labels);
   ui->explore = GTK_BUTTON (icon_button ("find-location-symbolic", _("Explore this model in the Faces view")));
@@ -407,6 +427,7 @@ gabn_train_view_start_run (GabnTrainView *self, const GabnTrainConfig *config)
   g_signal_connect (ui->run, "step", G_CALLBACK (on_step), ui);
   g_signal_connect (ui->run, "epoch", G_CALLBACK (on_epoch), ui);
   g_signal_connect (ui->run, "notify::state", G_CALLBACK (on_state), ui);
+  g_signal_connect (ui->run, "notify::n-skipped", G_CALLBACK (on_skipped), ui);
   g_ptr_array_add (self->run_uis, ui);
   g_list_store_append (self->runs, ui->run);
   gtk_list_box_append (self->runs_list, ui->row);

@@ -268,4 +268,29 @@ gabn_cli_print_report (FILE *out, const GabnEvalReport *r)
   print_reliance (out, r, name_width);
   if (r->has_train_maps)
     print_train_maps (out, r, name_width);
+  if (r->n_skipped_pairs > 0)
+    {
+      /* Translators: "%d unreadable images" comes next */
+      fprintf (out, ngettext ("Skipped: %d pair with an unreadable image",
+                              "Skipped: %d pairs with an unreadable image",
+                              r->n_skipped_pairs), r->n_skipped_pairs);
+      fprintf (out, ngettext (" (%d image)\n", " (%d images)\n", r->n_skipped_images),
+               r->n_skipped_images);
+    }
+}
+
+void
+gabn_cli_print_bad_images (const GabnDataset *ds)
+{
+  int n;
+  GabnBadImage *bad = gabn_dataset_get_bad (ds, 0, &n);
+
+  if (n > 0)
+    g_printerr (ngettext ("%d image cannot be read and was skipped:\n",
+                          "%d images cannot be read and were skipped:\n", n), n);
+  for (int i = 0; i < n && i < 20; i++)
+    g_printerr ("  %s: %s\n", ds->images[bad[i].image].path, bad[i].reason);
+  if (n > 20)
+    g_printerr (_("  … and %d more\n"), n - 20);
+  gabn_bad_images_free (bad, n);
 }

@@ -29,6 +29,10 @@ gboolean gabn_cli_load_image_file (const char *path, int size, gboolean flip,
 /* The readable per-group table (accuracies in percent) and the summary. */
 void gabn_cli_print_report (FILE *out, const GabnEvalReport *report);
 
+/* On stderr: the images of dataset found unreadable so far, one a line
+ * (file: reason), at most 20, then how many more. Nothing when none. */
+void gabn_cli_print_bad_images (const GabnDataset *dataset);
+
 /* A JSON number or null (NaN) as text, for hand-built JSON. */
 char *gabn_cli_json_number (double value);
 

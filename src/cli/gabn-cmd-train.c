@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <glib-unix.h>
 #include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -135,6 +136,40 @@ on_epoch (const GabnEvalReport *report, gpointer user_data)
         }
       g_mutex_unlock (&run->print_lock);
     }
+}
+
+/* Called from the worker thread, once per unreadable image. */
+static void
+on_skip (const char *file, const char *reason, gpointer user_data)
+{
+  TrainRun *run = user_data;
+
+  if (run->log)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonGenerator) gen = json_generator_new ();
+      g_autoptr(JsonNode) root = NULL;
+      g_autofree char *line = NULL;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "type");
+      json_builder_add_string_value (b, "skipped");
+      json_builder_set_member_name (b, "file");
+      json_builder_add_string_value (b, file);
+      json_builder_set_member_name (b, "reason");
+      json_builder_add_string_value (b, reason);
+      json_builder_end_object (b);
+      root = json_builder_get_root (b);
+      json_generator_set_root (gen, root);
+      line = json_generator_to_data (gen, NULL);
+      log_line (run, line);
+    }
+  /* Even with --quiet: a skipped file is a warning about the user's data. */
+  g_mutex_lock (&run->print_lock);
+  if (run->tty && !run->quiet)
+    g_printerr ("\r\033[K");
+  g_printerr (_("Skipping an unreadable image: %s: %s\n"), file, reason);
+  g_mutex_unlock (&run->print_lock);
 }
 
 static gpointer
@@ -306,6 +341,7 @@ gabn_cmd_train (int argc, char **argv)
   run.loop = g_main_loop_new (NULL, FALSE);
   g_mutex_init (&run.print_lock);
   gabn_trainer_set_callbacks (trainer, on_step, on_epoch, &run);
+  gabn_trainer_set_skip_func (trainer, on_skip, &run);
   gabn_trainer_set_checkpoint (trainer, out);
   if (!quiet)
     {
@@ -351,5 +387,11 @@ gabn_cmd_train (int argc, char **argv)
   last = gabn_trainer_get_last_report (trainer);
   if (last && !quiet)
     gabn_cli_print_report (stdout, last);
+  if (gabn_trainer_get_n_skipped (trainer) > 0)
+    g_printerr (ngettext ("%d unreadable image was skipped (listed in %s, metadata "
+                          "“skipped_images”).\n",
+                          "%d unreadable images were skipped (listed in %s, metadata "
+                          "“skipped_images”).\n", gabn_trainer_get_n_skipped (trainer)),
+                gabn_trainer_get_n_skipped (trainer), out);
   return 0;
 }

@@ -184,12 +184,14 @@ test_eval (void)
                         "--json", NULL), ==, 0);
   o = parse_object (parser, out);
   /* groups, mean_accuracy, std, ser, mean_pairwise_js, attention_map and
-   * the probe's three; no "adversary" outside training. */
-  g_assert_cmpint (json_object_get_size (o), ==, 9);
+   * the probe's three, skipped_pairs and skipped_images; no "adversary" outside training. */
+  g_assert_cmpint (json_object_get_size (o), ==, 11);
   g_assert_false (json_object_has_member (o, "adversary"));
   g_assert_cmpfloat (json_object_get_double_member (o, "probe_chance"), ==, 0.25);
   g_assert_cmpfloat (json_object_get_double_member (o, "probe_accuracy"), >=, 0.0);
   g_assert_cmpfloat (json_object_get_double_member (o, "probe_accuracy"), <=, 1.0);
+  g_assert_cmpint (json_object_get_int_member (o, "skipped_pairs"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (o, "skipped_images"), ==, 0);
   groups = json_object_get_array_member (o, "groups");
   g_assert_cmpint (json_array_get_length (groups), ==, 4);
   g = json_array_get_object_element (groups, 0);

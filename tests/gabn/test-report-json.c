@@ -63,7 +63,7 @@ test_schema (void)
   g_autoptr(GList) members = NULL;
   const char *want_root[] = { "groups", "mean_accuracy", "std", "ser", "mean_pairwise_js",
                               "attention_map", "probe_accuracy", "probe_accuracy_std",
-                              "probe_chance" };
+                              "probe_chance", "skipped_pairs", "skipped_images" };
   const char *want_group[] = { "name", "pairs", "accuracy", "accuracy_std", "tar_at_far",
                                "fmr", "fnmr", "region50", "region80", "js_to_reference" };
 

@@ -267,6 +267,10 @@ gabn_eval_report_to_json (const GabnEvalReport *report, gboolean full)
   add_number (b, "probe_chance", report->probe_chance);
   if (report->has_train_maps)
     add_adversary (b, report);
+  json_builder_set_member_name (b, "skipped_pairs");
+  json_builder_add_int_value (b, report->n_skipped_pairs);
+  json_builder_set_member_name (b, "skipped_images");
+  json_builder_add_int_value (b, report->n_skipped_images);
   if (full)
     {
       add_number (b, "threshold", report->threshold);
@@ -475,6 +479,8 @@ gabn_eval_report_from_json (const char *json, GError **error)
   r->std = get_number (root, "std");
   r->ser = get_number (root, "ser");
   r->mean_pairwise_js = get_number (root, "mean_pairwise_js");
+  r->n_skipped_pairs = (int) get_int (root, "skipped_pairs", 0);
+  r->n_skipped_images = (int) get_int (root, "skipped_images", 0);
   r->n_groups = json_array_get_length (groups);
   r->groups = g_new0 (GabnGroupReport, MAX (r->n_groups, 1));
   for (int g = 0; g < r->n_groups; g++)

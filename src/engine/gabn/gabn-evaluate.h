@@ -83,6 +83,10 @@ typedef struct {
   double  disc_accuracy_held_out; /* D on held-out "<gam>, train, identity mean" */
   double  grad_ratio;             /* epoch mean of the steps' grad_ratio */
   double  batch_disc_accuracy;    /* epoch mean of D's accuracy on its batch */
+  /* Pairs left out because one of their images cannot be read, and those
+   * images (named in the dataset: gabn_dataset_get_bad). */
+  int     n_skipped_pairs;
+  int     n_skipped_images;
 } GabnEvalReport;
 
 /* The label of the eval report's own maps. */
@@ -106,7 +110,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GabnEvalReport, gabn_eval_report_free)
  *    "mean_accuracy","std","ser","mean_pairwise_js",
  *    "attention_map" (GABN_EVAL_MAP: which map region50/80, JS and the
  *    probe were computed on), "probe_accuracy","probe_accuracy_std",
- *    "probe_chance"}
+ *    "probe_chance","skipped_pairs","skipped_images"}
  * plus, in training reports, "adversary": {"attention_map":
  *   "<gam>, train, class centre","images","groups":[{"name","region50",
  *   "region80","js_to_reference"}],"mean_pairwise_js","disc_accuracy",
@@ -138,8 +142,9 @@ void gabn_eval_options_init (GabnEvalOptions *options);
 
 /* Evaluates net (switched to eval mode for the call, restored after) on
  * pairs of dataset's images. Progress is called from the calling thread.
- * Fails on an unreadable image (naming it), on cancel
- * (GABN_ERROR_CANCELLED), or without pairs. */
+ * A pair with an unreadable image is left out and counted
+ * (n_skipped_pairs; the image is recorded in the dataset). Fails on cancel
+ * (GABN_ERROR_CANCELLED), without pairs, or when every pair was left out. */
 GabnEvalReport *gabn_evaluate (GabnNet *net, const GabnDataset *dataset,
                                const GabnPair *pairs, int n_pairs,
                                const GabnEvalOptions *options,

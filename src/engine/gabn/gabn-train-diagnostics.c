@@ -36,7 +36,8 @@ pick_training (const GabnSplit *split, const GabnDataset *ds, guint64 seed,
   for (int i = 0; i < n_train; i++)
     {
       int g = ds->images[train[i]].group;
-      if (g < 0 || g >= ds->n_groups || taken[g] >= max_per_group)
+      if (g < 0 || g >= ds->n_groups || taken[g] >= max_per_group
+          || gabn_dataset_is_bad (ds, train[i]))
         continue;
       taken[g]++;
       images[n] = train[i];
@@ -73,7 +74,8 @@ pick_held_out (const GabnSplit *split, const GabnDataset *ds,
     {
       const GabnImage *im = &ds->images[all[i]];
       if (im->identity < 0 || im->group < 0 || im->group >= ds->n_groups
-          || per_identity[im->identity] < 2 || taken[im->group] >= max_per_group)
+          || per_identity[im->identity] < 2 || taken[im->group] >= max_per_group
+          || gabn_dataset_is_bad (ds, all[i]))
         continue;
       taken[im->group]++;
       images[n++] = all[i];

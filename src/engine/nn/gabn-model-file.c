@@ -77,12 +77,16 @@ gabn_model_load (const char *path, const char *arch_hint,
                               _("tensor “arcface.weight” has shape %s, expected [classes, dim]"),
                               shape_str), NULL;
     }
-  net = gabn_net_new (arch, centres ? (int) centres->shape[0] : 0, 0, &net_error);
+  /* Without the centres first: their count comes from the file, and a
+   * row narrower than the embedding would let a small file claim a large
+   * allocation (classes × dim floats). */
+  net = gabn_net_new (arch, 0, 0, &net_error);
   if (net == NULL)
     return gabn_file_error (error, net_error->code, path, "%s", net_error->message), NULL;
 
   /* Every tensor of the architecture must be there, with its shape; extra
-   * tensors are ignored. */
+   * tensors are ignored. The centres are checked after the others, then
+   * added. */
   for (int i = 0; i < gabn_net_n_tensors (net); i++)
     {
       const GabnTensorInfo *t = gabn_net_tensor (net, i);
@@ -103,6 +107,14 @@ gabn_model_load (const char *path, const char *arch_hint,
                                   arch, expected), NULL;
         }
     }
+  if (centres && centres->shape[1] != gabn_net_embedding_dim (net))
+    return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path,
+                            _("tensor “arcface.weight” has rows of %lld, %s embeds in %d"),
+                            (long long) centres->shape[1], arch,
+                            gabn_net_embedding_dim (net)), NULL;
+  if (centres && centres->shape[0] > 0
+      && !gabn_net_set_n_classes (net, (int) centres->shape[0], 0, &net_error))
+    return gabn_file_error (error, net_error->code, path, "%s", net_error->message), NULL;
   for (int i = 0; i < gabn_net_n_tensors (net); i++)
     {
       const GabnTensorInfo *t = gabn_net_tensor (net, i);
