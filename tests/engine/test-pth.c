@@ -344,7 +344,7 @@ test_pickle_mutations (void)
       g_assert_nonnull (e);
       g_clear_pointer (&copy, g_free);
     }
-  for (gsize at = 0; at < zs.size; at += 3)
+  for (gsize at = 0; at < zs.size; at += 7)
     for (int v = 0; v < 3; v++)
       {
         static const guint8 values[] = { 0x00, 0xff, 0x80 };

@@ -358,7 +358,7 @@ push_global (Reader *r, const char *module, const char *name)
   return fail (r, GABN_ERROR_UNSUPPORTED,
                _("the global “%s.%s” is not allowed: a checkpoint is read as data only "
                  "(tensors, dicts, lists, numbers and strings) and nothing in it is run; "
-                 "save a model’s state_dict (), not the model object"),
+                 "save model.state_dict(), not the model object"),
                module, name);
 }
 
