@@ -178,7 +178,7 @@ gabn_cmd_gam (int argc, char **argv)
   int identity = -1;
   gboolean json = FALSE;
   GOptionEntry entries[] = {
-    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, N_("Model file (safetensors)"), "M" },
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, N_("Model file (safetensors, or a PyTorch .pth checkpoint)"), "M" },
     { "image", 'i', 0, G_OPTION_ARG_FILENAME, &image, N_("Face image"), "I" },
     { "identity", 0, 0, G_OPTION_ARG_STRING, &identity_arg,
       N_("Target: the class centre of a training identity, by name (NAME, or GROUP/NAME when several groups share it) or class index K (default: the nearest centre)"),

@@ -5,6 +5,8 @@
 #include "gabn-model-file.h"
 
 #include <glib/gi18n.h>
+#include "gabn-model-source.h"
+#include "gabn-pth.h"
 #include "gabn-safetensors.h"
 
 #include <errno.h>
@@ -17,20 +19,21 @@
 
 /* The architecture from tensor names alone, or NULL when unclear. */
 static const char *
-infer_arch (const GabnSafetensors *st)
+infer_arch (const GabnModelSource *src)
 {
   int blocks = 0;
 
-  if (gabn_safetensors_find (st, "backbone.0.weight")
-      && gabn_safetensors_find (st, "head.1.weight"))
+  if (src->find (src->data, "backbone.0.weight") >= 0
+      && src->find (src->data, "head.1.weight") >= 0)
     return "gabn-s";
-  if (!gabn_safetensors_find (st, "layer1.0.conv1.weight"))
+  if (src->find (src->data, "layer1.0.conv1.weight") < 0)
     return NULL;
   /* iresnet18/34/50 differ in layer3's depth: 2, 6, 14 blocks. */
-  for (guint i = 0; i < gabn_safetensors_n_entries (st); i++)
+  for (guint i = 0; i < src->n_tensors; i++)
     {
-      int j;
-      if (sscanf (gabn_safetensors_entry (st, i)->name, "layer3.%d.", &j) == 1)
+      int j, ndim;
+      const gint64 *shape;
+      if (sscanf (src->tensor (src->data, i, &ndim, &shape), "layer3.%d.", &j) == 1)
         blocks = MAX (blocks, j + 1);
     }
   switch (blocks)
@@ -43,36 +46,27 @@ infer_arch (const GabnSafetensors *st)
 }
 
 GabnNet *
-gabn_model_load (const char *path, const char *arch_hint,
-                 GHashTable **metadata_out, GError **error)
+gabn_model_from_source (const GabnModelSource *src, const char *arch, GError **error)
 {
-  g_autoptr(GabnSafetensors) st = NULL;
   g_autoptr(GabnNet) net = NULL;
   g_autoptr(GError) net_error = NULL;
-  const GabnSafetensorsEntry *centres;
-  const char *arch;
+  const char *path = src->path;
+  const gint64 *shape = NULL;
+  int centres, ndim = 0;
 
-  g_return_val_if_fail (path != NULL, NULL);
-  if (metadata_out)
-    *metadata_out = NULL;
-  st = gabn_safetensors_open (path, error);
-  if (st == NULL)
-    return NULL;
-
-  arch = g_hash_table_lookup (gabn_safetensors_metadata (st), "arch");
   if (arch == NULL)
-    arch = arch_hint;
-  if (arch == NULL)
-    arch = infer_arch (st);
+    arch = infer_arch (src);
   if (arch == NULL)
     return gabn_file_error (error, GABN_ERROR_NOT_FOUND, path,
                             _("no “arch” in the metadata and the architecture cannot be "
                             "inferred from the tensor names; give it explicitly (--arch)")), NULL;
 
-  centres = gabn_safetensors_find (st, "arcface.weight");
-  if (centres && centres->ndim != 2)
+  centres = src->find (src->data, "arcface.weight");
+  if (centres >= 0)
+    src->tensor (src->data, centres, &ndim, &shape);
+  if (centres >= 0 && ndim != 2)
     {
-      g_autofree char *shape_str = gabn_safetensors_shape_string (centres->ndim, centres->shape);
+      g_autofree char *shape_str = gabn_safetensors_shape_string (ndim, shape);
       return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path,
                               _("tensor “arcface.weight” has shape %s, expected [classes, dim]"),
                               shape_str), NULL;
@@ -90,40 +84,102 @@ gabn_model_load (const char *path, const char *arch_hint,
   for (int i = 0; i < gabn_net_n_tensors (net); i++)
     {
       const GabnTensorInfo *t = gabn_net_tensor (net, i);
-      const GabnSafetensorsEntry *e = gabn_safetensors_find (st, t->name);
-      gboolean same = e != NULL && e->ndim == t->ndim;
+      int e = src->find (src->data, t->name);
+      gboolean same;
 
-      if (e == NULL)
+      if (e < 0)
         return gabn_file_error (error, GABN_ERROR_NOT_FOUND, path, _("tensor “%s” of %s is missing"),
                                 t->name, arch), NULL;
+      src->tensor (src->data, e, &ndim, &shape);
+      same = ndim == t->ndim;
       for (int d = 0; same && d < t->ndim; d++)
-        same = e->shape[d] == t->shape[d];
+        same = shape[d] == t->shape[d];
       if (!same)
         {
-          g_autofree char *found = gabn_safetensors_shape_string (e->ndim, e->shape);
+          g_autofree char *found = gabn_safetensors_shape_string (ndim, shape);
           g_autofree char *expected = gabn_safetensors_shape_string (t->ndim, t->shape);
           return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path,
                                   _("tensor “%s” has shape %s, %s expects %s"), t->name, found,
                                   arch, expected), NULL;
         }
     }
-  if (centres && centres->shape[1] != gabn_net_embedding_dim (net))
-    return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path,
-                            _("tensor “arcface.weight” has rows of %lld, %s embeds in %d"),
-                            (long long) centres->shape[1], arch,
-                            gabn_net_embedding_dim (net)), NULL;
-  if (centres && centres->shape[0] > 0
-      && !gabn_net_set_n_classes (net, (int) centres->shape[0], 0, &net_error))
-    return gabn_file_error (error, net_error->code, path, "%s", net_error->message), NULL;
+  if (centres >= 0)
+    {
+      src->tensor (src->data, centres, &ndim, &shape);
+      if (shape[1] != gabn_net_embedding_dim (net))
+        return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path,
+                                _("tensor “arcface.weight” has rows of %lld, %s embeds in %d"),
+                                (long long) shape[1], arch, gabn_net_embedding_dim (net)), NULL;
+      if (shape[0] > 0 && !gabn_net_set_n_classes (net, (int) shape[0], 0, &net_error))
+        return gabn_file_error (error, net_error->code, path, "%s", net_error->message), NULL;
+    }
   for (int i = 0; i < gabn_net_n_tensors (net); i++)
     {
       const GabnTensorInfo *t = gabn_net_tensor (net, i);
-      gabn_safetensors_read (st, gabn_safetensors_find (st, t->name), t->data);
+      if (!src->read (src->data, src->find (src->data, t->name), t->data, error))
+        return NULL;
     }
-
-  if (metadata_out)
-    *metadata_out = g_hash_table_ref (gabn_safetensors_metadata (st));
   return g_steal_pointer (&net);
+}
+
+/* ---- Safetensors as a source ------------------------------------------- */
+
+static const char *
+st_tensor (gpointer data, guint i, int *ndim, const gint64 **shape)
+{
+  const GabnSafetensorsEntry *e = gabn_safetensors_entry (data, i);
+
+  *ndim = e->ndim;
+  *shape = e->shape;
+  return e->name;
+}
+
+static int
+st_find (gpointer data, const char *name)
+{
+  const GabnSafetensorsEntry *e = gabn_safetensors_find (data, name);
+
+  if (e == NULL)
+    return -1;
+  for (guint i = 0; i < gabn_safetensors_n_entries (data); i++)
+    if (gabn_safetensors_entry (data, i) == e)
+      return (int) i;
+  return -1;
+}
+
+static gboolean
+st_read (gpointer data, guint i, float *dst, GError **error)
+{
+  gabn_safetensors_read (data, gabn_safetensors_entry (data, i), dst);
+  return TRUE;
+}
+
+GabnNet *
+gabn_model_load (const char *path, const char *arch_hint,
+                 GHashTable **metadata_out, GError **error)
+{
+  g_autoptr(GabnSafetensors) st = NULL;
+  GabnModelSource src = { path, NULL, 0, st_tensor, st_find, st_read };
+  GabnNet *net;
+  const char *arch;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  if (metadata_out)
+    *metadata_out = NULL;
+  /* A torch.save checkpoint (zip) or an old pickle-format one. */
+  if (gabn_pth_sniff (path))
+    return gabn_pth_load_model (path, arch_hint, metadata_out, error);
+  st = gabn_safetensors_open (path, error);
+  if (st == NULL)
+    return NULL;
+
+  arch = g_hash_table_lookup (gabn_safetensors_metadata (st), "arch");
+  src.data = st;
+  src.n_tensors = gabn_safetensors_n_entries (st);
+  net = gabn_model_from_source (&src, arch ? arch : arch_hint, error);
+  if (net && metadata_out)
+    *metadata_out = g_hash_table_ref (gabn_safetensors_metadata (st));
+  return net;
 }
 
 /* ---- Writing ---------------------------------------------------------- */
