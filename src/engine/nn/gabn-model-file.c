@@ -5,6 +5,7 @@
 #include "gabn-model-file.h"
 
 #include <glib/gi18n.h>
+#include "gabn-onnx.h"
 #include "gabn-safetensors.h"
 
 #include <errno.h>
@@ -55,6 +56,8 @@ gabn_model_load (const char *path, const char *arch_hint,
   g_return_val_if_fail (path != NULL, NULL);
   if (metadata_out)
     *metadata_out = NULL;
+  if (gabn_onnx_is_onnx_file (path))
+    return gabn_onnx_load (path, error);
   st = gabn_safetensors_open (path, error);
   if (st == NULL)
     return NULL;
@@ -237,12 +240,19 @@ gabn_model_save (GabnNet *net, const char *path, GHashTable *metadata,
                  GError **error)
 {
   gsize data_size = 0;
-  g_autofree char *header = build_header (net, metadata, &data_size);
+  g_autofree char *header = NULL;
   g_autofree char *tmp = g_strdup_printf ("%s.XXXXXX", path);
-  guint64 len = strlen (header);
+  guint64 len;
   guint8 len_le[8];
   gboolean ok;
   int fd, saved_errno = 0;
+
+  if (gabn_net_is_imported (net))
+    return gabn_file_error (error, GABN_ERROR_UNSUPPORTED, path,
+                            _("an imported model cannot be saved as a GABN model: "
+                              "it has no built-in architecture"));
+  header = build_header (net, metadata, &data_size);
+  len = strlen (header);
 
   for (int b = 0; b < 8; b++)
     len_le[b] = (guint8) (len >> (8 * b));
