@@ -519,11 +519,15 @@ map_reshape (GabnOnnxBuild *b, GError **error)
   gint64 allowzero, t[GABN_ONNX_MAX_RANK] = { 0 }, known_size = 1, total;
   int infer = -1, n;
 
-  if (!gabn_onnx_check_attributes (b, known, error) || !(x = value_input (b, 0, error))
+  if (!gabn_onnx_check_attributes (b, known, error)
+      || !(x = gabn_onnx_input (b, 0, FALSE, error))
       || !(shape = const_input (b, 1, FALSE, error))
       || !gabn_onnx_attr_int (b, "allowzero", 0, &allowzero, error))
     return FALSE;
-  total = (gint64) gabn_value_size (&b->net->values[x->value]);  /* batch 1 */
+  if (x->kind == GABN_ONNX_CONST)
+    total = (gint64) x->numel;
+  else
+    total = (gint64) gabn_value_size (&b->net->values[x->value]);  /* batch 1 */
   n = (int) shape->numel;
   if (n > GABN_ONNX_MAX_RANK || shape->ndim != 1)
     return gabn_onnx_node_error (b, error, GABN_ERROR_INVALID_FILE,
@@ -544,6 +548,22 @@ map_reshape (GabnOnnxBuild *b, GError **error)
     }
   if (infer >= 0)
     t[infer] = known_size > 0 && total % known_size == 0 ? total / known_size : -1;
+  if (x->kind == GABN_ONNX_CONST)
+    {
+      GabnOnnxSym *out;
+      gint64 size = 1;
+
+      for (int d = 0; d < n; d++)
+        size *= t[d];
+      if (size != total || (infer >= 0 && t[infer] < 0))
+        return gabn_onnx_node_error (b, error, GABN_ERROR_INVALID_FILE,
+                                     _("the new shape does not hold the constant's %lld "
+                                       "values"), (long long) total);
+      out = gabn_onnx_const_sym (x->f, t, n);
+      memcpy (out->i, x->i, sizeof (gint64) * MAX (x->numel, 1));
+      gabn_onnx_set_output (b, 0, out);
+      return TRUE;
+    }
   {
     g_autofree char *td = dims_string (n, t);
     gint64 size = 1;
@@ -891,7 +911,13 @@ gboolean
 gabn_onnx_map_node (GabnOnnxBuild *b, GError **error)
 {
   const char *domain = b->node->domain ? b->node->domain : "";
+  gboolean folded;
 
+  if (domain[0] == '\0' || g_str_equal (domain, "ai.onnx"))
+    {
+      if (!gabn_onnx_fold_node (b, &folded, error) || folded)
+        return folded;
+    }
   if (domain[0] == '\0' || g_str_equal (domain, "ai.onnx"))
     for (guint k = 0; k < G_N_ELEMENTS (mappers); k++)
       if (g_str_equal (b->node->op_type, mappers[k].op))

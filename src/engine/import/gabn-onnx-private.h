@@ -89,6 +89,10 @@ const char *gabn_onnx_attr_string (GabnOnnxBuild *b, const char *name,
 GabnOnnxSym *gabn_onnx_tensor_to_sym (GabnOnnxBuild *b, const Onnx__TensorProto *t,
                                       const char *what, GError **error);
 
+/* Evaluates an operator on constants (gabn-onnx-fold.c); *handled is
+ * FALSE when the operator is not one of them. */
+gboolean gabn_onnx_fold_node (GabnOnnxBuild *b, gboolean *handled, GError **error);
+
 /* Maps the node onto engine nodes (gabn-onnx-ops.c). */
 gboolean gabn_onnx_map_node (GabnOnnxBuild *b, GError **error);
 

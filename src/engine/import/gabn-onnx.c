@@ -408,38 +408,49 @@ node_ready (GabnOnnxBuild *b, const Onnx__NodeProto *node)
   return TRUE;
 }
 
-/* Why no remaining node can run: a missing input or a cycle, named. */
+/* Whether a node not yet mapped produces name. */
+static gboolean
+pending_output (const Onnx__GraphProto *g, const gboolean *done, const char *name)
+{
+  for (gsize m = 0; m < g->n_node; m++)
+    for (gsize o = 0; !done[m] && o < g->node[m]->n_output; o++)
+      if (g_strcmp0 (g->node[m]->output[o], name) == 0)
+        return TRUE;
+  return FALSE;
+}
+
+/* Why no remaining node can run: an input that nothing defines (reported
+ * first: it blocks everything downstream), else a cycle. */
 static gboolean
 stuck_error (GabnOnnxBuild *b, const Onnx__GraphProto *g, const gboolean *done,
              GError **error)
 {
-  for (gsize n = 0; n < g->n_node; n++)
-    {
-      const Onnx__NodeProto *node = g->node[n];
+  for (int pass = 0; pass < 2; pass++)
+    for (gsize n = 0; n < g->n_node; n++)
+      {
+        const Onnx__NodeProto *node = g->node[n];
 
-      if (done[n])
-        continue;
-      for (gsize k = 0; k < node->n_input; k++)
-        {
-          const char *in = node->input[k];
-          gboolean produced = FALSE;
+        for (gsize k = 0; !done[n] && k < node->n_input; k++)
+          {
+            const char *in = node->input[k];
+            gboolean produced;
 
-          if (in[0] == '\0' || g_hash_table_contains (b->syms, in))
-            continue;
-          for (gsize m = 0; m < g->n_node && !produced; m++)
-            for (gsize o = 0; o < g->node[m]->n_output && !produced; o++)
-              produced = !done[m] && g_strcmp0 (g->node[m]->output[o], in) == 0;
-          b->node = node;
-          b->node_name = node->name && node->name[0] ? node->name : node->output[0];
-          if (produced)
+            if (in[0] == '\0' || g_hash_table_contains (b->syms, in))
+              continue;
+            produced = pending_output (g, done, in);
+            if (pass == 0 && produced)
+              continue;
+            b->node = node;
+            b->node_name = node->name && node->name[0] ? node->name : node->output[0];
+            if (produced)
+              return gabn_onnx_node_error (b, error, GABN_ERROR_INVALID_FILE,
+                                           _("input “%s” depends on this node's own output "
+                                             "(the graph has a cycle)"), in);
             return gabn_onnx_node_error (b, error, GABN_ERROR_INVALID_FILE,
-                                         _("input “%s” depends on this node's own output "
-                                           "(the graph has a cycle)"), in);
-          return gabn_onnx_node_error (b, error, GABN_ERROR_INVALID_FILE,
-                                       _("input “%s” is not a graph input, an initializer "
-                                         "or any node's output"), in);
-        }
-    }
+                                         _("input “%s” is not a graph input, an initializer "
+                                           "or any node's output"), in);
+          }
+      }
   g_assert_not_reached ();
   return FALSE;
 }

@@ -197,6 +197,25 @@ forward_node (GabnNet *net, GabnNode *node, int B)
                            tensor_data (net, node->bias), B,
                            (int) gabn_value_size (in), out->c);
       break;
+    case GABN_NODE_AFFINE:
+      gabn_affine_forward (out->data, in->data, tensor_data (net, node->weight),
+                           tensor_data (net, node->bias), B, in->c, in->h * in->w);
+      break;
+    case GABN_NODE_PAD:
+      gabn_pad_forward (out->data, in->data, B, in->c, in->h, in->w, node->pad[0],
+                        node->pad[1], node->pad[2], node->pad[3], node->p);
+      break;
+    case GABN_NODE_MAXPOOL:
+      gabn_maxpool_forward (out->data, node->argmax, in->data, B, in->c, in->h, in->w,
+                            node->conv.kernel, node->conv.stride, node->conv.pad);
+      break;
+    case GABN_NODE_AVGPOOL:
+      gabn_avgpool_forward (out->data, in->data, B, in->c, in->h, in->w,
+                            node->conv.kernel, node->conv.stride, node->conv.pad);
+      break;
+    case GABN_NODE_GLOBALPOOL:
+      gabn_global_avgpool_forward (out->data, in->data, B, in->c, in->h * in->w);
+      break;
     default:
       g_assert_not_reached ();
     }
