@@ -110,17 +110,40 @@ gabn_image_resize (const guint8 *src, int sw, int sh, int src_stride,
 }
 
 void
-gabn_image_to_chw (const guint8 *rgb, int size, gboolean flip, float *chw)
+gabn_image_to_input (const guint8 *rgb, const GabnPreprocess *pre, gboolean flip,
+                     float *chw)
 {
+  int size = pre->width;
   gsize plane = (gsize) size * size;
+  float lut[3][256];
 
+  /* One table per channel. A scale that is the reciprocal of a float
+   * divides instead (as torchvision's Normalize does by std): the
+   * built-ins' (x − 127.5)/127.5 stays exactly what it always was. */
+  for (int c = 0; c < 3; c++)
+    {
+      float d = 1.0f / pre->scale[c];
+      gboolean divide = pre->scale[c] != 0.0f && 1.0f / d == pre->scale[c];
+
+      for (int v = 0; v < 256; v++)
+        lut[c][v] = divide ? (v - pre->mean[c]) / d : (v - pre->mean[c]) * pre->scale[c];
+    }
   for (int y = 0; y < size; y++)
     for (int x = 0; x < size; x++)
       {
         const guint8 *p = rgb + ((gsize) y * size + (flip ? size - 1 - x : x)) * 3;
         gsize o = (gsize) y * size + x;
-        chw[o] = (p[0] - 127.5f) / 127.5f;
-        chw[plane + o] = (p[1] - 127.5f) / 127.5f;
-        chw[2 * plane + o] = (p[2] - 127.5f) / 127.5f;
+
+        for (int c = 0; c < 3; c++)
+          chw[c * plane + o] = lut[c][p[pre->bgr ? 2 - c : c]];
       }
+}
+
+void
+gabn_image_to_chw (const guint8 *rgb, int size, gboolean flip, float *chw)
+{
+  GabnPreprocess pre;
+
+  gabn_preprocess_init_builtin (&pre, size);
+  gabn_image_to_input (rgb, &pre, flip, chw);
 }

@@ -587,6 +587,7 @@ run_epoch (GabnTrainer *t, int epoch, gint64 *steps_this_run,
 
   gabn_batcher_config_init (&bc);
   bc.size = gabn_net_input_size (t->net);
+  bc.preprocess = *gabn_net_get_preprocess (t->net);
   bc.batch_size = t->config.batch_size;
   bc.sampling = t->config.sampling;
   bc.flip = t->config.flip;
