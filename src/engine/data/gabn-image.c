@@ -117,17 +117,12 @@ gabn_image_to_input (const guint8 *rgb, const GabnPreprocess *pre, gboolean flip
   gsize plane = (gsize) size * size;
   float lut[3][256];
 
-  /* One table per channel. A scale that is the reciprocal of a float
-   * divides instead (as torchvision's Normalize does by std): the
-   * built-ins' (x − 127.5)/127.5 stays exactly what it always was. */
+  /* One table per channel. (The built-ins' values differ by at most one
+   * float ulp from the (x − 127.5)/127.5 of a division: 0 and 255 still
+   * map to −1 and 1 exactly.) */
   for (int c = 0; c < 3; c++)
-    {
-      float d = 1.0f / pre->scale[c];
-      gboolean divide = pre->scale[c] != 0.0f && 1.0f / d == pre->scale[c];
-
-      for (int v = 0; v < 256; v++)
-        lut[c][v] = divide ? (v - pre->mean[c]) / d : (v - pre->mean[c]) * pre->scale[c];
-    }
+    for (int v = 0; v < 256; v++)
+      lut[c][v] = (v - pre->mean[c]) * pre->scale[c];
   for (int y = 0; y < size; y++)
     for (int x = 0; x < size; x++)
       {

@@ -150,6 +150,14 @@ gabn_trainer_new (const GabnTrainConfig *config, const GabnDataset *dataset,
 
   if (!gabn_train_config_validate (config, error))
     return NULL;
+  if (initial && gabn_net_is_imported (initial))
+    {
+      /* Its graph has no built-in architecture to train and save. */
+      g_set_error (error, GABN_ERROR, GABN_ERROR_UNSUPPORTED,
+                   _("An imported model (ONNX) is for exploring and evaluating; "
+                     "training or fine-tuning it is not supported"));
+      return NULL;
+    }
   t = trainer_alloc (config, dataset);
   gabn_split_config_init (&sc);
   sc.seed = config->seed;

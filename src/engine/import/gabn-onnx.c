@@ -719,7 +719,7 @@ out:
 }
 
 GabnNet *
-gabn_onnx_load (const char *path, GError **error)
+gabn_onnx_load (const char *path, GHashTable **metadata, GError **error)
 {
   g_autoptr(GMappedFile) file = NULL;
   g_autoptr(GError) local = NULL;
@@ -739,6 +739,17 @@ gabn_onnx_load (const char *path, GError **error)
                             _("not a valid ONNX model (the protobuf data is truncated or "
                               "corrupt)")), NULL;
   net = build_net (path, model, error);
+  if (net && metadata)
+    {
+      int opset = -1;
+
+      *metadata = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      read_opset (path, model, &opset, NULL);
+      g_hash_table_insert (*metadata, g_strdup ("onnx_producer"),
+                           g_strdup_printf ("%s %s", model->producer_name ? model->producer_name : "",
+                                            model->producer_version ? model->producer_version : ""));
+      g_hash_table_insert (*metadata, g_strdup ("onnx_opset"), g_strdup_printf ("%d", opset));
+    }
   onnx__model_proto__free_unpacked (model, NULL);
   return net;
 }

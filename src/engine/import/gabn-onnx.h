@@ -17,6 +17,9 @@ G_BEGIN_DECLS
  * header. */
 gboolean gabn_onnx_is_onnx_file (const char *path);
 
-GabnNet *gabn_onnx_load (const char *path, GError **error);
+/* metadata (nullable out): a new string → string table with
+ * "onnx_producer" (e.g. "pytorch 1.13.1") and "onnx_opset". */
+GabnNet *gabn_onnx_load (const char *path, GHashTable **metadata,
+                         GError **error);
 
 G_END_DECLS

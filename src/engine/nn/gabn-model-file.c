@@ -57,7 +57,7 @@ gabn_model_load (const char *path, const char *arch_hint,
   if (metadata_out)
     *metadata_out = NULL;
   if (gabn_onnx_is_onnx_file (path))
-    return gabn_onnx_load (path, error);
+    return gabn_onnx_load (path, metadata_out, error);
   st = gabn_safetensors_open (path, error);
   if (st == NULL)
     return NULL;
