@@ -438,6 +438,10 @@ gabn_compare_view_dispose (GObject *object)
 {
   GabnCompareView *self = GABN_COMPARE_VIEW (object);
 
+  /* The session outlives the view while its loads finish: stop hearing it,
+   * or a late notify would reach a disposed (or freed) view. */
+  if (self->session != NULL)
+    g_signal_handlers_disconnect_by_data (self->session, self);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   if (self->chooser != NULL)

@@ -204,6 +204,10 @@ gabn_groups_view_dispose (GObject *object)
 {
   GabnGroupsView *self = GABN_GROUPS_VIEW (object);
 
+  /* The session outlives the view while its loads finish: stop hearing it,
+   * or a late notify would reach a disposed (or freed) view. */
+  if (self->session != NULL)
+    g_signal_handlers_disconnect_by_data (self->session, self);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), GABN_TYPE_GROUPS_VIEW);

@@ -37,6 +37,7 @@ struct _GabnTeachView
 
   /* Owned references */
   GabnSession    *session;
+  GCancellable   *cancellable;    /* the faces load; cancelled on dispose */
   GabnTrainRun   *runs[2];        /* baseline, GABN */
   guint          *series[2];      /* accuracy series per group */
   int             step;
@@ -357,7 +358,9 @@ faces_loaded (GObject *object, GAsyncResult *result, gpointer user_data)
 
   if (!gabn_session_load_dataset_finish (GABN_SESSION (object), result, &error))
     {
-      gabn_widget_toast (GTK_WIDGET (self), error->message);
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+          && !g_error_matches (error, GABN_ERROR, GABN_ERROR_CANCELLED))
+        gabn_widget_toast (GTK_WIDGET (self), error->message);
       return;
     }
   set_faces_ready (self, TRUE);
@@ -378,7 +381,9 @@ gabn_teach_view_act (GabnTeachView *self)
         if (self->runs[m] != NULL)
           gabn_train_run_stop (self->runs[m]);
       gabn_session_set_synthetic_size (self->session, self->identities, self->images);
-      gabn_session_load_dataset_async (self->session, NULL, "small-region", NULL,
+      if (self->cancellable == NULL)
+        self->cancellable = g_cancellable_new ();
+      gabn_session_load_dataset_async (self->session, NULL, "small-region", self->cancellable,
                                        faces_loaded, g_object_ref (self));
       break;
     case STEP_BASELINE:
@@ -469,6 +474,12 @@ gabn_teach_view_dispose (GObject *object)
 {
   GabnTeachView *self = GABN_TEACH_VIEW (object);
 
+  /* The session outlives the view while its loads finish: stop hearing it,
+   * or a late notify would reach a disposed (or freed) view. */
+  if (self->session != NULL)
+    g_signal_handlers_disconnect_by_data (self->session, self);
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
   for (int m = 0; m < 2; m++)
     {
       if (self->runs[m] != NULL)

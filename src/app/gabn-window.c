@@ -37,7 +37,8 @@ struct _GabnWindow
   GabnSession         *session;
   GabnSettings        *settings;
   GtkNativeDialog     *chooser;
-  GCancellable        *load_cancellable;
+  GCancellable        *load_cancellable; /* dataset loads: each newer one replaces it */
+  GCancellable        *cancellable;      /* model loads; both cancelled on dispose */
   char                *last_message;   /* the last toast, for tests */
 };
 
@@ -115,6 +116,36 @@ show_load_error (GabnWindow *self, const GError *error, const char *what)
   gabn_window_toast (self, message);
 }
 
+/* A load in flight holds only a weak reference to its window, and the
+ * window cancels its loads on dispose: a late result finds the window gone
+ * (NULL) or sees the cancellation, and touches nothing. When path is set,
+ * the file joins the recent list once it has opened, so a broken file is
+ * never offered again. */
+typedef struct {
+  GWeakRef window;
+  char    *path;
+} OpenData;
+
+static OpenData *
+open_data_new (GabnWindow *self, const char *path)
+{
+  OpenData *od = g_new0 (OpenData, 1);
+
+  g_weak_ref_init (&od->window, self);
+  od->path = g_strdup (path);
+  return od;
+}
+
+static void
+open_data_free (OpenData *od)
+{
+  g_weak_ref_clear (&od->window);
+  g_free (od->path);
+  g_free (od);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OpenData, open_data_free)
+
 /* Shows the error or the new model; TRUE when it opened. */
 static gboolean
 finish_model_load (GabnWindow *self, GabnSession *session, GAsyncResult *result)
@@ -134,9 +165,18 @@ finish_model_load (GabnWindow *self, GabnSession *session, GAsyncResult *result)
 static void
 model_loaded_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(GabnWindow) self = user_data;
+  g_autoptr(OpenData) od = user_data;
+  g_autoptr(GabnWindow) self = g_weak_ref_get (&od->window);
 
-  finish_model_load (self, GABN_SESSION (object), result);
+  if (self != NULL && finish_model_load (self, GABN_SESSION (object), result) && od->path != NULL)
+    gabn_settings_add_recent_model (self->settings, od->path);
+}
+
+static void
+load_model (GabnWindow *self, const char *path)
+{
+  gabn_session_load_model_async (self->session, path, self->cancellable, model_loaded_cb,
+                                 open_data_new (self, path));
 }
 
 /* Shows the error, or the new dataset (with a new model when there is
@@ -154,62 +194,18 @@ finish_dataset_load (GabnWindow *self, GabnSession *session, GAsyncResult *resul
     }
   update_title (self);
   if (gabn_session_get_model (self->session) == NULL)
-    gabn_session_load_model_async (self->session, NULL, NULL, model_loaded_cb,
-                                   g_object_ref (self));
+    load_model (self, NULL);
   return TRUE;
 }
 
 static void
 dataset_loaded_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(GabnWindow) self = user_data;
-
-  finish_dataset_load (self, GABN_SESSION (object), result);
-}
-
-/* Opening a file by path: it joins the recent list only once it has
- * opened, so a broken file is never offered again. */
-typedef struct {
-  GabnWindow *window;
-  char       *path;
-} OpenData;
-
-static OpenData *
-open_data_new (GabnWindow *self, const char *path)
-{
-  OpenData *od = g_new0 (OpenData, 1);
-
-  od->window = g_object_ref (self);
-  od->path = g_strdup (path);
-  return od;
-}
-
-static void
-open_data_free (OpenData *od)
-{
-  g_object_unref (od->window);
-  g_free (od->path);
-  g_free (od);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (OpenData, open_data_free)
-
-static void
-model_file_loaded_cb (GObject *object, GAsyncResult *result, gpointer user_data)
-{
   g_autoptr(OpenData) od = user_data;
+  g_autoptr(GabnWindow) self = g_weak_ref_get (&od->window);
 
-  if (finish_model_load (od->window, GABN_SESSION (object), result))
-    gabn_settings_add_recent_model (od->window->settings, od->path);
-}
-
-static void
-dataset_folder_loaded_cb (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(OpenData) od = user_data;
-
-  if (finish_dataset_load (od->window, GABN_SESSION (object), result))
-    gabn_settings_add_recent_dataset (od->window->settings, od->path);
+  if (self != NULL && finish_dataset_load (self, GABN_SESSION (object), result) && od->path != NULL)
+    gabn_settings_add_recent_dataset (self->settings, od->path);
 }
 
 static void
@@ -228,7 +224,7 @@ open_dataset_path (GabnWindow *self, const char *path)
   reset_load_cancellable (self);
   gabn_settings_set_last_dataset_folder (self->settings, folder);
   gabn_session_load_dataset_async (self->session, path, NULL, self->load_cancellable,
-                                   dataset_folder_loaded_cb, open_data_new (self, path));
+                                   dataset_loaded_cb, open_data_new (self, path));
 }
 
 static void
@@ -237,8 +233,7 @@ open_model_path (GabnWindow *self, const char *path)
   g_autofree char *folder = g_path_get_dirname (path);
 
   gabn_settings_set_last_model_folder (self->settings, folder);
-  gabn_session_load_model_async (self->session, path, NULL, model_file_loaded_cb,
-                                 open_data_new (self, path));
+  load_model (self, path);
 }
 
 void
@@ -247,7 +242,7 @@ gabn_window_open_synthetic (GabnWindow *self, const char *preset)
   g_return_if_fail (GABN_IS_WINDOW (self));
   reset_load_cancellable (self);
   gabn_session_load_dataset_async (self->session, NULL, preset, self->load_cancellable,
-                                   dataset_loaded_cb, g_object_ref (self));
+                                   dataset_loaded_cb, open_data_new (self, NULL));
 }
 
 void
@@ -477,7 +472,7 @@ new_model_action (GtkWidget *widget, const char *name, GVariant *param)
 {
   GabnWindow *self = GABN_WINDOW (widget);
 
-  gabn_session_load_model_async (self->session, NULL, NULL, model_loaded_cb, g_object_ref (self));
+  load_model (self, NULL);
 }
 
 static void
@@ -688,8 +683,14 @@ gabn_window_dispose (GObject *object)
 {
   GabnWindow *self = GABN_WINDOW (object);
 
+  /* The session lives on until its loads end; from now on they are
+   * cancelled and it no longer reaches this window. */
+  if (self->session != NULL)
+    g_signal_handlers_disconnect_by_data (self->session, self);
   g_cancellable_cancel (self->load_cancellable);
   g_clear_object (&self->load_cancellable);
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
   if (self->chooser != NULL)
     gtk_native_dialog_destroy (self->chooser);
   g_clear_object (&self->chooser);
@@ -767,6 +768,7 @@ gabn_window_init (GabnWindow *self)
   self->settings = g_object_ref (gabn_settings_get_default ());
   self->session = gabn_session_new ();
   self->load_cancellable = g_cancellable_new ();
+  self->cancellable = g_cancellable_new ();
 
   gabn_settings_get_window_size (self->settings, &width, &height, &maximized);
   gtk_window_set_default_size (GTK_WINDOW (self), width, height);
