@@ -1,5 +1,6 @@
 /* gabn-teach-view.h: the guided classroom demonstration, in five steps:
- * biased faces → baseline → the gap → GABN → compare. */
+ * how the photos were made → baseline → the gap → GABN → compare, with the
+ * balanced-data control. */
 #pragma once
 
 #include <adwaita.h>
@@ -20,13 +21,19 @@ void gabn_teach_view_act (GabnTeachView *self);
 gboolean gabn_teach_view_get_step_done (GabnTeachView *self);
 /* Asks its runs to stop without waiting; TRUE while some still run. */
 gboolean gabn_teach_view_stop_runs (GabnTeachView *self);
-/* Epochs of the two demonstration runs (default 3). */
+/* Epochs of the demonstration runs (default 3). */
 void gabn_teach_view_set_epochs (GabnTeachView *self, int epochs);
 
 /* Identities per group and images per identity of the set drawn in step 1
  * (0: the defaults, 24 and 6). */
 void gabn_teach_view_set_size (GabnTeachView *self, int identities, int images);
-/* The last evaluation of the baseline (0) or GABN (1) run, or NULL. */
+/* The last evaluation of the baseline (0), GABN (1) or balanced-data
+ * control (2) run, or NULL. */
 const GabnEvalReport *gabn_teach_view_get_report (GabnTeachView *self, int which);
+/* TRUE when that run finished. */
+gboolean gabn_teach_view_get_run_done (GabnTeachView *self, int which);
+/* The sentence the current step generated from this run's reports ("" when
+ * the step has none yet). */
+const char *gabn_teach_view_get_summary (GabnTeachView *self);
 
 G_END_DECLS
