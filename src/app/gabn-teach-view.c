@@ -57,6 +57,12 @@ struct _GabnTeachView
   int             epochs;
   int             identities, images;   /* synthetic set drawn in step 1 */
   gboolean        faces_ready;
+  gboolean        faces_loading;
+  /* Demonstration (screenshots): walk to demo_step, doing each step's
+   * action, then report "ready". −1: no demonstration. */
+  int             demo_step;
+  gboolean        demo_ready;
+  gboolean        demo_advancing;
 };
 
 G_DEFINE_FINAL_TYPE (GabnTeachView, gabn_teach_view, ADW_TYPE_BIN)
@@ -65,6 +71,7 @@ enum { PROP_0, PROP_READY, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
 static void update_step (GabnTeachView *self);
+static void demo_advance (GabnTeachView *self);
 
 /* What each step says before any number. No sentence may say or imply that
  * a group's faces carry less identity: they do not (the generator's ground
@@ -75,7 +82,7 @@ static const struct {
   const char *action;
 } steps[N_STEPS] = {
   { N_("1. How the photos were made"),
-    N_("These faces are drawn by the computer, so we know exactly how they were made. In every group the same features — face shape, hair, brows, eyes, nose, mouth and skin texture — vary from one person to the next by the same amounts: every group's faces carry the same identity information. Skin tone is how a group looks, not how much of a person a face shows. What differs is how the photos were collected and taken, as in real face datasets: how many people of each group were collected for training (under each face); a camera whose exposure suits lighter skin, so that in photos of darker faces the shadows over the lower face are crushed and noisier (the same photo twice, below); and eyes and brows that change from one photo of a person to the next, a striking cue that cannot be trusted."),
+    N_("These faces are drawn by the computer, so we know exactly how they were made. In every group the same features — face shape, hair, brows, eyes, nose, mouth and skin texture — vary from one person to the next by the same amounts: every group's faces carry the same identity information. Skin tone is how a group looks, not how much of a person a face shows. What differs is how the photos were collected and taken, as in real face datasets: how many people of each group were collected for training (under each face); a camera whose exposure suits lighter skin, so that in photos of darker faces the shadows over the lower face are crushed and noisier (the same photo under two cameras, on the right); and eyes and brows that change from one photo of a person to the next, a striking cue that cannot be trusted."),
     N_("_Draw the Faces") },
   { N_("2. Train an ordinary recognizer"),
     N_("A plain recognizer (the “baseline”, trained with ArcFace) learns to tell the training people apart. The plot shows, after each epoch, how often it correctly decides whether two photos of new people — never seen in training — show the same person, for each group."),
@@ -249,14 +256,9 @@ static void
 show_exposure (GabnTeachView *self)
 {
   GabnSharedDataset *shared = self->session ? gabn_session_get_dataset (self->session) : NULL;
-  static const struct { GabnSynthPreset preset; const char *caption; } cameras[] = {
-    { GABN_SYNTH_BALANCED, N_("Camera exposed for this face") },
-    { GABN_SYNTH_CAPTURE, N_("Camera exposed for lighter skin") },
-  };
+  static const GabnSynthPreset cameras[] = { GABN_SYNTH_BALANCED, GABN_SYNTH_CAPTURE };
   GabnSynthConfig config;
   g_autofree guint8 *rgb = NULL;
-  g_autofree char *text = NULL;
-  GtkWidget *label;
 
   clear_box (GTK_WIDGET (self->exposure_box));
   if (shared == NULL || shared->dataset->synth == NULL || shared->dataset->n_groups <= EXPOSURE_GROUP)
@@ -265,19 +267,15 @@ show_exposure (GabnTeachView *self)
   rgb = g_malloc ((gsize) config.size * config.size * 3);
   for (guint k = 0; k < G_N_ELEMENTS (cameras); k++)
     {
-      config.preset = cameras[k].preset;
+      const char *group = shared->dataset->groups[EXPOSURE_GROUP].name;
+      /* Translators: %s is a group name */
+      g_autofree char *caption = k == 0 ? g_strdup_printf (_("%s, camera exposed for this face"), group)
+                                        : g_strdup_printf (_("%s, camera exposed for lighter skin"), group);
+
+      config.preset = cameras[k];
       gabn_synth_render_swapped (&config, EXPOSURE_GROUP, 0, 0, 0, 0, rgb);
-      gtk_box_append (self->exposure_box, face_card (rgb, config.size, NULL, 0, 0, _(cameras[k].caption)));
+      gtk_box_append (self->exposure_box, face_card (rgb, config.size, NULL, 0, 0, caption));
     }
-  /* Translators: %s is a group name */
-  text = g_strdup_printf (_("The same photo of one %s person, same pose and light, taken by two cameras. The face is the same; the camera on the right keeps less of it."),
-                          shared->dataset->groups[EXPOSURE_GROUP].name);
-  label = gtk_label_new (text);
-  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_widget_set_hexpand (label, TRUE);
-  gtk_widget_set_valign (label, GTK_ALIGN_CENTER);
-  gtk_box_append (self->exposure_box, label);
 }
 
 static const GabnEvalReport *
@@ -713,6 +711,7 @@ update_step (GabnTeachView *self)
     }
   gtk_label_set_text (self->summary_label, summary ? summary : "");
   gtk_widget_set_visible (GTK_WIDGET (self->summary_label), summary != NULL);
+  demo_advance (self);
 }
 
 static void
@@ -721,6 +720,7 @@ faces_loaded (GObject *object, GAsyncResult *result, gpointer user_data)
   g_autoptr(GabnTeachView) self = user_data;
   g_autoptr(GError) error = NULL;
 
+  self->faces_loading = FALSE;
   if (!gabn_session_load_dataset_finish (GABN_SESSION (object), result, &error))
     {
       gabn_widget_toast (GTK_WIDGET (self), error->message);
@@ -745,6 +745,7 @@ gabn_teach_view_act (GabnTeachView *self)
       for (int m = 0; m < N_RUNS; m++)
         drop_run (self, m);
       gabn_session_set_synthetic_size (self->session, self->identities, self->images);
+      self->faces_loading = TRUE;
       gabn_session_load_dataset_async (self->session, NULL, "realistic", NULL,
                                        faces_loaded, g_object_ref (self));
       break;
@@ -760,6 +761,75 @@ gabn_teach_view_act (GabnTeachView *self)
     default:
       break;
     }
+}
+
+/* ---- Demonstration -------------------------------------------------------- */
+
+static gboolean
+demo_target_done (GabnTeachView *self)
+{
+  switch (self->step)
+    {
+    case STEP_FACES:
+      return self->faces_ready;
+    case STEP_COMPARE:
+      return run_done (self, RUN_CONTROL);
+    default:
+      return gabn_teach_view_get_step_done (self);
+    }
+}
+
+/* One move of the walk: next step when this one is done, else its action
+ * when it has not started. A failed or stopped run ends the walk (the
+ * screenshot then saves what there is and reports the failure). */
+static void
+demo_advance (GabnTeachView *self)
+{
+  int which;
+
+  if (self->demo_step < 0 || self->demo_ready || self->demo_advancing)
+    return;
+  self->demo_advancing = TRUE;
+  for (;;)
+    {
+      which = step_run (self->step);
+      if (self->step < self->demo_step && gabn_teach_view_get_step_done (self))
+        {
+          self->step++;
+          update_step (self);
+          continue;
+        }
+      if (self->step == self->demo_step && demo_target_done (self))
+        {
+          self->demo_ready = TRUE;
+          g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READY]);
+          break;
+        }
+      if (self->step == STEP_FACES && !self->faces_ready && !self->faces_loading)
+        gabn_teach_view_act (self);
+      else if (which >= 0 && self->runs[which] == NULL && !run_busy (self, which))
+        gabn_teach_view_act (self);
+      break;
+    }
+  self->demo_advancing = FALSE;
+}
+
+void
+gabn_teach_view_set_demo_step (GabnTeachView *self, int step)
+{
+  g_return_if_fail (GABN_IS_TEACH_VIEW (self));
+  self->demo_step = CLAMP (step, 0, N_STEPS - 1);
+}
+
+void
+gabn_teach_view_run_demo (GabnTeachView *self)
+{
+  g_return_if_fail (GABN_IS_TEACH_VIEW (self));
+  if (self->demo_step < 0)
+    self->demo_step = STEP_FACES;
+  self->demo_ready = FALSE;
+  gabn_teach_view_set_step (self, STEP_FACES);
+  demo_advance (self);
 }
 
 static void
@@ -877,7 +947,10 @@ gabn_teach_view_get_property (GObject *object, guint prop_id, GValue *value, GPa
   switch (prop_id)
     {
     case PROP_READY:
-      g_value_set_boolean (value, GABN_TEACH_VIEW (object)->faces_ready);
+      {
+        GabnTeachView *self = GABN_TEACH_VIEW (object);
+        g_value_set_boolean (value, self->demo_step >= 0 ? self->demo_ready : self->faces_ready);
+      }
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -920,6 +993,7 @@ gabn_teach_view_init (GabnTeachView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->epochs = 3;
+  self->demo_step = -1;
   self->identities = TEACH_IDENTITIES;
   self->images = TEACH_IMAGES;
   gabn_plot_set_title (self->plot, _("Accuracy per group on new people (baseline dashed, GABN solid, control dotted)"));

@@ -17,6 +17,12 @@ int  gabn_teach_view_get_step (GabnTeachView *self);
 void gabn_teach_view_set_step (GabnTeachView *self, int step);
 /* Runs the current step's action (generate, train…). */
 void gabn_teach_view_act (GabnTeachView *self);
+/* The demonstration of the screenshot mode: from step 1, does each step's
+ * action and moves on until `step` (0-based) is shown with its work done;
+ * the "ready" property then turns TRUE (without a demonstration it tells
+ * that the faces are drawn). Default step: the first. */
+void gabn_teach_view_set_demo_step (GabnTeachView *self, int step);
+void gabn_teach_view_run_demo (GabnTeachView *self);
 /* TRUE when the current step's action is done. */
 gboolean gabn_teach_view_get_step_done (GabnTeachView *self);
 /* Asks its runs to stop without waiting; TRUE while some still run. */
