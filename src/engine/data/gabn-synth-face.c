@@ -34,11 +34,11 @@ static const GabnSynthKnobs knobs[GABN_SYNTH_N_PRESETS] = {
  * in shadow (light from above), compresses what falls below TOE_KNEE to
  * TOE_SLOPE of its contrast (crushed shadows) and adds more sensor noise. */
 #define METER_LEVEL    0.62
-#define SHADOW_DEPTH   0.30   /* brightness lost at the chin */
+#define SHADOW_DEPTH   0.45   /* brightness lost at the chin */
 #define TOE_KNEE       0.28
-#define TOE_SLOPE      0.30
+#define TOE_SLOPE      0.20
 #define GRAIN          2.0    /* sensor noise sd, grey levels */
-#define GRAIN_CAPTURE  4.0
+#define GRAIN_CAPTURE  5.0
 /* Shortcut: per-photo sd of the eye and brow parameters (an identity's own
  * values are uniform in [-1, 1], sd 0.58). */
 #define SHORTCUT_SD    0.5
@@ -481,12 +481,13 @@ smoothstep (double lo, double hi, double x)
   return t * t * (3.0 - 2.0 * t);
 }
 
-/* The exposure gain: metered on this face's skin, or (capture) on Group
- * A's typical skin for everyone. */
+/* The exposure gain: metered on the group's typical skin (a person's own
+ * tone stays visible, under every preset alike), or (capture) on Group A's
+ * typical skin for everyone. */
 static double
-exposure_gain (const GabnSynthKnobs *kn, const double *skin)
+exposure_gain (const GabnSynthKnobs *kn, const GabnSynthGroup *group)
 {
-  return METER_LEVEL / luminance (kn->capture ? groups[0].skin : skin);
+  return METER_LEVEL / luminance (kn->capture ? groups[0].skin : group->skin);
 }
 
 /* The camera: the drawn scene (bytes of an RGB24 surface) → photo bytes.
@@ -541,7 +542,7 @@ gabn_synth_render (const GabnSynthGroup *group, const GabnSynthKnobs *kn,
   double gain;
 
   face_init (&f, cr, group, id, jit);
-  gain = exposure_gain (kn, f.skin);
+  gain = exposure_gain (kn, group);
   /* The background is drawn so that it comes out at its grey level
    * whatever the exposure: only the face is metered. */
   {
