@@ -61,6 +61,7 @@ struct _GabnTeachView
   /* Demonstration (screenshots): walk to demo_step, doing each step's
    * action, then report "ready". −1: no demonstration. */
   int             demo_step;
+  gboolean        demo_hold;       /* stop at every step until demo_next */
   gboolean        demo_ready;
   gboolean        demo_advancing;
 };
@@ -793,13 +794,13 @@ demo_advance (GabnTeachView *self)
   for (;;)
     {
       which = step_run (self->step);
-      if (self->step < self->demo_step && gabn_teach_view_get_step_done (self))
+      if (self->step < self->demo_step && !self->demo_hold && gabn_teach_view_get_step_done (self))
         {
           self->step++;
           update_step (self);
           continue;
         }
-      if (self->step == self->demo_step && demo_target_done (self))
+      if ((self->step == self->demo_step || self->demo_hold) && demo_target_done (self))
         {
           self->demo_ready = TRUE;
           g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READY]);
@@ -819,6 +820,25 @@ gabn_teach_view_set_demo_step (GabnTeachView *self, int step)
 {
   g_return_if_fail (GABN_IS_TEACH_VIEW (self));
   self->demo_step = CLAMP (step, 0, N_STEPS - 1);
+}
+
+void
+gabn_teach_view_set_demo_hold (GabnTeachView *self, gboolean hold)
+{
+  g_return_if_fail (GABN_IS_TEACH_VIEW (self));
+  self->demo_hold = hold;
+}
+
+gboolean
+gabn_teach_view_demo_next (GabnTeachView *self)
+{
+  g_return_val_if_fail (GABN_IS_TEACH_VIEW (self), FALSE);
+  if (self->demo_step < 0 || self->step >= self->demo_step)
+    return FALSE;
+  self->demo_ready = FALSE;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READY]);
+  gabn_teach_view_set_step (self, self->step + 1);
+  return TRUE;
 }
 
 void

@@ -23,6 +23,11 @@ void gabn_teach_view_act (GabnTeachView *self);
  * that the faces are drawn). Default step: the first. */
 void gabn_teach_view_set_demo_step (GabnTeachView *self, int step);
 void gabn_teach_view_run_demo (GabnTeachView *self);
+/* With hold, the walk is "ready" at every step on the way (each shown with
+ * its work done) and waits for demo_next, which moves one step on and
+ * returns FALSE when the walk's last step was already shown. */
+void gabn_teach_view_set_demo_hold (GabnTeachView *self, gboolean hold);
+gboolean gabn_teach_view_demo_next (GabnTeachView *self);
 /* TRUE when the current step's action is done. */
 gboolean gabn_teach_view_get_step_done (GabnTeachView *self);
 /* Asks its runs to stop without waiting; TRUE while some still run. */
