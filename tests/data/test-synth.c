@@ -259,8 +259,8 @@ test_capture (void)
   g_assert_cmpfloat (lower_cap[3], <, lower_cap[0]);
 }
 
-/* Shortcut: two photos of one person differ around the eyes far more
- * than without the knob, and as much in every group. */
+/* Shortcut: two photos of one person differ far more than without the
+ * knob (the outline moves), and about as much in every group. */
 static void
 test_shortcut (void)
 {
@@ -288,17 +288,17 @@ test_shortcut (void)
               const guint8 *b = a + (gsize) S * S * 3;
               if (id->group != g)
                 continue;
-              for (int px = S * S * 3 / 4; px < S * S * 3 / 2; px++) /* rows ¼–½ */
+              for (int px = 0; px < S * S * 3; px++)
                 sum += ABS (a[px] - b[px]);
               n++;
             }
           diff[k][g] = sum / MAX (n, 1);
-          g_test_message ("preset %d group %c: eye-band difference %.0f", presets[k], 'A' + g, diff[k][g]);
+          g_test_message ("preset %d group %c: photo-to-photo difference %.0f", presets[k], 'A' + g, diff[k][g]);
         }
     }
   for (int g = 0; g < 4; g++)
     {
-      g_assert_cmpfloat (diff[1][g], >, 3 * diff[0][g] + 1000);
+      g_assert_cmpfloat (diff[1][g], >, 2 * diff[0][g]);
       g_assert_cmpfloat (diff[1][g], >, 0.6 * diff[1][0]);
       g_assert_cmpfloat (diff[1][g], <, 1.6 * diff[1][0]);
     }

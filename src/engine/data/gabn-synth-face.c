@@ -35,13 +35,13 @@ static const GabnSynthKnobs knobs[GABN_SYNTH_N_PRESETS] = {
  * TOE_SLOPE of its contrast (crushed shadows) and adds more sensor noise. */
 #define METER_LEVEL    0.62
 #define SHADOW_DEPTH   0.45   /* brightness lost at the chin */
-#define TOE_KNEE       0.28
-#define TOE_SLOPE      0.20
+#define TOE_KNEE       0.30
+#define TOE_SLOPE      0.17
 #define GRAIN          2.0    /* sensor noise sd, grey levels */
 #define GRAIN_CAPTURE  5.0
-/* Shortcut: per-photo sd of the eye and brow parameters (an identity's own
+/* Shortcut: per-photo sd of the outline parameters (an identity's own
  * values are uniform in [-1, 1], sd 0.58). */
-#define SHORTCUT_SD    0.5
+#define SHORTCUT_SD    0.8
 
 static const guint8 param_regions[GABN_SYNTH_N_PARAMS] = {
   [P_FACE_W] = GABN_REGION_OUTLINE, [P_FACE_H] = GABN_REGION_OUTLINE,

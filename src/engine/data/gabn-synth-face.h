@@ -37,7 +37,7 @@ typedef struct {
                               identities, as a share of the largest group's */
   gboolean capture;        /* exposure fixed for lighter skin, a shadowed
                               lower face, crushed shadows, more sensor noise */
-  gboolean shortcut;       /* eyes and brows vary from photo to photo */
+  gboolean shortcut;       /* the outline varies from photo to photo */
 } GabnSynthKnobs;
 
 typedef struct {

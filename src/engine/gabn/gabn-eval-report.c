@@ -97,6 +97,22 @@ add_float_array (JsonBuilder *b, const char *name, const float *v, int n)
   json_builder_end_array (b);
 }
 
+/* Reliance is reported when measured: finite shares summing to 1 (a
+ * zero-filled group has none). */
+static gboolean
+has_reliance (const GabnGroupReport *g)
+{
+  double sum = 0;
+
+  for (int k = 0; k < GABN_SYNTH_N_REGIONS; k++)
+    {
+      if (!isfinite (g->reliance[k]))
+        return FALSE;
+      sum += g->reliance[k];
+    }
+  return fabs (sum - 1.0) < 1e-3;
+}
+
 static void
 add_group (JsonBuilder *b, const GabnEvalReport *report,
            const GabnGroupReport *g, gboolean full)
@@ -118,7 +134,7 @@ add_group (JsonBuilder *b, const GabnEvalReport *report,
   add_number (b, "region50", g->region50);
   add_number (b, "region80", g->region80);
   add_number (b, "js_to_reference", g->js_to_reference);
-  if (!isnan (g->reliance[0]))
+  if (has_reliance (g))
     {
       json_builder_set_member_name (b, "reliance");
       json_builder_begin_object (b);
