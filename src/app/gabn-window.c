@@ -7,6 +7,7 @@
 #include "gabn-faces-view.h"
 #include "gabn-groups-view.h"
 #include "gabn-settings.h"
+#include "gabn-synth.h"
 #include "gabn-teach-view.h"
 #include "gabn-train-view.h"
 
@@ -22,6 +23,7 @@ struct _GabnWindow
   GtkProgressBar      *progress_bar;
   GtkRevealer         *progress_revealer;
   GMenu               *recent_menu;
+  GMenu               *synthetic_menu;
   GtkSpinner          *spinner;
   AdwStatusPage       *status_page;
   AdwViewSwitcherTitle *switcher_title;
@@ -468,6 +470,29 @@ open_synthetic_action (GtkWidget *widget, const char *name, GVariant *param)
 }
 
 static void
+open_synthetic_preset_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  gabn_window_open_synthetic (GABN_WINDOW (widget), g_variant_get_string (param, NULL));
+}
+
+/* One entry per preset of the generator, in its order, with its title. */
+static void
+fill_synthetic_menu (GabnWindow *self)
+{
+  int n;
+  const GabnSynthPresetInfo *presets = gabn_synth_presets (&n);
+
+  for (int i = 0; i < n; i++)
+    {
+      g_autoptr(GMenuItem) item = g_menu_item_new (_(presets[i].title), NULL);
+
+      g_menu_item_set_action_and_target_value (item, "win.open-synthetic-preset",
+                                               g_variant_new_string (presets[i].nick));
+      g_menu_append_item (self->synthetic_menu, item);
+    }
+}
+
+static void
 new_model_action (GtkWidget *widget, const char *name, GVariant *param)
 {
   GabnWindow *self = GABN_WINDOW (widget);
@@ -581,7 +606,7 @@ start_demo (GabnWindow *self)
         }
     }
   else if (g_str_equal (view, "teach"))
-    gabn_teach_view_act (self->teach_view);
+    gabn_teach_view_run_demo (self->teach_view);
 }
 
 void
@@ -726,6 +751,7 @@ gabn_window_class_init (GabnWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GabnWindow, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, GabnWindow, progress_revealer);
   gtk_widget_class_bind_template_child (widget_class, GabnWindow, recent_menu);
+  gtk_widget_class_bind_template_child (widget_class, GabnWindow, synthetic_menu);
   gtk_widget_class_bind_template_child (widget_class, GabnWindow, spinner);
   gtk_widget_class_bind_template_child (widget_class, GabnWindow, status_page);
   gtk_widget_class_bind_template_child (widget_class, GabnWindow, switcher_title);
@@ -740,6 +766,7 @@ gabn_window_class_init (GabnWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.open-model", NULL, open_model_action);
   gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);
   gtk_widget_class_install_action (widget_class, "win.open-synthetic", NULL, open_synthetic_action);
+  gtk_widget_class_install_action (widget_class, "win.open-synthetic-preset", "s", open_synthetic_preset_action);
   gtk_widget_class_install_action (widget_class, "win.teaching-mode", NULL, teaching_mode_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open-dataset", NULL);
@@ -787,6 +814,7 @@ gabn_window_init (GabnWindow *self)
   g_signal_connect_object (self->settings, "notify::recent-datasets", G_CALLBACK (rebuild_recent_menu), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->settings, "notify::recent-models", G_CALLBACK (rebuild_recent_menu), self, G_CONNECT_SWAPPED);
   rebuild_recent_menu (self);
+  fill_synthetic_menu (self);
 
   gabn_faces_view_set_session (self->faces_view, self->session);
   gabn_groups_view_set_session (self->groups_view, self->session);
