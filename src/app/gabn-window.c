@@ -181,8 +181,34 @@ load_model (GabnWindow *self, const char *path)
                                  open_data_new (self, path));
 }
 
-/* Shows the error, or the new dataset (with a new model when there is
- * none, as faces need one to show attention); TRUE when it opened. */
+/* The shipped baseline (bench/ship-models.sh) when the dataset is the one
+ * it was trained on — the built-in faces at their defaults — and the file
+ * is there: installed, or in the source tree of an uninstalled build. */
+static char *
+shipped_model_for (const GabnDataset *ds)
+{
+  const char *dirs[] = { g_getenv ("GABN_MODELS_DIR"), GABN_MODELS_INSTALL_DIR,
+                         GABN_MODELS_SOURCE_DIR };
+  GabnSynthConfig defaults;
+
+  gabn_synth_config_init (&defaults, GABN_SYNTH_REALISTIC);
+  if (ds->synth == NULL || ds->synth->preset != defaults.preset
+      || ds->synth->seed != defaults.seed || ds->synth->identities != defaults.identities
+      || ds->synth->images != defaults.images || ds->synth->size != defaults.size
+      || ds->synth->jitter != defaults.jitter)
+    return NULL;
+  for (gsize i = 0; i < G_N_ELEMENTS (dirs); i++)
+    {
+      g_autofree char *path = dirs[i] ? g_build_filename (dirs[i], "gabn-s-realistic-baseline.safetensors", NULL) : NULL;
+      if (path && g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        return g_steal_pointer (&path);
+    }
+  return NULL;
+}
+
+/* Shows the error, or the new dataset (with the shipped baseline on the
+ * built-in faces, else a new model, as faces need one to show attention);
+ * TRUE when it opened. */
 static gboolean
 finish_dataset_load (GabnWindow *self, GabnSession *session, GAsyncResult *result)
 {
@@ -196,7 +222,10 @@ finish_dataset_load (GabnWindow *self, GabnSession *session, GAsyncResult *resul
     }
   update_title (self);
   if (gabn_session_get_model (self->session) == NULL)
-    load_model (self, NULL);
+    {
+      g_autofree char *shipped = shipped_model_for (gabn_session_get_dataset (self->session)->dataset);
+      load_model (self, shipped);
+    }
   return TRUE;
 }
 
