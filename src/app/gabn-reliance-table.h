@@ -13,7 +13,7 @@ G_BEGIN_DECLS
 const char *gabn_region_title (int r);
 
 /* The share of one group's row (GABN_SYNTH_N_REGIONS shares) on the regions
- * the shortcut knob makes unreliable (eyes and brows); NaN if any is. */
+ * the shortcut knob makes unreliable (the outline); NaN if any is. */
 double gabn_reliance_shortcut_share (const double *row);
 
 /* Replaces grid's children by the table: a header row of group names, then

@@ -84,7 +84,7 @@ static const struct {
   const char *action;
 } steps[N_STEPS] = {
   { N_("1. How the photos were made"),
-    N_("These faces are drawn by the computer, so we know exactly how they were made. In every group the same features — face shape, hair, brows, eyes, nose, mouth and skin texture — vary from one person to the next by the same amounts: every group's faces carry the same identity information. Skin tone is how a group looks, not how much of a person a face shows. What differs is how the photos were collected and taken, as in real face datasets: how many people of each group were collected for training (under each face); a camera whose exposure suits lighter skin, so that in photos of darker faces the shadows over the lower face are crushed and noisier (the same photo under two cameras, on the right); and eyes and brows that change from one photo of a person to the next, a striking cue that cannot be trusted."),
+    N_("These faces are drawn by the computer, so we know exactly how they were made. In every group the same features — face shape, hair, brows, eyes, nose, mouth and skin texture — vary from one person to the next by the same amounts: every group's faces carry the same identity information. Skin tone is how a group looks, not how much of a person a face shows. What differs is how the photos were collected and taken, as in real face datasets: how many people of each group were collected for training (under each face); a camera whose exposure suits lighter skin, so that in photos of darker faces the shadows over the lower face are crushed and noisier (the same photo under two cameras, on the right); and the outline of the face as each photo shows it, which changes from one photo of a person to the next: a striking cue that cannot be trusted."),
     N_("_Draw the Faces") },
   { N_("2. Train an ordinary recognizer"),
     N_("A plain recognizer (the “baseline”, trained with ArcFace) learns to tell the training people apart. The plot shows, after each epoch, how often it correctly decides whether two photos of new people — never seen in training — show the same person, for each group."),
@@ -354,8 +354,8 @@ gap_summary (const GabnEvalReport *r)
   if (isfinite (cue_a) && isfinite (cue_b))
     {
       g_string_append_c (text, ' ');
-      /* Translators: shares of the two groups on eyes and brows */
-      g_string_append_printf (text, _("Region swaps, which measure what the network uses without any map, put %.0f%% of it on the eyes and brows for %s and %.0f%% for %s."),
+      /* Translators: shares of the two groups on the face's outline */
+      g_string_append_printf (text, _("Region swaps, which measure what the network uses without any map, put %.0f%% of it on the face's outline for %s and %.0f%% for %s."),
                               100 * cue_a, a->name, 100 * cue_b, b->name);
     }
   return g_string_free (g_steal_pointer (&text), FALSE);

@@ -146,7 +146,7 @@ test_teach (void)
         sum += base->groups[g].reliance[k];
       g_assert_cmpfloat_with_epsilon (sum, 1.0, 1e-6);
     }
-  assert_contains (summary, "eyes and brows");
+  assert_contains (summary, "the face's outline");
   g_test_message ("step 3: %s", summary);
 
   gabn_teach_view_set_step (teach, 3);
