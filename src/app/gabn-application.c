@@ -3,6 +3,7 @@
  * scheme and engine threads from the settings. */
 #include "config.h"
 #include "gabn-application.h"
+#include "gabn-jobs.h"
 #include "gabn-engine.h"
 #include "gabn-preferences-window.h"
 #include "gabn-screenshot.h"
@@ -231,6 +232,20 @@ gabn_application_finalize (GObject *object)
   G_OBJECT_CLASS (gabn_application_parent_class)->finalize (object);
 }
 
+/* Every window goes (cancelling its loads and runs), then the workers
+ * still in flight are waited for: main must not return under them. */
+static void
+gabn_application_shutdown (GApplication *app)
+{
+  GList *windows;
+
+  while ((windows = gtk_application_get_windows (GTK_APPLICATION (app))) != NULL)
+    gtk_window_destroy (windows->data);
+  if (!gabn_jobs_wait_idle (60000))
+    g_warning ("%d background jobs still running at exit", gabn_jobs_running ());
+  G_APPLICATION_CLASS (gabn_application_parent_class)->shutdown (app);
+}
+
 static void
 gabn_application_class_init (GabnApplicationClass *klass)
 {
@@ -240,6 +255,7 @@ gabn_application_class_init (GabnApplicationClass *klass)
   app_class->activate = gabn_application_activate;
   app_class->open = gabn_application_open;
   app_class->startup = gabn_application_startup;
+  app_class->shutdown = gabn_application_shutdown;
   app_class->handle_local_options = gabn_application_handle_local_options;
 }
 

@@ -4,6 +4,7 @@
  * serial of the request and is dropped when a newer request was made (the
  * editor-document-statistics.c pattern). */
 #include "config.h"
+#include "gabn-jobs.h"
 #include "gabn-session.h"
 #include "gabn-attention.h"
 #include "gabn-evaluate.h"
@@ -372,7 +373,7 @@ gabn_session_load_dataset_async (GabnSession *self, const char *path, const char
   inner = g_task_new (self, cancellable, dataset_loaded, outer);
   g_task_set_task_data (inner, ld, load_data_free);
   busy_push (self, path ? _("Opening dataset…") : _("Drawing synthetic faces…"));
-  g_task_run_in_thread (inner, load_dataset_worker);
+  gabn_jobs_run_in_thread (inner, load_dataset_worker);
   g_object_unref (inner);
 }
 
@@ -481,7 +482,7 @@ gabn_session_load_model_async (GabnSession *self, const char *path, GCancellable
   inner = g_task_new (self, cancellable, model_loaded, outer);
   g_task_set_task_data (inner, md, model_data_free);
   busy_push (self, path ? _("Opening model…") : _("Initialising a new model…"));
-  g_task_run_in_thread (inner, load_model_worker);
+  gabn_jobs_run_in_thread (inner, load_model_worker);
   g_object_unref (inner);
 }
 
@@ -637,7 +638,7 @@ gabn_session_compute_cam_async (GabnSession *self, const GabnCamRequest *request
       g_task_return_pointer (task, NULL, NULL); /* finish reads the cache */
       return;
     }
-  g_task_run_in_thread (task, cam_worker);
+  gabn_jobs_run_in_thread (task, cam_worker);
 }
 
 const GabnCamResult *
@@ -860,7 +861,7 @@ gabn_session_compute_groups_async (GabnSession *self, int per_group, GCancellabl
   gd->dataset = gabn_shared_dataset_ref (self->dataset);
   gd->per_group = per_group;
   g_task_set_task_data (task, gd, groups_data_free);
-  g_task_run_in_thread (task, groups_worker);
+  gabn_jobs_run_in_thread (task, groups_worker);
 }
 
 GabnGroupMaps *
@@ -913,7 +914,7 @@ gabn_session_check_images_async (GabnSession *self, GCancellable *cancellable,
     }
   g_task_set_task_data (task, gabn_shared_dataset_ref (self->dataset),
                         (GDestroyNotify) gabn_shared_dataset_unref);
-  g_task_run_in_thread (task, check_worker);
+  gabn_jobs_run_in_thread (task, check_worker);
 }
 
 int

@@ -6,6 +6,7 @@
  * `balanced` preset as the control. Every number in its sentences comes
  * from the run in front of the class, never from a fixed claim. */
 #include "config.h"
+#include "gabn-jobs.h"
 #include "gabn-teach-view.h"
 #include "gabn-face-canvas.h"
 #include "gabn-plot.h"
@@ -616,7 +617,7 @@ start_control (GabnTeachView *self)
   task = g_task_new (NULL, self->control_cancellable, control_data_ready, g_object_ref (self));
   g_task_set_source_tag (task, start_control);
   g_task_set_task_data (task, config, g_free);
-  g_task_run_in_thread (task, control_data_worker);
+  gabn_jobs_run_in_thread (task, control_data_worker);
   gtk_progress_bar_set_fraction (self->progress, 0);
   gtk_progress_bar_set_text (self->progress, _("Drawing the balanced faces…"));
   update_step (self);
