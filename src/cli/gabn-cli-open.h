@@ -12,8 +12,9 @@
 G_BEGIN_DECLS
 
 /* DATA is a dataset folder, or "synth:PRESET" for the built-in generator
- * (presets balanced, imbalanced, small-region) with optional
- * comma-separated settings: "synth:small-region,identities=20,images=6,
+ * (presets realistic, balanced, imbalanced, capture, shortcut; "synth:"
+ * alone is realistic) with optional
+ * comma-separated settings: "synth:realistic,identities=20,images=6,
  * seed=3,size=64" (per-group identities, images per identity; the
  * generator's defaults otherwise). pairs_file (nullable) overrides the
  * folder's pairs. Progress goes to stderr when it is a terminal. */
@@ -27,6 +28,10 @@ gboolean gabn_cli_load_image_file (const char *path, int size, gboolean flip,
 
 /* The readable per-group table (accuracies in percent) and the summary. */
 void gabn_cli_print_report (FILE *out, const GabnEvalReport *report);
+
+/* On stderr: the images of dataset found unreadable so far, one a line
+ * (file: reason), at most 20, then how many more. Nothing when none. */
+void gabn_cli_print_bad_images (const GabnDataset *dataset);
 
 /* A JSON number or null (NaN) as text, for hand-built JSON. */
 char *gabn_cli_json_number (double value);

@@ -119,6 +119,7 @@ gabn_cmd_eval (int argc, char **argv)
     g_printerr ("\r\033[K");
   if (!report)
     return gabn_cli_fail ("eval", error);
+  gabn_cli_print_bad_images (dataset);
   if (json)
     {
       g_autofree char *text = gabn_eval_report_to_json (report, FALSE);

@@ -6,6 +6,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <math.h>
 #include <string.h>
 
 #define DATA "synth:balanced,identities=6,images=5,seed=2"
@@ -88,9 +89,31 @@ test_train (void)
           g_assert_true (json_object_has_member (o, "loss_arc"));
           g_assert_true (json_object_has_member (o, "loss_adv"));
           g_assert_true (json_object_has_member (o, "eta_seconds"));
+          /* How hard the adversary pulls: a finite, positive ratio. */
+          g_assert_cmpint (json_node_get_value_type (json_object_get_member (o, "grad_ratio")),
+                           ==, G_TYPE_DOUBLE);
+          g_assert_cmpfloat (json_object_get_double_member (o, "grad_ratio"), >, 0.0);
         }
       else if (g_strcmp0 (type, "epoch") == 0)
-        epochs++;
+        {
+          JsonObject *report = json_object_get_object_member (o, "report");
+          JsonObject *adv = json_object_get_object_member (report, "adversary");
+
+          epochs++;
+          g_assert_cmpstr (json_object_get_string_member (report, "attention_map"), ==,
+                           "gradcam, eval, identity mean");
+          g_assert_nonnull (adv);
+          g_assert_cmpstr (json_object_get_string_member (adv, "attention_map"), ==,
+                           "gradcam, train, class centre");
+          g_assert_cmpstr (json_object_get_string_member (
+                             json_object_get_object_member (adv, "held_out"), "attention_map"),
+                           ==, "gradcam, train, identity mean");
+          g_assert_cmpfloat (json_object_get_double_member (adv, "grad_ratio"), >, 0.0);
+          g_assert_cmpfloat (json_object_get_double_member (adv, "mean_pairwise_js"), >=, 0.0);
+          g_assert_cmpfloat (json_object_get_double_member (
+                               json_object_get_object_member (adv, "held_out"),
+                               "disc_accuracy"), >=, 0.0);
+        }
     }
   g_assert_cmpint (steps, ==, 10);   /* 16 classes × 5 images / 8 */
   g_assert_cmpint (epochs, ==, 1);
@@ -154,12 +177,21 @@ test_eval (void)
   JsonObject *o, *g, *tar;
   JsonArray *groups;
   const char *keys[] = { "name", "pairs", "accuracy", "accuracy_std", "tar_at_far",
-                         "fmr", "fnmr", "region50", "region80", "js_to_reference" };
+                         "fmr", "fnmr", "region50", "region80", "js_to_reference",
+                         "reliance" /* synthetic data */ };
 
   g_assert_cmpint (run (&out, NULL, "eval", "--model", model, "--data", DATA,
                         "--json", NULL), ==, 0);
   o = parse_object (parser, out);
-  g_assert_cmpint (json_object_get_size (o), ==, 5);
+  /* groups, mean_accuracy, std, ser, mean_pairwise_js, attention_map and
+   * the probe's three, skipped_pairs and skipped_images; no "adversary" outside training. */
+  g_assert_cmpint (json_object_get_size (o), ==, 11);
+  g_assert_false (json_object_has_member (o, "adversary"));
+  g_assert_cmpfloat (json_object_get_double_member (o, "probe_chance"), ==, 0.25);
+  g_assert_cmpfloat (json_object_get_double_member (o, "probe_accuracy"), >=, 0.0);
+  g_assert_cmpfloat (json_object_get_double_member (o, "probe_accuracy"), <=, 1.0);
+  g_assert_cmpint (json_object_get_int_member (o, "skipped_pairs"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (o, "skipped_images"), ==, 0);
   groups = json_object_get_array_member (o, "groups");
   g_assert_cmpint (json_array_get_length (groups), ==, 4);
   g = json_array_get_object_element (groups, 0);
@@ -168,6 +200,15 @@ test_eval (void)
     g_assert_true (json_object_has_member (g, keys[i]));
   g_assert_cmpfloat (json_object_get_double_member (g, "accuracy"), >=, 0.0);
   g_assert_cmpfloat (json_object_get_double_member (g, "accuracy"), <=, 1.0);
+  {
+    JsonObject *rel = json_object_get_object_member (g, "reliance");
+    g_autoptr(GList) values = json_object_get_values (rel);
+    double sum = 0;
+    g_assert_cmpint (json_object_get_size (rel), ==, 7);
+    for (GList *it = values; it; it = it->next)
+      sum += json_node_get_double (it->data);
+    g_assert_cmpfloat (fabs (sum - 1.0), <, 1e-6);
+  }
   tar = json_object_get_object_member (g, "tar_at_far");
   g_assert_true (json_object_has_member (tar, "1e-3"));
   g_assert_true (json_object_has_member (o, "ser"));
@@ -176,6 +217,7 @@ test_eval (void)
   g_assert_cmpint (run (&table, NULL, "eval", "--model", model, "--data", DATA, NULL), ==, 0);
   g_assert_nonnull (strstr (table, "Group D"));
   g_assert_nonnull (strstr (table, "held-out split"));
+  g_assert_nonnull (strstr (table, "Group probe"));
 
   g_assert_cmpint (run (NULL, &err, "eval", "--model", "/nonexistent.safetensors",
                         "--data", DATA, NULL), ==, 1);

@@ -176,7 +176,7 @@ make_batcher (const GabnDataset *ds, const GabnSplit *s, GabnSampling sampling,
 static void
 test_batches (void)
 {
-  g_autoptr(GabnDataset) ds = synth (GABN_SYNTH_SMALL_REGION, 10, 4, 32);
+  g_autoptr(GabnDataset) ds = synth (GABN_SYNTH_REALISTIC, 10, 4, 32);
   g_autoptr(GabnSplit) s = gabn_split_new (ds, NULL, NULL);
   g_autoptr(GabnBatcher) one = make_batcher (ds, s, GABN_SAMPLING_SHUFFLE, 1, 8, 24);
   g_autoptr(GabnBatcher) three = make_batcher (ds, s, GABN_SAMPLING_SHUFFLE, 3, 8, 24);
@@ -342,13 +342,55 @@ test_bad_image_and_cache (void)
     g_assert_cmpint (hits, >=, 6);
   }
 
-  /* With the broken image: an error naming it, and again on the next call. */
+  /* With the broken image: full batches all the same, the next entry in its
+   * place, the file recorded once in the dataset with its reason. */
   images[3] = 3;
   g_assert_true (g_str_has_suffix (ds->images[3].path, "bad.png"));
+  g_assert_cmpint (gabn_dataset_n_bad (ds), ==, 0);
   {
     g_autoptr(GabnBatcher) b = NULL;
     c.batch_size = 4;
     b = gabn_batcher_new (ds, images, labels, 4, &c, &error);
+    g_assert_no_error (error);
+    for (int k = 0; k < 3; k++)
+      {
+        GabnBatch *batch = gabn_batcher_next (b, NULL, &error);
+        int seen[3] = { 0 };
+
+        g_assert_no_error (error);
+        g_assert_nonnull (batch);
+        for (int j = 0; j < 4; j++)
+          {
+            g_assert_cmpint (batch->image_index[j], >=, 0);
+            g_assert_cmpint (batch->image_index[j], <, 3);
+            g_assert_cmpint (batch->labels[j], ==, labels[batch->image_index[j]]);
+            seen[batch->image_index[j]]++;
+          }
+        /* Entry 3 (bad) wraps round to entry 0: image 0 twice. */
+        g_assert_cmpint (seen[0], ==, 2);
+        g_assert_cmpint (seen[1], ==, 1);
+        g_assert_cmpint (seen[2], ==, 1);
+        gabn_batcher_release (b, batch);
+      }
+  }
+  g_assert_cmpint (gabn_dataset_n_bad (ds), ==, 1);
+  g_assert_true (gabn_dataset_is_bad (ds, 3));
+  {
+    int n;
+    GabnBadImage *found = gabn_dataset_get_bad (ds, 0, &n);
+    g_assert_cmpint (n, ==, 1);
+    g_assert_cmpint (found[0].image, ==, 3);
+    g_assert_cmpstr (found[0].reason, !=, "");
+    /* The reason alone: the file is named beside it. */
+    g_assert_null (strstr (found[0].reason, "bad.png"));
+    gabn_bad_images_free (found, n);
+  }
+
+  /* Nothing readable at all: an error, and again on the next call. */
+  {
+    g_autoptr(GabnBatcher) b = NULL;
+    c.batch_size = 1;
+    b = gabn_batcher_new (ds, images + 3, labels + 3, 1, &c, &error);
     g_assert_no_error (error);
     g_assert_null (gabn_batcher_next (b, NULL, &error));
     g_assert_error (error, GABN_ERROR, GABN_ERROR_INVALID_FILE);
@@ -370,6 +412,17 @@ test_bad_image_and_cache (void)
   g_assert_false (gabn_dataset_load_images (ds, images, 4, 8, FALSE, out, 2, NULL, &error));
   g_assert_nonnull (strstr (error->message, "bad.png"));
   g_clear_error (&error);
+  /* Skipping instead: the good ones loaded, the bad one zeros and flagged. */
+  {
+    guint8 flags[4];
+    g_assert_true (gabn_dataset_load_images_skipping (ds, images, 4, 8, FALSE, out, flags,
+                                                      2, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (flags[0] + flags[1] + flags[2], ==, 0);
+    g_assert_cmpint (flags[3], ==, 1);
+    for (int i = 0; i < 3 * 8 * 8; i++)
+      g_assert_cmpfloat (out[3 * 3 * 8 * 8 + i], ==, 0.0f);
+  }
   g_assert_null (gabn_batcher_new (ds, images, labels, 0, &c, &error));
   g_assert_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT);
 

@@ -59,6 +59,12 @@ typedef struct {
   /* Free-form description of how the dataset was made (the synthetic
    * generator's parameters), or NULL. */
   char      *description;
+  /* The generator's settings when the dataset is synthetic (its ground
+   * truth: gabn_synth_render_swapped), else NULL. */
+  struct _GabnSynthConfig *synth;
+  /* Images found unreadable since opening (private: see
+   * gabn_dataset_get_bad). */
+  struct _GabnBadImages *bad;
 } GabnDataset;
 
 /* Opens a dataset folder, detecting its layout. pairs_file (nullable)
@@ -81,5 +87,37 @@ gboolean gabn_dataset_load_image (const GabnDataset *dataset, int index,
 /* The same image as RGB bytes (size×size×3, rows top to bottom), for display. */
 gboolean gabn_dataset_load_rgb (const GabnDataset *dataset, int index,
                                 int size, guint8 *rgb, GError **error);
+
+/* Unreadable images. A file that fails to decode (any loading function
+ * above, from any thread) is recorded once in its dataset with the reason,
+ * and later loads of it fail at once with the same reason, without reading
+ * the file again. Training substitutes another image for it, evaluation
+ * skips the pairs that use it, and both name it once. Thread-safe. */
+typedef struct {
+  int   image;         /* index into images */
+  char *reason;        /* why it failed, without the file name */
+} GabnBadImage;
+
+/* How many images were found unreadable so far. */
+int           gabn_dataset_n_bad (const GabnDataset *dataset);
+/* Copies of the records [from, n_bad), in the order they were found; *n is
+ * their number. Free with gabn_bad_images_free. */
+GabnBadImage *gabn_dataset_get_bad (const GabnDataset *dataset, int from, int *n);
+void          gabn_bad_images_free (GabnBadImage *bad, int n);
+gboolean      gabn_dataset_is_bad (const GabnDataset *dataset, int index);
+/* Records image index as unreadable (e.g. from a checkpoint's list, so a
+ * resumed run skips what the first part skipped). TRUE when it was new. */
+gboolean      gabn_dataset_mark_bad (const GabnDataset *dataset, int index,
+                                     const char *reason);
+/* The index of the image whose file is path, or -1. */
+int           gabn_dataset_find_image (const GabnDataset *dataset, const char *path);
+
+/* Decodes every image of an on-disk dataset, on the engine's threads
+ * (gabn_parallel_for), so that every unreadable one is recorded; progress
+ * (nullable) is called from the calling thread. Returns the number of
+ * unreadable images, or -1 on cancel (GABN_ERROR_CANCELLED). */
+int gabn_dataset_verify (const GabnDataset *dataset, GabnProgressFunc progress,
+                         gpointer user_data, GCancellable *cancellable,
+                         GError **error);
 
 G_END_DECLS

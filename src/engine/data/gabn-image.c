@@ -6,30 +6,61 @@
 #include <math.h>
 #include <string.h>
 
+/* GdkPixbuf's messages read "Failed to load image “PATH”: why": keep the
+ * why, the caller names the file. */
+static const char *
+without_file_name (const char *message, const char *path)
+{
+  g_autofree char *display = g_filename_display_name (path);
+  const char *at = strstr (message, display);
+  const char *after = at ? at + strlen (display) : NULL;
+
+  if (after && g_str_has_prefix (after, "”: ") && after[strlen ("”: ")] != '\0')
+    return after + strlen ("”: ");
+  return message;
+}
+
 guint8 *
-gabn_image_decode (const char *path, int *width, int *height, GError **error)
+gabn_image_decode_reason (const char *path, int *width, int *height,
+                          char **reason)
 {
   g_autoptr(GError) local = NULL;
-  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new_from_file (path, &local);
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
   const guint8 *src;
   guint8 *rgb;
   int w, h, stride, channels;
 
+  /* The header first: a file claiming a huge size is refused before a
+   * decoder allocates for it. */
+  if (gdk_pixbuf_get_file_info (path, &w, &h) == NULL)
+    {
+      if (!g_file_test (path, G_FILE_TEST_EXISTS))
+        *reason = g_strdup (_("no such file"));
+      else
+        *reason = g_strdup (_("not an image format GdkPixbuf recognises"));
+      return NULL;
+    }
+  if (w > GABN_IMAGE_MAX_SIDE || h > GABN_IMAGE_MAX_SIDE)
+    {
+      *reason = g_strdup_printf (_("%d×%d pixels, larger than the %d×%d limit"),
+                                 w, h, GABN_IMAGE_MAX_SIDE, GABN_IMAGE_MAX_SIDE);
+      return NULL;
+    }
+  pixbuf = gdk_pixbuf_new_from_file (path, &local);
   if (pixbuf == NULL)
     {
-      g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_FILE,
-                   _("Cannot read the image “%s”: %s"), path, local->message);
+      *reason = g_strdup (without_file_name (local->message, path));
       return NULL;
     }
   w = gdk_pixbuf_get_width (pixbuf);
   h = gdk_pixbuf_get_height (pixbuf);
   channels = gdk_pixbuf_get_n_channels (pixbuf);
-  if (w <= 0 || h <= 0 || gdk_pixbuf_get_bits_per_sample (pixbuf) != 8
+  if (w <= 0 || h <= 0 || w > GABN_IMAGE_MAX_SIDE || h > GABN_IMAGE_MAX_SIDE
+      || gdk_pixbuf_get_bits_per_sample (pixbuf) != 8
       || gdk_pixbuf_get_colorspace (pixbuf) != GDK_COLORSPACE_RGB
       || channels < 3)
     {
-      g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_FILE,
-                   _("Cannot read the image “%s”: unsupported pixel format"), path);
+      *reason = g_strdup (_("unsupported pixel format"));
       return NULL;
     }
   stride = gdk_pixbuf_get_rowstride (pixbuf);
@@ -47,6 +78,18 @@ gabn_image_decode (const char *path, int *width, int *height, GError **error)
     }
   *width = w;
   *height = h;
+  return rgb;
+}
+
+guint8 *
+gabn_image_decode (const char *path, int *width, int *height, GError **error)
+{
+  g_autofree char *reason = NULL;
+  guint8 *rgb = gabn_image_decode_reason (path, width, height, &reason);
+
+  if (rgb == NULL)
+    g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_FILE,
+                 _("Cannot read the image “%s”: %s"), path, reason);
   return rgb;
 }
 

@@ -7,10 +7,18 @@
 
 G_BEGIN_DECLS
 
+/* Images wider or taller than this are refused from their header, before
+ * they are decoded (a 8192×8192 RGBA pixbuf is 256 MiB). */
+#define GABN_IMAGE_MAX_SIDE 8192
+
 /* Decodes any format GdkPixbuf reads into packed RGB bytes (width×height×3):
  * grey is replicated, alpha dropped. The error names the file. */
 guint8 *gabn_image_decode (const char *path, int *width, int *height,
                            GError **error);
+/* The same, with the reason of a failure alone (without the file's name),
+ * newly allocated, instead of an error. */
+guint8 *gabn_image_decode_reason (const char *path, int *width, int *height,
+                                  char **reason);
 
 /* Bilinear resize of packed RGB (rows src_stride bytes apart) to dw×dh packed
  * RGB, with half-pixel centres and edge clamping (PyTorch's

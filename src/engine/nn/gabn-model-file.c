@@ -71,12 +71,16 @@ gabn_model_from_source (const GabnModelSource *src, const char *arch, GError **e
                               _("tensor “arcface.weight” has shape %s, expected [classes, dim]"),
                               shape_str), NULL;
     }
-  net = gabn_net_new (arch, centres >= 0 ? (int) shape[0] : 0, 0, &net_error);
+  /* Without the centres first: their count comes from the file, and a
+   * row narrower than the embedding would let a small file claim a large
+   * allocation (classes × dim floats). */
+  net = gabn_net_new (arch, 0, 0, &net_error);
   if (net == NULL)
     return gabn_file_error (error, net_error->code, path, "%s", net_error->message), NULL;
 
   /* Every tensor of the architecture must be there, with its shape; extra
-   * tensors are ignored. */
+   * tensors are ignored unless they sit in one of its modules (below). The
+   * centres are checked after the others, then added. */
   for (int i = 0; i < gabn_net_n_tensors (net); i++)
     {
       const GabnTensorInfo *t = gabn_net_tensor (net, i);
@@ -98,6 +102,16 @@ gabn_model_from_source (const GabnModelSource *src, const char *arch, GError **e
                                   _("tensor “%s” has shape %s, %s expects %s"), t->name, found,
                                   arch, expected), NULL;
         }
+    }
+  if (centres >= 0)
+    {
+      src->tensor (src->data, centres, &ndim, &shape);
+      if (shape[1] != gabn_net_embedding_dim (net))
+        return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path,
+                                _("tensor “arcface.weight” has rows of %lld, %s embeds in %d"),
+                                (long long) shape[1], arch, gabn_net_embedding_dim (net)), NULL;
+      if (shape[0] > 0 && !gabn_net_set_n_classes (net, (int) shape[0], 0, &net_error))
+        return gabn_file_error (error, net_error->code, path, "%s", net_error->message), NULL;
     }
   /* Extra tensors are ignored, except inside the modules the net has: an
    * iresnet100 would otherwise load as the first blocks of iresnet50. */
@@ -194,7 +208,7 @@ gabn_model_load (const char *path, const char *arch_hint,
 /* ---- Writing ---------------------------------------------------------- */
 
 static char *
-build_header (GabnNet *net, GHashTable *metadata, gsize *data_size)
+build_header (GabnNet *net, GHashTable *metadata, gboolean half, gsize *data_size)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonGenerator) gen = json_generator_new ();
@@ -224,12 +238,12 @@ build_header (GabnNet *net, GHashTable *metadata, gsize *data_size)
   for (int i = 0; i < gabn_net_n_tensors (net); i++)
     {
       const GabnTensorInfo *t = gabn_net_tensor (net, i);
-      gsize bytes = t->numel * (t->is_integer ? 8 : 4);
+      gsize bytes = t->numel * (t->is_integer ? 8 : half ? 2 : 4);
 
       json_builder_set_member_name (b, t->name);
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "dtype");
-      json_builder_add_string_value (b, t->is_integer ? "I64" : "F32");
+      json_builder_add_string_value (b, t->is_integer ? "I64" : half ? "F16" : "F32");
       json_builder_set_member_name (b, "shape");
       json_builder_begin_array (b);
       for (int d = 0; d < t->ndim; d++)
@@ -279,7 +293,7 @@ write_all (int fd, const void *buf, gsize len)
 }
 
 static gboolean
-write_tensor (int fd, const GabnTensorInfo *t)
+write_tensor (int fd, const GabnTensorInfo *t, gboolean half)
 {
   guint8 buf[8192];
   gsize used = 0;
@@ -291,6 +305,12 @@ write_tensor (int fd, const GabnTensorInfo *t)
           guint64 v = (guint64) (gint64) t->data[i];
           for (int b = 0; b < 8; b++)
             buf[used++] = (guint8) (v >> (8 * b));
+        }
+      else if (half)
+        {
+          guint16 v = gabn_float_to_half (t->data[i]);
+          buf[used++] = (guint8) v;
+          buf[used++] = (guint8) (v >> 8);
         }
       else
         {
@@ -313,14 +333,25 @@ gboolean
 gabn_model_save (GabnNet *net, const char *path, GHashTable *metadata,
                  GError **error)
 {
+  return gabn_model_save_as (net, path, metadata, GABN_DTYPE_F32, error);
+}
+
+gboolean
+gabn_model_save_as (GabnNet *net, const char *path, GHashTable *metadata,
+                    GabnDtype dtype, GError **error)
+{
+  gboolean half = dtype == GABN_DTYPE_F16;
   gsize data_size = 0;
-  g_autofree char *header = build_header (net, metadata, &data_size);
+  g_autofree char *header = NULL;
   g_autofree char *tmp = g_strdup_printf ("%s.XXXXXX", path);
-  guint64 len = strlen (header);
+  guint64 len;
   guint8 len_le[8];
   gboolean ok;
   int fd, saved_errno = 0;
 
+  g_return_val_if_fail (dtype == GABN_DTYPE_F32 || dtype == GABN_DTYPE_F16, FALSE);
+  header = build_header (net, metadata, half, &data_size);
+  len = strlen (header);
   for (int b = 0; b < 8; b++)
     len_le[b] = (guint8) (len >> (8 * b));
   fd = g_mkstemp_full (tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
@@ -338,7 +369,7 @@ gabn_model_save (GabnNet *net, const char *path, GHashTable *metadata,
   }
   ok = write_all (fd, len_le, 8) && write_all (fd, header, len);
   for (int i = 0; ok && i < gabn_net_n_tensors (net); i++)
-    ok = write_tensor (fd, gabn_net_tensor (net, i));
+    ok = write_tensor (fd, gabn_net_tensor (net, i), half);
   if (ok)
     ok = fsync (fd) == 0;
   if (!ok)
