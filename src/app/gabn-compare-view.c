@@ -417,10 +417,11 @@ on_add_file_clicked (GabnCompareView *self)
 
   native = gtk_file_chooser_native_new (_("Add Model"), GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Add"), _("_Cancel"));
-  gtk_file_filter_set_name (filter, _("Models (safetensors, PyTorch)"));
+  gtk_file_filter_set_name (filter, _("Models (safetensors, PyTorch, ONNX)"));
   gtk_file_filter_add_pattern (filter, "*.safetensors");
   gtk_file_filter_add_pattern (filter, "*.pth");
   gtk_file_filter_add_pattern (filter, "*.pt");
+  gtk_file_filter_add_pattern (filter, "*.onnx");
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
   g_object_unref (filter);
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);
@@ -437,6 +438,10 @@ gabn_compare_view_dispose (GObject *object)
 {
   GabnCompareView *self = GABN_COMPARE_VIEW (object);
 
+  /* The session outlives the view while its loads finish: stop hearing it,
+   * or a late notify would reach a disposed (or freed) view. */
+  if (self->session != NULL)
+    g_signal_handlers_disconnect_by_data (self->session, self);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   if (self->chooser != NULL)

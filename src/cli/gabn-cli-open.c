@@ -107,10 +107,10 @@ gabn_cli_open_dataset (const char *spec, const char *pairs_file, GError **error)
 }
 
 gboolean
-gabn_cli_load_image_file (const char *path, int size, gboolean flip,
-                          float *chw, GError **error)
+gabn_cli_load_image_file (const char *path, const GabnPreprocess *pre,
+                          gboolean flip, float *chw, GError **error)
 {
-  int w, h;
+  int w, h, size = pre->width;
   g_autofree guint8 *rgb = gabn_image_decode (path, &w, &h, error);
   g_autofree guint8 *resized = NULL;
 
@@ -118,7 +118,7 @@ gabn_cli_load_image_file (const char *path, int size, gboolean flip,
     return FALSE;
   resized = g_new (guint8, (gsize) size * size * 3);
   gabn_image_resize (rgb, w, h, w * 3, resized, size, size);
-  gabn_image_to_chw (resized, size, flip, chw);
+  gabn_image_to_input (resized, pre, flip, chw);
   return TRUE;
 }
 

@@ -24,7 +24,7 @@ gabn_cmd_eval (int argc, char **argv)
   gboolean json = FALSE, flip = FALSE;
   int gam_images = -1, threads = 0;
   GOptionEntry entries[] = {
-    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, N_("Model file (safetensors, or a PyTorch .pth checkpoint)"), "M" },
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, N_("Model file (safetensors, ONNX, or a PyTorch .pth checkpoint)"), "M" },
     { "data", 'd', 0, G_OPTION_ARG_FILENAME, &data, N_("Dataset folder, or synth:PRESET[,…]"), "D" },
     { "pairs", 0, 0, G_OPTION_ARG_FILENAME, &pairs_file, N_("Pairs file (instead of the model’s split or the dataset’s pairs)"), "F" },
     { "arch", 0, 0, G_OPTION_ARG_STRING, &arch, N_("Architecture of a model without metadata"), "A" },

@@ -172,13 +172,13 @@ int
 gabn_cmd_gam (int argc, char **argv)
 {
   g_autofree char *model_path = NULL, *image = NULL, *pair = NULL, *method_name = NULL;
-  g_autofree char *out = NULL, *arch = NULL, *identity_arg = NULL;
+  g_autofree char *out = NULL, *arch = NULL, *identity_arg = NULL, *layer = NULL;
   g_autoptr(GHashTable) meta = NULL;
   g_autoptr(GPtrArray) names = NULL;
   int identity = -1;
   gboolean json = FALSE;
   GOptionEntry entries[] = {
-    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, N_("Model file (safetensors, or a PyTorch .pth checkpoint)"), "M" },
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, N_("Model file (safetensors, ONNX, or a PyTorch .pth checkpoint)"), "M" },
     { "image", 'i', 0, G_OPTION_ARG_FILENAME, &image, N_("Face image"), "I" },
     { "identity", 0, 0, G_OPTION_ARG_STRING, &identity_arg,
       N_("Target: the class centre of a training identity, by name (NAME, or GROUP/NAME when several groups share it) or class index K (default: the nearest centre)"),
@@ -186,6 +186,9 @@ gabn_cmd_gam (int argc, char **argv)
     { "pair", 0, 0, G_OPTION_ARG_FILENAME, &pair, N_("Target: cosine to this other face"), "I2" },
     { "method", 0, 0, G_OPTION_ARG_STRING, &method_name, N_("gradcam (default), gradcam++, hirescam, xgradcam, layercam"), "NAME" },
     { "arch", 0, 0, G_OPTION_ARG_STRING, &arch, N_("Architecture of a model without metadata"), "A" },
+    { "layer", 0, 0, G_OPTION_ARG_STRING, &layer,
+      N_("Take the map at this layer (“gabn inspect” lists them; default: the last feature map before the head)"),
+      N_("NAME") },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, N_("Write a heat-map overlay PNG"), "HEAT.png" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
     { NULL }
@@ -219,6 +222,8 @@ gabn_cmd_gam (int argc, char **argv)
   if (!net)
     return gabn_cli_fail ("gam", error);
   gabn_net_set_training (net, FALSE);
+  if (layer && !gabn_net_set_feature_layer (net, layer, &error))
+    return gabn_cli_fail ("gam", error);
   S = gabn_net_input_size (net);
   d = gabn_net_embedding_dim (net);
   gabn_net_feature_shape (net, &C, &h, &w);
@@ -226,12 +231,14 @@ gabn_cmd_gam (int argc, char **argv)
   cam = g_new (float, h * w);
   if (pair)
     {
-      if (!gabn_cli_load_image_file (pair, S, FALSE, input, &error))
+      if (!gabn_cli_load_image_file (pair, gabn_net_get_preprocess (net), FALSE, input,
+                                     &error))
         return gabn_cli_fail ("gam", error);
       gabn_net_forward (net, input, 1);
       ref = g_memdup2 (gabn_net_embeddings (net), sizeof (float) * d);
     }
-  if (!gabn_cli_load_image_file (image, S, FALSE, input, &error))
+  if (!gabn_cli_load_image_file (image, gabn_net_get_preprocess (net), FALSE, input,
+                                 &error))
     return gabn_cli_fail ("gam", error);
   if (!pair)
     {
@@ -285,6 +292,18 @@ gabn_cmd_gam (int argc, char **argv)
           g_string_append_c (s, ']');
         }
       g_string_append_printf (s, "],\"score\":%s", sc);
+      {
+        const char *name = gabn_net_feature_layer (net);
+        g_autoptr(JsonNode) layer_node = json_node_alloc ();
+        g_autofree char *quoted = NULL;
+
+        if (name)
+          json_node_init_string (layer_node, name);
+        else
+          json_node_init_null (layer_node);
+        quoted = json_to_string (layer_node, FALSE);
+        g_string_append_printf (s, ",\"layer\":%s", quoted);
+      }
       if (!pair)
         {
           g_string_append_printf (s, ",\"class\":%d,\"identity\":", identity);

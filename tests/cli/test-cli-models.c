@@ -309,6 +309,63 @@ test_embed_and_gam (void)
                         "/nonexistent.png", NULL), ==, 1);
 }
 
+/* An ONNX model (the PyTorch-exported MobileFaceNet fixture): inspect shows
+ * its preprocessing and layers, embed and gam work, --layer moves the map. */
+static void
+test_onnx (void)
+{
+  g_autofree char *onnx = g_test_build_filename (G_TEST_DIST, "reference", "fixtures",
+                                                 "onnx-mobilefacenet-opset13.onnx", NULL);
+  g_autofree char *a = write_image ("oa.png", 0.7), *b = write_image ("ob.png", 0.4);
+  g_autofree char *info = NULL, *emb = NULL, *gam = NULL, *gam2 = NULL, *err = NULL;
+  g_autoptr(JsonParser) p1 = json_parser_new ();
+  g_autoptr(JsonParser) p2 = json_parser_new ();
+  g_autoptr(JsonParser) p3 = json_parser_new ();
+  g_autoptr(JsonParser) p4 = json_parser_new ();
+  JsonObject *o, *pre;
+  JsonArray *layers;
+  gboolean listed = FALSE;
+
+  g_assert_cmpint (run (&info, NULL, "inspect", onnx, "--json", NULL), ==, 0);
+  o = parse_object (p1, info);
+  g_assert_cmpstr (json_object_get_string_member (o, "arch"), ==, "onnx");
+  g_assert_cmpint (json_object_get_int_member (o, "classes"), ==, 0);
+  pre = json_object_get_object_member (o, "preprocess");
+  g_assert_cmpint (json_object_get_int_member (pre, "width"), ==, 112);
+  g_assert_cmpstr (json_object_get_string_member (pre, "channels"), ==, "RGB");
+  g_assert_cmpfloat (json_array_get_double_element (json_object_get_array_member (pre, "mean"), 0),
+                     ==, 127.5);
+  g_assert_cmpstr (json_object_get_string_member (o, "gam_layer"), ==,
+                   "/conv_sep/conv_sep.2/PRelu");
+  layers = json_object_get_array_member (o, "feature_layers");
+  for (guint k = 0; k < json_array_get_length (layers); k++)
+    listed = listed || g_str_equal (json_object_get_string_member (
+                                      json_array_get_object_element (layers, k), "name"),
+                                    "/stage2/stage2.1/Add");
+  g_assert_true (listed);
+
+  g_assert_cmpint (run (&emb, NULL, "embed", "--model", onnx, a, "--json", NULL), ==, 0);
+  o = parse_object (p2, emb);
+  g_assert_cmpint (json_array_get_length (json_array_get_array_element (
+                     json_object_get_array_member (o, "embeddings"), 0)), ==, 32);
+
+  g_assert_cmpint (run (&gam, NULL, "gam", "--model", onnx, "--image", a, "--pair", b,
+                        "--json", NULL), ==, 0);
+  o = parse_object (p3, gam);
+  g_assert_cmpint (json_object_get_int_member (o, "h"), ==, 7);
+  g_assert_cmpstr (json_object_get_string_member (o, "layer"), ==, "/conv_sep/conv_sep.2/PRelu");
+  g_assert_cmpint (run (&gam2, NULL, "gam", "--model", onnx, "--image", a, "--pair", b,
+                        "--layer", "/stage2/stage2.1/Add", "--json", NULL), ==, 0);
+  o = parse_object (p4, gam2);
+  g_assert_cmpint (json_object_get_int_member (o, "h"), ==, 14);
+  g_assert_cmpstr (json_object_get_string_member (o, "layer"), ==, "/stage2/stage2.1/Add");
+  g_assert_cmpint (run (NULL, &err, "gam", "--model", onnx, "--image", a, "--pair", b,
+                        "--layer", "nope", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "nope"));
+  /* No class centres: the target must be another face. */
+  g_assert_cmpint (run (NULL, NULL, "gam", "--model", onnx, "--image", a, NULL), ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -326,6 +383,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/models/inspect", test_inspect);
   g_test_add_func ("/cli/models/eval", test_eval);
   g_test_add_func ("/cli/models/embed-and-gam", test_embed_and_gam);
+  g_test_add_func ("/cli/models/onnx", test_onnx);
   status = g_test_run ();
   {
     g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);

@@ -7,6 +7,16 @@
 #include "gabn-synth.h"
 #include "data-fixtures.h"
 
+/* The built-ins' preprocessing at a size (one call at a time). */
+static const GabnPreprocess *
+builtin_pre (int size)
+{
+  static GabnPreprocess pre;
+
+  gabn_preprocess_init_builtin (&pre, size);
+  return &pre;
+}
+
 static GabnDataset *
 synth (GabnSynthPreset preset, int identities, int images, int size)
 {
@@ -207,7 +217,7 @@ test_batches (void)
           const GabnImage *im = &ds->images[a->image_index[j]];
           g_assert_cmpint (a->labels[j], ==, s->label_of_identity[im->identity]);
           g_assert_cmpint (a->groups[j], ==, im->group);
-          g_assert_true (gabn_dataset_load_image (ds, a->image_index[j], 24, a->flipped[j],
+          g_assert_true (gabn_dataset_load_image (ds, a->image_index[j], builtin_pre (24), a->flipped[j],
                                                   expected, &error));
           g_assert_cmpmem (a->input + j * 3 * 24 * 24, 3 * 24 * 24 * sizeof (float), expected,
                            3 * 24 * 24 * sizeof (float));
@@ -402,20 +412,20 @@ test_bad_image_and_cache (void)
   }
 
   /* The synchronous helper: the same pixels, or the failing file's name. */
-  g_assert_true (gabn_dataset_load_images (ds, images, 3, 8, FALSE, out, 2, NULL, &error));
+  g_assert_true (gabn_dataset_load_images (ds, images, 3, builtin_pre (8), FALSE, out, 2, NULL, &error));
   g_assert_no_error (error);
   {
     float one[3 * 8 * 8];
-    g_assert_true (gabn_dataset_load_image (ds, 2, 8, FALSE, one, NULL));
+    g_assert_true (gabn_dataset_load_image (ds, 2, builtin_pre (8), FALSE, one, NULL));
     g_assert_cmpmem (out + 2 * 3 * 8 * 8, sizeof one, one, sizeof one);
   }
-  g_assert_false (gabn_dataset_load_images (ds, images, 4, 8, FALSE, out, 2, NULL, &error));
+  g_assert_false (gabn_dataset_load_images (ds, images, 4, builtin_pre (8), FALSE, out, 2, NULL, &error));
   g_assert_nonnull (strstr (error->message, "bad.png"));
   g_clear_error (&error);
   /* Skipping instead: the good ones loaded, the bad one zeros and flagged. */
   {
     guint8 flags[4];
-    g_assert_true (gabn_dataset_load_images_skipping (ds, images, 4, 8, FALSE, out, flags,
+    g_assert_true (gabn_dataset_load_images_skipping (ds, images, 4, builtin_pre (8), FALSE, out, flags,
                                                       2, NULL, &error));
     g_assert_no_error (error);
     g_assert_cmpint (flags[0] + flags[1] + flags[2], ==, 0);

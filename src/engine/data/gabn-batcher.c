@@ -151,7 +151,8 @@ fill_batch (GabnBatcher *b, GabnBatch *batch, gint64 number, GError **error)
       gboolean flip = b->config.flip && gabn_rng_uniform (&rng) < 0.5;
       if (!load_or_substitute (b, &entry, rgb, error))
         return FALSE;
-      gabn_image_to_chw (rgb, S, flip, batch->input + (gsize) j * 3 * S * S);
+      gabn_image_to_input (rgb, &b->config.preprocess, flip,
+                           batch->input + (gsize) j * 3 * S * S);
       batch->labels[j] = b->labels[entry];
       batch->groups[j] = b->groups[entry];
       batch->image_index[j] = b->images[entry];
@@ -239,6 +240,15 @@ gabn_batcher_new (const GabnDataset *ds, const int *images, const int *labels, i
   b->config = *config;
   b->config.threads = MAX (1, config->threads);
   b->config.queue_depth = MAX (1, config->queue_depth);
+  if (b->config.preprocess.width == 0)
+    gabn_preprocess_init_builtin (&b->config.preprocess, S);
+  else if (b->config.preprocess.width != S)
+    {
+      g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT,
+                   _("Invalid batch settings"));
+      g_free (b);
+      return NULL;
+    }
   b->n = n;
   b->images = g_memdup2 (images, sizeof (int) * n);
   b->labels = g_new (int, n);
@@ -410,7 +420,8 @@ gabn_batcher_cache_stats (GabnBatcher *b, gint64 *hits, gint64 *misses, gsize *b
 typedef struct {
   const GabnDataset *ds;
   const int *indices;
-  int n, size;
+  int n;
+  const GabnPreprocess *pre;
   gboolean flip;
   float *out;
   guint8 *bad;          /* when set: skip unreadable images, mark them here */
@@ -424,7 +435,7 @@ static gpointer
 load_worker (gpointer data)
 {
   LoadWork *w = data;
-  gsize floats = (gsize) 3 * w->size * w->size;
+  gsize floats = (gsize) 3 * w->pre->width * w->pre->width;
 
   for (;;)
     {
@@ -433,7 +444,7 @@ load_worker (gpointer data)
       if (i >= w->n || g_atomic_pointer_get (&w->error) != NULL)
         break;
       if (!gabn_data_cancelled (w->cancellable, &error)
-          && !gabn_dataset_load_image (w->ds, w->indices[i], w->size, w->flip,
+          && !gabn_dataset_load_image (w->ds, w->indices[i], w->pre, w->flip,
                                        w->out + floats * i, &error)
           && w->bad)
         {
@@ -457,11 +468,11 @@ load_worker (gpointer data)
 }
 
 static gboolean
-load_images (const GabnDataset *ds, const int *indices, int n, int size,
-             gboolean flip, float *out, guint8 *bad, int threads,
-             GCancellable *cancellable, GError **error)
+load_images (const GabnDataset *ds, const int *indices, int n,
+             const GabnPreprocess *pre, gboolean flip, float *out, guint8 *bad,
+             int threads, GCancellable *cancellable, GError **error)
 {
-  LoadWork w = { ds, indices, n, size, flip, out, bad, cancellable, 0 };
+  LoadWork w = { ds, indices, n, pre, flip, out, bad, cancellable, 0 };
   GThread **extra;
 
   if (bad)
@@ -487,20 +498,20 @@ load_images (const GabnDataset *ds, const int *indices, int n, int size,
 }
 
 gboolean
-gabn_dataset_load_images (const GabnDataset *ds, const int *indices, int n, int size,
-                          gboolean flip, float *out, int threads,
-                          GCancellable *cancellable, GError **error)
+gabn_dataset_load_images (const GabnDataset *ds, const int *indices, int n,
+                          const GabnPreprocess *pre, gboolean flip, float *out,
+                          int threads, GCancellable *cancellable, GError **error)
 {
-  return load_images (ds, indices, n, size, flip, out, NULL, threads,
+  return load_images (ds, indices, n, pre, flip, out, NULL, threads,
                       cancellable, error);
 }
 
 gboolean
 gabn_dataset_load_images_skipping (const GabnDataset *ds, const int *indices,
-                                   int n, int size, gboolean flip, float *out,
-                                   guint8 *bad, int threads,
+                                   int n, const GabnPreprocess *pre, gboolean flip,
+                                   float *out, guint8 *bad, int threads,
                                    GCancellable *cancellable, GError **error)
 {
-  return load_images (ds, indices, n, size, flip, out, bad, threads,
+  return load_images (ds, indices, n, pre, flip, out, bad, threads,
                       cancellable, error);
 }

@@ -58,12 +58,15 @@ typedef struct {
   GabnImageCache *cache;     /* borrowed, shared cache (e.g. one batcher per
                                 epoch keeping its decoded images); when set,
                                 used instead of an own cache of cache_bytes */
+  GabnPreprocess preprocess; /* the model's (gabn_net_get_preprocess); width
+                                0 (gabn_batcher_config_init): the built-ins'
+                                (x − 127.5)/127.5 at `size` */
 } GabnBatcherConfig;
 
 typedef struct {
   int    batch_size;    /* B */
   int    size;          /* S */
-  float *input;         /* B×3×S×S, (x − 127.5)/127.5, channels first */
+  float *input;         /* B×3×S×S, the model's preprocessing, channels first */
   int   *labels;        /* B class labels (as given in the entries) */
   int   *groups;        /* B groups (dataset->images[i].group) */
   int   *image_index;   /* B dataset image indices */
@@ -105,18 +108,20 @@ void gabn_batcher_cache_stats (GabnBatcher *batcher, gint64 *hits,
                                gint64 *misses, gsize *bytes);
 
 /* Synchronous helper for evaluation: loads n images (dataset indices) into
- * out (n×3×S×S floats) on `threads` threads (<= 0: gabn_get_threads()),
- * flipped when flip is set. Fails with the first error (naming the file) or
- * on cancel. */
+ * out (n×3×S×S floats, S = pre->width, the model's preprocessing) on
+ * `threads` threads (<= 0: gabn_get_threads()), flipped when flip is set.
+ * Fails with the first error (naming the file) or on cancel. */
 gboolean gabn_dataset_load_images (const GabnDataset *dataset,
-                                   const int *indices, int n, int size,
-                                   gboolean flip, float *out, int threads,
+                                   const int *indices, int n,
+                                   const GabnPreprocess *pre, gboolean flip,
+                                   float *out, int threads,
                                    GCancellable *cancellable, GError **error);
 /* The same, skipping unreadable images instead of failing: their inputs
  * are zeros and bad[i] is set to 1 (0 for the others); each is recorded in
  * the dataset. Fails only on cancel. */
 gboolean gabn_dataset_load_images_skipping (const GabnDataset *dataset,
-                                            const int *indices, int n, int size,
+                                            const int *indices, int n,
+                                            const GabnPreprocess *pre,
                                             gboolean flip, float *out,
                                             guint8 *bad, int threads,
                                             GCancellable *cancellable,

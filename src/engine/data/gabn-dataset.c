@@ -80,13 +80,14 @@ gabn_dataset_load_rgb (const GabnDataset *ds, int index, int size, guint8 *rgb,
 }
 
 gboolean
-gabn_dataset_load_image (const GabnDataset *ds, int index, int size,
-                         gboolean flip, float *chw, GError **error)
+gabn_dataset_load_image (const GabnDataset *ds, int index,
+                         const GabnPreprocess *pre, gboolean flip, float *chw,
+                         GError **error)
 {
-  g_autofree guint8 *rgb = g_malloc ((gsize) size * size * 3);
+  g_autofree guint8 *rgb = g_malloc ((gsize) pre->width * pre->width * 3);
 
-  if (!gabn_dataset_load_rgb (ds, index, size, rgb, error))
+  if (!gabn_dataset_load_rgb (ds, index, pre->width, rgb, error))
     return FALSE;
-  gabn_image_to_chw (rgb, size, flip, chw);
+  gabn_image_to_input (rgb, pre, flip, chw);
   return TRUE;
 }

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "gabn-engine.h"
+#include "gabn-net.h" /* GabnPreprocess */
 
 G_BEGIN_DECLS
 
@@ -77,12 +78,14 @@ GabnDataset *gabn_dataset_open (const char *path, const char *pairs_file,
 void gabn_dataset_free (GabnDataset *dataset);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GabnDataset, gabn_dataset_free)
 
-/* Decodes image `index`, converts to RGB, resizes bilinearly to size×size,
- * optionally flips horizontally, and writes (x − 127.5) / 127.5 as 3×size×size
- * floats (channels first). Thread-safe for distinct outputs. */
+/* Decodes image `index`, converts to RGB, resizes bilinearly to the
+ * model's input size, optionally flips horizontally, and writes it as the
+ * model's input with its preprocessing (gabn_net_get_preprocess; the
+ * built-ins: (x − 127.5) / 127.5), 3×size×size floats, channels first.
+ * Thread-safe for distinct outputs. */
 gboolean gabn_dataset_load_image (const GabnDataset *dataset, int index,
-                                  int size, gboolean flip, float *chw,
-                                  GError **error);
+                                  const GabnPreprocess *pre, gboolean flip,
+                                  float *chw, GError **error);
 
 /* The same image as RGB bytes (size×size×3, rows top to bottom), for display. */
 gboolean gabn_dataset_load_rgb (const GabnDataset *dataset, int index,

@@ -153,17 +153,35 @@ gabn_image_resize (const guint8 *src, int sw, int sh, int src_stride,
 }
 
 void
-gabn_image_to_chw (const guint8 *rgb, int size, gboolean flip, float *chw)
+gabn_image_to_input (const guint8 *rgb, const GabnPreprocess *pre, gboolean flip,
+                     float *chw)
 {
+  int size = pre->width;
   gsize plane = (gsize) size * size;
+  float lut[3][256];
 
+  /* One table per channel. (The built-ins' values differ by at most one
+   * float ulp from the (x − 127.5)/127.5 of a division: 0 and 255 still
+   * map to −1 and 1 exactly.) */
+  for (int c = 0; c < 3; c++)
+    for (int v = 0; v < 256; v++)
+      lut[c][v] = (v - pre->mean[c]) * pre->scale[c];
   for (int y = 0; y < size; y++)
     for (int x = 0; x < size; x++)
       {
         const guint8 *p = rgb + ((gsize) y * size + (flip ? size - 1 - x : x)) * 3;
         gsize o = (gsize) y * size + x;
-        chw[o] = (p[0] - 127.5f) / 127.5f;
-        chw[plane + o] = (p[1] - 127.5f) / 127.5f;
-        chw[2 * plane + o] = (p[2] - 127.5f) / 127.5f;
+
+        for (int c = 0; c < 3; c++)
+          chw[c * plane + o] = lut[c][p[pre->bgr ? 2 - c : c]];
       }
+}
+
+void
+gabn_image_to_chw (const guint8 *rgb, int size, gboolean flip, float *chw)
+{
+  GabnPreprocess pre;
+
+  gabn_preprocess_init_builtin (&pre, size);
+  gabn_image_to_input (rgb, &pre, flip, chw);
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "gabn-engine.h"
+#include "gabn-net.h" /* GabnPreprocess */
 
 G_BEGIN_DECLS
 
@@ -28,8 +29,12 @@ void gabn_image_resize (const guint8 *src, int sw, int sh, int src_stride,
                         guint8 *dst, int dw, int dh);
 
 /* Packed size×size RGB bytes → 3×size×size floats (x − 127.5)/127.5,
- * mirrored left–right when flip is set. */
+ * mirrored left–right when flip is set (the built-ins' preprocessing). */
 void gabn_image_to_chw (const guint8 *rgb, int size, gboolean flip,
                         float *chw);
+/* The same with a model's preprocessing (gabn-net.h): channel order, then
+ * (x − mean[c])·scale[c]; size is pre->width. */
+void gabn_image_to_input (const guint8 *rgb, const GabnPreprocess *pre,
+                          gboolean flip, float *chw);
 
 G_END_DECLS

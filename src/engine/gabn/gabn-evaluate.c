@@ -81,7 +81,7 @@ embed_images (Eval *ev, const int *images, int n, float *emb, float *emb_flip,
           /* Unreadable images are zeros here, flagged in bad: their pairs
            * are left out of the scores. */
           if (!gabn_dataset_load_images_skipping (ev->dataset, images + start, b,
-                                                  ev->S, flip, input,
+                                                  gabn_net_get_preprocess (ev->net), flip, input,
                                                   flip ? bad_flip : bad + start,
                                                   ev->options->threads,
                                                   ev->cancellable, error))
@@ -192,9 +192,9 @@ attention (Eval *ev, GabnEvalReport *r, const int *images, int n_images,
                 refs[(gsize) k * ev->d + j] =
                   (float) (centre[(gsize) id * ev->d + j] / per_identity[id]);
             }
-          if (!gabn_dataset_load_images (ds, idx, b, ev->S, FALSE, input,
-                                         ev->options->threads, ev->cancellable,
-                                         error))
+          if (!gabn_dataset_load_images (ds, idx, b, gabn_net_get_preprocess (ev->net),
+                                         FALSE, input, ev->options->threads,
+                                         ev->cancellable, error))
             return FALSE;
           gabn_gam_compute (ev->net, input, b, GABN_CAM_GRADCAM, NULL, refs,
                             cam, NULL, NULL);

@@ -45,7 +45,7 @@ pass (GabnNet *net, const GabnDataset *ds, const int *images, const int *classes
     {
       int b = n / n_batches + (k < n % n_batches ? 1 : 0);
 
-      if (!gabn_dataset_load_images (ds, images + start, b, S, FALSE, input,
+      if (!gabn_dataset_load_images (ds, images + start, b, gabn_net_get_preprocess (net), FALSE, input,
                                      threads, cancellable, error))
         return FALSE;
       if (!classes && !refs)

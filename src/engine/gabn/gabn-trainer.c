@@ -167,6 +167,14 @@ gabn_trainer_new (const GabnTrainConfig *config, const GabnDataset *dataset,
 
   if (!gabn_train_config_validate (config, error))
     return NULL;
+  if (initial && gabn_net_is_imported (initial))
+    {
+      /* Its graph has no built-in architecture to train and save. */
+      g_set_error (error, GABN_ERROR, GABN_ERROR_UNSUPPORTED,
+                   _("An imported model (ONNX) is for exploring and evaluating; "
+                     "training or fine-tuning it is not supported"));
+      return NULL;
+    }
   t = trainer_alloc (config, dataset);
   gabn_split_config_init (&sc);
   sc.seed = config->seed;
@@ -827,6 +835,7 @@ run_epoch (GabnTrainer *t, int epoch, gint64 *steps_this_run,
 
   gabn_batcher_config_init (&bc);
   bc.size = gabn_net_input_size (t->net);
+  bc.preprocess = *gabn_net_get_preprocess (t->net);
   bc.batch_size = t->config.batch_size;
   bc.sampling = t->config.sampling;
   bc.flip = t->config.flip;

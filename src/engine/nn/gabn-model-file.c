@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include "gabn-model-source.h"
 #include "gabn-pth.h"
+#include "gabn-onnx.h"
 #include "gabn-safetensors.h"
 
 #include <errno.h>
@@ -189,6 +190,8 @@ gabn_model_load (const char *path, const char *arch_hint,
   g_return_val_if_fail (path != NULL, NULL);
   if (metadata_out)
     *metadata_out = NULL;
+  if (gabn_onnx_is_onnx_file (path))
+    return gabn_onnx_load (path, metadata_out, error);
   /* A torch.save checkpoint (zip) or an old pickle-format one. */
   if (gabn_pth_sniff (path))
     return gabn_pth_load_model (path, arch_hint, metadata_out, error);
@@ -350,6 +353,10 @@ gabn_model_save_as (GabnNet *net, const char *path, GHashTable *metadata,
   int fd, saved_errno = 0;
 
   g_return_val_if_fail (dtype == GABN_DTYPE_F32 || dtype == GABN_DTYPE_F16, FALSE);
+  if (gabn_net_is_imported (net))
+    return gabn_file_error (error, GABN_ERROR_UNSUPPORTED, path,
+                            _("an imported model cannot be saved as a GABN model: "
+                              "it has no built-in architecture"));
   header = build_header (net, metadata, half, &data_size);
   len = strlen (header);
   for (int b = 0; b < 8; b++)

@@ -13,8 +13,11 @@
 
 G_BEGIN_DECLS
 
-/* Loads a model. The architecture comes from the metadata's "arch", else
- * from arch_hint, else is inferred from the tensor names and shapes. The
+/* Loads a model. An ONNX file (gabn-onnx.h: by its name or content) is
+ * imported as it is (arch_hint unused, metadata "onnx_producer" and
+ * "onnx_opset"). Otherwise the architecture comes from the metadata's
+ * "arch", else from arch_hint, else is inferred from the tensor names and
+ * shapes. The
  * number of classes is the rows of "arcface.weight" (0 when absent).
  * metadata (nullable out) receives a new GHashTable of string → string.
  * Errors name the file and say what is wrong (truncated, bad header, unknown

@@ -19,6 +19,12 @@ typedef enum {
   GABN_NODE_FLATTEN,
   GABN_NODE_DROPOUT,
   GABN_NODE_LINEAR,
+  /* Imported graphs (src/engine/import) add these: */
+  GABN_NODE_AFFINE,      /* x·scale[c] + shift[c]: weight = scale, bias = shift */
+  GABN_NODE_PAD,         /* pad[4] = top, left, bottom, right; p = the value */
+  GABN_NODE_MAXPOOL,     /* conv: in/out sizes, kernel, stride, pad */
+  GABN_NODE_AVGPOOL,     /* the same, padding counted (count_include_pad) */
+  GABN_NODE_GLOBALPOOL,  /* mean over h×w */
 } GabnNodeKind;
 
 typedef enum {
@@ -37,14 +43,19 @@ typedef struct {
 
 typedef struct {
   GabnNodeKind kind;
+  char *name;                /* the module or ONNX node it comes from; NULL
+                                for unnamed ReLU/Flatten… of the built-ins */
   int in, in2, out;          /* value indices (in2: ADD only) */
   int weight, bias;          /* tensor indices, −1 when absent */
   int running_mean, running_var, count;
   GabnConvShape conv;
+  int groups;                   /* CONV: 1, or grouped (depthwise) */
+  int pad[4];                   /* PAD: top, left, bottom, right */
   float eps, momentum, p;
   gboolean relu;                /* BATCHNORM fused with a ReLU */
   float *save_mean, *save_rstd; /* BATCHNORM, one per channel */
   float *mask;                  /* DROPOUT, capacity × size */
+  int *argmax;                  /* MAXPOOL, capacity × output size */
   float *wino_u;                /* CONV: Winograd-transformed weights */
   guint64 wino_epoch;           /* *params_epoch when wino_u was made */
   float *wino_ut;               /* CONV: the same for backward, transposed */
@@ -62,6 +73,8 @@ typedef struct {
 
 struct _GabnNet {
   char *arch;
+  gboolean imported;           /* built from a file's graph, not by gabn_arch_build */
+  GabnPreprocess preprocess;
   int input_size;
   int embedding_dim;
   int n_classes;
@@ -102,6 +115,10 @@ int  gabn_net_add_value (GabnNet *net, int c, int h, int w);
 GabnNode *gabn_net_add_node (GabnNet *net, GabnNodeKind kind, int in, int out);
 /* Lays out the blobs and initialises every tensor from the seed. */
 void gabn_net_finish (GabnNet *net, int n_classes);
+/* The nodes and tensor shapes of arch without its class centres, nothing
+ * allocated or initialised: what a loader checks a file against before
+ * paying for the weights. Finish it with gabn_net_finish, or free it. */
+GabnNet *gabn_net_skeleton (const char *arch, GError **error);
 
 /* Layer helpers (gabn-net.c): each appends a node and returns its output. */
 int gabn_net_conv (GabnNet *net, const char *name, int in, int out_c,
@@ -116,6 +133,8 @@ int gabn_net_add (GabnNet *net, int a, int b);
 int gabn_net_flatten (GabnNet *net, int in);
 int gabn_net_dropout (GabnNet *net, int in, float p);
 int gabn_net_linear (GabnNet *net, const char *name, int in, int out_features);
+/* Names the last node added (a copy of name). */
+void gabn_net_name_last_node (GabnNet *net, const char *name);
 
 /* Architectures (gabn-arch.c): fill nodes and tensors of an allocated net. */
 gboolean gabn_arch_build (GabnNet *net, const char *arch, GError **error);
