@@ -153,4 +153,24 @@ void gabn_l2norm_forward (float *y, float *norm, const float *x, int B, int D);
 void gabn_l2norm_backward (float *d_x, const float *d_y, const float *y,
                            const float *norm, int B, int D);
 
+/* ---- Per-channel affine (a folded BatchNorm, dlib's scale layer) ------- */
+
+/* y (B,C,S) = x · scale[c] + shift[c] (shift nullable: 0). */
+void gabn_affine_forward (float *y, const float *x, const float *scale,
+                          const float *shift, int B, int C, int S);
+/* d_x (B,C,S), d_scale (C), d_shift (C): nullable, +=. */
+void gabn_affine_backward (float *d_x, float *d_scale, float *d_shift,
+                           const float *d_y, const float *x, const float *scale,
+                           int B, int C, int S);
+
+/* ---- Zero padding at the end of channels, rows and columns ------------ */
+
+/* y (B,Co,Ho,Wo) = x (B,C,H,W) in its first C channels, H rows, W columns,
+ * zero elsewhere (Co ≥ C, Ho ≥ H, Wo ≥ W). */
+void gabn_zero_pad_forward (float *y, const float *x, int B, int C, int H,
+                            int W, int Co, int Ho, int Wo);
+/* d_x += d_y cropped to (B,C,H,W). */
+void gabn_zero_pad_backward (float *d_x, const float *d_y, int B, int C, int H,
+                             int W, int Co, int Ho, int Wo);
+
 G_END_DECLS

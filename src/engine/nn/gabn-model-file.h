@@ -12,7 +12,10 @@
 
 G_BEGIN_DECLS
 
-/* Loads a model. The architecture comes from the metadata's "arch", else
+/* Loads a model. path may also be a TF.js weights manifest or its folder
+ * (gabn-tfjs.h), or the name of a known model ("dlib-resnet", gabn-models.h)
+ * when no file has that name; such a model's metadata holds "arch" and
+ * "format" ("tfjs"). For a safetensors file: the architecture comes from the metadata's "arch", else
  * from arch_hint, else is inferred from the tensor names and shapes. The
  * number of classes is the rows of "arcface.weight" (0 when absent).
  * metadata (nullable out) receives a new GHashTable of string → string.

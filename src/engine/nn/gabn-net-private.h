@@ -19,6 +19,10 @@ typedef enum {
   GABN_NODE_FLATTEN,
   GABN_NODE_DROPOUT,
   GABN_NODE_LINEAR,
+  GABN_NODE_AFFINE,    /* per-channel x·weight + bias (gabn-net-blocks.c) */
+  GABN_NODE_MAXPOOL,   /* conv.kernel/stride/pad give the window */
+  GABN_NODE_AVGPOOL,
+  GABN_NODE_ZERO_PAD,  /* zeros after the input's channels, rows, columns */
 } GabnNodeKind;
 
 typedef enum {
@@ -45,6 +49,7 @@ typedef struct {
   gboolean relu;                /* BATCHNORM fused with a ReLU */
   float *save_mean, *save_rstd; /* BATCHNORM, one per channel */
   float *mask;                  /* DROPOUT, capacity × size */
+  int *argmax;                  /* MAXPOOL, capacity × output size */
   float *wino_u;                /* CONV: Winograd-transformed weights */
   guint64 wino_epoch;           /* *params_epoch when wino_u was made */
   float *wino_ut;               /* CONV: the same for backward, transposed */
@@ -84,6 +89,8 @@ struct _GabnNet {
   int n_values, values_allocated;
   int input_value, features_value, embedding_value;
 
+  GabnPreprocess preprocess;   /* what the model wants (gabn-net.h) */
+
   int capacity;                /* images the values can hold */
   int batch;                   /* images in the last forward */
   gboolean training;
@@ -117,8 +124,32 @@ int gabn_net_flatten (GabnNet *net, int in);
 int gabn_net_dropout (GabnNet *net, int in, float p);
 int gabn_net_linear (GabnNet *net, const char *name, int in, int out_features);
 
+/* Blocks of the imported models (gabn-net-blocks.c). */
+/* Per-channel y = x·NAME.weight[c] + NAME.bias[c]. */
+int gabn_net_affine (GabnNet *net, const char *name, int in);
+int gabn_net_maxpool (GabnNet *net, int in, int kernel, int stride, int pad);
+/* Padding counts in the mean (count_include_pad); kernel = h = w with
+ * stride 1 is a global average. */
+int gabn_net_avgpool (GabnNet *net, int in, int kernel, int stride, int pad);
+int gabn_net_zero_pad (GabnNet *net, int in, int c, int h, int w);
+/* A Linear layer without bias. */
+int gabn_net_linear_no_bias (GabnNet *net, const char *name, int in,
+                             int out_features);
+
 /* Architectures (gabn-arch.c): fill nodes and tensors of an allocated net. */
 gboolean gabn_arch_build (GabnNet *net, const char *arch, GError **error);
+/* The input side of an architecture (64, 112, 150), 0 when unknown. */
+int gabn_arch_input_size (const char *arch);
+/* dlib's ResNet face recognizer as face-api ships it (gabn-arch-dlib.c). */
+void gabn_arch_build_dlib_resnet (GabnNet *net);
+
+/* The standard input tensor (RGB, (x − 127.5)/127.5) to the model's
+ * (gabn-preprocess.c): model_in (B,3,S) from std (B,3,S); a copy for the
+ * built-in preprocessing. Backward writes d_std (overwritten, not +=). */
+void gabn_preprocess_forward (const GabnPreprocess *pre, float *model_in,
+                              const float *std, int B, int S);
+void gabn_preprocess_backward (const GabnPreprocess *pre, float *d_std,
+                               const float *d_model_in, int B, int S);
 
 /* Running (gabn-net-run.c). */
 void gabn_net_ensure_capacity (GabnNet *net, int batch);

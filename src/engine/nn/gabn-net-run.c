@@ -31,6 +31,12 @@ gabn_net_ensure_capacity (GabnNet *net, int batch)
             net->nodes[i].mask = g_new0 (float, (gsize) batch
                                          * gabn_value_size (&net->values[net->nodes[i].in]));
           }
+        else if (net->nodes[i].kind == GABN_NODE_MAXPOOL)
+          {
+            g_free (net->nodes[i].argmax);
+            net->nodes[i].argmax = g_new0 (int, (gsize) batch
+                                           * gabn_value_size (&net->values[net->nodes[i].out]));
+          }
       net->capacity = batch;
     }
   for (int i = 0; i < net->n_nodes; i++)
@@ -186,6 +192,23 @@ forward_node (GabnNet *net, GabnNode *node, int B)
                            tensor_data (net, node->bias), B,
                            (int) gabn_value_size (in), out->c);
       break;
+    case GABN_NODE_AFFINE:
+      gabn_affine_forward (out->data, in->data, tensor_data (net, node->weight),
+                           tensor_data (net, node->bias), B, in->c, in->h * in->w);
+      break;
+    case GABN_NODE_MAXPOOL:
+      gabn_maxpool_forward (out->data, node->argmax, in->data, B, in->c, in->h,
+                            in->w, node->conv.kernel, node->conv.stride,
+                            node->conv.pad);
+      break;
+    case GABN_NODE_AVGPOOL:
+      gabn_avgpool_forward (out->data, in->data, B, in->c, in->h, in->w,
+                            node->conv.kernel, node->conv.stride, node->conv.pad);
+      break;
+    case GABN_NODE_ZERO_PAD:
+      gabn_zero_pad_forward (out->data, in->data, B, in->c, in->h, in->w,
+                             out->c, out->h, out->w);
+      break;
     default:
       g_assert_not_reached ();
     }
@@ -315,6 +338,29 @@ backward_node (GabnNet *net, GabnNode *node, int B, gboolean param_grads,
                             tensor_grad (net, node->bias, param_grads),
                             out->grad, in->data, tensor_data (net, node->weight),
                             B, (int) gabn_value_size (in), out->c);
+      break;
+    case GABN_NODE_AFFINE:
+      gabn_affine_backward (d_in, tensor_grad (net, node->weight, param_grads),
+                            tensor_grad (net, node->bias, param_grads),
+                            out->grad, in->data, tensor_data (net, node->weight),
+                            B, in->c, in->h * in->w);
+      break;
+    case GABN_NODE_MAXPOOL:
+      if (d_in)
+        gabn_maxpool_backward (d_in, out->grad, node->argmax, B, in->c, in->h,
+                               in->w, node->conv.kernel, node->conv.stride,
+                               node->conv.pad);
+      break;
+    case GABN_NODE_AVGPOOL:
+      if (d_in)
+        gabn_avgpool_backward (d_in, out->grad, B, in->c, in->h, in->w,
+                               node->conv.kernel, node->conv.stride,
+                               node->conv.pad);
+      break;
+    case GABN_NODE_ZERO_PAD:
+      if (d_in)
+        gabn_zero_pad_backward (d_in, out->grad, B, in->c, in->h, in->w,
+                                out->c, out->h, out->w);
       break;
     default:
       g_assert_not_reached ();

@@ -18,6 +18,10 @@ gabn_net_alloc (const char *arch, int input_size, guint64 seed)
   net->params_epoch = g_new0 (guint64, 1);
   *net->params_epoch = 1;
   net->input_value = gabn_net_add_value (net, 3, input_size, input_size);
+  net->preprocess = (GabnPreprocess) {
+    input_size, input_size, FALSE,
+    { 127.5f, 127.5f, 127.5f }, { 1 / 127.5f, 1 / 127.5f, 1 / 127.5f }
+  };
   gabn_rng_init (&net->dropout_rng, seed ^ 0xd50f0u);
   return net;
 }
@@ -346,7 +350,7 @@ gabn_net_new (const char *arch, int n_classes, guint64 seed, GError **error)
                    _("Invalid number of classes: %d"), n_classes);
       return NULL;
     }
-  net = gabn_net_alloc (arch, arch && g_str_has_prefix (arch, "iresnet") ? 112 : 64, seed);
+  net = gabn_net_alloc (arch, MAX (gabn_arch_input_size (arch), 1), seed);
   if (!gabn_arch_build (net, arch, error))
     {
       gabn_net_free (net);
@@ -368,6 +372,7 @@ gabn_net_free (GabnNet *net)
       g_free (net->nodes[i].save_mean);
       g_free (net->nodes[i].save_rstd);
       g_free (net->nodes[i].mask);
+      g_free (net->nodes[i].argmax);
       g_free (net->nodes[i].wino_u);
       g_free (net->nodes[i].wino_ut);
       g_free (net->nodes[i].packed);
@@ -404,6 +409,7 @@ gabn_net_copy (const GabnNet *net)
   for (int i = 0; i < net->n_tensors; i++)
     copy->tensors[i].trainable = net->tensors[i].trainable;
   copy->training = net->training;
+  copy->preprocess = net->preprocess;
   copy->dropout_rng = net->dropout_rng;
   return copy;
 }
@@ -589,7 +595,7 @@ gabn_net_forward_backbone (GabnNet *net, const float *input, int batch)
   gabn_net_ensure_capacity (net, batch);
   net->batch = batch;
   in = &net->values[net->input_value];
-  memcpy (in->data, input, (gsize) batch * gabn_value_size (in) * sizeof (float));
+  gabn_preprocess_forward (&net->preprocess, in->data, input, batch, in->h * in->w);
   gabn_net_run_forward (net, 0, net->n_backbone);
 }
 
@@ -651,7 +657,8 @@ gabn_net_backward_backbone (GabnNet *net, const float *d_features,
   memcpy (gabn_net_value_grad (net, net->features_value), d_features, (gsize) net->batch * gabn_value_size (feat) * sizeof (float));
   gabn_net_run_backward (net, 0, net->n_backbone, TRUE, d_input != NULL);
   if (d_input)
-    memcpy (d_input, in->grad, (gsize) net->batch * gabn_value_size (in) * sizeof (float));
+    gabn_preprocess_backward (&net->preprocess, d_input, in->grad, net->batch,
+                              in->h * in->w);
 }
 
 /* ---- Margin heads ----------------------------------------------------- */

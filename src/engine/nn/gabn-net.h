@@ -47,8 +47,10 @@ typedef struct {
   gboolean easy_margin;  /* ArcFace: apply the margin only where cos θ > 0 */
 } GabnMarginConfig;
 
-/* The names gabn_net_new accepts: "gabn-s", "iresnet18", "iresnet34",
- * "iresnet50"; NULL-terminated. */
+/* The names of the trainable built-in architectures: "gabn-s",
+ * "iresnet18", "iresnet34", "iresnet50"; NULL-terminated. gabn_net_new
+ * also builds "dlib-resnet" (dlib's face recognizer, 150×150, weights from
+ * gabn-tfjs.h), which is not offered for training. */
 const char *const *gabn_net_architectures (void);
 
 /* A new net with seeded deterministic initialisation (same seed, same
@@ -63,11 +65,32 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GabnNet, gabn_net_free)
 GabnNet *gabn_net_copy (const GabnNet *net);
 
 const char *gabn_net_arch (const GabnNet *net);
-int  gabn_net_input_size (const GabnNet *net);      /* 64 or 112 */
+int  gabn_net_input_size (const GabnNet *net);      /* 64, 112 or 150 */
 int  gabn_net_embedding_dim (const GabnNet *net);   /* 128 or 512 */
 int  gabn_net_n_classes (const GabnNet *net);
 /* The feature maps A at the last conv stage, per image: C×h×w. */
 void gabn_net_feature_shape (const GabnNet *net, int *c, int *h, int *w);
+
+/* ---- Preprocessing ---------------------------------------------------- */
+
+/* How the model wants its input, in 0..255 units and the model's channel
+ * order: x' = (x − mean[c]) · scale[c]; bgr: channel 0 is blue. The
+ * built-in architectures keep (x − 127.5)/127.5 in RGB. */
+typedef struct {
+  int width, height;
+  gboolean bgr;
+  float mean[3];
+  float scale[3];
+} GabnPreprocess;
+
+/* Callers always hand the net the engine's standard tensor, RGB
+ * (x − 127.5)/127.5 (gabn_net_forward); the net turns it into its own
+ * preprocessing as the first step of the forward pass, and the input
+ * gradient of gabn_net_backward_backbone is with respect to that standard
+ * tensor. So every image path (datasets, CLI, app) honours a model's
+ * preprocessing without knowing it. width and height equal the input size. */
+const GabnPreprocess *gabn_net_get_preprocess (const GabnNet *net);
+void gabn_net_set_preprocess (GabnNet *net, const GabnPreprocess *pre);
 
 /* FLOPs of one image's forward pass (2 per multiply-add of the
  * convolutions and Linear layers); a training step is about 3×. For
