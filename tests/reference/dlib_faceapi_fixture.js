@@ -6,10 +6,15 @@
 //                               tf.image.resizeBilinear (face-api's own
 //                               resize) and rounded to bytes, so both sides
 //                               read the same pixels
+//   fixtures/dlib/grad-input.png  face 0 with a fixed pseudo-random ±3
+//                               dither per pixel and channel (RGB)
 //   fixtures/dlib-faceapi.json  {"package", "faces", "descriptors",
-//                               "grad": {"face", "v", "index", "value"}}
-// grad: ∂(descriptor·v)/∂pixel of face 0 in 0..255 units at sampled
-// positions of its (150, 150, 3) HWC input.
+//                               "grad": {"v", "index", "value"}}
+// grad: ∂(descriptor·v)/∂pixel of grad-input.png in 0..255 units at sampled
+// positions of its (150, 150, 3) HWC input. The dither breaks the flat
+// background's exact ties in the max pool, where two implementations whose
+// convolutions differ in the last bit may route the gradient to different
+// cells of a window.
 //
 // Test-time only, never an app dependency. In a scratch folder:
 //   npm install @tensorflow/tfjs@4.22.0 @tensorflow/tfjs-backend-wasm@4.22.0 \
@@ -43,6 +48,12 @@ function writeGrey(file, pixels) {
   fs.writeFileSync(file, PNG.sync.write(png, { colorType: 0, inputColorType: 0 }));
 }
 
+function writeRgb(file, pixels) {
+  const png = new PNG({ width: S, height: S, colorType: 2, inputColorType: 2, bitDepth: 8 });
+  png.data = Buffer.from(pixels);
+  fs.writeFileSync(file, PNG.sync.write(png, { colorType: 2, inputColorType: 2 }));
+}
+
 async function main() {
   await tf.setBackend('cpu');
   await tf.ready();
@@ -73,7 +84,12 @@ async function main() {
   // forwardInput (its preprocessing included).
   const v = Array.from({ length: 128 }, (_, i) => Math.sin(0.37 * (i + 1)));
   const vt = tf.tensor1d(v);
-  const x0 = inputs[0].toFloat();
+  const base = await inputs[0].data();
+  const dithered = new Uint8Array(S * S * 3);
+  for (let i = 0; i < S * S * 3; i++)
+    dithered[i] = Math.min(255, Math.max(0, base[i] + ((Math.imul(i + 1, 2654435761) >>> 20) % 7) - 3));
+  writeRgb(path.join(outDir, 'dlib', 'grad-input.png'), dithered);
+  const x0 = tf.tensor3d(Int32Array.from(dithered), [S, S, 3], 'int32').toFloat();
   const g = tf.grad((x) => {
     const input = new faceapi.NetInput([x]);
     return net.forwardInput(input).squeeze([0]).mul(vt).sum();
@@ -91,7 +107,7 @@ async function main() {
     package: '@vladmandic/face-api 1.7.15, @tensorflow/tfjs ' + tf.version.tfjs + ' (cpu backend)',
     faces,
     descriptors,
-    grad: { face: 0, v, index, value },
+    grad: { v, index, value },
   };
   fs.writeFileSync(path.join(outDir, 'dlib-faceapi.json'), JSON.stringify(out) + '\n');
   console.log('wrote', faces.length, 'descriptors; |d0| =',
