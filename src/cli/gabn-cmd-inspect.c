@@ -39,6 +39,7 @@ gabn_cmd_inspect (int argc, char **argv)
   g_autoptr(GHashTable) meta = NULL;
   g_autoptr(GabnNet) net = NULL;
   const char *path, *text;
+  const GabnPreprocess *pre;
   int C, h, w;
 
   if (!gabn_cli_parse ("inspect", _("MODEL"),
@@ -55,6 +56,7 @@ gabn_cmd_inspect (int argc, char **argv)
   if (!net)
     return gabn_cli_fail ("inspect", error);
   gabn_net_feature_shape (net, &C, &h, &w);
+  pre = gabn_net_get_preprocess (net);
 
   if (json)
     {
@@ -81,6 +83,25 @@ gabn_cmd_inspect (int argc, char **argv)
       json_builder_add_int_value (b, h);
       json_builder_add_int_value (b, w);
       json_builder_end_array (b);
+      json_builder_set_member_name (b, "preprocess");
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "width");
+      json_builder_add_int_value (b, pre->width);
+      json_builder_set_member_name (b, "height");
+      json_builder_add_int_value (b, pre->height);
+      json_builder_set_member_name (b, "bgr");
+      json_builder_add_boolean_value (b, pre->bgr);
+      json_builder_set_member_name (b, "mean");
+      json_builder_begin_array (b);
+      for (int k = 0; k < 3; k++)
+        json_builder_add_double_value (b, pre->mean[k]);
+      json_builder_end_array (b);
+      json_builder_set_member_name (b, "scale");
+      json_builder_begin_array (b);
+      for (int k = 0; k < 3; k++)
+        json_builder_add_double_value (b, pre->scale[k]);
+      json_builder_end_array (b);
+      json_builder_end_object (b);
       for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
         {
           g_autoptr(JsonParser) parser = json_parser_new ();
@@ -106,6 +127,10 @@ gabn_cmd_inspect (int argc, char **argv)
   printf (_("Architecture:   %s (input %d×%d, feature maps %d×%d×%d, embedding %d)\n"),
           gabn_net_arch (net), gabn_net_input_size (net), gabn_net_input_size (net),
           C, h, w, gabn_net_embedding_dim (net));
+  /* Translators: the channel order, then the mean and scale per channel */
+  printf (_("Preprocessing:  %s, (x − mean)·scale, mean %.4g %.4g %.4g, scale %.4g %.4g %.4g\n"),
+          pre->bgr ? "BGR" : "RGB", pre->mean[0], pre->mean[1], pre->mean[2],
+          pre->scale[0], pre->scale[1], pre->scale[2]);
   printf (_("Parameters:     %zu\n"), gabn_net_n_params (net));
   printf (_("Classes:        %d\n"), gabn_net_n_classes (net));
   text = meta ? g_hash_table_lookup (meta, "groups") : NULL;
@@ -119,6 +144,9 @@ gabn_cmd_inspect (int argc, char **argv)
       g_autofree char *p = pretty (text);
       printf (_("\nTraining configuration:\n%s\n"), p);
     }
+  else if (meta && g_hash_table_contains (meta, "format"))
+    printf ("%s\n", _("Training configuration: none — a pretrained, imported recognizer "
+                       "(used as it is; training it here is not supported)"));
   else
     printf ("%s\n", _("Training configuration: (not recorded: a plain export?)"));
   text = meta ? g_hash_table_lookup (meta, "eval") : NULL;
