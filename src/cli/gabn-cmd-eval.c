@@ -107,8 +107,8 @@ gabn_cmd_eval (int argc, char **argv)
           all_pairs = gabn_pairs_draw (dataset, ids, dataset->n_identities,
                                        config.pairs_per_fold, config.seed, &n_pairs);
           pairs = all_pairs;
-          source = _("pairs drawn from every identity (the model has no class centres "
-                     "nor split: it trained on none of them)");
+          source = _("pairs drawn from every identity (a pretrained model: no class "
+                     "centres nor split, so every person is held out)");
         }
       else
         {
