@@ -86,7 +86,7 @@ main (int argc, char **argv)
   gabn_set_threads (threads);
   tmp = g_dir_make_tmp ("gabn-bench-pipeline-XXXXXX", &error);
   dir = g_build_filename (tmp, "faces", NULL);
-  gabn_synth_config_init (&synth, GABN_SYNTH_SMALL_REGION);
+  gabn_synth_config_init (&synth, GABN_SYNTH_REALISTIC);
   synth.identities = identities;
   synth.size = source;
   if (!gabn_synth_write (&synth, dir, NULL, NULL, NULL, &error)

@@ -289,6 +289,19 @@ with_trainer (GabnTrainRun *self, gboolean pause)
   run_control (self->shared);
 }
 
+gboolean
+gabn_train_run_is_parked (GabnTrainRun *self)
+{
+  gboolean parked = FALSE;
+
+  g_return_val_if_fail (GABN_IS_TRAIN_RUN (self), FALSE);
+  g_mutex_lock (&self->shared->lock);
+  if (self->shared->trainer != NULL)
+    parked = gabn_trainer_is_parked (self->shared->trainer);
+  g_mutex_unlock (&self->shared->lock);
+  return parked;
+}
+
 void
 gabn_train_run_pause (GabnTrainRun *self)
 {

@@ -36,6 +36,9 @@ const char   *gabn_train_run_get_status (GabnTrainRun *self);
 void gabn_train_run_start (GabnTrainRun *self);
 void gabn_train_run_pause (GabnTrainRun *self);
 void gabn_train_run_resume (GabnTrainRun *self);
+/* TRUE once a pause has taken effect in the thread (no step moves until
+ * resume); see gabn_trainer_is_parked. */
+gboolean gabn_train_run_is_parked (GabnTrainRun *self);
 void gabn_train_run_stop (GabnTrainRun *self);
 /* Blocks until the thread ended (used when the window closes). */
 void gabn_train_run_join (GabnTrainRun *self);

@@ -28,7 +28,7 @@ open_synth (const char *spec, GError **error)
   if (!gabn_synth_preset_from_nick (parts[0], &preset))
     {
       g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT,
-                   _("unknown synthetic preset “%s” (balanced, imbalanced, small-region)"),
+                   _("unknown synthetic preset “%s” (realistic, balanced, imbalanced, capture, shortcut)"),
                    parts[0]);
       return NULL;
     }
@@ -150,6 +150,28 @@ print_plain (FILE *out, double v, int width, int precision)
     fprintf (out, "%*.*f", width, precision, v);
 }
 
+/* The ground-truth reliance table (synthetic data only). */
+static void
+print_reliance (FILE *out, const GabnEvalReport *r, int name_width)
+{
+  if (r->n_groups == 0 || isnan (r->groups[0].reliance[0]))
+    return;
+  fprintf (out, "\n%s\n%-*s", _("Reliance per facial region (ground truth from region "
+                                  "swaps, shares of the embedding's movement):"),
+           name_width, _("Group"));
+  for (int k = 0; k < GABN_SYNTH_N_REGIONS; k++)
+    fprintf (out, "%9s", gabn_synth_region_name (k));
+  fprintf (out, "\n");
+  for (int g = 0; g < r->n_groups; g++)
+    {
+      int pad = name_width - (int) g_utf8_strlen (r->groups[g].name, -1);
+      fprintf (out, "%s%*s", r->groups[g].name, pad, "");
+      for (int k = 0; k < GABN_SYNTH_N_REGIONS; k++)
+        print_plain (out, r->groups[g].reliance[k], 9, 3);
+      fprintf (out, "\n");
+    }
+}
+
 void
 gabn_cli_print_report (FILE *out, const GabnEvalReport *r)
 {
@@ -191,4 +213,5 @@ gabn_cli_print_report (FILE *out, const GabnEvalReport *r)
   fprintf (out, "\n%s ", _("Mean pairwise JS divergence (nats):"));
   print_plain (out, r->mean_pairwise_js, 0, 5);
   fprintf (out, "\n");
+  print_reliance (out, r, name_width);
 }

@@ -12,8 +12,9 @@
 G_BEGIN_DECLS
 
 /* DATA is a dataset folder, or "synth:PRESET" for the built-in generator
- * (presets balanced, imbalanced, small-region) with optional
- * comma-separated settings: "synth:small-region,identities=20,images=6,
+ * (presets realistic, balanced, imbalanced, capture, shortcut; "synth:"
+ * alone is realistic) with optional
+ * comma-separated settings: "synth:realistic,identities=20,images=6,
  * seed=3,size=64" (per-group identities, images per identity; the
  * generator's defaults otherwise). pairs_file (nullable) overrides the
  * folder's pairs. Progress goes to stderr when it is a terminal. */

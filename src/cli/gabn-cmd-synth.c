@@ -26,10 +26,10 @@ gabn_cmd_synth (int argc, char **argv)
   gboolean no_jitter = FALSE, list = FALSE;
   GOptionEntry entries[] = {
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, N_("Folder to create (must not exist or be empty)"), N_("DIR") },
-    { "preset", 'p', 0, G_OPTION_ARG_STRING, &preset_name, N_("small-region (default), balanced or imbalanced"), N_("PRESET") },
+    { "preset", 'p', 0, G_OPTION_ARG_STRING, &preset_name, N_("realistic (default), balanced, imbalanced, capture or shortcut"), N_("PRESET") },
     { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, N_("Random seed (default 1)"), N_("SEED") },
-    { "identities", 'n', 0, G_OPTION_ARG_INT, &identities, N_("Identities per group (default 100)"), N_("N") },
-    { "images", 'k', 0, G_OPTION_ARG_INT, &images, N_("Images per identity (default 10)"), N_("K") },
+    { "identities", 'n', 0, G_OPTION_ARG_INT, &identities, N_("Identities per group (default 60)"), N_("N") },
+    { "images", 'k', 0, G_OPTION_ARG_INT, &images, N_("Images per identity (default 8)"), N_("K") },
     { "size", 0, 0, G_OPTION_ARG_INT, &size, N_("Image size in pixels (default 64)"), N_("PX") },
     { "no-jitter", 0, 0, G_OPTION_ARG_NONE, &no_jitter, N_("No per-image pose, light or expression changes"), NULL },
     { "threads", 'j', 0, G_OPTION_ARG_INT, &threads, N_("Threads (default: all cores)"), N_("N") },

@@ -6,6 +6,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <math.h>
 #include <string.h>
 
 #define DATA "synth:balanced,identities=6,images=5,seed=2"
@@ -154,7 +155,8 @@ test_eval (void)
   JsonObject *o, *g, *tar;
   JsonArray *groups;
   const char *keys[] = { "name", "pairs", "accuracy", "accuracy_std", "tar_at_far",
-                         "fmr", "fnmr", "region50", "region80", "js_to_reference" };
+                         "fmr", "fnmr", "region50", "region80", "js_to_reference",
+                         "reliance" /* synthetic data */ };
 
   g_assert_cmpint (run (&out, NULL, "eval", "--model", model, "--data", DATA,
                         "--json", NULL), ==, 0);
@@ -168,6 +170,15 @@ test_eval (void)
     g_assert_true (json_object_has_member (g, keys[i]));
   g_assert_cmpfloat (json_object_get_double_member (g, "accuracy"), >=, 0.0);
   g_assert_cmpfloat (json_object_get_double_member (g, "accuracy"), <=, 1.0);
+  {
+    JsonObject *rel = json_object_get_object_member (g, "reliance");
+    g_autoptr(GList) values = json_object_get_values (rel);
+    double sum = 0;
+    g_assert_cmpint (json_object_get_size (rel), ==, 7);
+    for (GList *it = values; it; it = it->next)
+      sum += json_node_get_double (it->data);
+    g_assert_cmpfloat (fabs (sum - 1.0), <, 1e-6);
+  }
   tar = json_object_get_object_member (g, "tar_at_far");
   g_assert_true (json_object_has_member (tar, "1e-3"));
   g_assert_true (json_object_has_member (o, "ser"));

@@ -2,7 +2,7 @@
 """synth-cnn-check.py: does a small CNN show the bias a synthetic preset is
 built to produce? Run by hand (needs python3-torch and python3-gi; never a test):
 
-    gabn synth --out /tmp/faces --preset small-region --identities 50
+    gabn synth --out /tmp/faces --preset realistic --identities 50
     python3 tests/data/synth-cnn-check.py /tmp/faces [--width 0.25] [--epochs 10]
                                           [--s 32] [--m 0.3] [--threads 1]
 

@@ -176,7 +176,7 @@ make_batcher (const GabnDataset *ds, const GabnSplit *s, GabnSampling sampling,
 static void
 test_batches (void)
 {
-  g_autoptr(GabnDataset) ds = synth (GABN_SYNTH_SMALL_REGION, 10, 4, 32);
+  g_autoptr(GabnDataset) ds = synth (GABN_SYNTH_REALISTIC, 10, 4, 32);
   g_autoptr(GabnSplit) s = gabn_split_new (ds, NULL, NULL);
   g_autoptr(GabnBatcher) one = make_batcher (ds, s, GABN_SAMPLING_SHUFFLE, 1, 8, 24);
   g_autoptr(GabnBatcher) three = make_batcher (ds, s, GABN_SAMPLING_SHUFFLE, 3, 8, 24);

@@ -341,6 +341,32 @@ test_half_precision (Fixture *f, gconstpointer data)
     }
 }
 
+/* Saving as F16: half the bytes, the same (F16-exact) values, metadata
+ * and the I64 counters kept. */
+static void
+test_save_half (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) meta = NULL;
+  g_autoptr(GabnNet) net = NULL;
+  g_autoptr(GabnNet) back = NULL;
+  g_autoptr(GHashTable) back_meta = NULL;
+
+  net = gabn_model_load (f->good, NULL, &meta, &error);
+  g_assert_no_error (error);
+  g_assert_true (gabn_model_save_as (net, f->bad, meta, GABN_DTYPE_F16, &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr(Doc) doc = doc_read (f->bad);
+    g_assert_cmpstr (doc_find (doc, "head.1.weight")->dtype, ==, "F16");
+    g_assert_cmpstr (doc_find (doc, "head.2.num_batches_tracked")->dtype, ==, "I64");
+  }
+  back = gabn_model_load (f->bad, NULL, &back_meta, &error);
+  g_assert_no_error (error);
+  assert_same_tensors (back, f->net);
+  g_assert_cmpstr (g_hash_table_lookup (back_meta, "groups"), ==, "[\"Group A\", \"Group B\"]");
+}
+
 static void
 test_half_conversion (void)
 {
@@ -536,6 +562,7 @@ main (int argc, char **argv)
   ADD ("round-trip", test_round_trip);
   ADD ("save-errors", test_save_errors);
   ADD ("half-precision", test_half_precision);
+  ADD ("save-half", test_save_half);
   ADD ("no-metadata", test_no_metadata);
   ADD ("infer-iresnet", test_infer_iresnet);
   ADD ("truncated", test_truncated);

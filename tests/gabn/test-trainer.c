@@ -103,7 +103,6 @@ typedef struct {
   GabnTrainer *trainer;
   gboolean ok;
   GError *error;
-  gint64 finished_at;
 } RunData;
 
 static gpointer
@@ -112,20 +111,22 @@ run_thread (gpointer data)
   RunData *run = data;
 
   run->ok = gabn_trainer_run (run->trainer, NULL, &run->error);
-  run->finished_at = g_get_monotonic_time ();
   return NULL;
 }
 
+/* Polls; a hang is caught by meson's test timeout, not by a clock here. */
 static void
 wait_for_step (GabnTrainer *t, gint64 step)
 {
-  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
-
   while (gabn_trainer_get_step (t) < step)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_usleep (10000);
-    }
+    g_usleep (10000);
+}
+
+static void
+wait_for_parked (GabnTrainer *t)
+{
+  while (!gabn_trainer_is_parked (t))
+    g_usleep (10000);
 }
 
 static void
@@ -142,7 +143,7 @@ test_controls_and_resume (void)
   GabnTrainConfig config;
   RunData run = { 0 };
   GThread *thread;
-  gint64 paused_step, cancelled_step, t0, step_us, at_cancel;
+  gint64 paused_step, cancelled_step, at_cancel;
 
   gabn_train_config_init (&config);
   config.method = GABN_METHOD_GABN;
@@ -155,29 +156,27 @@ test_controls_and_resume (void)
   gabn_trainer_set_checkpoint (trainer, path);
   run.trainer = trainer;
 
-  t0 = g_get_monotonic_time ();
   thread = g_thread_new ("train", run_thread, &run);
   wait_for_step (trainer, 2);
-  step_us = (g_get_monotonic_time () - t0) / 2;
   gabn_trainer_pause (trainer);
   g_assert_true (gabn_trainer_is_paused (trainer));
-  /* A step under way finishes (at most one more); then nothing moves. */
+  /* The step under way finishes (at most one more), then the thread parks
+   * and nothing moves until resume: no clock decides this. */
   paused_step = gabn_trainer_get_step (trainer);
-  g_usleep (step_us * 2 + 200000);
+  wait_for_parked (trainer);
   g_assert_cmpint (gabn_trainer_get_step (trainer), <=, paused_step + 1);
   paused_step = gabn_trainer_get_step (trainer);
-  g_usleep (step_us * 2);
+  g_usleep (100000);
+  g_assert_true (gabn_trainer_is_parked (trainer));
   g_assert_cmpint (gabn_trainer_get_step (trainer), ==, paused_step);
   gabn_trainer_resume (trainer);
   wait_for_step (trainer, paused_step + 1);
-  /* Cancel takes effect within one step (the step under way finishes; the
-   * checkpoint is then written, which the time bound allows for). */
-  t0 = g_get_monotonic_time ();
+  /* Cancel: the step under way is cut and dropped or completes, no other
+   * starts; the checkpoint is then written. */
   at_cancel = gabn_trainer_get_step (trainer);
   gabn_trainer_cancel (trainer);
   g_thread_join (thread);
   g_assert_cmpint (gabn_trainer_get_step (trainer), <=, at_cancel + 1);
-  g_assert_cmpint (run.finished_at - t0, <, 2 * step_us + 20 * G_USEC_PER_SEC);
   g_assert_false (run.ok);
   g_assert_error (run.error, GABN_ERROR, GABN_ERROR_CANCELLED);
   g_clear_error (&run.error);

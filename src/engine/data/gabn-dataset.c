@@ -30,6 +30,7 @@ gabn_dataset_free (GabnDataset *ds)
   g_free (ds->root);
   g_free (ds->format);
   g_free (ds->description);
+  g_free (ds->synth);
   g_free (ds);
 }
 

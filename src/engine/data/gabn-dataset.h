@@ -59,6 +59,9 @@ typedef struct {
   /* Free-form description of how the dataset was made (the synthetic
    * generator's parameters), or NULL. */
   char      *description;
+  /* The generator's settings when the dataset is synthetic (its ground
+   * truth: gabn_synth_render_swapped), else NULL. */
+  struct _GabnSynthConfig *synth;
 } GabnDataset;
 
 /* Opens a dataset folder, detecting its layout. pairs_file (nullable)

@@ -6,52 +6,42 @@
 #include <cairo.h>
 #include <math.h>
 
-#define ALL GABN_REGION_ALL
-#define EYES_BROWS (GABN_REGION_EYES | GABN_REGION_BROWS)
-#define INNER_FACE (EYES_BROWS | GABN_REGION_NOSE | GABN_REGION_MOUTH)
-
-/* Small-region: skin tones and hair colours, light to dark. */
-#define SKIN_1 { 0.93, 0.80, 0.70 }
-#define SKIN_2 { 0.80, 0.62, 0.48 }
-#define SKIN_3 { 0.54, 0.39, 0.28 }
-#define SKIN_4 { 0.46, 0.33, 0.24 }
-#define HAIR_1 { 0.36, 0.25, 0.15 }
-#define HAIR_2 { 0.17, 0.12, 0.08 }
-#define HAIR_3 { 0.11, 0.08, 0.06 }
-#define HAIR_4 { 0.07, 0.05, 0.04 }
-
-/* Balanced and imbalanced: the groups differ in skin hue and hair colour at
- * the same brightness (luminance ≈ 0.645) and contrast, so that no group is
- * harder to recognise than another. */
-#define HUE_A { 0.80, 0.62, 0.50 }
-#define HUE_B { 0.74, 0.64, 0.50 }
-#define HUE_C { 0.78, 0.60, 0.58 }
-#define HUE_D { 0.70, 0.64, 0.54 }
-#define HUE_HAIR_A { 0.22, 0.14, 0.08 }
-#define HUE_HAIR_B { 0.13, 0.12, 0.10 }
-#define HUE_HAIR_C { 0.24, 0.10, 0.06 }
-#define HUE_HAIR_D { 0.11, 0.10, 0.13 }
-
-static const GabnSynthGroup balanced_groups[GABN_SYNTH_N_GROUPS] = {
-  { "Group A", HUE_A, 0.05, HUE_HAIR_A, 1.0, ALL, 1.0 },
-  { "Group B", HUE_B, 0.05, HUE_HAIR_B, 1.0, ALL, 1.0 },
-  { "Group C", HUE_C, 0.05, HUE_HAIR_C, 1.0, ALL, 1.0 },
-  { "Group D", HUE_D, 0.05, HUE_HAIR_D, 1.0, ALL, 1.0 },
+/* Skin tones and hair colours, light to dark. Identity is never a matter
+ * of tone: every group varies in every parameter by the same amount. */
+static const GabnSynthGroup groups[GABN_SYNTH_N_GROUPS] = {
+  { "Group A", { 0.93, 0.80, 0.70 }, 0.04, { 0.36, 0.25, 0.15 } },
+  { "Group B", { 0.80, 0.62, 0.48 }, 0.04, { 0.17, 0.12, 0.08 } },
+  { "Group C", { 0.54, 0.39, 0.28 }, 0.04, { 0.11, 0.08, 0.06 } },
+  { "Group D", { 0.46, 0.33, 0.24 }, 0.04, { 0.07, 0.05, 0.04 } },
 };
 
-static const GabnSynthGroup imbalanced_groups[GABN_SYNTH_N_GROUPS] = {
-  { "Group A", HUE_A, 0.05, HUE_HAIR_A, 1.0, ALL, 1.0 },
-  { "Group B", HUE_B, 0.05, HUE_HAIR_B, 1.0, ALL, 0.2 },
-  { "Group C", HUE_C, 0.05, HUE_HAIR_C, 1.0, ALL, 0.2 },
-  { "Group D", HUE_D, 0.05, HUE_HAIR_D, 1.0, ALL, 0.2 },
+/* Collection: training identities per group, as a share of Group A's —
+ * roughly how web-crawled face sets are dominated by lighter skin. */
+#define SHARES_EQUAL      { 1.0, 1.0, 1.0, 1.0 }
+#define SHARES_COLLECTED  { 1.0, 0.8, 0.3, 0.3 }
+
+static const GabnSynthKnobs knobs[GABN_SYNTH_N_PRESETS] = {
+  [GABN_SYNTH_REALISTIC]  = { SHARES_COLLECTED, TRUE, TRUE },
+  [GABN_SYNTH_BALANCED]   = { SHARES_EQUAL, FALSE, FALSE },
+  [GABN_SYNTH_IMBALANCED] = { SHARES_COLLECTED, FALSE, FALSE },
+  [GABN_SYNTH_CAPTURE]    = { SHARES_EQUAL, TRUE, FALSE },
+  [GABN_SYNTH_SHORTCUT]   = { SHARES_EQUAL, FALSE, TRUE },
 };
 
-static const GabnSynthGroup small_region_groups[GABN_SYNTH_N_GROUPS] = {
-  { "Group A", SKIN_1, 0.05, HAIR_1, 1.0, ALL, 1.0 },
-  { "Group B", SKIN_2, 0.05, HAIR_2, 1.0, ALL, 1.0 },
-  { "Group C", SKIN_3, 0.0, HAIR_3, 0.85, INNER_FACE, 1.0 },
-  { "Group D", SKIN_4, 0.0, HAIR_4, 0.8, EYES_BROWS, 1.0 },
-};
+/* The camera. A careful photographer meters on the face: its skin comes
+ * out at METER_LEVEL whatever its tone. The capture knob's camera keeps
+ * the exposure metered on Group A's skin for everyone, puts the lower face
+ * in shadow (light from above), compresses what falls below TOE_KNEE to
+ * TOE_SLOPE of its contrast (crushed shadows) and adds more sensor noise. */
+#define METER_LEVEL    0.62
+#define SHADOW_DEPTH   0.45   /* brightness lost at the chin */
+#define TOE_KNEE       0.30
+#define TOE_SLOPE      0.17
+#define GRAIN          2.0    /* sensor noise sd, grey levels */
+#define GRAIN_CAPTURE  5.0
+/* Shortcut: per-photo sd of the outline parameters (an identity's own
+ * values are uniform in [-1, 1], sd 0.58). */
+#define SHORTCUT_SD    0.8
 
 static const guint8 param_regions[GABN_SYNTH_N_PARAMS] = {
   [P_FACE_W] = GABN_REGION_OUTLINE, [P_FACE_H] = GABN_REGION_OUTLINE,
@@ -76,18 +66,15 @@ static const guint8 param_regions[GABN_SYNTH_N_PARAMS] = {
 };
 
 const GabnSynthGroup *
-gabn_synth_groups (GabnSynthPreset preset)
+gabn_synth_groups (void)
 {
-  switch (preset)
-    {
-    case GABN_SYNTH_BALANCED:
-      return balanced_groups;
-    case GABN_SYNTH_IMBALANCED:
-      return imbalanced_groups;
-    case GABN_SYNTH_SMALL_REGION:
-    default:
-      return small_region_groups;
-    }
+  return groups;
+}
+
+const GabnSynthKnobs *
+gabn_synth_knobs (GabnSynthPreset preset)
+{
+  return &knobs[(guint) preset < GABN_SYNTH_N_PRESETS ? preset : GABN_SYNTH_DEFAULT_PRESET];
 }
 
 GabnSynthRegion
@@ -106,40 +93,54 @@ void
 gabn_synth_identity_draw (const GabnSynthGroup *group, int group_index,
                           guint64 seed, int identity, GabnSynthIdentity *out)
 {
-  GabnRng base, rng;
-  double tone;
+  GabnRng rng;
 
-  /* The group's base face does not depend on the seed: a group keeps its
-   * look; the seed changes its people. */
-  gabn_rng_init (&base, 0x6ab5, group_index, 0, 0);
   gabn_rng_init (&rng, seed, 0x1d, group_index, identity);
   for (int k = 0; k < GABN_SYNTH_N_PARAMS; k++)
-    {
-      double b = 0.35 * (2.0 * gabn_rng_uniform (&base) - 1.0);
-      double v = 2.0 * gabn_rng_uniform (&rng) - 1.0;
-      out->p[k] = (group->regions & param_regions[k]) ? v : b;
-    }
-  tone = 1.0 + group->tone_spread * clampd (gabn_rng_normal (&rng), -2.5, 2.5);
-  for (int c = 0; c < 3; c++)
-    {
-      out->skin[c] = clampd (group->skin[c] * tone, 0.0, 1.0);
-      out->hair[c] = clampd (group->hair[c] * (1.0 + 0.5 * out->p[P_HAIR_TONE])
-                             + 0.06 * out->p[P_HAIR_TONE], 0.02, 0.9);
-    }
-  out->texture_seed = (group->regions & GABN_REGION_TEXTURE) ? gabn_rng_next (&rng)
-                                                             : gabn_rng_next (&base);
+    out->p[k] = 2.0 * gabn_rng_uniform (&rng) - 1.0;
+  out->tone = 1.0 + group->tone_spread * clampd (gabn_rng_normal (&rng), -2.5, 2.5);
+  out->texture_seed = gabn_rng_next (&rng);
 }
 
 void
-gabn_synth_jitter_draw (gboolean jitter, guint64 seed, int group_index,
-                        int identity, int image, GabnSynthJitter *out)
+gabn_synth_identity_swap (GabnSynthIdentity *id, const GabnSynthIdentity *donor,
+                          guint regions)
+{
+  for (int k = 0; k < GABN_SYNTH_N_PARAMS; k++)
+    if (regions & param_regions[k])
+      id->p[k] = donor->p[k];
+  if (regions & GABN_REGION_TEXTURE)
+    {
+      id->tone = donor->tone;
+      id->texture_seed = donor->texture_seed;
+    }
+}
+
+void
+gabn_synth_jitter_draw (const GabnSynthKnobs *kn, gboolean jitter, guint64 seed,
+                        int group_index, int identity, int image,
+                        GabnSynthJitter *out)
 {
   GabnRng rng;
 
-  *out = (GabnSynthJitter) { 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 1.0, 0.0, 0.0, 0.5, 0 };
+  *out = (GabnSynthJitter) { .scale = 1.0, .brightness = 1.0, .eye_open = 1.0,
+                             .background = 0.5 };
+  gabn_rng_init (&rng, seed, 0x7e + (guint64) group_index, identity, image);
+  out->noise_seed = gabn_rng_next (&rng);
+  /* The shortcut is a property of the data, not of the jitter: it stays
+   * when jitter is off. Its own stream, so that one photo has the same
+   * pose and light under every preset (the Teach view compares cameras). */
+  if (kn->shortcut)
+    {
+      GabnRng cue;
+      gabn_rng_init (&cue, seed, 0x5c + (guint64) group_index, identity, image);
+      for (int k = 0; k < GABN_SYNTH_N_PARAMS; k++)
+        if (param_regions[k] & GABN_SYNTH_SHORTCUT_REGIONS)
+          out->shortcut[k] = clampd (gabn_rng_normal (&cue) * SHORTCUT_SD,
+                                     -2.5 * SHORTCUT_SD, 2.5 * SHORTCUT_SD);
+    }
   if (!jitter)
     return;
-  gabn_rng_init (&rng, seed, 0x7e + (guint64) group_index, identity, image);
   out->rotation = clampd (gabn_rng_normal (&rng) * 2.0, -5.0, 5.0) * G_PI / 180.0;
   out->dx = clampd (gabn_rng_normal (&rng) * 0.012, -0.03, 0.03);
   out->dy = clampd (gabn_rng_normal (&rng) * 0.012, -0.03, 0.03);
@@ -150,25 +151,27 @@ gabn_synth_jitter_draw (gboolean jitter, guint64 seed, int group_index,
   out->smile = clampd (gabn_rng_normal (&rng) * 0.4, -1.0, 1.0);
   out->eye_open = 1.0 + clampd (gabn_rng_normal (&rng) * 0.08, -0.2, 0.2);
   out->brow_raise = clampd (gabn_rng_normal (&rng) * 0.006, -0.015, 0.015);
-  out->noise = 2.0;
   out->background = gabn_rng_range (&rng, 0.35, 0.65);
-  out->noise_seed = gabn_rng_next (&rng);
 }
 
-/* Drawing state shared by the parts of one face. */
+/* One face being drawn: the effective parameters (identity plus this
+ * photo's shortcut offsets), colours and the geometry its parts share. */
 typedef struct {
   cairo_t *cr;
-  const GabnSynthIdentity *id;
-  double contrast;
-} Painter;
+  const GabnSynthJitter *jit;
+  double p[GABN_SYNTH_N_PARAMS];
+  double skin[3], hair[3];
+  double cx, cy, fw, fh, jaw, eye_dx, eye_y, mouth_y;
+  guint64 texture_seed;
+} Face;
 
-/* A feature colour: from the skin towards target by strength × contrast. */
+/* A feature colour: from the skin towards a target by strength. */
 static void
-set_feature (Painter *pt, double r, double g, double b, double strength)
+set_feature (Face *f, double r, double g, double b, double strength)
 {
-  double t = clampd (strength * pt->contrast, 0.0, 1.0);
-  const double *s = pt->id->skin;
-  cairo_set_source_rgb (pt->cr, s[0] + (r - s[0]) * t, s[1] + (g - s[1]) * t,
+  double t = clampd (strength, 0.0, 1.0);
+  const double *s = f->skin;
+  cairo_set_source_rgb (f->cr, s[0] + (r - s[0]) * t, s[1] + (g - s[1]) * t,
                         s[2] + (b - s[2]) * t);
 }
 
@@ -191,6 +194,12 @@ face_path (cairo_t *cr, double cx, double cy, double fw, double fh, double jaw,
 }
 
 static void
+outline_path (Face *f, double grow)
+{
+  face_path (f->cr, f->cx, f->cy, f->fw, f->fh, f->jaw, grow);
+}
+
+static void
 ellipse_path (cairo_t *cr, double x, double y, double rx, double ry)
 {
   cairo_save (cr);
@@ -201,259 +210,364 @@ ellipse_path (cairo_t *cr, double x, double y, double rx, double ry)
   cairo_restore (cr);
 }
 
-void
-gabn_synth_render (const GabnSynthGroup *group, const GabnSynthIdentity *id,
-                   const GabnSynthJitter *jit, int size, guint8 *rgb)
+static void
+face_init (Face *f, cairo_t *cr, const GabnSynthGroup *group,
+           const GabnSynthIdentity *id, const GabnSynthJitter *jit)
 {
-  const double *p = id->p, *skin = id->skin, *hair = id->hair;
-  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, size, size);
-  cairo_t *cr = cairo_create (surface);
-  Painter pt = { cr, id, group->contrast };
-  double hair_mix = 0.4 + 0.6 * group->contrast;
-  double cx = 0.5, cy = 0.53;
-  double fw = 0.30 + 0.035 * p[P_FACE_W], fh = 0.385 + 0.03 * p[P_FACE_H];
-  double jaw = 0.80 + 0.12 * p[P_JAW];
-  double eye_dx = 0.12 + 0.03 * p[P_EYE_DX], eye_y = cy - 0.065 + 0.03 * p[P_EYE_Y];
-  double mouth_y = cy + 0.2 + 0.025 * p[P_MOUTH_Y];
-  double hc[3];
-  GabnRng rng;
+  const double *p = f->p;
+
+  f->cr = cr;
+  f->jit = jit;
+  for (int k = 0; k < GABN_SYNTH_N_PARAMS; k++)
+    f->p[k] = id->p[k] + jit->shortcut[k];
+  for (int c = 0; c < 3; c++)
+    {
+      f->skin[c] = clampd (group->skin[c] * id->tone, 0.0, 1.0);
+      f->hair[c] = clampd (group->hair[c] * (1.0 + 0.5 * p[P_HAIR_TONE])
+                           + 0.06 * p[P_HAIR_TONE], 0.02, 0.9);
+    }
+  f->cx = 0.5;
+  f->cy = 0.53;
+  f->fw = 0.30 + 0.035 * p[P_FACE_W];
+  f->fh = 0.385 + 0.03 * p[P_FACE_H];
+  f->jaw = 0.80 + 0.12 * p[P_JAW];
+  f->eye_dx = 0.12 + 0.03 * p[P_EYE_DX];
+  f->eye_y = f->cy - 0.065 + 0.03 * p[P_EYE_Y];
+  f->mouth_y = f->cy + 0.2 + 0.025 * p[P_MOUTH_Y];
+  f->texture_seed = id->texture_seed;
+}
+
+/* Hair behind the head, down to the side length; the ears. */
+static void
+draw_head_back (Face *f)
+{
+  cairo_t *cr = f->cr;
+  const double *p = f->p;
+  double vol = 0.05 + 0.035 * p[P_HAIR_VOL];
+  double side = f->cy + 0.02 + 0.13 * p[P_HAIR_SIDE];
+  double ear = 0.05 + 0.015 * p[P_EAR];
+
+  cairo_save (cr);
+  cairo_rectangle (cr, -1, -1, 3, side + 1);
+  cairo_clip (cr);
+  ellipse_path (cr, f->cx, f->cy - 0.02, f->fw + 0.035 + 0.5 * vol, f->fh + vol);
+  cairo_set_source_rgb (cr, f->hair[0], f->hair[1], f->hair[2]);
+  cairo_fill (cr);
+  cairo_restore (cr);
+
+  for (int s = -1; s <= 1; s += 2)
+    ellipse_path (cr, f->cx + s * (f->fw - 0.005), f->eye_y + 0.03, ear * 0.6, ear);
+  cairo_set_source_rgb (cr, f->skin[0] * 0.9, f->skin[1] * 0.9, f->skin[2] * 0.9);
+  cairo_fill (cr);
+}
+
+/* The face, shaded as lit from the upper left. */
+static void
+draw_skin (Face *f)
+{
+  cairo_t *cr = f->cr;
+  const double *skin = f->skin;
   cairo_pattern_t *pattern;
 
-  for (int c = 0; c < 3; c++)
-    hc[c] = skin[c] + (hair[c] - skin[c]) * hair_mix;
-
-  cairo_set_source_rgb (cr, jit->background, jit->background, jit->background);
-  cairo_paint (cr);
-  cairo_scale (cr, size, size);
-  cairo_translate (cr, 0.5 + jit->dx, 0.5 + jit->dy);
-  cairo_rotate (cr, jit->rotation);
-  cairo_scale (cr, jit->scale, jit->scale);
-  cairo_translate (cr, -0.5, -0.5);
-
-  /* Hair behind the head, down to the side length. */
-  {
-    double vol = 0.05 + 0.035 * p[P_HAIR_VOL];
-    double side = cy + 0.02 + 0.13 * p[P_HAIR_SIDE];
-    cairo_save (cr);
-    cairo_rectangle (cr, -1, -1, 3, side + 1);
-    cairo_clip (cr);
-    ellipse_path (cr, cx, cy - 0.02, fw + 0.035 + 0.5 * vol, fh + vol);
-    cairo_set_source_rgb (cr, hc[0], hc[1], hc[2]);
-    cairo_fill (cr);
-    cairo_restore (cr);
-  }
-
-  /* Ears. */
-  {
-    double ear = 0.05 + 0.015 * p[P_EAR];
-    for (int s = -1; s <= 1; s += 2)
-      ellipse_path (cr, cx + s * (fw - 0.005), eye_y + 0.03, ear * 0.6, ear);
-    cairo_set_source_rgb (cr, skin[0] * 0.9, skin[1] * 0.9, skin[2] * 0.9);
-    cairo_fill (cr);
-  }
-
-  /* Face, shaded as lit from the upper left. */
-  face_path (cr, cx, cy, fw, fh, jaw, 0.0);
-  pattern = cairo_pattern_create_radial (cx - 0.03, cy - 0.05, 0.05, cx - 0.03, cy - 0.05, fh * 1.15);
+  outline_path (f, 0.0);
+  pattern = cairo_pattern_create_radial (f->cx - 0.03, f->cy - 0.05, 0.05,
+                                         f->cx - 0.03, f->cy - 0.05, f->fh * 1.15);
   cairo_pattern_add_color_stop_rgb (pattern, 0.0, MIN (1.0, skin[0] * 1.06),
                                     MIN (1.0, skin[1] * 1.06), MIN (1.0, skin[2] * 1.06));
   cairo_pattern_add_color_stop_rgb (pattern, 1.0, skin[0] * 0.84, skin[1] * 0.84, skin[2] * 0.84);
   cairo_set_source (cr, pattern);
   cairo_fill (cr);
   cairo_pattern_destroy (pattern);
+}
 
-  /* Texture: beard shadow, cheeks, freckles (inside the face). */
+/* Texture inside the face: beard shadow, cheeks, freckles. */
+static void
+draw_texture (Face *f)
+{
+  cairo_t *cr = f->cr;
+  const double *p = f->p, *hair = f->hair;
+  cairo_pattern_t *pattern;
+  GabnRng rng;
+  int n = (int) ((p[P_FRECKLE] + 1.0) * 4.5);
+
   cairo_save (cr);
-  face_path (cr, cx, cy, fw, fh, jaw, 0.0);
+  outline_path (f, 0.0);
   cairo_clip (cr);
-  pattern = cairo_pattern_create_linear (0, mouth_y - 0.08, 0, mouth_y + 0.04);
+  pattern = cairo_pattern_create_linear (0, f->mouth_y - 0.08, 0, f->mouth_y + 0.04);
   cairo_pattern_add_color_stop_rgba (pattern, 0.0, hair[0], hair[1], hair[2], 0.0);
   cairo_pattern_add_color_stop_rgba (pattern, 1.0, hair[0], hair[1], hair[2],
-                                     0.22 * (p[P_BEARD] + 1.0) / 2.0 * group->contrast);
+                                     0.22 * (p[P_BEARD] + 1.0) / 2.0);
   cairo_set_source (cr, pattern);
   cairo_paint (cr);
   cairo_pattern_destroy (pattern);
   for (int s = -1; s <= 1; s += 2)
     {
-      double x = cx + s * 0.15, y = cy + 0.08;
+      double x = f->cx + s * 0.15, y = f->cy + 0.08;
       pattern = cairo_pattern_create_radial (x, y, 0.0, x, y, 0.075);
       cairo_pattern_add_color_stop_rgba (pattern, 0.0, 0.85, 0.35, 0.35,
-                                         0.25 * (p[P_CHEEK] + 1.0) / 2.0 * group->contrast);
+                                         0.25 * (p[P_CHEEK] + 1.0) / 2.0);
       cairo_pattern_add_color_stop_rgba (pattern, 1.0, 0.85, 0.35, 0.35, 0.0);
       cairo_set_source (cr, pattern);
       cairo_paint (cr);
       cairo_pattern_destroy (pattern);
     }
-  gabn_rng_init (&rng, id->texture_seed, 0xf7, 0, 0);
-  {
-    int n = (int) ((p[P_FRECKLE] + 1.0) * 4.5);
-    for (int i = 0; i < n; i++)
-      {
-        double s = gabn_rng_uniform (&rng) < 0.5 ? -1 : 1;
-        double x = cx + s * gabn_rng_range (&rng, 0.08, 0.2);
-        double y = cy + gabn_rng_range (&rng, -0.02, 0.12);
-        ellipse_path (cr, x, y, 0.008, 0.008);
-      }
-    set_feature (&pt, skin[0] * 0.55, skin[1] * 0.5, skin[2] * 0.45, 1.0);
-    cairo_fill (cr);
-  }
+  gabn_rng_init (&rng, f->texture_seed, 0xf7, 0, 0);
+  for (int i = 0; i < n; i++)
+    {
+      double s = gabn_rng_uniform (&rng) < 0.5 ? -1 : 1;
+      double x = f->cx + s * gabn_rng_range (&rng, 0.08, 0.2);
+      double y = f->cy + gabn_rng_range (&rng, -0.02, 0.12);
+      ellipse_path (cr, x, y, 0.008, 0.008);
+    }
+  set_feature (f, f->skin[0] * 0.55, f->skin[1] * 0.5, f->skin[2] * 0.45, 1.0);
+  cairo_fill (cr);
   cairo_restore (cr);
+}
 
-  /* Fringe: hair above the hairline, inside the head outline. */
-  {
-    double h = cy - fh + 0.09 + 0.045 * p[P_HAIRLINE];
-    double px = cx + 0.09 * p[P_PARTING];
-    double left = h + 0.07 + 0.05 * p[P_PARTING], right = h + 0.07 - 0.05 * p[P_PARTING];
-    cairo_save (cr);
-    face_path (cr, cx, cy, fw, fh, jaw, 0.004);
-    cairo_clip (cr);
-    cairo_move_to (cr, -0.1, -0.1);
-    cairo_line_to (cr, 1.1, -0.1);
-    cairo_line_to (cr, 1.1, right);
-    cairo_curve_to (cr, 0.7, right, px + 0.1, h, px, h - 0.005);
-    cairo_curve_to (cr, px - 0.1, h, 0.3, left, -0.1, left);
-    cairo_close_path (cr);
-    cairo_set_source_rgb (cr, hc[0], hc[1], hc[2]);
-    cairo_fill (cr);
-    cairo_restore (cr);
-  }
+/* Fringe: hair above the hairline, inside the head outline. */
+static void
+draw_fringe (Face *f)
+{
+  cairo_t *cr = f->cr;
+  const double *p = f->p;
+  double h = f->cy - f->fh + 0.09 + 0.045 * p[P_HAIRLINE];
+  double px = f->cx + 0.09 * p[P_PARTING];
+  double left = h + 0.07 + 0.05 * p[P_PARTING], right = h + 0.07 - 0.05 * p[P_PARTING];
 
-  /* Brows. */
-  {
-    double bl = 0.115 + 0.04 * p[P_BROW_LEN];
-    double by = eye_y - 0.06 - 0.03 * p[P_BROW_Y] - jit->brow_raise;
-    double tilt = 0.025 * p[P_BROW_TILT], arch = 0.012 + 0.016 * p[P_BROW_ARCH];
-    double tone = 0.75 + 0.5 * p[P_BROW_TONE];
-    cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
-    cairo_set_line_width (cr, 0.024 + 0.014 * p[P_BROW_THICK]);
-    for (int s = -1; s <= 1; s += 2)
-      {
-        double xi = cx + s * (eye_dx - bl * 0.45), xo = cx + s * (eye_dx + bl * 0.55);
-        double yi = by + tilt, yo = by - tilt;
-        cairo_move_to (cr, xi, yi);
-        cairo_curve_to (cr, xi + (xo - xi) * 0.33, yi - 2 * arch, xi + (xo - xi) * 0.66,
-                        yo - 2 * arch, xo, yo);
-      }
-    set_feature (&pt, hair[0] * tone, hair[1] * tone, hair[2] * tone, 0.95);
-    cairo_stroke (cr);
-  }
+  cairo_save (cr);
+  outline_path (f, 0.004);
+  cairo_clip (cr);
+  cairo_move_to (cr, -0.1, -0.1);
+  cairo_line_to (cr, 1.1, -0.1);
+  cairo_line_to (cr, 1.1, right);
+  cairo_curve_to (cr, 0.7, right, px + 0.1, h, px, h - 0.005);
+  cairo_curve_to (cr, px - 0.1, h, 0.3, left, -0.1, left);
+  cairo_close_path (cr);
+  cairo_set_source_rgb (cr, f->hair[0], f->hair[1], f->hair[2]);
+  cairo_fill (cr);
+  cairo_restore (cr);
+}
 
-  /* Eyes: sclera, iris, pupil, upper lid. */
-  {
-    double w = 0.058 + 0.02 * p[P_EYE_W];
-    double h = (0.026 + 0.011 * p[P_EYE_H]) * jit->eye_open;
-    double tilt = 0.2 * p[P_EYE_TILT];
-    double ri = 0.024 + 0.008 * p[P_IRIS], tone = 1.0 + 0.9 * p[P_IRIS_TONE];
-    for (int s = -1; s <= 1; s += 2)
-      {
-        cairo_save (cr);
-        cairo_translate (cr, cx + s * eye_dx, eye_y);
-        cairo_rotate (cr, -s * tilt);
-        ellipse_path (cr, 0, 0, w, h);
-        set_feature (&pt, 0.95, 0.95, 0.93, 0.9);
-        cairo_fill_preserve (cr);
-        cairo_clip (cr);
-        ellipse_path (cr, 0, 0, ri, ri);
-        set_feature (&pt, clampd (0.25 * tone, 0, 1), clampd (0.18 * tone, 0, 1),
-                     clampd (0.10 * tone, 0, 1), 1.0);
-        cairo_fill (cr);
-        ellipse_path (cr, 0, 0, ri * 0.45, ri * 0.45);
-        set_feature (&pt, 0.03, 0.03, 0.03, 1.0);
-        cairo_fill (cr);
-        cairo_reset_clip (cr);
-        cairo_save (cr);
-        cairo_scale (cr, w, h);
-        cairo_arc (cr, 0, 0, 1, G_PI, 2 * G_PI);
-        cairo_restore (cr);
-        cairo_set_line_width (cr, 0.008);
-        set_feature (&pt, 0.1, 0.07, 0.05, 0.9);
-        cairo_stroke (cr);
-        cairo_restore (cr);
-      }
-  }
+static void
+draw_brows (Face *f)
+{
+  cairo_t *cr = f->cr;
+  const double *p = f->p, *hair = f->hair;
+  double bl = 0.115 + 0.04 * p[P_BROW_LEN];
+  double by = f->eye_y - 0.06 - 0.03 * p[P_BROW_Y] - f->jit->brow_raise;
+  double tilt = 0.025 * p[P_BROW_TILT], arch = 0.012 + 0.016 * p[P_BROW_ARCH];
+  double tone = 0.75 + 0.5 * p[P_BROW_TONE];
 
-  /* Nose: bridge shadow, tip, nostrils. */
-  {
-    double tip = cy + 0.07 + 0.03 * p[P_NOSE_LEN], nw = 0.038 + 0.013 * p[P_NOSE_W];
-    cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
-    cairo_set_line_width (cr, 0.01);
-    cairo_move_to (cr, cx + 0.012, eye_y + 0.02);
-    cairo_line_to (cr, cx + nw * 0.6, tip - 0.012);
-    set_feature (&pt, skin[0] * 0.7, skin[1] * 0.7, skin[2] * 0.7,
-                 0.5 + 0.4 * (p[P_NOSE_BRIDGE] + 1.0) / 2.0);
-    cairo_stroke (cr);
-    cairo_set_line_width (cr, 0.006);
-    cairo_move_to (cr, cx - nw, tip - 0.004);
-    cairo_curve_to (cr, cx - nw * 0.4, tip + 0.02, cx + nw * 0.4, tip + 0.02, cx + nw, tip - 0.004);
-    set_feature (&pt, skin[0] * 0.65, skin[1] * 0.65, skin[2] * 0.65, 0.7);
-    cairo_stroke (cr);
-    for (int s = -1; s <= 1; s += 2)
-      ellipse_path (cr, cx + s * nw * 0.55, tip, 0.014, 0.008);
-    set_feature (&pt, skin[0] * 0.35, skin[1] * 0.35, skin[2] * 0.35, 0.9);
-    cairo_fill (cr);
-  }
+  cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
+  cairo_set_line_width (cr, MAX (0.006, 0.024 + 0.014 * p[P_BROW_THICK]));
+  for (int s = -1; s <= 1; s += 2)
+    {
+      double xi = f->cx + s * (f->eye_dx - bl * 0.45), xo = f->cx + s * (f->eye_dx + bl * 0.55);
+      double yi = by + tilt, yo = by - tilt;
+      cairo_move_to (cr, xi, yi);
+      cairo_curve_to (cr, xi + (xo - xi) * 0.33, yi - 2 * arch, xi + (xo - xi) * 0.66,
+                      yo - 2 * arch, xo, yo);
+    }
+  set_feature (f, clampd (hair[0] * tone, 0, 1), clampd (hair[1] * tone, 0, 1),
+               clampd (hair[2] * tone, 0, 1), 0.95);
+  cairo_stroke (cr);
+}
 
-  /* Mouth: lips and the line between them. */
+/* Eyes: sclera, iris, pupil, upper lid. */
+static void
+draw_eyes (Face *f)
+{
+  cairo_t *cr = f->cr;
+  const double *p = f->p;
+  double w = MAX (0.02, 0.058 + 0.02 * p[P_EYE_W]);
+  double h = MAX (0.008, (0.026 + 0.011 * p[P_EYE_H]) * f->jit->eye_open);
+  double tilt = 0.2 * p[P_EYE_TILT];
+  double ri = MAX (0.008, 0.024 + 0.008 * p[P_IRIS]), tone = 1.0 + 0.9 * p[P_IRIS_TONE];
+
+  for (int s = -1; s <= 1; s += 2)
+    {
+      cairo_save (cr);
+      cairo_translate (cr, f->cx + s * f->eye_dx, f->eye_y);
+      cairo_rotate (cr, -s * tilt);
+      ellipse_path (cr, 0, 0, w, h);
+      set_feature (f, 0.95, 0.95, 0.93, 0.9);
+      cairo_fill_preserve (cr);
+      cairo_clip (cr);
+      ellipse_path (cr, 0, 0, ri, ri);
+      set_feature (f, clampd (0.25 * tone, 0, 1), clampd (0.18 * tone, 0, 1),
+                   clampd (0.10 * tone, 0, 1), 1.0);
+      cairo_fill (cr);
+      ellipse_path (cr, 0, 0, ri * 0.45, ri * 0.45);
+      set_feature (f, 0.03, 0.03, 0.03, 1.0);
+      cairo_fill (cr);
+      cairo_reset_clip (cr);
+      cairo_save (cr);
+      cairo_scale (cr, w, h);
+      cairo_arc (cr, 0, 0, 1, G_PI, 2 * G_PI);
+      cairo_restore (cr);
+      cairo_set_line_width (cr, 0.008);
+      set_feature (f, 0.1, 0.07, 0.05, 0.9);
+      cairo_stroke (cr);
+      cairo_restore (cr);
+    }
+}
+
+/* Nose: bridge shadow, tip, nostrils. */
+static void
+draw_nose (Face *f)
+{
+  cairo_t *cr = f->cr;
+  const double *p = f->p, *skin = f->skin;
+  double cx = f->cx;
+  double tip = f->cy + 0.07 + 0.03 * p[P_NOSE_LEN], nw = 0.038 + 0.013 * p[P_NOSE_W];
+
+  cairo_set_line_cap (cr, CAIRO_LINE_CAP_ROUND);
+  cairo_set_line_width (cr, 0.01);
+  cairo_move_to (cr, cx + 0.012, f->eye_y + 0.02);
+  cairo_line_to (cr, cx + nw * 0.6, tip - 0.012);
+  set_feature (f, skin[0] * 0.7, skin[1] * 0.7, skin[2] * 0.7,
+               0.5 + 0.4 * (p[P_NOSE_BRIDGE] + 1.0) / 2.0);
+  cairo_stroke (cr);
+  cairo_set_line_width (cr, 0.006);
+  cairo_move_to (cr, cx - nw, tip - 0.004);
+  cairo_curve_to (cr, cx - nw * 0.4, tip + 0.02, cx + nw * 0.4, tip + 0.02, cx + nw, tip - 0.004);
+  set_feature (f, skin[0] * 0.65, skin[1] * 0.65, skin[2] * 0.65, 0.7);
+  cairo_stroke (cr);
+  for (int s = -1; s <= 1; s += 2)
+    ellipse_path (cr, cx + s * nw * 0.55, tip, 0.014, 0.008);
+  set_feature (f, skin[0] * 0.35, skin[1] * 0.35, skin[2] * 0.35, 0.9);
+  cairo_fill (cr);
+}
+
+/* Mouth: lips and the line between them. */
+static void
+draw_mouth (Face *f)
+{
+  cairo_t *cr = f->cr;
+  const double *p = f->p;
+  double cx = f->cx, mouth_y = f->mouth_y;
+  double mw = 0.075 + 0.02 * p[P_MOUTH_W], lip = 0.016 + 0.007 * p[P_LIP];
+  double curve = 0.012 * p[P_MOUTH_CURVE] + 0.01 * f->jit->smile;
+  double tone = 1.0 + 0.15 * p[P_LIP_TONE];
+  double ly = mouth_y - curve;
+
+  cairo_move_to (cr, cx - mw, ly);
+  cairo_curve_to (cr, cx - mw * 0.5, mouth_y - lip - curve * 0.3,
+                  cx + mw * 0.5, mouth_y - lip - curve * 0.3, cx + mw, ly);
+  cairo_curve_to (cr, cx + mw * 0.5, mouth_y + lip * 1.4 + curve * 0.2,
+                  cx - mw * 0.5, mouth_y + lip * 1.4 + curve * 0.2, cx - mw, ly);
+  cairo_close_path (cr);
+  set_feature (f, clampd (0.70 * tone, 0, 1), clampd (0.33 * tone, 0, 1),
+               clampd (0.33 * tone, 0, 1), 0.75);
+  cairo_fill (cr);
+  cairo_move_to (cr, cx - mw, ly);
+  cairo_curve_to (cr, cx - mw * 0.4, mouth_y + curve * 0.8, cx + mw * 0.4,
+                  mouth_y + curve * 0.8, cx + mw, ly);
+  cairo_set_line_width (cr, 0.007);
+  set_feature (f, 0.1, 0.05, 0.05, 0.9);
+  cairo_stroke (cr);
+}
+
+static double
+luminance (const double *rgb)
+{
+  return 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2];
+}
+
+static double
+smoothstep (double lo, double hi, double x)
+{
+  double t = clampd ((x - lo) / (hi - lo), 0.0, 1.0);
+  return t * t * (3.0 - 2.0 * t);
+}
+
+/* The exposure gain: metered on the group's typical skin (a person's own
+ * tone stays visible, under every preset alike), or (capture) on Group A's
+ * typical skin for everyone. */
+static double
+exposure_gain (const GabnSynthKnobs *kn, const GabnSynthGroup *group)
+{
+  return METER_LEVEL / luminance (kn->capture ? groups[0].skin : group->skin);
+}
+
+/* The camera: the drawn scene (bytes of an RGB24 surface) → photo bytes.
+ * Light (jitter's gradient and brightness; capture: a shadow over the
+ * lower face), exposure, the tone curve's toe (capture), sensor noise. */
+static void
+photograph (const guint8 *data, int stride, int size, const GabnSynthKnobs *kn,
+            const GabnSynthJitter *jit, double gain, guint8 *rgb)
+{
+  double lx = cos (jit->light_angle) * 2.0 * jit->light_strength;
+  double ly = sin (jit->light_angle) * 2.0 * jit->light_strength;
+  double grain = kn->capture ? GRAIN_CAPTURE : GRAIN;
+  GabnRng rng;
+
+  gabn_rng_init (&rng, jit->noise_seed, 0x9e, 0, 0);
+  for (int y = 0; y < size; y++)
+    {
+      const guint32 *row = (const guint32 *) (gconstpointer) (data + (gsize) y * stride);
+      double v = (y + 0.5) / size;
+      /* Light from above: the face darkens from the nose down. */
+      double shade = kn->capture ? 1.0 - SHADOW_DEPTH * smoothstep (0.5, 0.92, v) : 1.0;
+      for (int x = 0; x < size; x++)
+        {
+          guint32 px = row[x];
+          guint8 *out = rgb + ((gsize) y * size + x) * 3;
+          double u = (x + 0.5) / size;
+          double f = gain * shade * jit->brightness * (1.0 + lx * (u - 0.5) + ly * (v - 0.5));
+          /* Grain: the sum of four uniforms, roughly normal. */
+          guint64 r = gabn_rng_next (&rng);
+          double n = ((r & 0xffff) + ((r >> 16) & 0xffff) + ((r >> 32) & 0xffff)
+                      + (r >> 48)) / 65536.0 - 2.0;
+          double g = n * 1.7320508 * grain;
+          for (int c = 0; c < 3; c++)
+            {
+              double lin = ((px >> (16 - 8 * c)) & 0xff) / 255.0 * f;
+              if (kn->capture && lin < TOE_KNEE)
+                lin = TOE_KNEE - (TOE_KNEE - lin) * TOE_SLOPE;
+              out[c] = CLAMP ((int) lround (lin * 255.0 + g), 0, 255);
+            }
+        }
+    }
+}
+
+void
+gabn_synth_render (const GabnSynthGroup *group, const GabnSynthKnobs *kn,
+                   const GabnSynthIdentity *id, const GabnSynthJitter *jit,
+                   int size, guint8 *rgb)
+{
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_RGB24, size, size);
+  cairo_t *cr = cairo_create (surface);
+  Face f;
+  double gain;
+
+  face_init (&f, cr, group, id, jit);
+  gain = exposure_gain (kn, group);
+  /* The background is drawn so that it comes out at its grey level
+   * whatever the exposure: only the face is metered. */
   {
-    double mw = 0.075 + 0.02 * p[P_MOUTH_W], lip = 0.016 + 0.007 * p[P_LIP];
-    double curve = 0.012 * p[P_MOUTH_CURVE] + 0.01 * jit->smile;
-    double tone = 1.0 + 0.15 * p[P_LIP_TONE];
-    double ly = mouth_y - curve;
-    cairo_move_to (cr, cx - mw, ly);
-    cairo_curve_to (cr, cx - mw * 0.5, mouth_y - lip - curve * 0.3,
-                    cx + mw * 0.5, mouth_y - lip - curve * 0.3, cx + mw, ly);
-    cairo_curve_to (cr, cx + mw * 0.5, mouth_y + lip * 1.4 + curve * 0.2,
-                    cx - mw * 0.5, mouth_y + lip * 1.4 + curve * 0.2, cx - mw, ly);
-    cairo_close_path (cr);
-    set_feature (&pt, clampd (0.70 * tone, 0, 1), clampd (0.33 * tone, 0, 1),
-                 clampd (0.33 * tone, 0, 1), 0.75);
-    cairo_fill (cr);
-    cairo_move_to (cr, cx - mw, ly);
-    cairo_curve_to (cr, cx - mw * 0.4, mouth_y + curve * 0.8, cx + mw * 0.4,
-                    mouth_y + curve * 0.8, cx + mw, ly);
-    cairo_set_line_width (cr, 0.007);
-    set_feature (&pt, 0.1, 0.05, 0.05, 0.9);
-    cairo_stroke (cr);
+    double bg = MIN (1.0, jit->background / gain);
+    cairo_set_source_rgb (cr, bg, bg, bg);
+    cairo_paint (cr);
   }
+  cairo_scale (cr, size, size);
+  cairo_translate (cr, 0.5 + jit->dx, 0.5 + jit->dy);
+  cairo_rotate (cr, jit->rotation);
+  cairo_scale (cr, jit->scale, jit->scale);
+  cairo_translate (cr, -0.5, -0.5);
+
+  draw_head_back (&f);
+  draw_skin (&f);
+  draw_texture (&f);
+  draw_fringe (&f);
+  draw_brows (&f);
+  draw_eyes (&f);
+  draw_nose (&f);
+  draw_mouth (&f);
 
   cairo_destroy (cr);
   cairo_surface_flush (surface);
-
-  /* To RGB, with lighting and grain. */
-  {
-    const guint8 *data = cairo_image_surface_get_data (surface);
-    int stride = cairo_image_surface_get_stride (surface);
-    double lx = cos (jit->light_angle) * 2.0 * jit->light_strength;
-    double ly = sin (jit->light_angle) * 2.0 * jit->light_strength;
-    gboolean plain = jit->noise == 0.0 && jit->light_strength == 0.0 && jit->brightness == 1.0;
-
-    gabn_rng_init (&rng, jit->noise_seed, 0x9e, 0, 0);
-    for (int y = 0; y < size; y++)
-      {
-        const guint32 *row = (const guint32 *) (gconstpointer) (data + (gsize) y * stride);
-        for (int x = 0; x < size; x++)
-          {
-            guint32 v = row[x];
-            guint8 *out = rgb + ((gsize) y * size + x) * 3;
-            int c0 = (v >> 16) & 0xff, c1 = (v >> 8) & 0xff, c2 = v & 0xff;
-            if (!plain)
-              {
-                double f = jit->brightness * (1.0 + lx * ((x + 0.5) / size - 0.5)
-                                              + ly * ((y + 0.5) / size - 0.5));
-                /* Grain: the sum of four uniforms, roughly normal. */
-                guint64 r = gabn_rng_next (&rng);
-                double u = ((r & 0xffff) + ((r >> 16) & 0xffff) + ((r >> 32) & 0xffff)
-                            + (r >> 48)) / 65536.0 - 2.0;
-                double g = u * 1.7320508 * jit->noise;
-                c0 = CLAMP ((int) lround (c0 * f + g), 0, 255);
-                c1 = CLAMP ((int) lround (c1 * f + g), 0, 255);
-                c2 = CLAMP ((int) lround (c2 * f + g), 0, 255);
-              }
-            out[0] = c0;
-            out[1] = c1;
-            out[2] = c2;
-          }
-      }
-  }
+  photograph (cairo_image_surface_get_data (surface),
+              cairo_image_surface_get_stride (surface), size, kn, jit, gain, rgb);
   cairo_surface_destroy (surface);
 }

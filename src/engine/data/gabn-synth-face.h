@@ -1,28 +1,17 @@
 /* gabn-synth-face.h: the synthetic face model — groups, identities, per-image
- * jitter — and its Cairo renderer. Private to the data area; the public
- * interface is gabn-synth.h.
+ * jitter, the camera — and its Cairo renderer. Private to the data area;
+ * the public interface is gabn-synth.h.
  *
- * An identity is a vector of parameters in [−1, 1], each belonging to one
- * facial region. A group fixes which regions vary between its identities:
- * the parameters of the other regions stay at the group's own base value,
- * the same for every identity of the group, so those regions carry no
- * identity at all. */
+ * Ground rule (DESIGN.md section 3): every group's identities vary in the
+ * same parameters by the same amounts. A group is only an appearance (skin
+ * tone, hair colour); bias enters through the preset's knobs — who was
+ * collected for training, how the camera captured the photo, and a
+ * shortcut cue — never through the face itself. */
 #pragma once
 
 #include "gabn-synth.h"
 
 G_BEGIN_DECLS
-
-typedef enum {
-  GABN_REGION_OUTLINE = 1 << 0, /* face width, height, jaw, ears */
-  GABN_REGION_HAIR    = 1 << 1, /* hair tone, hairline, volume, length, parting */
-  GABN_REGION_BROWS   = 1 << 2, /* height, tilt, thickness, length, arch, tone */
-  GABN_REGION_EYES    = 1 << 3, /* spacing, height, size, iris, tilt */
-  GABN_REGION_NOSE    = 1 << 4, /* length, width, bridge */
-  GABN_REGION_MOUTH   = 1 << 5, /* height, width, lips, tone, curve */
-  GABN_REGION_TEXTURE = 1 << 6, /* cheeks, freckles, beard shadow */
-  GABN_REGION_ALL     = (1 << 7) - 1,
-} GabnSynthRegion;
 
 enum {
   P_FACE_W, P_FACE_H, P_JAW, P_EAR,
@@ -37,46 +26,59 @@ enum {
 
 typedef struct {
   const char *name;        /* "Group A" */
-  double skin[3];          /* mean skin colour, linear 0..1 per channel */
+  double skin[3];          /* mean skin colour, 0..1 per channel */
   double tone_spread;      /* std of an identity's skin brightness factor */
   double hair[3];          /* mean hair colour */
-  double contrast;         /* 0..1: how far features stand out from skin */
-  guint  regions;          /* GabnSynthRegion bits that vary between identities */
-  double train_share;      /* training identities, as a share of the largest group's */
 } GabnSynthGroup;
+
+/* The bias knobs of a preset (docs/SYNTHETIC.md says what each models). */
+typedef struct {
+  double   train_share[GABN_SYNTH_N_GROUPS]; /* collection: training
+                              identities, as a share of the largest group's */
+  gboolean capture;        /* exposure fixed for lighter skin, a shadowed
+                              lower face, crushed shadows, more sensor noise */
+  gboolean shortcut;       /* the outline varies from photo to photo */
+} GabnSynthKnobs;
 
 typedef struct {
   double   p[GABN_SYNTH_N_PARAMS];
-  double   skin[3];
-  double   hair[3];
-  guint64  texture_seed;   /* freckle positions */
+  double   tone;           /* skin brightness factor (region "texture") */
+  guint64  texture_seed;   /* freckle positions (region "texture") */
 } GabnSynthIdentity;
 
 typedef struct {
   double rotation, dx, dy, scale;   /* pose */
   double light_angle, light_strength, brightness;
   double smile, eye_open, brow_raise; /* expression */
-  double noise;                     /* std of per-pixel grain, in levels */
-  double background;                /* grey level 0..1 */
+  double background;                /* grey level 0..1, as photographed */
+  double shortcut[GABN_SYNTH_N_PARAMS]; /* per-photo offsets (shortcut knob) */
   guint64 noise_seed;
 } GabnSynthJitter;
 
-/* The preset's four groups. */
-const GabnSynthGroup *gabn_synth_groups (GabnSynthPreset preset);
+/* The four groups (the same in every preset) and a preset's knobs. */
+const GabnSynthGroup *gabn_synth_groups (void);
+const GabnSynthKnobs *gabn_synth_knobs (GabnSynthPreset preset);
 
-/* The region a parameter belongs to, and its name (for the README). */
+/* The region a parameter belongs to. */
 GabnSynthRegion gabn_synth_param_region (int param);
 
 void gabn_synth_identity_draw (const GabnSynthGroup *group, int group_index,
                                guint64 seed, int identity,
                                GabnSynthIdentity *out);
 
-/* With jitter FALSE: the neutral pose, light and expression, no grain. */
-void gabn_synth_jitter_draw (gboolean jitter, guint64 seed, int group_index,
-                             int identity, int image, GabnSynthJitter *out);
+/* Copies the parameters of the regions in `regions` from donor into id. */
+void gabn_synth_identity_swap (GabnSynthIdentity *id,
+                               const GabnSynthIdentity *donor, guint regions);
 
-/* Renders size×size packed RGB bytes. Thread-safe. */
-void gabn_synth_render (const GabnSynthGroup *group,
+/* With jitter FALSE: the neutral pose, light and expression (the shortcut
+ * offsets and the camera's grain stay). */
+void gabn_synth_jitter_draw (const GabnSynthKnobs *knobs, gboolean jitter,
+                             guint64 seed, int group_index, int identity,
+                             int image, GabnSynthJitter *out);
+
+/* Renders size×size packed RGB bytes: the face drawn with Cairo, then
+ * photographed by the preset's camera. Thread-safe. */
+void gabn_synth_render (const GabnSynthGroup *group, const GabnSynthKnobs *knobs,
                         const GabnSynthIdentity *identity,
                         const GabnSynthJitter *jitter, int size, guint8 *rgb);
 

@@ -97,6 +97,22 @@ add_float_array (JsonBuilder *b, const char *name, const float *v, int n)
   json_builder_end_array (b);
 }
 
+/* Reliance is reported when measured: finite shares summing to 1 (a
+ * zero-filled group has none). */
+static gboolean
+has_reliance (const GabnGroupReport *g)
+{
+  double sum = 0;
+
+  for (int k = 0; k < GABN_SYNTH_N_REGIONS; k++)
+    {
+      if (!isfinite (g->reliance[k]))
+        return FALSE;
+      sum += g->reliance[k];
+    }
+  return fabs (sum - 1.0) < 1e-3;
+}
+
 static void
 add_group (JsonBuilder *b, const GabnEvalReport *report,
            const GabnGroupReport *g, gboolean full)
@@ -118,6 +134,14 @@ add_group (JsonBuilder *b, const GabnEvalReport *report,
   add_number (b, "region50", g->region50);
   add_number (b, "region80", g->region80);
   add_number (b, "js_to_reference", g->js_to_reference);
+  if (has_reliance (g))
+    {
+      json_builder_set_member_name (b, "reliance");
+      json_builder_begin_object (b);
+      for (int k = 0; k < GABN_SYNTH_N_REGIONS; k++)
+        add_number (b, gabn_synth_region_name (k), g->reliance[k]);
+      json_builder_end_object (b);
+    }
   if (full)
     {
       json_builder_set_member_name (b, "genuine");
@@ -269,6 +293,8 @@ read_group (GabnEvalReport *r, GabnGroupReport *g, JsonObject *o)
       g->region50 = g->region80 = g->js_to_reference = NAN;
       for (int i = 0; i < GABN_N_FAR; i++)
         g->tar_at_far[i] = NAN;
+      for (int k = 0; k < GABN_SYNTH_N_REGIONS; k++)
+        g->reliance[k] = NAN;
       return;
     }
   g->name = g_strdup (json_object_get_string_member_with_default (o, "name", ""));
@@ -285,6 +311,11 @@ read_group (GabnEvalReport *r, GabnGroupReport *g, JsonObject *o)
   g->region50 = get_number (o, "region50");
   g->region80 = get_number (o, "region80");
   g->js_to_reference = get_number (o, "js_to_reference");
+  {
+    JsonObject *rel = get_object (o, "reliance");
+    for (int k = 0; k < GABN_SYNTH_N_REGIONS; k++)
+      g->reliance[k] = get_number (rel, gabn_synth_region_name (k));
+  }
   if (gam && r->gam_h > 0 && r->gam_w > 0
       && (int) json_array_get_length (gam) == r->gam_h)
     {

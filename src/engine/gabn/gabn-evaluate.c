@@ -4,6 +4,7 @@
 #include "gabn-batcher.h"
 #include "gabn-cam.h"
 #include "gabn-gam.h"
+#include "gabn-reliance.h"
 #include "gabn-verify.h"
 
 #include <glib/gi18n.h>
@@ -22,6 +23,8 @@ gabn_eval_options_init (GabnEvalOptions *o)
   o->roc_points = 101;
   o->n_folds = 10;
   o->threads = 0;
+  o->reliance_people = 12;
+  o->reliance_photos = 2;
 }
 
 typedef struct {
@@ -365,6 +368,21 @@ gabn_evaluate (GabnNet *net, const GabnDataset *dataset, const GabnPair *pairs,
             r->groups[g].region50 = r->groups[g].region80 =
               r->groups[g].js_to_reference = NAN;
         }
+    }
+  for (int g = 0; g < r->n_groups; g++)
+    for (int k = 0; k < GABN_SYNTH_N_REGIONS; k++)
+      r->groups[g].reliance[k] = NAN;
+  if (ok && dataset->synth && options->reliance_people > 0)
+    {
+      g_autoptr(GabnReliance) rel = NULL;
+
+      report_progress (&ev, "reliance");
+      rel = gabn_reliance_compute (net, dataset, options->reliance_people,
+                                   options->reliance_photos, cancellable, error);
+      ok = rel != NULL;
+      for (int g = 0; ok && g < MIN (r->n_groups, rel->n_groups); g++)
+        memcpy (r->groups[g].reliance, rel->share + (gsize) g * GABN_SYNTH_N_REGIONS,
+                sizeof (double) * GABN_SYNTH_N_REGIONS);
     }
   gabn_net_set_training (net, was_training);
   if (!ok)

@@ -17,6 +17,7 @@
 
 #include "gabn-dataset.h"
 #include "gabn-net.h"
+#include "gabn-synth.h"
 
 G_BEGIN_DECLS
 
@@ -36,6 +37,10 @@ typedef struct {
   double  region50, region80; /* sensitive-region size, fraction of cells */
   double  js_to_reference;    /* JS(M_g, M_reference), natural log */
   float  *mean_gam;       /* gam_h × gam_w, row-major, sums to 1 */
+  /* Ground-truth reliance per facial region (gabn-reliance.h), shares
+   * summing to 1, indexed like gabn_synth_region_name; all NaN when the
+   * data is not synthetic. */
+  double  reliance[GABN_SYNTH_N_REGIONS];
   int     n_roc;
   float  *roc_far, *roc_tar;  /* n_roc points from (0,0) to (1,1) */
 } GabnGroupReport;
@@ -65,7 +70,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GabnEvalReport, gabn_eval_report_free)
 /* JSON. full = FALSE gives exactly the `gabn eval --json` schema:
  *   {"groups":[{"name","pairs","accuracy","accuracy_std",
  *     "tar_at_far":{"1e-2","1e-3","1e-4"},"fmr","fnmr","region50",
- *     "region80","js_to_reference"}],
+ *     "region80","js_to_reference","reliance":{"outline",…} (synthetic
+ *     data only)}],
  *    "mean_accuracy","std","ser","mean_pairwise_js"}
  * full = TRUE adds "epoch", "step", "threshold", "reference_group",
  * "gam_h", "gam_w", "js_matrix" and per group "genuine", "impostor",
@@ -84,6 +90,9 @@ typedef struct {
   int      roc_points;        /* default 101 */
   int      n_folds;           /* default 10 */
   int      threads;           /* image decoding; <= 0: gabn_get_threads() */
+  int      reliance_people;   /* synthetic data: held-out people per group
+                                 for the reliance; default 12; 0 = none */
+  int      reliance_photos;   /* their photos each; default 2 */
 } GabnEvalOptions;
 
 void gabn_eval_options_init (GabnEvalOptions *options);

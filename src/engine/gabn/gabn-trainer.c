@@ -45,6 +45,7 @@ struct _GabnTrainer {
   GMutex net_lock;
   GCond cond;
   gboolean paused;
+  gboolean parked;          /* the run thread is waiting in a pause */
   gboolean running;
   GCancellable *cancel;     /* our own; user cancellables chain to it */
 };
@@ -406,6 +407,17 @@ gabn_trainer_is_paused (GabnTrainer *t)
   return paused;
 }
 
+gboolean
+gabn_trainer_is_parked (GabnTrainer *t)
+{
+  gboolean parked;
+
+  g_mutex_lock (&t->lock);
+  parked = t->parked;
+  g_mutex_unlock (&t->lock);
+  return parked;
+}
+
 gint64
 gabn_trainer_get_step (GabnTrainer *t)
 {
@@ -542,7 +554,11 @@ wait_if_paused (GabnTrainer *t)
 {
   g_mutex_lock (&t->lock);
   while (t->paused && !g_cancellable_is_cancelled (t->cancel))
-    g_cond_wait (&t->cond, &t->lock);
+    {
+      t->parked = TRUE;
+      g_cond_wait (&t->cond, &t->lock);
+    }
+  t->parked = FALSE;
   g_mutex_unlock (&t->lock);
   return !g_cancellable_is_cancelled (t->cancel);
 }

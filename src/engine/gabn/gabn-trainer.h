@@ -8,7 +8,7 @@
  * (gabn_eval_report_copy, or the plain struct GabnStepReport by value) and
  * marshals it to its main loop (g_idle_add / g_main_context_invoke); it must
  * not keep the pointers after the callback returns. pause, resume, cancel,
- * copy_net, get_step and is_paused are thread-safe and may be called from
+ * copy_net, get_step, is_paused and is_parked are thread-safe and may be called from
  * any thread; they never wait for a step or an evaluation, except copy_net
  * and save, which wait for the net to be free. Cancel takes effect within
  * one step (also while paused).
@@ -171,6 +171,10 @@ void     gabn_trainer_pause (GabnTrainer *trainer);
 void     gabn_trainer_resume (GabnTrainer *trainer);
 void     gabn_trainer_cancel (GabnTrainer *trainer);
 gboolean gabn_trainer_is_paused (GabnTrainer *trainer);
+/* TRUE once the run thread has stopped between two steps because of a
+ * pause, until it resumes: from then on no step moves. Lets a caller (and a
+ * test) know that a pause took effect without timing it. */
+gboolean gabn_trainer_is_parked (GabnTrainer *trainer);
 gint64   gabn_trainer_get_step (GabnTrainer *trainer);
 gint64   gabn_trainer_get_total_steps (GabnTrainer *trainer);
 

@@ -137,7 +137,7 @@ gabn_model_load (const char *path, const char *arch_hint,
 /* ---- Writing ---------------------------------------------------------- */
 
 static char *
-build_header (GabnNet *net, GHashTable *metadata, gsize *data_size)
+build_header (GabnNet *net, GHashTable *metadata, gboolean half, gsize *data_size)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonGenerator) gen = json_generator_new ();
@@ -167,12 +167,12 @@ build_header (GabnNet *net, GHashTable *metadata, gsize *data_size)
   for (int i = 0; i < gabn_net_n_tensors (net); i++)
     {
       const GabnTensorInfo *t = gabn_net_tensor (net, i);
-      gsize bytes = t->numel * (t->is_integer ? 8 : 4);
+      gsize bytes = t->numel * (t->is_integer ? 8 : half ? 2 : 4);
 
       json_builder_set_member_name (b, t->name);
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "dtype");
-      json_builder_add_string_value (b, t->is_integer ? "I64" : "F32");
+      json_builder_add_string_value (b, t->is_integer ? "I64" : half ? "F16" : "F32");
       json_builder_set_member_name (b, "shape");
       json_builder_begin_array (b);
       for (int d = 0; d < t->ndim; d++)
@@ -222,7 +222,7 @@ write_all (int fd, const void *buf, gsize len)
 }
 
 static gboolean
-write_tensor (int fd, const GabnTensorInfo *t)
+write_tensor (int fd, const GabnTensorInfo *t, gboolean half)
 {
   guint8 buf[8192];
   gsize used = 0;
@@ -234,6 +234,12 @@ write_tensor (int fd, const GabnTensorInfo *t)
           guint64 v = (guint64) (gint64) t->data[i];
           for (int b = 0; b < 8; b++)
             buf[used++] = (guint8) (v >> (8 * b));
+        }
+      else if (half)
+        {
+          guint16 v = gabn_float_to_half (t->data[i]);
+          buf[used++] = (guint8) v;
+          buf[used++] = (guint8) (v >> 8);
         }
       else
         {
@@ -256,14 +262,25 @@ gboolean
 gabn_model_save (GabnNet *net, const char *path, GHashTable *metadata,
                  GError **error)
 {
+  return gabn_model_save_as (net, path, metadata, GABN_DTYPE_F32, error);
+}
+
+gboolean
+gabn_model_save_as (GabnNet *net, const char *path, GHashTable *metadata,
+                    GabnDtype dtype, GError **error)
+{
+  gboolean half = dtype == GABN_DTYPE_F16;
   gsize data_size = 0;
-  g_autofree char *header = build_header (net, metadata, &data_size);
+  g_autofree char *header = NULL;
   g_autofree char *tmp = g_strdup_printf ("%s.XXXXXX", path);
-  guint64 len = strlen (header);
+  guint64 len;
   guint8 len_le[8];
   gboolean ok;
   int fd, saved_errno = 0;
 
+  g_return_val_if_fail (dtype == GABN_DTYPE_F32 || dtype == GABN_DTYPE_F16, FALSE);
+  header = build_header (net, metadata, half, &data_size);
+  len = strlen (header);
   for (int b = 0; b < 8; b++)
     len_le[b] = (guint8) (len >> (8 * b));
   fd = g_mkstemp_full (tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
@@ -281,7 +298,7 @@ gabn_model_save (GabnNet *net, const char *path, GHashTable *metadata,
   }
   ok = write_all (fd, len_le, 8) && write_all (fd, header, len);
   for (int i = 0; ok && i < gabn_net_n_tensors (net); i++)
-    ok = write_tensor (fd, gabn_net_tensor (net, i));
+    ok = write_tensor (fd, gabn_net_tensor (net, i), half);
   if (ok)
     ok = fsync (fd) == 0;
   if (!ok)

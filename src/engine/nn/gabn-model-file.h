@@ -8,6 +8,7 @@
  * rename — an existing file is never left half-written. */
 #pragma once
 
+#include "gabn-dtype.h"
 #include "gabn-net.h"
 
 G_BEGIN_DECLS
@@ -28,5 +29,10 @@ GabnNet *gabn_model_load (const char *path, const char *arch_hint,
  * metadata, which may be NULL). Atomic. */
 gboolean gabn_model_save (GabnNet *net, const char *path,
                           GHashTable *metadata, GError **error);
+/* The same with the float tensors stored as dtype: GABN_DTYPE_F32, or
+ * GABN_DTYPE_F16 (half the size; for the models shipped with the app). */
+gboolean gabn_model_save_as (GabnNet *net, const char *path,
+                             GHashTable *metadata, GabnDtype dtype,
+                             GError **error);
 
 G_END_DECLS

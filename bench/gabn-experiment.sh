@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# bench/gabn-experiment.sh: the baseline-vs-GABN experiment on the built-in
+# synthetic faces, with its protocol fixed before it runs (docs/RESULTS.md).
+#
+#   gate    baseline on `realistic` at the validation seed: are Groups C and
+#           D at least 5 points below A and B (and above 60 %), and do they
+#           rely on the shortcut regions (eyes + brows) at least 1.5× as
+#           much as A and B? If not, the PRESET is retuned, not GABN.
+#   tune    GABN variants at the validation seed (other people than every
+#           reported seed); the variant kept is fixed by the rule below.
+#   main    for each seed S (data seed = training seed, so new people per
+#           seed): baseline and GABN on `realistic`; on BALANCED_SEEDS,
+#           baseline and GABN on `balanced` (the negative control).
+#   report  the tables (Markdown on stdout) and the verdict of each
+#           criterion; reads only what the stages wrote.
+#
+# Usage: bench/gabn-experiment.sh [gate|tune|main|report|all]   (default all)
+# Environment (defaults in brackets):
+#   GABN      the gabn binary [_build/src/cli/gabn]
+#   OUT       where models, logs and JSON go [_build/experiment]
+#   SEEDS     reported seeds of `realistic` ["1 2 3 4 5"];  VAL_SEED [1001]
+#   BALANCED_SEEDS  seeds of the `balanced` control ["1 2 3"]
+#   SIZE      synthetic settings [identities=60,images=8]
+#   EPOCHS    [16];  PARALLEL  runs at once, one thread each [2]
+#   TRAIN_ARGS  both methods ["--batch 32 --margin-s 32 --margin-m 0.3 --lr 0.1"]
+#   VARIANTS  GABN variants tried in `tune`, ';'-separated option sets
+#             ["--lambda-adv 0.1 --lambda-mask 0.5;--lambda-adv 0.1 --lambda-mask 0.5 --topn 8;--lambda-adv 0.5 --lambda-mask 0.5;--lambda-adv 0.1 --lambda-mask 0"]
+# Selection rule (fixed in advance): among the variants whose validation
+# mean accuracy is at most 1 point below the validation baseline's, the one
+# with the lowest validation STD; if none qualifies, the lowest STD.
+set -euo pipefail
+
+top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+GABN="${GABN:-$top/_build/src/cli/gabn}"
+OUT="${OUT:-$top/_build/experiment}"
+SEEDS="${SEEDS:-1 2 3 4 5}"
+BALANCED_SEEDS="${BALANCED_SEEDS:-1 2 3}"
+VAL_SEED="${VAL_SEED:-1001}"
+SIZE="${SIZE:-identities=60,images=8}"
+EPOCHS="${EPOCHS:-16}"
+PARALLEL="${PARALLEL:-2}"
+TRAIN_ARGS="${TRAIN_ARGS:---batch 32 --margin-s 32 --margin-m 0.3 --lr 0.1}"
+VARIANTS="${VARIANTS:---lambda-adv 0.1 --lambda-mask 0.5;--lambda-adv 0.1 --lambda-mask 0.5 --topn 8;--lambda-adv 0.5 --lambda-mask 0.5;--lambda-adv 0.1 --lambda-mask 0}"
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+what="${1:-all}"
+mkdir -p "$OUT"
+
+# run NAME PRESET SEED METHOD [OPTIONS…]: train, then evaluate on the
+# seed's held-out people; skipped when NAME.json exists (resumable).
+run() {
+  local name=$1 preset=$2 seed=$3 method=$4; shift 4
+  local data="synth:$preset,$SIZE,seed=$seed" m="$OUT/$name.safetensors"
+  [ -s "$OUT/$name.json" ] && return 0
+  echo "+ $name: $method $* on $data" >&2
+  # shellcheck disable=SC2086
+  "$GABN" train --data "$data" --out "$m" --method "$method" --epochs "$EPOCHS" \
+      --seed "$seed" --threads 1 $TRAIN_ARGS "$@" --no-epoch-eval \
+      --log "$OUT/$name.jsonl" --quiet
+  "$GABN" eval --model "$m" --data "$data" --threads 1 --flip --json > "$OUT/$name.json.tmp"
+  mv "$OUT/$name.json.tmp" "$OUT/$name.json"
+}
+
+# Runs the queued jobs (lines of arguments to run) PARALLEL at a time.
+queue=()
+flush() {
+  local running=0
+  for job in "${queue[@]}"; do
+    # shellcheck disable=SC2086
+    run $job &
+    running=$((running + 1))
+    if [ "$running" -ge "$PARALLEL" ]; then wait -n; running=$((running - 1)); fi
+  done
+  wait
+  queue=()
+}
+
+if [ "$what" = gate ] || [ "$what" = all ]; then
+  queue+=("val-baseline realistic $VAL_SEED baseline")
+  flush
+  "$PY" "$top/bench/gabn_experiment_report.py" gate "$OUT" || { [ "$what" = all ] && exit 1; }
+fi
+
+if [ "$what" = tune ] || [ "$what" = all ]; then
+  i=0
+  IFS=';' read -r -a variants <<< "$VARIANTS"
+  for v in "${variants[@]}"; do
+    i=$((i + 1))
+    echo "$v" > "$OUT/val-gabn-$i.options"
+    queue+=("val-gabn-$i realistic $VAL_SEED gabn $v")
+  done
+  flush
+  "$PY" "$top/bench/gabn_experiment_report.py" tune "$OUT" > "$OUT/chosen.options"
+  echo "chosen GABN options: $(cat "$OUT/chosen.options")" >&2
+fi
+
+if [ "$what" = main ] || [ "$what" = all ]; then
+  [ -s "$OUT/chosen.options" ] || { echo "run the tune stage first" >&2; exit 1; }
+  chosen="$(cat "$OUT/chosen.options")"
+  for s in $SEEDS; do
+    queue+=("realistic-baseline-$s realistic $s baseline")
+    queue+=("realistic-gabn-$s realistic $s gabn $chosen")
+  done
+  for s in $BALANCED_SEEDS; do
+    queue+=("balanced-baseline-$s balanced $s baseline")
+    queue+=("balanced-gabn-$s balanced $s gabn $chosen")
+  done
+  flush
+fi
+
+if [ "$what" = report ] || [ "$what" = all ]; then
+  "$PY" "$top/bench/gabn_experiment_report.py" report "$OUT" "$SEEDS" \
+      "$SIZE" "$EPOCHS" "$TRAIN_ARGS" "$VAL_SEED" "$BALANCED_SEEDS"
+fi
