@@ -73,6 +73,7 @@ main (int argc, char **argv)
   g_autofree float *out = NULL;
   GabnSynthConfig synth;
   GabnBatcherConfig config;
+  GabnPreprocess pre;
   int batches;
   double cold, warm, sync;
   gint64 start;
@@ -120,8 +121,9 @@ main (int argc, char **argv)
     warm = time_batches (b, batches, config.batch_size);
   }
   out = g_new (float, (gsize) ds->n_images * 3 * input * input);
+  gabn_preprocess_init_builtin (&pre, input);
   start = g_get_monotonic_time ();
-  if (!gabn_dataset_load_images (ds, all, ds->n_images, input, FALSE, out, threads, NULL, &error))
+  if (!gabn_dataset_load_images (ds, all, ds->n_images, &pre, FALSE, out, threads, NULL, &error))
     g_printerr ("bench-pipeline: %s\n", error->message);
   sync = ds->n_images / ((g_get_monotonic_time () - start) / 1e6);
 

@@ -142,6 +142,10 @@ fill_table (GabnCompareView *self)
     g_autofree char *sa = points (100 * a->std), *sb = points (100 * b->std);
     g_autofree char *ra = number (a->ser, 2), *rb = number (b->ser, 2);
     g_autofree char *ja = number (a->mean_pairwise_js, 4), *jb = number (b->mean_pairwise_js, 4);
+    g_autofree char *pa = percent (a->probe_accuracy), *pb = percent (b->probe_accuracy);
+    g_autofree char *chance = percent (a->probe_chance);
+    /* Translators: the group probe, with chance (1/G) in brackets */
+    g_autofree char *probe = g_strdup_printf (_("Group probe (chance %s)"), chance);
 
     cell (self, _("Mean accuracy"), 0, row, TRUE);
     cell (self, ma, 1, row, FALSE);
@@ -154,7 +158,10 @@ fill_table (GabnCompareView *self)
     cell (self, rb, 2, row++, FALSE);
     cell (self, _("Mean pairwise JS"), 0, row, TRUE);
     cell (self, ja, 1, row, FALSE);
-    cell (self, jb, 2, row, FALSE);
+    cell (self, jb, 2, row++, FALSE);
+    cell (self, probe, 0, row, TRUE);
+    cell (self, pa, 1, row, FALSE);
+    cell (self, pb, 2, row, FALSE);
   }
 }
 
@@ -410,8 +417,11 @@ on_add_file_clicked (GabnCompareView *self)
 
   native = gtk_file_chooser_native_new (_("Add Model"), GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Add"), _("_Cancel"));
-  gtk_file_filter_set_name (filter, _("Models (safetensors)"));
+  gtk_file_filter_set_name (filter, _("Models (safetensors, PyTorch, ONNX)"));
   gtk_file_filter_add_pattern (filter, "*.safetensors");
+  gtk_file_filter_add_pattern (filter, "*.pth");
+  gtk_file_filter_add_pattern (filter, "*.pt");
+  gtk_file_filter_add_pattern (filter, "*.onnx");
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
   g_object_unref (filter);
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (native), TRUE);

@@ -40,7 +40,8 @@ load_input (GabnNet *net, const GabnDataset *dataset, int image, GError **error)
   int s = gabn_net_input_size (net);
   float *chw = g_new (float, 3 * s * s);
 
-  if (!gabn_dataset_load_image (dataset, image, s, FALSE, chw, error))
+  if (!gabn_dataset_load_image (dataset, image, gabn_net_get_preprocess (net), FALSE,
+                                chw, error))
     {
       g_free (chw);
       return NULL;

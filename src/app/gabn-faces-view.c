@@ -19,6 +19,7 @@ struct _GabnFacesView
 
   /* Template widgets */
   GabnFaceCanvas *canvas;
+  GtkButton      *check_button;
   AdwComboRow    *colormap_row;
   GtkLabel       *counts_label;
   GtkLabel       *face_title;
@@ -46,6 +47,7 @@ struct _GabnFacesView
   GtkSingleSelection *selection;
   GtkCustomFilter   *filter;
   GCancellable      *cam_cancellable;
+  GCancellable      *check_cancellable;  /* the running image check, or NULL */
 
   /* State */
   int                shown_image;   /* image whose map is displayed */
@@ -144,6 +146,7 @@ update_counts (GabnFacesView *self)
 {
   guint shown = g_list_model_get_n_items (G_LIST_MODEL (self->filtered));
   g_autofree char *text = NULL;
+  int n_bad;
 
   if (self->dataset == NULL)
     {
@@ -154,7 +157,65 @@ update_counts (GabnFacesView *self)
                                     "%u faces shown of %d; %d identities in %d groups", shown),
                           shown, self->dataset->dataset->n_images,
                           self->dataset->dataset->n_identities, self->dataset->dataset->n_groups);
+  /* Unreadable images found so far (by the check, training or thumbnails):
+   * a short lock on the dataset's record, no decoding here. */
+  n_bad = gabn_dataset_n_bad (self->dataset->dataset);
+  if (n_bad > 0)
+    {
+      /* Translators: appended to the counts of faces */
+      g_autofree char *more = g_strdup_printf (ngettext ("; %d unreadable image, skipped",
+                                                         "; %d unreadable images, skipped", n_bad),
+                                               n_bad);
+      g_autofree char *all = g_strconcat (text, more, NULL);
+      g_free (text);
+      text = g_steal_pointer (&all);
+    }
   gtk_label_set_text (self->counts_label, text);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->check_button),
+                            self->check_cancellable == NULL
+                            && self->dataset->dataset->pixels == NULL);
+}
+
+/* ---- Checking every image (in the session's worker) ----------------------- */
+
+static void
+check_done (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GabnFacesView) self = user_data;
+  g_autoptr(GError) error = NULL;
+  int n_bad = gabn_session_check_images_finish (GABN_SESSION (object), result, &error);
+
+  if (g_task_get_cancellable (G_TASK (result)) != self->check_cancellable)
+    return; /* superseded (another dataset) or the view is gone */
+  g_clear_object (&self->check_cancellable);
+  if (n_bad < 0)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+          && !g_error_matches (error, GABN_ERROR, GABN_ERROR_CANCELLED))
+        gabn_widget_toast (GTK_WIDGET (self), error->message);
+    }
+  else if (n_bad == 0)
+    gabn_widget_toast (GTK_WIDGET (self), _("Every image can be read"));
+  else
+    {
+      g_autofree char *message = g_strdup_printf (ngettext ("%d image cannot be read: it is skipped",
+                                                            "%d images cannot be read: they are skipped",
+                                                            n_bad), n_bad);
+      gabn_widget_toast (GTK_WIDGET (self), message);
+    }
+  update_counts (self);
+}
+
+static void
+on_check_clicked (GabnFacesView *self)
+{
+  if (self->dataset == NULL || self->check_cancellable != NULL)
+    return;
+  self->check_cancellable = g_cancellable_new ();
+  gtk_widget_set_sensitive (GTK_WIDGET (self->check_button), FALSE);
+  gtk_label_set_text (self->counts_label, _("Checking every image…"));
+  gabn_session_check_images_async (self->session, self->check_cancellable, check_done,
+                                   g_object_ref (self));
 }
 
 static void
@@ -193,6 +254,9 @@ on_dataset_changed (GabnFacesView *self)
 
   g_clear_pointer (&self->dataset, gabn_shared_dataset_unref);
   self->dataset = ds ? gabn_shared_dataset_ref (ds) : NULL;
+  /* A check of the previous dataset no longer concerns this one. */
+  g_cancellable_cancel (self->check_cancellable);
+  g_clear_object (&self->check_cancellable);
   g_list_store_remove_all (self->faces);
   self->shown_image = -1;
   self->reference_image = -1;
@@ -419,6 +483,8 @@ gabn_faces_view_dispose (GObject *object)
 
   g_cancellable_cancel (self->cam_cancellable);
   g_clear_object (&self->cam_cancellable);
+  g_cancellable_cancel (self->check_cancellable);
+  g_clear_object (&self->check_cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), GABN_TYPE_FACES_VIEW);
   g_clear_object (&self->session);
   g_clear_object (&self->settings);
@@ -459,6 +525,7 @@ gabn_faces_view_class_init (GabnFacesViewClass *klass)
   g_type_ensure (GABN_TYPE_FACE_CANVAS);
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/gabn-faces-view.ui");
   gtk_widget_class_bind_template_child (widget_class, GabnFacesView, canvas);
+  gtk_widget_class_bind_template_child (widget_class, GabnFacesView, check_button);
   gtk_widget_class_bind_template_child (widget_class, GabnFacesView, colormap_row);
   gtk_widget_class_bind_template_child (widget_class, GabnFacesView, counts_label);
   gtk_widget_class_bind_template_child (widget_class, GabnFacesView, face_title);
@@ -476,6 +543,7 @@ gabn_faces_view_class_init (GabnFacesViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GabnFacesView, share_label);
   gtk_widget_class_bind_template_child (widget_class, GabnFacesView, target_row);
   gtk_widget_class_bind_template_child (widget_class, GabnFacesView, topn_adjustment);
+  gtk_widget_class_bind_template_callback (widget_class, on_check_clicked);
   gtk_widget_class_bind_template_callback (widget_class, on_filter_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_use_reference_clicked);
 }

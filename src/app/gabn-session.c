@@ -811,6 +811,48 @@ gabn_session_compute_groups_finish (GabnSession *self, GAsyncResult *result, GEr
   return maps;
 }
 
+/* ---- Checking every image ----------------------------------------------- */
+
+static void
+check_worker (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  GabnSharedDataset *shared = task_data;
+  GError *error = NULL;
+  int n_bad = gabn_dataset_verify (shared->dataset, NULL, NULL, cancellable, &error);
+
+  if (n_bad < 0)
+    g_task_return_error (task, error);
+  else
+    g_task_return_int (task, n_bad);
+}
+
+void
+gabn_session_check_images_async (GabnSession *self, GCancellable *cancellable,
+                                 GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (GABN_IS_SESSION (self));
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, gabn_session_check_images_async);
+  if (self->dataset == NULL)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_NOT_INITIALIZED,
+                               _("Open a dataset first"));
+      return;
+    }
+  g_task_set_task_data (task, gabn_shared_dataset_ref (self->dataset),
+                        (GDestroyNotify) gabn_shared_dataset_unref);
+  g_task_run_in_thread (task, check_worker);
+}
+
+int
+gabn_session_check_images_finish (GabnSession *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), -1);
+  return (int) g_task_propagate_int (G_TASK (result), error);
+}
+
 /* ---- GObject ------------------------------------------------------------ */
 
 static void

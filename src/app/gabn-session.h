@@ -126,6 +126,15 @@ void gabn_session_compute_groups_async (GabnSession *self, int per_group,
 GabnGroupMaps *gabn_session_compute_groups_finish (GabnSession *self, GAsyncResult *result,
                                                    GError **error);
 
+/* Decodes every image of the current dataset in a worker
+ * (gabn_dataset_verify), so the unreadable ones are recorded in it; the
+ * result is how many there are (gabn_dataset_get_bad names them), -1 on
+ * error. */
+void gabn_session_check_images_async (GabnSession *self, GCancellable *cancellable,
+                                      GAsyncReadyCallback callback, gpointer user_data);
+int  gabn_session_check_images_finish (GabnSession *self, GAsyncResult *result,
+                                       GError **error);
+
 /* Size of the synthetic sets this session draws (0: the preset's own);
  * the teaching mode and the tests use small ones. */
 void gabn_session_set_synthetic_size (GabnSession *self, int identities, int images);

@@ -36,11 +36,13 @@ struct _GabnTrainRun
   GArray       *steps;     /* GabnStepReport */
   GPtrArray    *epochs;    /* GabnEvalReport* */
   GabnSharedModel *model;
+  guint         n_skipped; /* unreadable images the run skipped */
+  char         *last_skipped;
 };
 
 G_DEFINE_FINAL_TYPE (GabnTrainRun, gabn_train_run, G_TYPE_OBJECT)
 
-enum { PROP_0, PROP_STATE, N_PROPS };
+enum { PROP_0, PROP_STATE, PROP_N_SKIPPED, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 enum { STEP, EPOCH, N_SIGNALS };
 static guint signals[N_SIGNALS];
@@ -75,7 +77,7 @@ set_state (GabnTrainRun *self, GabnRunState state, const char *status)
 
 /* ---- Reports: worker → main loop --------------------------------------- */
 
-typedef enum { REPORT_STEP, REPORT_EPOCH, REPORT_DONE } ReportKind;
+typedef enum { REPORT_STEP, REPORT_EPOCH, REPORT_SKIP, REPORT_DONE } ReportKind;
 
 typedef struct {
   ReportKind      kind;
@@ -84,6 +86,7 @@ typedef struct {
   GabnEvalReport *epoch;
   GabnSharedModel *model;   /* DONE */
   GError         *error;    /* DONE */
+  char           *skipped;  /* SKIP: "file: reason" */
 } Report;
 
 static void
@@ -95,6 +98,7 @@ report_free (gpointer data)
   g_clear_pointer (&r->epoch, gabn_eval_report_free);
   g_clear_pointer (&r->model, gabn_shared_model_unref);
   g_clear_error (&r->error);
+  g_free (r->skipped);
   g_free (r);
 }
 
@@ -115,6 +119,12 @@ apply_report (gpointer data)
     case REPORT_EPOCH:
       g_ptr_array_add (self->epochs, g_steal_pointer (&r->epoch));
       g_signal_emit (self, signals[EPOCH], 0, g_ptr_array_index (self->epochs, self->epochs->len - 1));
+      break;
+    case REPORT_SKIP:
+      self->n_skipped++;
+      g_free (self->last_skipped);
+      self->last_skipped = g_steal_pointer (&r->skipped);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_SKIPPED]);
       break;
     case REPORT_DONE:
     default:
@@ -175,6 +185,16 @@ on_epoch (const GabnEvalReport *epoch, gpointer user_data)
   post (user_data, r);
 }
 
+static void
+on_skip (const char *file, const char *reason, gpointer user_data)
+{
+  Report *r = g_new0 (Report, 1);
+
+  r->kind = REPORT_SKIP;
+  r->skipped = g_strdup_printf ("%s: %s", file, reason);
+  post (user_data, r);
+}
+
 /* The trained net with the metadata a saved model would carry, so the
  * explorer maps identities to classes through the split. */
 static GabnSharedModel *
@@ -207,6 +227,7 @@ run_thread (gpointer data)
   if (trainer != NULL)
     {
       gabn_trainer_set_callbacks (trainer, on_step, on_epoch, shared);
+      gabn_trainer_set_skip_func (trainer, on_skip, shared);
       g_mutex_lock (&shared->lock);
       shared->trainer = trainer;
       if (shared->pause_requested)
@@ -365,6 +386,7 @@ gabn_train_run_finalize (GObject *object)
   run_shared_unref (self->shared);
   g_free (self->name);
   g_free (self->status);
+  g_free (self->last_skipped);
   g_array_unref (self->steps);
   g_ptr_array_unref (self->epochs);
   g_clear_pointer (&self->model, gabn_shared_model_unref);
@@ -378,6 +400,9 @@ gabn_train_run_get_property (GObject *object, guint prop_id, GValue *value, GPar
     {
     case PROP_STATE:
       g_value_set_int (value, GABN_TRAIN_RUN (object)->state);
+      break;
+    case PROP_N_SKIPPED:
+      g_value_set_uint (value, GABN_TRAIN_RUN (object)->n_skipped);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -393,6 +418,8 @@ gabn_train_run_class_init (GabnTrainRunClass *klass)
   object_class->get_property = gabn_train_run_get_property;
   properties[PROP_STATE] = g_param_spec_int ("state", NULL, NULL, 0, GABN_RUN_FAILED, 0,
                                              G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_N_SKIPPED] = g_param_spec_uint ("n-skipped", NULL, NULL, 0, G_MAXUINT, 0,
+                                                  G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
   signals[STEP] = g_signal_new ("step", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                 NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
@@ -572,4 +599,18 @@ gabn_train_run_append_csv (GabnTrainRun *self, GString *csv)
         }
       g_string_append_c (csv, '\n');
     }
+}
+
+guint
+gabn_train_run_get_n_skipped (GabnTrainRun *self)
+{
+  g_return_val_if_fail (GABN_IS_TRAIN_RUN (self), 0);
+  return self->n_skipped;
+}
+
+const char *
+gabn_train_run_get_last_skipped (GabnTrainRun *self)
+{
+  g_return_val_if_fail (GABN_IS_TRAIN_RUN (self), NULL);
+  return self->last_skipped;
 }

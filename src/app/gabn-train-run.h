@@ -48,6 +48,10 @@ guint                 gabn_train_run_get_n_steps (GabnTrainRun *self);
 const GabnStepReport *gabn_train_run_get_step (GabnTrainRun *self, guint i);
 guint                 gabn_train_run_get_n_epochs (GabnTrainRun *self);
 const GabnEvalReport *gabn_train_run_get_epoch (GabnTrainRun *self, guint i);
+/* Unreadable images the run skipped so far (notify::n-skipped), and the
+ * last one as "file: reason" (NULL when none). */
+guint                 gabn_train_run_get_n_skipped (GabnTrainRun *self);
+const char           *gabn_train_run_get_last_skipped (GabnTrainRun *self);
 /* The trained model when finished or stopped after a step (else NULL). */
 GabnSharedModel      *gabn_train_run_get_model (GabnTrainRun *self);
 

@@ -23,6 +23,7 @@ typedef struct {
   GtkWidget     *row;
   GtkLabel      *status;
   GtkLabel      *speed;
+  GtkLabel      *skipped;     /* hidden until an image is skipped */
   GtkProgressBar *progress;
   GtkButton     *pause;
   GtkButton     *stop;
@@ -42,6 +43,7 @@ struct _GabnTrainView
   GtkAdjustment  *batch_adjustment;
   GtkAdjustment  *epochs_adjustment;
   GtkBox         *gam_box;
+  AdwComboRow    *gam_row;
   GtkAdjustment  *lambda_adv_adjustment;
   GtkAdjustment  *lambda_mask_adjustment;
   GtkAdjustment  *lr_adjustment;
@@ -216,6 +218,19 @@ on_state (GabnTrainRun *run, GParamSpec *pspec, RunUi *ui)
 }
 
 static void
+on_skipped (GabnTrainRun *run, GParamSpec *pspec, RunUi *ui)
+{
+  guint n = gabn_train_run_get_n_skipped (run);
+  /* Translators: images that could not be read during training */
+  g_autofree char *text = g_strdup_printf (ngettext ("%u unreadable image skipped",
+                                                     "%u unreadable images skipped", n), n);
+
+  gtk_label_set_text (ui->skipped, text);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (ui->skipped), gabn_train_run_get_last_skipped (run));
+  gtk_widget_set_visible (GTK_WIDGET (ui->skipped), n > 0);
+}
+
+static void
 on_pause_clicked (RunUi *ui)
 {
   if (gabn_train_run_get_state (ui->run) == GABN_RUN_PAUSED)
@@ -292,6 +307,12 @@ build_row (RunUi *ui)
   gtk_box_append (GTK_BOX (labels), name);
   gtk_box_append (GTK_BOX (labels), GTK_WIDGET (ui->status));
   gtk_box_append (GTK_BOX (labels), GTK_WIDGET (ui->speed));
+  ui->skipped = GTK_LABEL (gtk_label_new (""));
+  gtk_label_set_xalign (ui->skipped, 0);
+  gtk_widget_add_css_class (GTK_WIDGET (ui->skipped), "caption");
+  gtk_widget_add_css_class (GTK_WIDGET (ui->skipped), "warning");
+  gtk_widget_set_visible (GTK_WIDGET (ui->skipped), FALSE);
+  gtk_box_append (GTK_BOX (labels), GTK_WIDGET (ui->skipped));
   gtk_widget_set_hexpand (labels, TRUE);
   gtk_box_append (GTK_BOX (top), labels);
   ui->explore = GTK_BUTTON (icon_button ("find-location-symbolic", _("Explore this model in the Faces view")));
@@ -406,6 +427,7 @@ gabn_train_view_start_run (GabnTrainView *self, const GabnTrainConfig *config)
   g_signal_connect (ui->run, "step", G_CALLBACK (on_step), ui);
   g_signal_connect (ui->run, "epoch", G_CALLBACK (on_epoch), ui);
   g_signal_connect (ui->run, "notify::state", G_CALLBACK (on_state), ui);
+  g_signal_connect (ui->run, "notify::n-skipped", G_CALLBACK (on_skipped), ui);
   g_ptr_array_add (self->run_uis, ui);
   g_list_store_append (self->runs, ui->run);
   gtk_list_box_append (self->runs_list, ui->row);
@@ -479,6 +501,8 @@ gabn_train_view_get_config (GabnTrainView *self, GabnTrainConfig *config)
   config->method = adw_combo_row_get_selected (self->method_row) == 1 ? GABN_METHOD_GABN
                                                                       : GABN_METHOD_BASELINE;
   config->lambda_adv = (float) gtk_adjustment_get_value (self->lambda_adv_adjustment);
+  config->gam = adw_combo_row_get_selected (self->gam_row) == 1 ? GABN_CAM_HIRESCAM
+                                                                : GABN_CAM_GRADCAM;
   config->lambda_mask = (float) gtk_adjustment_get_value (self->lambda_mask_adjustment);
   config->topn = (int) gtk_adjustment_get_value (self->topn_adjustment);
   config->epochs = (int) gtk_adjustment_get_value (self->epochs_adjustment);
@@ -494,6 +518,7 @@ gabn_train_view_set_config (GabnTrainView *self, const GabnTrainConfig *config)
   g_return_if_fail (GABN_IS_TRAIN_VIEW (self));
   adw_combo_row_set_selected (self->method_row, config->method == GABN_METHOD_GABN ? 1 : 0);
   gtk_adjustment_set_value (self->lambda_adv_adjustment, config->lambda_adv);
+  adw_combo_row_set_selected (self->gam_row, config->gam == GABN_CAM_HIRESCAM ? 1 : 0);
   gtk_adjustment_set_value (self->lambda_mask_adjustment, config->lambda_mask);
   gtk_adjustment_set_value (self->topn_adjustment, config->topn);
   gtk_adjustment_set_value (self->epochs_adjustment, config->epochs);
@@ -653,6 +678,7 @@ gabn_train_view_class_init (GabnTrainViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GabnTrainView, batch_adjustment);
   gtk_widget_class_bind_template_child (widget_class, GabnTrainView, epochs_adjustment);
   gtk_widget_class_bind_template_child (widget_class, GabnTrainView, gam_box);
+  gtk_widget_class_bind_template_child (widget_class, GabnTrainView, gam_row);
   gtk_widget_class_bind_template_child (widget_class, GabnTrainView, lambda_adv_adjustment);
   gtk_widget_class_bind_template_child (widget_class, GabnTrainView, lambda_mask_adjustment);
   gtk_widget_class_bind_template_child (widget_class, GabnTrainView, lr_adjustment);

@@ -266,12 +266,13 @@ gabn_window_open_file (GabnWindow *self, GFile *file)
     }
   if (g_file_test (path, G_FILE_TEST_IS_DIR))
     open_dataset_path (self, path);
-  else if (g_str_has_suffix (name, ".safetensors"))
+  else if (g_str_has_suffix (name, ".safetensors") || g_str_has_suffix (name, ".pth")
+           || g_str_has_suffix (name, ".pt") || g_str_has_suffix (name, ".onnx"))
     open_model_path (self, path);
   else
     {
       g_autofree char *message =
-        g_strdup_printf (_("“%s” is neither a dataset folder nor a .safetensors model"), name);
+        g_strdup_printf (_("“%s” is neither a dataset folder nor a model (.safetensors, .pth, .onnx)"), name);
       gabn_window_toast (self, message);
     }
 }
@@ -330,8 +331,11 @@ run_file_dialog (GabnWindow *self, gboolean model, const char *folder)
       g_autoptr(GListStore) filters = g_list_store_new (GTK_TYPE_FILE_FILTER);
       g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
 
-      gtk_file_filter_set_name (filter, _("Models (safetensors)"));
+      gtk_file_filter_set_name (filter, _("Models (safetensors, PyTorch, ONNX)"));
       gtk_file_filter_add_pattern (filter, "*.safetensors");
+      gtk_file_filter_add_pattern (filter, "*.pth");
+      gtk_file_filter_add_pattern (filter, "*.pt");
+      gtk_file_filter_add_pattern (filter, "*.onnx");
       g_list_store_append (filters, filter);
       gtk_file_dialog_set_filters (dialog, G_LIST_MODEL (filters));
       gtk_file_dialog_open (dialog, GTK_WINDOW (self), NULL, file_dialog_done, g_object_ref (self));
@@ -363,8 +367,11 @@ run_chooser (GabnWindow *self, gboolean model)
   if (model)
     {
       GtkFileFilter *filter = gtk_file_filter_new ();
-      gtk_file_filter_set_name (filter, _("Models (safetensors)"));
+      gtk_file_filter_set_name (filter, _("Models (safetensors, PyTorch, ONNX)"));
       gtk_file_filter_add_pattern (filter, "*.safetensors");
+      gtk_file_filter_add_pattern (filter, "*.pth");
+      gtk_file_filter_add_pattern (filter, "*.pt");
+      gtk_file_filter_add_pattern (filter, "*.onnx");
       gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
       g_object_unref (filter);
     }

@@ -107,10 +107,10 @@ gabn_cli_open_dataset (const char *spec, const char *pairs_file, GError **error)
 }
 
 gboolean
-gabn_cli_load_image_file (const char *path, int size, gboolean flip,
-                          float *chw, GError **error)
+gabn_cli_load_image_file (const char *path, const GabnPreprocess *pre,
+                          gboolean flip, float *chw, GError **error)
 {
-  int w, h;
+  int w, h, size = pre->width;
   g_autofree guint8 *rgb = gabn_image_decode (path, &w, &h, error);
   g_autofree guint8 *resized = NULL;
 
@@ -118,7 +118,7 @@ gabn_cli_load_image_file (const char *path, int size, gboolean flip,
     return FALSE;
   resized = g_new (guint8, (gsize) size * size * 3);
   gabn_image_resize (rgb, w, h, w * 3, resized, size, size);
-  gabn_image_to_chw (resized, size, flip, chw);
+  gabn_image_to_input (resized, pre, flip, chw);
   return TRUE;
 }
 
@@ -172,6 +172,44 @@ print_reliance (FILE *out, const GabnEvalReport *r, int name_width)
     }
 }
 
+/* The training diagnostics: figures on the map the adversary acts on. */
+static void
+print_train_maps (FILE *out, const GabnEvalReport *r, int name_width)
+{
+  /* Translators: the map's label and the number of training images */
+  fprintf (out, _("\nOn the adversary's map (%s, %d training images):\n"),
+           gabn_train_map_label (r->train_gam, FALSE), r->n_train_maps);
+  fprintf (out, "%-*s %7s%7s%9s\n", name_width, _("Group"), "R50", "R80", _("JS ref"));
+  for (int g = 0; g < r->n_groups; g++)
+    {
+      const GabnGroupReport *gr = &r->groups[g];
+      int pad = name_width - (int) g_utf8_strlen (gr->name, -1);
+
+      fprintf (out, "%s%*s ", gr->name, pad, "");
+      print_plain (out, gr->train_region50, 7, 3);
+      print_plain (out, gr->train_region80, 7, 3);
+      print_plain (out, gr->train_js_to_reference, 9, 5);
+      fprintf (out, "\n");
+    }
+  fprintf (out, "%s ", _("Mean pairwise JS divergence (nats):"));
+  print_plain (out, r->train_mean_pairwise_js, 0, 5);
+  fprintf (out, "\n");
+  if (isnan (r->grad_ratio))
+    return;
+  fprintf (out, "%s ", _("Gradient ratio ‖λ_adv·∂L_conf/∂A‖ / ‖∂L_arc/∂A‖ (epoch mean):"));
+  print_plain (out, r->grad_ratio, 0, 4);
+  /* Translators: the discriminator's accuracy on held-out people's maps
+   * (with the map's label), then on the training images' maps above */
+  fprintf (out, "\n%s ", _("Discriminator accuracy, held-out people:"));
+  print_percent (out, r->disc_accuracy_held_out, 0);
+  fprintf (out, " %% (%s, %d images); %s ", gabn_train_map_label (r->train_gam, TRUE),
+           r->n_held_out_maps, _("training images:"));
+  print_percent (out, r->disc_accuracy_train, 0);
+  fprintf (out, " %%; %s ", _("its own batches (epoch mean):"));
+  print_percent (out, r->batch_disc_accuracy, 0);
+  fprintf (out, " %%\n");
+}
+
 void
 gabn_cli_print_report (FILE *out, const GabnEvalReport *r)
 {
@@ -212,6 +250,47 @@ gabn_cli_print_report (FILE *out, const GabnEvalReport *r)
     fprintf (out, "%.3f", r->ser);
   fprintf (out, "\n%s ", _("Mean pairwise JS divergence (nats):"));
   print_plain (out, r->mean_pairwise_js, 0, 5);
+  /* Translators: which attention map R50, R80, JS and the probe are on */
+  fprintf (out, "\n%s %s\n%s ", _("Attention maps:"), GABN_EVAL_MAP,
+           _("Group probe (held-out accuracy, 5 folds by identity):"));
+  if (isnan (r->probe_accuracy))
+    fprintf (out, "%s", _("not computed"));
+  else
+    {
+      print_percent (out, r->probe_accuracy, 0);
+      fprintf (out, " %% ± ");
+      print_percent (out, r->probe_accuracy_std, 0);
+      fprintf (out, " (%s ", _("chance"));
+      print_percent (out, r->probe_chance, 0);
+      fprintf (out, " %%)");
+    }
   fprintf (out, "\n");
   print_reliance (out, r, name_width);
+  if (r->has_train_maps)
+    print_train_maps (out, r, name_width);
+  if (r->n_skipped_pairs > 0)
+    {
+      /* Translators: "%d unreadable images" comes next */
+      fprintf (out, ngettext ("Skipped: %d pair with an unreadable image",
+                              "Skipped: %d pairs with an unreadable image",
+                              r->n_skipped_pairs), r->n_skipped_pairs);
+      fprintf (out, ngettext (" (%d image)\n", " (%d images)\n", r->n_skipped_images),
+               r->n_skipped_images);
+    }
+}
+
+void
+gabn_cli_print_bad_images (const GabnDataset *ds)
+{
+  int n;
+  GabnBadImage *bad = gabn_dataset_get_bad (ds, 0, &n);
+
+  if (n > 0)
+    g_printerr (ngettext ("%d image cannot be read and was skipped:\n",
+                          "%d images cannot be read and were skipped:\n", n), n);
+  for (int i = 0; i < n && i < 20; i++)
+    g_printerr ("  %s: %s\n", ds->images[bad[i].image].path, bad[i].reason);
+  if (n > 20)
+    g_printerr (_("  … and %d more\n"), n - 20);
+  gabn_bad_images_free (bad, n);
 }

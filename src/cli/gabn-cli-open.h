@@ -21,13 +21,18 @@ G_BEGIN_DECLS
 GabnDataset *gabn_cli_open_dataset (const char *spec, const char *pairs_file,
                                     GError **error);
 
-/* Decodes one image file with the engine's preprocessing (RGB, bilinear
- * resize to size×size, (x − 127.5)/127.5, channels first). */
-gboolean gabn_cli_load_image_file (const char *path, int size, gboolean flip,
-                                   float *chw, GError **error);
+/* Decodes one image file into a model's input: RGB, bilinear resize to the
+ * model's size, its preprocessing (gabn_net_get_preprocess), channels
+ * first. */
+gboolean gabn_cli_load_image_file (const char *path, const GabnPreprocess *pre,
+                                   gboolean flip, float *chw, GError **error);
 
 /* The readable per-group table (accuracies in percent) and the summary. */
 void gabn_cli_print_report (FILE *out, const GabnEvalReport *report);
+
+/* On stderr: the images of dataset found unreadable so far, one a line
+ * (file: reason), at most 20, then how many more. Nothing when none. */
+void gabn_cli_print_bad_images (const GabnDataset *dataset);
 
 /* A JSON number or null (NaN) as text, for hand-built JSON. */
 char *gabn_cli_json_number (double value);

@@ -12,8 +12,10 @@ int
 gabn_cmd_convert (int argc, char **argv)
 {
   g_autofree char *arch = NULL, *dtype_name = NULL;
+  g_auto(GStrv) sets = NULL;
   GOptionEntry entries[] = {
     { "dtype", 0, 0, G_OPTION_ARG_STRING, &dtype_name, N_("f32 or f16 (default f16)"), "T" },
+    { "set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets, N_("Add or replace a metadata entry (repeatable)"), N_("KEY=VALUE") },
     { "arch", 0, 0, G_OPTION_ARG_STRING, &arch, N_("Architecture of a model without metadata"), "A" },
     { NULL }
   };
@@ -45,7 +47,19 @@ gabn_cmd_convert (int argc, char **argv)
       return 1;
     }
   net = gabn_model_load (argv[1], arch, &meta, &error);
-  if (!net || !gabn_model_save_as (net, argv[2], meta, dtype, &error))
+  if (!net)
+    return gabn_cli_fail ("convert", error);
+  for (int i = 0; sets && sets[i]; i++)
+    {
+      const char *eq = strchr (sets[i], '=');
+      if (eq == NULL || eq == sets[i])
+        {
+          g_printerr (_("gabn convert: --set needs KEY=VALUE, not “%s”\n"), sets[i]);
+          return 2;
+        }
+      g_hash_table_replace (meta, g_strndup (sets[i], eq - sets[i]), g_strdup (eq + 1));
+    }
+  if (!gabn_model_save_as (net, argv[2], meta, dtype, &error))
     return gabn_cli_fail ("convert", error);
   return 0;
 }

@@ -15,7 +15,7 @@ gabn_cmd_embed (int argc, char **argv)
   g_autofree char *model_path = NULL, *arch = NULL;
   gboolean json = FALSE, flip = FALSE, normalise = FALSE;
   GOptionEntry entries[] = {
-    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, N_("Model file (safetensors, TF.js manifest) or a name from “gabn models”"), "M" },
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, N_("Model file (safetensors, ONNX, a PyTorch .pth checkpoint, a TF.js manifest) or a name from “gabn models”"), "M" },
     { "arch", 0, 0, G_OPTION_ARG_STRING, &arch, N_("Architecture of a model without metadata"), "A" },
     { "flip", 0, 0, G_OPTION_ARG_NONE, &flip, N_("Add the mirrored image’s embedding"), NULL },
     { "normalise", 0, 0, G_OPTION_ARG_NONE, &normalise, N_("L2-normalise the embeddings"), NULL },
@@ -47,7 +47,8 @@ gabn_cmd_embed (int argc, char **argv)
   for (int i = 0; i < n; i++)
     for (int f = 0; f <= (flip ? 1 : 0); f++)
       {
-        if (!gabn_cli_load_image_file (argv[i + 1], S, f, input, &error))
+        if (!gabn_cli_load_image_file (argv[i + 1], gabn_net_get_preprocess (net), f,
+                                       input, &error))
           return gabn_cli_fail ("embed", error);
         gabn_net_forward (net, input, 1);
         for (int j = 0; j < d; j++)

@@ -25,7 +25,7 @@ gabn_cmd_eval (int argc, char **argv)
   gboolean json = FALSE, flip = FALSE;
   int gam_images = -1, threads = 0;
   GOptionEntry entries[] = {
-    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, N_("Model file (safetensors, TF.js manifest) or a name from “gabn models”"), "M" },
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, N_("Model file (safetensors, ONNX, a PyTorch .pth checkpoint, a TF.js manifest) or a name from “gabn models”"), "M" },
     { "data", 'd', 0, G_OPTION_ARG_FILENAME, &data, N_("Dataset folder, or synth:PRESET[,…]"), "D" },
     { "pairs", 0, 0, G_OPTION_ARG_FILENAME, &pairs_file, N_("Pairs file (instead of the model’s split or the dataset’s pairs)"), "F" },
     { "arch", 0, 0, G_OPTION_ARG_STRING, &arch, N_("Architecture of a model without metadata"), "A" },
@@ -138,6 +138,7 @@ gabn_cmd_eval (int argc, char **argv)
     g_printerr ("\r\033[K");
   if (!report)
     return gabn_cli_fail ("eval", error);
+  gabn_cli_print_bad_images (dataset);
   if (json)
     {
       g_autofree char *text = gabn_eval_report_to_json (report, FALSE);

@@ -214,7 +214,8 @@ identity_mean (GabnNet *net, const char *data, const char *image, float *ref,
       return FALSE;
     }
   input = g_new (float, (gsize) n * 3 * S * S);
-  if (!gabn_dataset_load_images (ds, others, n, S, FALSE, input, 0, NULL, error))
+  if (!gabn_dataset_load_images (ds, others, n, gabn_net_get_preprocess (net), FALSE,
+                                 input, 0, NULL, error))
     return FALSE;
   memset (ref, 0, sizeof (float) * d);
   for (int start = 0; start < n; start += 16)
@@ -239,12 +240,13 @@ gabn_cmd_gam (int argc, char **argv)
   g_autofree char *out = NULL, *arch = NULL, *identity_arg = NULL, *reference = NULL;
   g_autofree char *data = NULL, *mean_identity = NULL;
   int n_other = 0;
+  g_autofree char *out = NULL, *arch = NULL, *identity_arg = NULL, *layer = NULL;
   g_autoptr(GHashTable) meta = NULL;
   g_autoptr(GPtrArray) names = NULL;
   int identity = -1;
   gboolean json = FALSE;
   GOptionEntry entries[] = {
-    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, N_("Model file (safetensors, TF.js manifest) or a name from “gabn models”"), "M" },
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, N_("Model file (safetensors, ONNX, a PyTorch .pth checkpoint, a TF.js manifest) or a name from “gabn models”"), "M" },
     { "image", 'i', 0, G_OPTION_ARG_FILENAME, &image, N_("Face image"), "I" },
     { "identity", 0, 0, G_OPTION_ARG_STRING, &identity_arg,
       N_("Target: the class centre of a training identity, by name (NAME, or GROUP/NAME when several groups share it) or class index K (default: the nearest centre)"),
@@ -255,6 +257,9 @@ gabn_cmd_gam (int argc, char **argv)
       N_("For a model without class centres: the dataset the image belongs to; target = cosine to the mean embedding of its identity’s other photos"), "D" },
     { "method", 0, 0, G_OPTION_ARG_STRING, &method_name, N_("gradcam (default), gradcam++, hirescam, xgradcam, layercam"), "NAME" },
     { "arch", 0, 0, G_OPTION_ARG_STRING, &arch, N_("Architecture of a model without metadata"), "A" },
+    { "layer", 0, 0, G_OPTION_ARG_STRING, &layer,
+      N_("Take the map at this layer (“gabn inspect” lists them; default: the last feature map before the head)"),
+      N_("NAME") },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, N_("Write a heat-map overlay PNG"), "HEAT.png" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
     { NULL }
@@ -295,6 +300,8 @@ gabn_cmd_gam (int argc, char **argv)
   if (!net)
     return gabn_cli_fail ("gam", error);
   gabn_net_set_training (net, FALSE);
+  if (layer && !gabn_net_set_feature_layer (net, layer, &error))
+    return gabn_cli_fail ("gam", error);
   S = gabn_net_input_size (net);
   d = gabn_net_embedding_dim (net);
   gabn_net_feature_shape (net, &C, &h, &w);
@@ -302,7 +309,8 @@ gabn_cmd_gam (int argc, char **argv)
   cam = g_new (float, h * w);
   if (pair)
     {
-      if (!gabn_cli_load_image_file (pair, S, FALSE, input, &error))
+      if (!gabn_cli_load_image_file (pair, gabn_net_get_preprocess (net), FALSE, input,
+                                     &error))
         return gabn_cli_fail ("gam", error);
       gabn_net_forward (net, input, 1);
       ref = g_memdup2 (gabn_net_embeddings (net), sizeof (float) * d);
@@ -313,7 +321,8 @@ gabn_cmd_gam (int argc, char **argv)
       if (!identity_mean (net, data, image, ref, &n_other, &mean_identity, &error))
         return gabn_cli_fail ("gam", error);
     }
-  if (!gabn_cli_load_image_file (image, S, FALSE, input, &error))
+  if (!gabn_cli_load_image_file (image, gabn_net_get_preprocess (net), FALSE, input,
+                                 &error))
     return gabn_cli_fail ("gam", error);
   if (!ref)
     {
@@ -370,6 +379,18 @@ gabn_cmd_gam (int argc, char **argv)
           g_string_append_c (s, ']');
         }
       g_string_append_printf (s, "],\"score\":%s", sc);
+      {
+        const char *name = gabn_net_feature_layer (net);
+        g_autoptr(JsonNode) layer_node = json_node_alloc ();
+        g_autofree char *quoted = NULL;
+
+        if (name)
+          json_node_init_string (layer_node, name);
+        else
+          json_node_init_null (layer_node);
+        quoted = json_to_string (layer_node, FALSE);
+        g_string_append_printf (s, ",\"layer\":%s", quoted);
+      }
       if (pair || mean_identity)
         {
           g_autoptr(JsonNode) target = json_node_init_string (json_node_alloc (),

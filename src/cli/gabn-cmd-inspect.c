@@ -10,6 +10,85 @@
 #include <stdio.h>
 #include <string.h>
 
+static void
+add_floats (JsonBuilder *b, const char *member, const float *v)
+{
+  json_builder_set_member_name (b, member);
+  json_builder_begin_array (b);
+  for (int c = 0; c < 3; c++)
+    json_builder_add_double_value (b, v[c]);
+  json_builder_end_array (b);
+}
+
+static void
+add_preprocess_json (JsonBuilder *b, const GabnPreprocess *pre)
+{
+  json_builder_set_member_name (b, "preprocess");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "width");
+  json_builder_add_int_value (b, pre->width);
+  json_builder_set_member_name (b, "height");
+  json_builder_add_int_value (b, pre->height);
+  json_builder_set_member_name (b, "channels");
+  json_builder_add_string_value (b, pre->bgr ? "BGR" : "RGB");
+  add_floats (b, "mean", pre->mean);
+  add_floats (b, "scale", pre->scale);
+  json_builder_end_object (b);
+}
+
+static void
+add_layers_json (JsonBuilder *b, GabnNet *net)
+{
+  int n;
+  g_autofree GabnFeatureLayer *layers = gabn_net_feature_layers (net, &n);
+  const char *current = gabn_net_feature_layer (net);
+
+  json_builder_set_member_name (b, "gam_layer");
+  if (current)
+    json_builder_add_string_value (b, current);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "feature_layers");
+  json_builder_begin_array (b);
+  for (int k = 0; k < n; k++)
+    {
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, layers[k].name);
+      json_builder_set_member_name (b, "shape");
+      json_builder_begin_array (b);
+      json_builder_add_int_value (b, layers[k].c);
+      json_builder_add_int_value (b, layers[k].h);
+      json_builder_add_int_value (b, layers[k].w);
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+}
+
+static void
+print_preprocess_and_layers (GabnNet *net)
+{
+  const GabnPreprocess *p = gabn_net_get_preprocess (net);
+  const char *current = gabn_net_feature_layer (net);
+  int n;
+  g_autofree GabnFeatureLayer *layers = gabn_net_feature_layers (net, &n);
+
+  /* Translators: the input size, RGB or BGR, then per-channel means and
+   * scales, e.g. x' = (x − 127.5)·0.00784 */
+  printf (_("Preprocessing:  %d×%d %s, x′ = (x − mean)·scale, mean %g %g %g, scale %g %g %g\n"),
+          p->width, p->height, p->bgr ? "BGR" : "RGB", p->mean[0], p->mean[1], p->mean[2],
+          p->scale[0], p->scale[1], p->scale[2]);
+  printf (_("GAM layer:      %s\n"), current ? current : _("(the built-in feature maps)"));
+  if (gabn_net_is_imported (net))
+    printf ("%s\n", _("Imported:       a graph opened as it is (ONNX); it is not trained "
+                       "or saved here"));
+  printf ("%s\n", _("Feature-map layers (gabn gam --layer NAME):"));
+  for (int k = 0; k < n; k++)
+    printf ("  %-40s %d×%d×%d%s\n", layers[k].name, layers[k].c, layers[k].h, layers[k].w,
+            current && g_str_equal (layers[k].name, current) ? _("  (default)") : "");
+}
+
 /* Pretty-printed JSON text, or the text itself when it is not JSON. */
 static char *
 pretty (const char *text)
@@ -39,7 +118,6 @@ gabn_cmd_inspect (int argc, char **argv)
   g_autoptr(GHashTable) meta = NULL;
   g_autoptr(GabnNet) net = NULL;
   const char *path, *text;
-  const GabnPreprocess *pre;
   int C, h, w;
 
   if (!gabn_cli_parse ("inspect", _("MODEL"),
@@ -56,7 +134,6 @@ gabn_cmd_inspect (int argc, char **argv)
   if (!net)
     return gabn_cli_fail ("inspect", error);
   gabn_net_feature_shape (net, &C, &h, &w);
-  pre = gabn_net_get_preprocess (net);
 
   if (json)
     {
@@ -83,25 +160,8 @@ gabn_cmd_inspect (int argc, char **argv)
       json_builder_add_int_value (b, h);
       json_builder_add_int_value (b, w);
       json_builder_end_array (b);
-      json_builder_set_member_name (b, "preprocess");
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "width");
-      json_builder_add_int_value (b, pre->width);
-      json_builder_set_member_name (b, "height");
-      json_builder_add_int_value (b, pre->height);
-      json_builder_set_member_name (b, "bgr");
-      json_builder_add_boolean_value (b, pre->bgr);
-      json_builder_set_member_name (b, "mean");
-      json_builder_begin_array (b);
-      for (int k = 0; k < 3; k++)
-        json_builder_add_double_value (b, pre->mean[k]);
-      json_builder_end_array (b);
-      json_builder_set_member_name (b, "scale");
-      json_builder_begin_array (b);
-      for (int k = 0; k < 3; k++)
-        json_builder_add_double_value (b, pre->scale[k]);
-      json_builder_end_array (b);
-      json_builder_end_object (b);
+      add_preprocess_json (b, gabn_net_get_preprocess (net));
+      add_layers_json (b, net);
       for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
         {
           g_autoptr(JsonParser) parser = json_parser_new ();
@@ -127,12 +187,9 @@ gabn_cmd_inspect (int argc, char **argv)
   printf (_("Architecture:   %s (input %d×%d, feature maps %d×%d×%d, embedding %d)\n"),
           gabn_net_arch (net), gabn_net_input_size (net), gabn_net_input_size (net),
           C, h, w, gabn_net_embedding_dim (net));
-  /* Translators: the channel order, then the mean and scale per channel */
-  printf (_("Preprocessing:  %s, (x − mean)·scale, mean %.4g %.4g %.4g, scale %.4g %.4g %.4g\n"),
-          pre->bgr ? "BGR" : "RGB", pre->mean[0], pre->mean[1], pre->mean[2],
-          pre->scale[0], pre->scale[1], pre->scale[2]);
   printf (_("Parameters:     %zu\n"), gabn_net_n_params (net));
   printf (_("Classes:        %d\n"), gabn_net_n_classes (net));
+  print_preprocess_and_layers (net);
   text = meta ? g_hash_table_lookup (meta, "groups") : NULL;
   printf (_("Groups:         %s\n"), text ? text : _("(not recorded)"));
   text = meta ? g_hash_table_lookup (meta, "trainer_state") : NULL;

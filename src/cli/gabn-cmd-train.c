@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <glib-unix.h>
 #include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -51,6 +52,7 @@ on_step (const GabnStepReport *r, gpointer user_data)
       g_autofree char *mask = gabn_cli_json_number (r->loss_mask);
       g_autofree char *dl = gabn_cli_json_number (r->disc_loss);
       g_autofree char *da = gabn_cli_json_number (r->disc_accuracy);
+      g_autofree char *ratio = gabn_cli_json_number (r->grad_ratio);
       g_autofree char *lr = gabn_cli_json_number (r->lr);
       g_autofree char *ips = gabn_cli_json_number (r->images_per_second);
       g_autofree char *eta = gabn_cli_json_number (r->eta_seconds);
@@ -58,10 +60,10 @@ on_step (const GabnStepReport *r, gpointer user_data)
         "{\"type\":\"step\",\"step\":%" G_GINT64_FORMAT ",\"total_steps\":%"
         G_GINT64_FORMAT ",\"epoch\":%d,\"loss\":%s,\"loss_arc\":%s,"
         "\"loss_adv\":%s,\"loss_mask\":%s,\"disc_loss\":%s,"
-        "\"disc_accuracy\":%s,\"lr\":%s,\"images_per_second\":%s,"
-        "\"eta_seconds\":%s}",
-        r->step, r->total_steps, r->epoch, loss, arc, adv, mask, dl, da, lr,
-        ips, eta);
+        "\"disc_accuracy\":%s,\"grad_ratio\":%s,\"lr\":%s,"
+        "\"images_per_second\":%s,\"eta_seconds\":%s}",
+        r->step, r->total_steps, r->epoch, loss, arc, adv, mask, dl, da, ratio,
+        lr, ips, eta);
       log_line (run, line);
     }
   if (run->tty && !run->quiet)
@@ -81,6 +83,10 @@ on_step (const GabnStepReport *r, gpointer user_data)
                   bar, _("step"), r->step, r->total_steps, _("epoch"),
                   r->epoch + 1, r->n_epochs, r->loss, r->loss_arc, r->loss_adv,
                   r->loss_mask, r->images_per_second, eta / 60, eta % 60);
+      if (isfinite (r->grad_ratio))
+        /* Translators: the size of the adversary's gradient against the
+         * recognition loss's, at the feature maps */
+        g_printerr (_("  adv/arc grad %.3f"), r->grad_ratio);
       g_mutex_unlock (&run->print_lock);
     }
 }
@@ -104,11 +110,66 @@ on_epoch (const GabnEvalReport *report, gpointer user_data)
       g_mutex_lock (&run->print_lock);
       if (run->tty)
         g_printerr ("\r\033[K");
-      g_printerr (_("epoch %d: mean accuracy %.2f %%, STD %.2f pp, mean pairwise JS %.5f\n"),
+      g_printerr (_("epoch %d: mean accuracy %.2f %%, STD %.2f pp, mean pairwise JS %.5f (%s)"),
                   report->epoch + 1, 100.0 * report->mean_accuracy,
-                  100.0 * report->std, report->mean_pairwise_js);
+                  100.0 * report->std, report->mean_pairwise_js, GABN_EVAL_MAP);
+      if (isfinite (report->probe_accuracy))
+        g_printerr (_(", group probe %.1f %% (chance %.1f %%)"),
+                    100.0 * report->probe_accuracy, 100.0 * report->probe_chance);
+      g_printerr ("\n");
+      if (report->has_train_maps)
+        {
+          const char *train_map = gabn_train_map_label (report->train_gam, FALSE);
+
+          /* Translators: on the map the adversary acts on */
+          g_printerr (_("  adversary's map: mean pairwise JS %.5f (%s)"),
+                      report->train_mean_pairwise_js, train_map);
+          if (isfinite (report->grad_ratio))
+            /* Translators: the epoch's mean gradient ratio, the
+             * discriminator's accuracy on held-out people's maps and on its
+             * own training batches */
+            g_printerr (_(", adv/arc grad %.4f, D accuracy %.1f %% on held-out "
+                          "people, %.1f %% on its batches"),
+                        report->grad_ratio, 100.0 * report->disc_accuracy_held_out,
+                        100.0 * report->batch_disc_accuracy);
+          g_printerr ("\n");
+        }
       g_mutex_unlock (&run->print_lock);
     }
+}
+
+/* Called from the worker thread, once per unreadable image. */
+static void
+on_skip (const char *file, const char *reason, gpointer user_data)
+{
+  TrainRun *run = user_data;
+
+  if (run->log)
+    {
+      g_autoptr(JsonBuilder) b = json_builder_new ();
+      g_autoptr(JsonGenerator) gen = json_generator_new ();
+      g_autoptr(JsonNode) root = NULL;
+      g_autofree char *line = NULL;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "type");
+      json_builder_add_string_value (b, "skipped");
+      json_builder_set_member_name (b, "file");
+      json_builder_add_string_value (b, file);
+      json_builder_set_member_name (b, "reason");
+      json_builder_add_string_value (b, reason);
+      json_builder_end_object (b);
+      root = json_builder_get_root (b);
+      json_generator_set_root (gen, root);
+      line = json_generator_to_data (gen, NULL);
+      log_line (run, line);
+    }
+  /* Even with --quiet: a skipped file is a warning about the user's data. */
+  g_mutex_lock (&run->print_lock);
+  if (run->tty && !run->quiet)
+    g_printerr ("\r\033[K");
+  g_printerr (_("Skipping an unreadable image: %s: %s\n"), file, reason);
+  g_mutex_unlock (&run->print_lock);
 }
 
 static gpointer
@@ -137,6 +198,7 @@ gabn_cmd_train (int argc, char **argv)
   g_autofree char *data = NULL, *out = NULL, *method = NULL, *arch = NULL;
   g_autofree char *log_path = NULL, *resume = NULL, *optimiser = NULL;
   g_autofree char *adv_mode = NULL, *erase_where = NULL, *margin = NULL;
+  g_autofree char *gam = NULL;
   g_auto(GStrv) erase_groups = NULL;
   int epochs = 0, batch = 0, topn = -1, threads = 0, max_steps = 0;
   double lr = 0, lambda_adv = -1, lambda_mask = -1, erase_prob = -1, holdout = 0;
@@ -162,6 +224,7 @@ gabn_cmd_train (int argc, char **argv)
     { "erase-where", 0, 0, G_OPTION_ARG_STRING, &erase_where, N_("features (default) or input"), "W" },
     { "erase-group", 0, 0, G_OPTION_ARG_STRING_ARRAY, &erase_groups, N_("Erase only for this group (repeatable; default all)"), "NAME" },
     { "adv-mode", 0, 0, G_OPTION_ARG_STRING, &adv_mode, N_("confusion (default) or reversal"), "MODE" },
+    { "gam", 0, 0, G_OPTION_ARG_STRING, &gam, N_("The attention map the adversary and the erasing act on: gradcam (default) or hirescam"), "CAM" },
     { "holdout", 0, 0, G_OPTION_ARG_DOUBLE, &holdout, N_("Fraction of each group’s identities held out for evaluation when the dataset has no pairs (default 0.2)"), "F" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, N_("Random seed (default 1)"), "S" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads, N_("Threads (default: all cores)"), "T" },
@@ -237,7 +300,7 @@ gabn_cmd_train (int argc, char **argv)
       if (max_steps > 0) config.max_steps = max_steps;
       if (erase_groups && erase_groups[0])
         config.erase_groups = g_strdupv (erase_groups);
-      if (ok && (optimiser || margin || erase_where || adv_mode))
+      if (ok && (optimiser || margin || erase_where || adv_mode || gam))
         {
           /* Enum options go through the JSON reader, which knows their names. */
           g_autoptr(GString) json = g_string_new ("{");
@@ -245,6 +308,7 @@ gabn_cmd_train (int argc, char **argv)
           if (margin) g_string_append_printf (json, "\"margin\":\"%s\",", margin);
           if (erase_where) g_string_append_printf (json, "\"erase_where\":\"%s\",", erase_where);
           if (adv_mode) g_string_append_printf (json, "\"adv_mode\":\"%s\",", adv_mode);
+          if (gam) g_string_append_printf (json, "\"gam\":\"%s\",", gam);
           g_string_truncate (json, json->len - 1);
           g_string_append_c (json, '}');
           ok = gabn_train_config_from_json (&config, json->str, &error);
@@ -277,6 +341,7 @@ gabn_cmd_train (int argc, char **argv)
   run.loop = g_main_loop_new (NULL, FALSE);
   g_mutex_init (&run.print_lock);
   gabn_trainer_set_callbacks (trainer, on_step, on_epoch, &run);
+  gabn_trainer_set_skip_func (trainer, on_skip, &run);
   gabn_trainer_set_checkpoint (trainer, out);
   if (!quiet)
     {
@@ -322,5 +387,11 @@ gabn_cmd_train (int argc, char **argv)
   last = gabn_trainer_get_last_report (trainer);
   if (last && !quiet)
     gabn_cli_print_report (stdout, last);
+  if (gabn_trainer_get_n_skipped (trainer) > 0)
+    g_printerr (ngettext ("%d unreadable image was skipped (listed in %s, metadata "
+                          "“skipped_images”).\n",
+                          "%d unreadable images were skipped (listed in %s, metadata "
+                          "“skipped_images”).\n", gabn_trainer_get_n_skipped (trainer)),
+                gabn_trainer_get_n_skipped (trainer), out);
   return 0;
 }

@@ -168,6 +168,64 @@ test_drop_dataset (void)
   g_assert_cmpuint (gabn_faces_view_get_n_shown (faces), ==, (guint) ds->n_images);
 }
 
+/* The first widget under root of type type whose label or text contains
+ * fragment. */
+static GtkWidget *
+find_widget (GtkWidget *root, GType type, const char *fragment)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+      const char *text = NULL;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
+        text = GTK_IS_BUTTON (child) ? gtk_button_get_label (GTK_BUTTON (child))
+                                     : gtk_label_get_text (GTK_LABEL (child));
+      if (text != NULL && strstr (text, fragment) != NULL)
+        return child;
+      if ((found = find_widget (child, type, fragment)) != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+typedef struct {
+  const GabnDataset *ds;
+  GtkWidget *button;
+} CheckWait;
+
+static gboolean
+check_finished (gpointer data)
+{
+  CheckWait *w = data;
+
+  return gabn_dataset_n_bad (w->ds) == 1 && gtk_widget_get_sensitive (w->button);
+}
+
+/* The summary's Check Images button decodes every image in a worker and
+ * counts the unreadable one in the summary. */
+static void
+test_check_images (void)
+{
+  GtkWidget *faces = gabn_window_get_view_widget (window, "faces");
+  const GabnDataset *ds = gabn_session_get_dataset (session ())->dataset;
+  g_autofree char *saved = NULL;
+  gsize saved_len;
+  CheckWait w = { ds, NULL };
+
+  g_assert_true (g_file_get_contents (ds->images[1].path, &saved, &saved_len, NULL));
+  g_assert_true (g_file_set_contents (ds->images[1].path, "not an image", -1, NULL));
+  w.button = find_widget (faces, GTK_TYPE_BUTTON, "Check Images");
+  g_assert_nonnull (w.button);
+  g_assert_true (gtk_widget_get_sensitive (w.button));
+  g_signal_emit_by_name (w.button, "clicked");
+  g_assert_true (app_test_wait_until (check_finished, &w, 120));
+  g_assert_true (gabn_dataset_is_bad (ds, 1));
+  g_assert_nonnull (find_widget (faces, GTK_TYPE_LABEL, "1 unreadable image"));
+  g_assert_true (g_file_set_contents (ds->images[1].path, saved, saved_len, NULL));
+}
+
 static void
 test_drop_model (void)
 {
@@ -377,6 +435,7 @@ main (int argc, char **argv)
   g_assert_true (app_test_wait_until (session_loaded, NULL, 120));
 
   g_test_add_func ("/app/drop/dataset", test_drop_dataset);
+  g_test_add_func ("/app/drop/check-images", test_check_images);
   g_test_add_func ("/app/drop/model", test_drop_model);
   g_test_add_func ("/app/drop/bogus", test_drop_bogus);
   g_test_add_func ("/app/drop/recent", test_recent);

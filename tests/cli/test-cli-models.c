@@ -89,9 +89,31 @@ test_train (void)
           g_assert_true (json_object_has_member (o, "loss_arc"));
           g_assert_true (json_object_has_member (o, "loss_adv"));
           g_assert_true (json_object_has_member (o, "eta_seconds"));
+          /* How hard the adversary pulls: a finite, positive ratio. */
+          g_assert_cmpint (json_node_get_value_type (json_object_get_member (o, "grad_ratio")),
+                           ==, G_TYPE_DOUBLE);
+          g_assert_cmpfloat (json_object_get_double_member (o, "grad_ratio"), >, 0.0);
         }
       else if (g_strcmp0 (type, "epoch") == 0)
-        epochs++;
+        {
+          JsonObject *report = json_object_get_object_member (o, "report");
+          JsonObject *adv = json_object_get_object_member (report, "adversary");
+
+          epochs++;
+          g_assert_cmpstr (json_object_get_string_member (report, "attention_map"), ==,
+                           "gradcam, eval, identity mean");
+          g_assert_nonnull (adv);
+          g_assert_cmpstr (json_object_get_string_member (adv, "attention_map"), ==,
+                           "gradcam, train, class centre");
+          g_assert_cmpstr (json_object_get_string_member (
+                             json_object_get_object_member (adv, "held_out"), "attention_map"),
+                           ==, "gradcam, train, identity mean");
+          g_assert_cmpfloat (json_object_get_double_member (adv, "grad_ratio"), >, 0.0);
+          g_assert_cmpfloat (json_object_get_double_member (adv, "mean_pairwise_js"), >=, 0.0);
+          g_assert_cmpfloat (json_object_get_double_member (
+                               json_object_get_object_member (adv, "held_out"),
+                               "disc_accuracy"), >=, 0.0);
+        }
     }
   g_assert_cmpint (steps, ==, 10);   /* 16 classes × 5 images / 8 */
   g_assert_cmpint (epochs, ==, 1);
@@ -161,7 +183,15 @@ test_eval (void)
   g_assert_cmpint (run (&out, NULL, "eval", "--model", model, "--data", DATA,
                         "--json", NULL), ==, 0);
   o = parse_object (parser, out);
-  g_assert_cmpint (json_object_get_size (o), ==, 5);
+  /* groups, mean_accuracy, std, ser, mean_pairwise_js, attention_map and
+   * the probe's three, skipped_pairs and skipped_images; no "adversary" outside training. */
+  g_assert_cmpint (json_object_get_size (o), ==, 11);
+  g_assert_false (json_object_has_member (o, "adversary"));
+  g_assert_cmpfloat (json_object_get_double_member (o, "probe_chance"), ==, 0.25);
+  g_assert_cmpfloat (json_object_get_double_member (o, "probe_accuracy"), >=, 0.0);
+  g_assert_cmpfloat (json_object_get_double_member (o, "probe_accuracy"), <=, 1.0);
+  g_assert_cmpint (json_object_get_int_member (o, "skipped_pairs"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (o, "skipped_images"), ==, 0);
   groups = json_object_get_array_member (o, "groups");
   g_assert_cmpint (json_array_get_length (groups), ==, 4);
   g = json_array_get_object_element (groups, 0);
@@ -187,6 +217,7 @@ test_eval (void)
   g_assert_cmpint (run (&table, NULL, "eval", "--model", model, "--data", DATA, NULL), ==, 0);
   g_assert_nonnull (strstr (table, "Group D"));
   g_assert_nonnull (strstr (table, "held-out split"));
+  g_assert_nonnull (strstr (table, "Group probe"));
 
   g_assert_cmpint (run (NULL, &err, "eval", "--model", "/nonexistent.safetensors",
                         "--data", DATA, NULL), ==, 1);
@@ -340,6 +371,63 @@ test_known_models (void)
   g_unsetenv ("GABN_MODELS_DIR");
 }
 
+/* An ONNX model (the PyTorch-exported MobileFaceNet fixture): inspect shows
+ * its preprocessing and layers, embed and gam work, --layer moves the map. */
+static void
+test_onnx (void)
+{
+  g_autofree char *onnx = g_test_build_filename (G_TEST_DIST, "reference", "fixtures",
+                                                 "onnx-mobilefacenet-opset13.onnx", NULL);
+  g_autofree char *a = write_image ("oa.png", 0.7), *b = write_image ("ob.png", 0.4);
+  g_autofree char *info = NULL, *emb = NULL, *gam = NULL, *gam2 = NULL, *err = NULL;
+  g_autoptr(JsonParser) p1 = json_parser_new ();
+  g_autoptr(JsonParser) p2 = json_parser_new ();
+  g_autoptr(JsonParser) p3 = json_parser_new ();
+  g_autoptr(JsonParser) p4 = json_parser_new ();
+  JsonObject *o, *pre;
+  JsonArray *layers;
+  gboolean listed = FALSE;
+
+  g_assert_cmpint (run (&info, NULL, "inspect", onnx, "--json", NULL), ==, 0);
+  o = parse_object (p1, info);
+  g_assert_cmpstr (json_object_get_string_member (o, "arch"), ==, "onnx");
+  g_assert_cmpint (json_object_get_int_member (o, "classes"), ==, 0);
+  pre = json_object_get_object_member (o, "preprocess");
+  g_assert_cmpint (json_object_get_int_member (pre, "width"), ==, 112);
+  g_assert_cmpstr (json_object_get_string_member (pre, "channels"), ==, "RGB");
+  g_assert_cmpfloat (json_array_get_double_element (json_object_get_array_member (pre, "mean"), 0),
+                     ==, 127.5);
+  g_assert_cmpstr (json_object_get_string_member (o, "gam_layer"), ==,
+                   "/conv_sep/conv_sep.2/PRelu");
+  layers = json_object_get_array_member (o, "feature_layers");
+  for (guint k = 0; k < json_array_get_length (layers); k++)
+    listed = listed || g_str_equal (json_object_get_string_member (
+                                      json_array_get_object_element (layers, k), "name"),
+                                    "/stage2/stage2.1/Add");
+  g_assert_true (listed);
+
+  g_assert_cmpint (run (&emb, NULL, "embed", "--model", onnx, a, "--json", NULL), ==, 0);
+  o = parse_object (p2, emb);
+  g_assert_cmpint (json_array_get_length (json_array_get_array_element (
+                     json_object_get_array_member (o, "embeddings"), 0)), ==, 32);
+
+  g_assert_cmpint (run (&gam, NULL, "gam", "--model", onnx, "--image", a, "--pair", b,
+                        "--json", NULL), ==, 0);
+  o = parse_object (p3, gam);
+  g_assert_cmpint (json_object_get_int_member (o, "h"), ==, 7);
+  g_assert_cmpstr (json_object_get_string_member (o, "layer"), ==, "/conv_sep/conv_sep.2/PRelu");
+  g_assert_cmpint (run (&gam2, NULL, "gam", "--model", onnx, "--image", a, "--pair", b,
+                        "--layer", "/stage2/stage2.1/Add", "--json", NULL), ==, 0);
+  o = parse_object (p4, gam2);
+  g_assert_cmpint (json_object_get_int_member (o, "h"), ==, 14);
+  g_assert_cmpstr (json_object_get_string_member (o, "layer"), ==, "/stage2/stage2.1/Add");
+  g_assert_cmpint (run (NULL, &err, "gam", "--model", onnx, "--image", a, "--pair", b,
+                        "--layer", "nope", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "nope"));
+  /* No class centres: the target must be another face. */
+  g_assert_cmpint (run (NULL, NULL, "gam", "--model", onnx, "--image", a, NULL), ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -358,6 +446,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/models/eval", test_eval);
   g_test_add_func ("/cli/models/embed-and-gam", test_embed_and_gam);
   g_test_add_func ("/cli/models/known", test_known_models);
+  g_test_add_func ("/cli/models/onnx", test_onnx);
   status = g_test_run ();
   {
     g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);

@@ -7,6 +7,16 @@
 #include "gabn-synth.h"
 #include "data-fixtures.h"
 
+/* The built-ins' preprocessing at a size (one call at a time). */
+static const GabnPreprocess *
+builtin_pre (int size)
+{
+  static GabnPreprocess pre;
+
+  gabn_preprocess_init_builtin (&pre, size);
+  return &pre;
+}
+
 static GabnDataset *
 synth (GabnSynthPreset preset, int identities, int images, int size)
 {
@@ -207,7 +217,7 @@ test_batches (void)
           const GabnImage *im = &ds->images[a->image_index[j]];
           g_assert_cmpint (a->labels[j], ==, s->label_of_identity[im->identity]);
           g_assert_cmpint (a->groups[j], ==, im->group);
-          g_assert_true (gabn_dataset_load_image (ds, a->image_index[j], 24, a->flipped[j],
+          g_assert_true (gabn_dataset_load_image (ds, a->image_index[j], builtin_pre (24), a->flipped[j],
                                                   expected, &error));
           g_assert_cmpmem (a->input + j * 3 * 24 * 24, 3 * 24 * 24 * sizeof (float), expected,
                            3 * 24 * 24 * sizeof (float));
@@ -342,13 +352,55 @@ test_bad_image_and_cache (void)
     g_assert_cmpint (hits, >=, 6);
   }
 
-  /* With the broken image: an error naming it, and again on the next call. */
+  /* With the broken image: full batches all the same, the next entry in its
+   * place, the file recorded once in the dataset with its reason. */
   images[3] = 3;
   g_assert_true (g_str_has_suffix (ds->images[3].path, "bad.png"));
+  g_assert_cmpint (gabn_dataset_n_bad (ds), ==, 0);
   {
     g_autoptr(GabnBatcher) b = NULL;
     c.batch_size = 4;
     b = gabn_batcher_new (ds, images, labels, 4, &c, &error);
+    g_assert_no_error (error);
+    for (int k = 0; k < 3; k++)
+      {
+        GabnBatch *batch = gabn_batcher_next (b, NULL, &error);
+        int seen[3] = { 0 };
+
+        g_assert_no_error (error);
+        g_assert_nonnull (batch);
+        for (int j = 0; j < 4; j++)
+          {
+            g_assert_cmpint (batch->image_index[j], >=, 0);
+            g_assert_cmpint (batch->image_index[j], <, 3);
+            g_assert_cmpint (batch->labels[j], ==, labels[batch->image_index[j]]);
+            seen[batch->image_index[j]]++;
+          }
+        /* Entry 3 (bad) wraps round to entry 0: image 0 twice. */
+        g_assert_cmpint (seen[0], ==, 2);
+        g_assert_cmpint (seen[1], ==, 1);
+        g_assert_cmpint (seen[2], ==, 1);
+        gabn_batcher_release (b, batch);
+      }
+  }
+  g_assert_cmpint (gabn_dataset_n_bad (ds), ==, 1);
+  g_assert_true (gabn_dataset_is_bad (ds, 3));
+  {
+    int n;
+    GabnBadImage *found = gabn_dataset_get_bad (ds, 0, &n);
+    g_assert_cmpint (n, ==, 1);
+    g_assert_cmpint (found[0].image, ==, 3);
+    g_assert_cmpstr (found[0].reason, !=, "");
+    /* The reason alone: the file is named beside it. */
+    g_assert_null (strstr (found[0].reason, "bad.png"));
+    gabn_bad_images_free (found, n);
+  }
+
+  /* Nothing readable at all: an error, and again on the next call. */
+  {
+    g_autoptr(GabnBatcher) b = NULL;
+    c.batch_size = 1;
+    b = gabn_batcher_new (ds, images + 3, labels + 3, 1, &c, &error);
     g_assert_no_error (error);
     g_assert_null (gabn_batcher_next (b, NULL, &error));
     g_assert_error (error, GABN_ERROR, GABN_ERROR_INVALID_FILE);
@@ -360,16 +412,27 @@ test_bad_image_and_cache (void)
   }
 
   /* The synchronous helper: the same pixels, or the failing file's name. */
-  g_assert_true (gabn_dataset_load_images (ds, images, 3, 8, FALSE, out, 2, NULL, &error));
+  g_assert_true (gabn_dataset_load_images (ds, images, 3, builtin_pre (8), FALSE, out, 2, NULL, &error));
   g_assert_no_error (error);
   {
     float one[3 * 8 * 8];
-    g_assert_true (gabn_dataset_load_image (ds, 2, 8, FALSE, one, NULL));
+    g_assert_true (gabn_dataset_load_image (ds, 2, builtin_pre (8), FALSE, one, NULL));
     g_assert_cmpmem (out + 2 * 3 * 8 * 8, sizeof one, one, sizeof one);
   }
-  g_assert_false (gabn_dataset_load_images (ds, images, 4, 8, FALSE, out, 2, NULL, &error));
+  g_assert_false (gabn_dataset_load_images (ds, images, 4, builtin_pre (8), FALSE, out, 2, NULL, &error));
   g_assert_nonnull (strstr (error->message, "bad.png"));
   g_clear_error (&error);
+  /* Skipping instead: the good ones loaded, the bad one zeros and flagged. */
+  {
+    guint8 flags[4];
+    g_assert_true (gabn_dataset_load_images_skipping (ds, images, 4, builtin_pre (8), FALSE, out, flags,
+                                                      2, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (flags[0] + flags[1] + flags[2], ==, 0);
+    g_assert_cmpint (flags[3], ==, 1);
+    for (int i = 0; i < 3 * 8 * 8; i++)
+      g_assert_cmpfloat (out[3 * 3 * 8 * 8 + i], ==, 0.0f);
+  }
   g_assert_null (gabn_batcher_new (ds, images, labels, 0, &c, &error));
   g_assert_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT);
 

@@ -4,6 +4,16 @@
 #include "gabn-dataset.h"
 #include "data-fixtures.h"
 
+/* The built-ins' preprocessing at a size (one call at a time). */
+static const GabnPreprocess *
+builtin_pre (int size)
+{
+  static GabnPreprocess pre;
+
+  gabn_preprocess_init_builtin (&pre, size);
+  return &pre;
+}
+
 static char *tmp_root;
 
 static char *
@@ -143,7 +153,7 @@ test_generic (void)
   g_assert_cmpint (ds->n_skipped, ==, 10);
 
   /* The pixels: a flat (200, 100, 50) image, resized to 4×4 and flipped. */
-  g_assert_true (gabn_dataset_load_image (ds, find_image (ds, "bob/1.png"), 4, TRUE, chw, &error));
+  g_assert_true (gabn_dataset_load_image (ds, find_image (ds, "bob/1.png"), builtin_pre (4), TRUE, chw, &error));
   g_assert_no_error (error);
   for (int i = 0; i < 16; i++)
     {
@@ -189,19 +199,19 @@ test_bad_images (void)
   g_assert_cmpint (ds->n_images, ==, 3);
   broken = find_image (ds, "broken.jpg");
   faked = find_image (ds, "fake.png");
-  g_assert_true (gabn_dataset_load_image (ds, find_image (ds, "good.png"), 8, FALSE, chw, &error));
-  g_assert_false (gabn_dataset_load_image (ds, faked, 8, FALSE, chw, &error));
+  g_assert_true (gabn_dataset_load_image (ds, find_image (ds, "good.png"), builtin_pre (8), FALSE, chw, &error));
+  g_assert_false (gabn_dataset_load_image (ds, faked, builtin_pre (8), FALSE, chw, &error));
   g_assert_error (error, GABN_ERROR, GABN_ERROR_INVALID_FILE);
   g_assert_nonnull (strstr (error->message, fake));
   g_clear_error (&error);
   /* A truncated JPEG either fails naming the file or decodes what is there
    * (GdkPixbuf's choice); it must never crash. */
-  if (!gabn_dataset_load_image (ds, broken, 8, FALSE, chw, &error))
+  if (!gabn_dataset_load_image (ds, broken, builtin_pre (8), FALSE, chw, &error))
     {
       g_assert_nonnull (strstr (error->message, jpeg));
       g_clear_error (&error);
     }
-  g_assert_false (gabn_dataset_load_image (ds, ds->n_images, 8, FALSE, chw, &error));
+  g_assert_false (gabn_dataset_load_image (ds, ds->n_images, builtin_pre (8), FALSE, chw, &error));
   g_assert_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT);
 }
 
@@ -488,7 +498,7 @@ test_olivetti (void)
   g_assert_cmpint (ds->n_identities, ==, 40);
   g_assert_cmpint (ds->n_images, ==, 400);
   /* Grey PNG: three equal channels. */
-  g_assert_true (gabn_dataset_load_image (ds, 0, 64, FALSE, chw, &error));
+  g_assert_true (gabn_dataset_load_image (ds, 0, builtin_pre (64), FALSE, chw, &error));
   g_assert_no_error (error);
   for (int i = 0; i < 64 * 64; i++)
     {

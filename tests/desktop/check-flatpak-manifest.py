@@ -4,7 +4,7 @@
 Checks the Flatpak manifest without building it (that needs the network):
 valid JSON, the GNOME runtime and SDK, minimal finish-args, an OpenBLAS
 module from a pinned release tarball built with DYNAMIC_ARCH=1 and installed
-into /app, the dlib ResNet from the tarball build-aux/fetch-models pins
+into /app, a libzip module from a pinned release tarball, the dlib ResNet from the tarball build-aux/fetch-models pins
 (same version and sha256), and the app itself built with meson from this
 source tree.
 """
@@ -130,6 +130,19 @@ def main():
               "dlib-resnet's sha256 differs from build-aux/fetch-models'")
         check("/app/share/gabn-studio/models/dlib-resnet" in " ".join(dlib[0].get("build-commands", [])),
               "dlib-resnet is not installed into /app/share/gabn-studio/models/dlib-resnet")
+    # libzip (PyTorch checkpoints) is not in the GNOME runtime: a pinned
+    # release, built before the app.
+    zips = [m for m in modules if isinstance(m, dict) and m.get("name") == "libzip"]
+    if check(len(zips) == 1, "no libzip module"):
+        archives = [s for s in zips[0].get("sources", []) if s.get("type") == "archive"]
+        if check(len(archives) == 1, "libzip must build from one release archive"):
+            check(re.fullmatch(r"https://libzip\.org/download/libzip-\d+\.\d+\.\d+\.tar\.(xz|gz)",
+                               archives[0].get("url", "")) is not None,
+                  f"libzip url is not a pinned release tarball: {archives[0].get('url')}")
+            check(re.fullmatch(r"[0-9a-f]{64}", archives[0].get("sha256", "")) is not None,
+                  "libzip archive has no sha256")
+        check(names.index("libzip") < names.index("gabn-studio") if "gabn-studio" in names else False,
+              "libzip must be built before the app")
 
     app = [m for m in modules if isinstance(m, dict) and m.get("name") == "gabn-studio"]
     if check(len(app) == 1, "no gabn-studio module"):

@@ -4,6 +4,8 @@
  *   ∂L/∂A_kij = α_k · ∂L/∂GAM_ij · 1[GAM_ij > 0].
  * With Grad-CAM α = mean(∂y/∂A) does not depend on A once ∂y/∂A is fixed,
  * so the finite differences recompute the map from A with the same dA.
+ * The same for HiResCAM, GAM = ReLU(Σ_k ∂y/∂A_k ⊙ A_k) with ∂y/∂A held
+ * constant: ∂L/∂A_kij = ∂y/∂A_kij · ∂L/∂GAM_ij · 1[GAM_ij > 0].
  * Also the reversal form and the cosine-to-reference target's gradient. */
 #include "gabn-cam.h"
 #include "gabn-discriminator.h"
@@ -15,12 +17,12 @@
 enum { B = 3, C = 4, Hh = 3, Ww = 3, N = Hh * Ww, G = 3 };
 
 static double
-loss_of (GabnDiscriminator *d, const float *A, const float *dA,
-         const int *groups)
+loss_of (GabnCamMethod method, GabnDiscriminator *d, const float *A,
+         const float *dA, const int *groups)
 {
   float cam[B * N], P[B * N], dz[B * G];
 
-  gabn_cam_forward (GABN_CAM_GRADCAM, cam, NULL, A, dA, B, C, Hh, Ww);
+  gabn_cam_forward (method, cam, NULL, A, dA, B, C, Hh, Ww);
   gabn_cam_normalise (P, cam, B, N);
   gabn_discriminator_forward (d, P, B);
   return groups ? -gabn_discriminator_loss (d, groups, dz, NULL)
@@ -28,7 +30,7 @@ loss_of (GabnDiscriminator *d, const float *A, const float *dA,
 }
 
 static void
-check (const int *groups)
+check (GabnCamMethod method, const int *groups)
 {
   g_autoptr(GabnDiscriminator) d = gabn_discriminator_new (N, 8, G, 5);
   GRand *rand = g_rand_new_with_seed (42);
@@ -45,7 +47,7 @@ check (const int *groups)
   g_rand_free (rand);
 
   /* Analytic, as the trainer does it (λ = 1). */
-  gabn_cam_forward (GABN_CAM_GRADCAM, cam, alpha, A, dA, B, C, Hh, Ww);
+  gabn_cam_forward (method, cam, alpha, A, dA, B, C, Hh, Ww);
   gabn_cam_normalise (P, cam, B, N);
   gabn_discriminator_forward (d, P, B);
   if (groups)
@@ -58,7 +60,10 @@ check (const int *groups)
     gabn_discriminator_loss (d, NULL, dz, NULL);
   gabn_discriminator_backward (d, dz, dP, FALSE);
   gabn_cam_normalise_backward (d_cam, dP, P, cam, B, N);
-  gabn_cam_backward (grad, d_cam, cam, alpha, 1.0f, B, C, Hh, Ww);
+  if (method == GABN_CAM_HIRESCAM)
+    gabn_cam_backward_hirescam (grad, d_cam, cam, dA, 1.0f, B, C, Hh, Ww);
+  else
+    gabn_cam_backward (grad, d_cam, cam, alpha, 1.0f, B, C, Hh, Ww);
 
   for (int i = 0; i < B * C * N; i++)
     {
@@ -70,9 +75,9 @@ check (const int *groups)
       if (fabs (cam[b * N + cell]) < 1e-2 && cam[b * N + cell] != 0.0f)
         continue;
       A[i] = saved + h;
-      lp = loss_of (d, A, dA, groups);
+      lp = loss_of (method, d, A, dA, groups);
       A[i] = saved - h;
-      lm = loss_of (d, A, dA, groups);
+      lm = loss_of (method, d, A, dA, groups);
       A[i] = saved;
       fd = (lp - lm) / (2 * h);
       g_assert_cmpfloat_with_epsilon (grad[i], fd, 1e-3 + 1e-2 * fabs (fd));
@@ -84,14 +89,27 @@ check (const int *groups)
 static void
 test_confusion (void)
 {
-  check (NULL);
+  check (GABN_CAM_GRADCAM, NULL);
 }
 
 static void
 test_reversal (void)
 {
   int groups[B] = { 2, 0, 1 };
-  check (groups);
+  check (GABN_CAM_GRADCAM, groups);
+}
+
+static void
+test_hirescam_confusion (void)
+{
+  check (GABN_CAM_HIRESCAM, NULL);
+}
+
+static void
+test_hirescam_reversal (void)
+{
+  int groups[B] = { 1, 2, 0 };
+  check (GABN_CAM_HIRESCAM, groups);
 }
 
 static void
@@ -140,6 +158,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/gabn/gam-loss/confusion", test_confusion);
   g_test_add_func ("/gabn/gam-loss/reversal", test_reversal);
+  g_test_add_func ("/gabn/gam-loss/hirescam-confusion", test_hirescam_confusion);
+  g_test_add_func ("/gabn/gam-loss/hirescam-reversal", test_hirescam_reversal);
   g_test_add_func ("/gabn/gam-loss/cosine-to-refs", test_cosine_to_refs);
   g_test_add_func ("/gabn/gam-loss/upsample", test_upsample);
   return g_test_run ();

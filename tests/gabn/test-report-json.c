@@ -1,5 +1,6 @@
 /* test-report-json.c: the evaluation report's JSON (the `gabn eval --json`
  * schema exactly, null for undefined values) and its round trip. */
+#include "gabn-cam.h"
 #include "gabn-evaluate.h"
 
 #include <json-glib/json-glib.h>
@@ -45,6 +46,10 @@ make_report (void)
   r->mean_pairwise_js = 0.01;
   r->js_matrix = g_new0 (double, 4);
   r->js_matrix[1] = r->js_matrix[2] = 0.01;
+  gabn_eval_report_clear_diagnostics (r);
+  r->probe_accuracy = 0.375;
+  r->probe_accuracy_std = 0.0625;
+  r->probe_chance = 0.5;
   return r;
 }
 
@@ -56,7 +61,9 @@ test_schema (void)
   g_autoptr(JsonParser) parser = json_parser_new ();
   JsonObject *root, *group, *tar;
   g_autoptr(GList) members = NULL;
-  const char *want_root[] = { "groups", "mean_accuracy", "std", "ser", "mean_pairwise_js" };
+  const char *want_root[] = { "groups", "mean_accuracy", "std", "ser", "mean_pairwise_js",
+                              "attention_map", "probe_accuracy", "probe_accuracy_std",
+                              "probe_chance", "skipped_pairs", "skipped_images" };
   const char *want_group[] = { "name", "pairs", "accuracy", "accuracy_std", "tar_at_far",
                                "fmr", "fnmr", "region50", "region80", "js_to_reference" };
 
@@ -66,6 +73,11 @@ test_schema (void)
   for (guint i = 0; i < G_N_ELEMENTS (want_root); i++)
     g_assert_true (json_object_has_member (root, want_root[i]));
   g_assert_true (json_object_get_null_member (root, "ser"));
+  g_assert_cmpstr (json_object_get_string_member (root, "attention_map"), ==,
+                   "gradcam, eval, identity mean");
+  g_assert_cmpfloat (json_object_get_double_member (root, "probe_accuracy"), ==, 0.375);
+  /* No "adversary" outside training. */
+  g_assert_false (json_object_has_member (root, "adversary"));
   g_assert_cmpfloat (json_object_get_double_member (root, "mean_accuracy"), ==, 0.85);
   group = json_array_get_object_element (json_object_get_array_member (root, "groups"), 1);
   g_assert_cmpint (json_object_get_size (group), ==, G_N_ELEMENTS (want_group));
@@ -100,6 +112,62 @@ test_round_trip (void)
   g_assert_cmpfloat (back->groups[0].roc_tar[1], ==, 1.0f);
   g_assert_true (isnan (back->ser));
   g_assert_cmpfloat (back->js_matrix[2], ==, 0.01);
+  g_assert_cmpfloat (back->probe_accuracy_std, ==, 0.0625);
+  g_assert_cmpfloat (back->probe_chance, ==, 0.5);
+  g_assert_false (back->has_train_maps);
+  g_assert_true (isnan (back->grad_ratio));
+}
+
+/* A training report: the figures on the adversary's maps, each labelled. */
+static void
+test_adversary (void)
+{
+  g_autoptr(GabnEvalReport) r = make_report ();
+  g_autoptr(GabnEvalReport) back = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autofree char *json = NULL;
+  JsonObject *adv, *held;
+
+  r->has_train_maps = TRUE;
+  r->train_gam = GABN_CAM_HIRESCAM;
+  r->n_train_maps = 128;
+  r->n_held_out_maps = 96;
+  r->train_mean_pairwise_js = 0.02;
+  r->disc_accuracy_train = 0.75;
+  r->disc_accuracy_held_out = 0.5;
+  r->grad_ratio = 0.125;
+  r->batch_disc_accuracy = 0.875;
+  r->groups[1].train_region50 = 0.3125;
+  r->groups[1].train_js_to_reference = 0.02;
+  json = gabn_eval_report_to_json (r, FALSE);
+  g_assert_true (json_parser_load_from_data (parser, json, -1, NULL));
+  adv = json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)),
+                                       "adversary");
+  g_assert_nonnull (adv);
+  g_assert_cmpstr (json_object_get_string_member (adv, "attention_map"), ==,
+                   "hirescam, train, class centre");
+  held = json_object_get_object_member (adv, "held_out");
+  g_assert_cmpstr (json_object_get_string_member (held, "attention_map"), ==,
+                   "hirescam, train, identity mean");
+  g_assert_cmpfloat (json_object_get_double_member (held, "disc_accuracy"), ==, 0.5);
+  g_assert_cmpfloat (json_object_get_double_member (adv, "grad_ratio"), ==, 0.125);
+  /* Group A's training-map region was not set: null, not a number. */
+  g_assert_true (json_object_get_null_member (
+    json_array_get_object_element (json_object_get_array_member (adv, "groups"), 0),
+    "region50"));
+
+  back = gabn_eval_report_from_json (json, NULL);
+  g_assert_true (back->has_train_maps);
+  g_assert_cmpint (back->train_gam, ==, GABN_CAM_HIRESCAM);
+  g_assert_cmpint (back->n_train_maps, ==, 128);
+  g_assert_cmpint (back->n_held_out_maps, ==, 96);
+  g_assert_cmpfloat (back->train_mean_pairwise_js, ==, 0.02);
+  g_assert_cmpfloat (back->disc_accuracy_train, ==, 0.75);
+  g_assert_cmpfloat (back->disc_accuracy_held_out, ==, 0.5);
+  g_assert_cmpfloat (back->batch_disc_accuracy, ==, 0.875);
+  g_assert_cmpfloat (back->groups[1].train_region50, ==, 0.3125);
+  g_assert_true (isnan (back->groups[0].train_region50));
+  g_assert_cmpfloat (back->groups[1].train_js_to_reference, ==, 0.02);
 }
 
 static void
@@ -118,6 +186,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/gabn/report/schema", test_schema);
   g_test_add_func ("/gabn/report/round-trip", test_round_trip);
+  g_test_add_func ("/gabn/report/adversary", test_adversary);
   g_test_add_func ("/gabn/report/bad-json", test_bad_json);
   return g_test_run ();
 }

@@ -4,7 +4,10 @@
  *   L(θ) = L_arc + λ_adv·CE(D(P), uniform) + λ_mask·L_arc(A ⊙ keep)
  *   (or λ_mask·L_arc(net(x with the kept-out cells' pixels zeroed))),
  *   P = normalise(ReLU(Σ_k α_k A_k)).
- * Also: the baseline step equals the margin loss's own gradient, the
+ * With gam = hirescam, P = normalise(ReLU(Σ_k ∂y/∂A_k ⊙ A_k)) with ∂y/∂A
+ * held constant.
+ * Also: the gradient-norm ratio the step reports is finite and scales
+ * linearly with λ_adv; the baseline step equals the margin loss's own gradient, the
  * erased pass leaves BatchNorm running statistics alone, and a cancelled
  * step leaves no trace. */
 #include "gabn-cam.h"
@@ -27,6 +30,7 @@ typedef struct {
   float *input;
   int labels[B], groups[B];
   float *alpha;       /* (B,C) from θ0 */
+  float *dY;          /* (B,C,h,w) ∂y/∂A from θ0 (HiResCAM) */
   guint8 *keep;       /* (B,n) from θ0 */
   int C, h, w, n;
 } Fixture;
@@ -76,6 +80,7 @@ fixture_clear (Fixture *f)
   gabn_train_config_clear (&f->config);
   g_free (f->input);
   g_free (f->alpha);
+  g_free (f->dY);
   g_free (f->keep);
 }
 
@@ -88,10 +93,11 @@ freeze_gam (Fixture *f)
   int N = f->n / 3;
 
   f->alpha = g_new (float, B * f->C);
+  f->dY = g_new (float, (gsize) B * f->C * f->n);
   f->keep = g_new (guint8, B * f->n);
   gabn_net_forward (f->net, f->input, B);
-  gabn_gam_from_activations (f->net, GABN_CAM_GRADCAM, f->labels, NULL, cam,
-                             NULL, f->alpha, NULL);
+  gabn_gam_from_activations (f->net, f->config.gam, f->labels, NULL, cam,
+                             NULL, f->alpha, f->dY);
   memset (f->keep, 1, B * f->n);
   for (int b = 0; b < B; b++)
     {
@@ -123,12 +129,16 @@ frozen_loss (Fixture *f)
     return loss;
   A = gabn_net_features (f->net);
   memcpy (A0, A, sizeof (float) * fa);
-  /* Grad-CAM with α frozen: a gradient that is α_k in every cell. */
-  for (int b = 0; b < B; b++)
-    for (int k = 0; k < f->C; k++)
-      for (int i = 0; i < f->n; i++)
-        fake_dA[((gsize) b * f->C + k) * f->n + i] = f->alpha[b * f->C + k];
-  gabn_cam_forward (GABN_CAM_GRADCAM, cam, NULL, A0, fake_dA, B, f->C, f->h, f->w);
+  /* Grad-CAM with α frozen: a gradient that is α_k in every cell;
+   * HiResCAM with ∂y/∂A frozen. */
+  if (f->config.gam == GABN_CAM_HIRESCAM)
+    memcpy (fake_dA, f->dY, sizeof (float) * fa);
+  else
+    for (int b = 0; b < B; b++)
+      for (int k = 0; k < f->C; k++)
+        for (int i = 0; i < f->n; i++)
+          fake_dA[((gsize) b * f->C + k) * f->n + i] = f->alpha[b * f->C + k];
+  gabn_cam_forward (f->config.gam, cam, NULL, A0, fake_dA, B, f->C, f->h, f->w);
   gabn_cam_normalise (P, cam, B, f->n);
   gabn_discriminator_forward (f->disc, P, B);
   loss += f->config.lambda_adv * gabn_discriminator_loss (f->disc, NULL, dz, NULL);
@@ -241,6 +251,63 @@ test_gabn_input (void)
   fixture_init (&f, GABN_METHOD_GABN, GABN_ERASE_INPUT);
   check_against_fd (&f);
   fixture_clear (&f);
+}
+
+static void
+test_gabn_hirescam (void)
+{
+  Fixture f = { 0 };
+
+  fixture_init (&f, GABN_METHOD_GABN, GABN_ERASE_FEATURES);
+  f.config.gam = GABN_CAM_HIRESCAM;
+  check_against_fd (&f);
+  fixture_clear (&f);
+}
+
+/* One step from the same start with λ_adv = lambda: its grad_ratio. */
+static float
+ratio_at (GabnMethod method, GabnCamMethod gam, float lambda)
+{
+  Fixture f = { 0 };
+  g_autoptr(GabnOptim) disc_optim = NULL;
+  g_autoptr(GabnStep) step = NULL;
+  GabnOptimConfig oc;
+  GabnStepReport report = { 0 };
+
+  fixture_init (&f, method, GABN_ERASE_FEATURES);
+  f.config.gam = gam;
+  f.config.lambda_adv = lambda;
+  gabn_optim_config_init (&oc, GABN_OPTIM_ADAMW);
+  disc_optim = gabn_optim_new (gabn_discriminator_params (f.disc),
+                               gabn_discriminator_grads (f.disc),
+                               gabn_discriminator_n_params (f.disc), &oc);
+  step = gabn_step_new (f.net, &f.config, f.disc, disc_optim, NULL, G);
+  g_assert_true (gabn_step_compute (step, f.input, f.labels, f.groups, B, 0, &report));
+  g_clear_pointer (&step, gabn_step_free);
+  fixture_clear (&f);
+  return report.grad_ratio;
+}
+
+/* ‖λ_adv·∂L_conf/∂A‖ / ‖∂L_arc/∂A‖: finite, positive, linear in λ_adv
+ * (D steps on P, which λ_adv does not touch, and ∂L_arc/∂A does not
+ * depend on it either); 0 without the adversary; NaN for the baseline. */
+static void
+test_grad_ratio (void)
+{
+  for (int m = 0; m < 2; m++)
+    {
+      GabnCamMethod gam = m ? GABN_CAM_HIRESCAM : GABN_CAM_GRADCAM;
+      float r1 = ratio_at (GABN_METHOD_GABN, gam, 0.1f);
+      float r3 = ratio_at (GABN_METHOD_GABN, gam, 0.3f);
+
+      g_test_message ("%s: ratio %g at λ_adv 0.1, %g at 0.3",
+                      gabn_cam_method_name (gam), r1, r3);
+      g_assert_true (isfinite (r1) && isfinite (r3));
+      g_assert_cmpfloat (r1, >, 0.0f);
+      g_assert_cmpfloat_with_epsilon (r3 / r1, 3.0, 1e-3);
+      g_assert_cmpfloat (ratio_at (GABN_METHOD_GABN, gam, 0.0f), ==, 0.0f);
+    }
+  g_assert_true (isnan (ratio_at (GABN_METHOD_BASELINE, GABN_CAM_GRADCAM, 0.1f)));
 }
 
 static void
@@ -426,6 +493,8 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/gabn/step/gabn-features", test_gabn_features);
   g_test_add_func ("/gabn/step/gabn-input", test_gabn_input);
+  g_test_add_func ("/gabn/step/gabn-hirescam", test_gabn_hirescam);
+  g_test_add_func ("/gabn/step/grad-ratio", test_grad_ratio);
   g_test_add_func ("/gabn/step/baseline", test_baseline);
   g_test_add_func ("/gabn/step/running-stats", test_running_stats);
   g_test_add_func ("/gabn/step/cancelled", test_cancelled);

@@ -18,6 +18,7 @@ test_defaults (void)
   g_assert_cmpint (c.topn, ==, 0);
   g_assert_cmpfloat (c.erase_prob, ==, 1.0f);
   g_assert_null (c.erase_groups);
+  g_assert_cmpint (c.gam, ==, GABN_CAM_GRADCAM);
   g_assert_true (gabn_train_config_validate (&c, &error));
   c.batch_size = 1;
   g_assert_false (gabn_train_config_validate (&c, &error));
@@ -43,6 +44,7 @@ test_round_trip (void)
   a.topn = 7;
   a.sampling = GABN_SAMPLING_GROUP_BALANCED;
   a.max_steps = 42;
+  a.gam = GABN_CAM_HIRESCAM;
   json = gabn_train_config_to_json (&a);
   gabn_train_config_init (&b);
   g_assert_true (gabn_train_config_from_json (&b, json, &error));
@@ -55,6 +57,8 @@ test_round_trip (void)
   g_assert_cmpfloat (b.lr, ==, 0.125f);
   g_assert_cmpint (b.topn, ==, 7);
   g_assert_cmpint (b.max_steps, ==, 42);
+  g_assert_cmpint (b.gam, ==, GABN_CAM_HIRESCAM);
+  g_assert_nonnull (strstr (json, "\"gam\":\"hirescam\""));
   g_assert_cmpstr (b.erase_groups[1], ==, "Group D");
   json2 = gabn_train_config_to_json (&b);
   g_assert_cmpstr (json, ==, json2);
@@ -76,6 +80,15 @@ test_bad_json (void)
   g_assert_false (gabn_train_config_from_json (&c, "{\"epochs\":\"ten\"}", &error));
   g_assert_nonnull (strstr (error->message, "epochs"));
   g_clear_error (&error);
+  /* A CAM without a first-order backward for L_conf is not a training GAM. */
+  g_assert_false (gabn_train_config_from_json (&c, "{\"gam\":\"layercam\"}", &error));
+  g_assert_nonnull (strstr (error->message, "gam"));
+  g_clear_error (&error);
+  c.gam = GABN_CAM_LAYERCAM;
+  g_assert_false (gabn_train_config_validate (&c, &error));
+  g_assert_nonnull (strstr (error->message, "gam"));
+  g_clear_error (&error);
+  c.gam = GABN_CAM_GRADCAM;
   /* Missing keys keep the defaults. */
   g_assert_true (gabn_train_config_from_json (&c, "{\"epochs\":3}", &error));
   g_assert_cmpint (c.epochs, ==, 3);

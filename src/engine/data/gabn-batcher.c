@@ -101,6 +101,37 @@ load_rgb_cached (GabnBatcher *b, int image, guint8 *rgb, GError **error)
   return TRUE;
 }
 
+/* Entry `entry`'s image, or when it cannot be read the next readable
+ * entry's (in list order, wrapping): a deterministic choice, so a batch
+ * depends only on the seed and on which files are bad. The bad image is
+ * recorded in the dataset (gabn_dataset_load_rgb does it). Fails only when
+ * no entry at all can be read. */
+static gboolean
+load_or_substitute (GabnBatcher *b, int *entry, guint8 *rgb, GError **error)
+{
+  g_autoptr(GError) first_error = NULL;
+
+  for (int k = 0; k < b->n; k++)
+    {
+      int e = (*entry + k) % b->n;
+      GError *local = NULL;
+
+      if (load_rgb_cached (b, b->images[e], rgb, &local))
+        {
+          *entry = e;
+          return TRUE;
+        }
+      if (first_error == NULL)
+        first_error = local;
+      else
+        g_error_free (local);
+    }
+  g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_FILE,
+               _("None of the %d images could be read (%s)"), b->n,
+               first_error->message);
+  return FALSE;
+}
+
 static gboolean
 fill_batch (GabnBatcher *b, GabnBatch *batch, gint64 number, GError **error)
 {
@@ -118,9 +149,10 @@ fill_batch (GabnBatcher *b, GabnBatch *batch, gint64 number, GError **error)
     {
       int entry = order[first + j];
       gboolean flip = b->config.flip && gabn_rng_uniform (&rng) < 0.5;
-      if (!load_rgb_cached (b, b->images[entry], rgb, error))
+      if (!load_or_substitute (b, &entry, rgb, error))
         return FALSE;
-      gabn_image_to_chw (rgb, S, flip, batch->input + (gsize) j * 3 * S * S);
+      gabn_image_to_input (rgb, &b->config.preprocess, flip,
+                           batch->input + (gsize) j * 3 * S * S);
       batch->labels[j] = b->labels[entry];
       batch->groups[j] = b->groups[entry];
       batch->image_index[j] = b->images[entry];
@@ -208,6 +240,15 @@ gabn_batcher_new (const GabnDataset *ds, const int *images, const int *labels, i
   b->config = *config;
   b->config.threads = MAX (1, config->threads);
   b->config.queue_depth = MAX (1, config->queue_depth);
+  if (b->config.preprocess.width == 0)
+    gabn_preprocess_init_builtin (&b->config.preprocess, S);
+  else if (b->config.preprocess.width != S)
+    {
+      g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT,
+                   _("Invalid batch settings"));
+      g_free (b);
+      return NULL;
+    }
   b->n = n;
   b->images = g_memdup2 (images, sizeof (int) * n);
   b->labels = g_new (int, n);
@@ -379,9 +420,11 @@ gabn_batcher_cache_stats (GabnBatcher *b, gint64 *hits, gint64 *misses, gsize *b
 typedef struct {
   const GabnDataset *ds;
   const int *indices;
-  int n, size;
+  int n;
+  const GabnPreprocess *pre;
   gboolean flip;
   float *out;
+  guint8 *bad;          /* when set: skip unreadable images, mark them here */
   GCancellable *cancellable;
   gint next;
   GMutex lock;
@@ -392,7 +435,7 @@ static gpointer
 load_worker (gpointer data)
 {
   LoadWork *w = data;
-  gsize floats = (gsize) 3 * w->size * w->size;
+  gsize floats = (gsize) 3 * w->pre->width * w->pre->width;
 
   for (;;)
     {
@@ -400,9 +443,16 @@ load_worker (gpointer data)
       GError *error = NULL;
       if (i >= w->n || g_atomic_pointer_get (&w->error) != NULL)
         break;
-      if (!gabn_data_cancelled (w->cancellable, &error))
-        gabn_dataset_load_image (w->ds, w->indices[i], w->size, w->flip,
-                                 w->out + floats * i, &error);
+      if (!gabn_data_cancelled (w->cancellable, &error)
+          && !gabn_dataset_load_image (w->ds, w->indices[i], w->pre, w->flip,
+                                       w->out + floats * i, &error)
+          && w->bad)
+        {
+          /* Skipped: zeros, flagged; the dataset has recorded why. */
+          memset (w->out + floats * i, 0, floats * sizeof (float));
+          w->bad[i] = 1;
+          g_clear_error (&error);
+        }
       if (error)
         {
           g_mutex_lock (&w->lock);
@@ -417,14 +467,16 @@ load_worker (gpointer data)
   return NULL;
 }
 
-gboolean
-gabn_dataset_load_images (const GabnDataset *ds, const int *indices, int n, int size,
-                          gboolean flip, float *out, int threads,
-                          GCancellable *cancellable, GError **error)
+static gboolean
+load_images (const GabnDataset *ds, const int *indices, int n,
+             const GabnPreprocess *pre, gboolean flip, float *out, guint8 *bad,
+             int threads, GCancellable *cancellable, GError **error)
 {
-  LoadWork w = { ds, indices, n, size, flip, out, cancellable, 0 };
+  LoadWork w = { ds, indices, n, pre, flip, out, bad, cancellable, 0 };
   GThread **extra;
 
+  if (bad)
+    memset (bad, 0, n);
   if (threads <= 0)
     threads = gabn_get_threads ();
   threads = CLAMP (threads, 1, MAX (n, 1));
@@ -443,4 +495,23 @@ gabn_dataset_load_images (const GabnDataset *ds, const int *indices, int n, int 
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+gabn_dataset_load_images (const GabnDataset *ds, const int *indices, int n,
+                          const GabnPreprocess *pre, gboolean flip, float *out,
+                          int threads, GCancellable *cancellable, GError **error)
+{
+  return load_images (ds, indices, n, pre, flip, out, NULL, threads,
+                      cancellable, error);
+}
+
+gboolean
+gabn_dataset_load_images_skipping (const GabnDataset *ds, const int *indices,
+                                   int n, const GabnPreprocess *pre, gboolean flip,
+                                   float *out, guint8 *bad, int threads,
+                                   GCancellable *cancellable, GError **error)
+{
+  return load_images (ds, indices, n, pre, flip, out, bad, threads,
+                      cancellable, error);
 }

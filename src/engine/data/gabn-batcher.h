@@ -11,6 +11,11 @@
  * bounded queue (queue_depth batches); decoded images (before flip and
  * normalisation: resized RGB bytes) are kept in a cache of cache_bytes.
  *
+ * An image that cannot be decoded does not end the stream: it is recorded
+ * in the dataset (gabn_dataset_get_bad) and the next readable entry of the
+ * list takes its place in the batch, so batches stay full and still depend
+ * only on the seed (and on which files are bad).
+ *
  * Threading: gabn_batcher_next / _release are called from one consumer
  * thread. Workers never call the progress or any user callback. */
 #pragma once
@@ -53,12 +58,15 @@ typedef struct {
   GabnImageCache *cache;     /* borrowed, shared cache (e.g. one batcher per
                                 epoch keeping its decoded images); when set,
                                 used instead of an own cache of cache_bytes */
+  GabnPreprocess preprocess; /* the model's (gabn_net_get_preprocess); width
+                                0 (gabn_batcher_config_init): the built-ins'
+                                (x − 127.5)/127.5 at `size` */
 } GabnBatcherConfig;
 
 typedef struct {
   int    batch_size;    /* B */
   int    size;          /* S */
-  float *input;         /* B×3×S×S, (x − 127.5)/127.5, channels first */
+  float *input;         /* B×3×S×S, the model's preprocessing, channels first */
   int   *labels;        /* B class labels (as given in the entries) */
   int   *groups;        /* B groups (dataset->images[i].group) */
   int   *image_index;   /* B dataset image indices */
@@ -87,9 +95,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GabnBatcher, gabn_batcher_free)
 int gabn_batcher_batches_per_epoch (GabnBatcher *batcher);
 
 /* The next batch of the stream, waiting for the workers if needed. NULL with
- * an error when an image failed to decode (the error names the file; the
- * batcher is then finished: later calls fail too) or when cancellable is
- * cancelled (GABN_ERROR_CANCELLED). Hand each batch back with
+ * an error when no image of the list can be decoded (the batcher is then
+ * finished: later calls fail too) or when cancellable is cancelled
+ * (GABN_ERROR_CANCELLED). Hand each batch back with
  * gabn_batcher_release once used (at most queue_depth may be held). */
 GabnBatch *gabn_batcher_next (GabnBatcher *batcher, GCancellable *cancellable,
                               GError **error);
@@ -100,12 +108,23 @@ void gabn_batcher_cache_stats (GabnBatcher *batcher, gint64 *hits,
                                gint64 *misses, gsize *bytes);
 
 /* Synchronous helper for evaluation: loads n images (dataset indices) into
- * out (n×3×S×S floats) on `threads` threads (<= 0: gabn_get_threads()),
- * flipped when flip is set. Fails with the first error (naming the file) or
- * on cancel. */
+ * out (n×3×S×S floats, S = pre->width, the model's preprocessing) on
+ * `threads` threads (<= 0: gabn_get_threads()), flipped when flip is set.
+ * Fails with the first error (naming the file) or on cancel. */
 gboolean gabn_dataset_load_images (const GabnDataset *dataset,
-                                   const int *indices, int n, int size,
-                                   gboolean flip, float *out, int threads,
+                                   const int *indices, int n,
+                                   const GabnPreprocess *pre, gboolean flip,
+                                   float *out, int threads,
                                    GCancellable *cancellable, GError **error);
+/* The same, skipping unreadable images instead of failing: their inputs
+ * are zeros and bad[i] is set to 1 (0 for the others); each is recorded in
+ * the dataset. Fails only on cancel. */
+gboolean gabn_dataset_load_images_skipping (const GabnDataset *dataset,
+                                            const int *indices, int n,
+                                            const GabnPreprocess *pre,
+                                            gboolean flip, float *out,
+                                            guint8 *bad, int threads,
+                                            GCancellable *cancellable,
+                                            GError **error);
 
 G_END_DECLS

@@ -1,5 +1,6 @@
 /* gabn-dataset-builder.c: assembling a GabnDataset (see the header). */
 #include "gabn-dataset-builder.h"
+#include "gabn-bad-images.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -246,6 +247,7 @@ gabn_dataset_builder_finish (GabnDatasetBuilder *b, GError **error)
     }
 
   ds = g_new0 (GabnDataset, 1);
+  ds->bad = gabn_bad_images_new ();
   ds->root = g_strdup (b->root);
   ds->format = g_strdup (b->format);
   ds->description = g_strdup (b->description);

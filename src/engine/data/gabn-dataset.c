@@ -1,6 +1,7 @@
 /* gabn-dataset.c: freeing a dataset and loading its images. Opening a
  * folder is gabn-dataset-open.c. */
 #include "gabn-dataset.h"
+#include "gabn-bad-images.h"
 #include "gabn-image.h"
 
 #include <glib/gi18n.h>
@@ -31,6 +32,7 @@ gabn_dataset_free (GabnDataset *ds)
   g_free (ds->format);
   g_free (ds->description);
   g_free (ds->synth);
+  gabn_bad_images_destroy (ds->bad);
   g_free (ds);
 }
 
@@ -39,6 +41,7 @@ gabn_dataset_load_rgb (const GabnDataset *ds, int index, int size, guint8 *rgb,
                        GError **error)
 {
   g_autofree guint8 *decoded = NULL;
+  g_autofree char *reason = NULL;
   int w, h;
 
   if (index < 0 || index >= ds->n_images || size <= 0)
@@ -60,21 +63,31 @@ gabn_dataset_load_rgb (const GabnDataset *ds, int index, int size, guint8 *rgb,
                    _("Image %d of the dataset has no file"), index);
       return FALSE;
     }
-  decoded = gabn_image_decode (ds->images[index].path, &w, &h, error);
+  /* A file known to be bad fails at once, the same way. */
+  reason = gabn_bad_images_lookup (ds->bad, index);
+  if (reason == NULL)
+    decoded = gabn_image_decode_reason (ds->images[index].path, &w, &h, &reason);
   if (decoded == NULL)
-    return FALSE;
+    {
+      if (ds->bad)
+        gabn_dataset_mark_bad (ds, index, reason);
+      g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_FILE,
+                   _("Cannot read the image “%s”: %s"), ds->images[index].path, reason);
+      return FALSE;
+    }
   gabn_image_resize (decoded, w, h, w * 3, rgb, size, size);
   return TRUE;
 }
 
 gboolean
-gabn_dataset_load_image (const GabnDataset *ds, int index, int size,
-                         gboolean flip, float *chw, GError **error)
+gabn_dataset_load_image (const GabnDataset *ds, int index,
+                         const GabnPreprocess *pre, gboolean flip, float *chw,
+                         GError **error)
 {
-  g_autofree guint8 *rgb = g_malloc ((gsize) size * size * 3);
+  g_autofree guint8 *rgb = g_malloc ((gsize) pre->width * pre->width * 3);
 
-  if (!gabn_dataset_load_rgb (ds, index, size, rgb, error))
+  if (!gabn_dataset_load_rgb (ds, index, pre->width, rgb, error))
     return FALSE;
-  gabn_image_to_chw (rgb, size, flip, chw);
+  gabn_image_to_input (rgb, pre, flip, chw);
   return TRUE;
 }

@@ -6,30 +6,61 @@
 #include <math.h>
 #include <string.h>
 
+/* GdkPixbuf's messages read "Failed to load image “PATH”: why": keep the
+ * why, the caller names the file. */
+static const char *
+without_file_name (const char *message, const char *path)
+{
+  g_autofree char *display = g_filename_display_name (path);
+  const char *at = strstr (message, display);
+  const char *after = at ? at + strlen (display) : NULL;
+
+  if (after && g_str_has_prefix (after, "”: ") && after[strlen ("”: ")] != '\0')
+    return after + strlen ("”: ");
+  return message;
+}
+
 guint8 *
-gabn_image_decode (const char *path, int *width, int *height, GError **error)
+gabn_image_decode_reason (const char *path, int *width, int *height,
+                          char **reason)
 {
   g_autoptr(GError) local = NULL;
-  g_autoptr(GdkPixbuf) pixbuf = gdk_pixbuf_new_from_file (path, &local);
+  g_autoptr(GdkPixbuf) pixbuf = NULL;
   const guint8 *src;
   guint8 *rgb;
   int w, h, stride, channels;
 
+  /* The header first: a file claiming a huge size is refused before a
+   * decoder allocates for it. */
+  if (gdk_pixbuf_get_file_info (path, &w, &h) == NULL)
+    {
+      if (!g_file_test (path, G_FILE_TEST_EXISTS))
+        *reason = g_strdup (_("no such file"));
+      else
+        *reason = g_strdup (_("not an image format GdkPixbuf recognises"));
+      return NULL;
+    }
+  if (w > GABN_IMAGE_MAX_SIDE || h > GABN_IMAGE_MAX_SIDE)
+    {
+      *reason = g_strdup_printf (_("%d×%d pixels, larger than the %d×%d limit"),
+                                 w, h, GABN_IMAGE_MAX_SIDE, GABN_IMAGE_MAX_SIDE);
+      return NULL;
+    }
+  pixbuf = gdk_pixbuf_new_from_file (path, &local);
   if (pixbuf == NULL)
     {
-      g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_FILE,
-                   _("Cannot read the image “%s”: %s"), path, local->message);
+      *reason = g_strdup (without_file_name (local->message, path));
       return NULL;
     }
   w = gdk_pixbuf_get_width (pixbuf);
   h = gdk_pixbuf_get_height (pixbuf);
   channels = gdk_pixbuf_get_n_channels (pixbuf);
-  if (w <= 0 || h <= 0 || gdk_pixbuf_get_bits_per_sample (pixbuf) != 8
+  if (w <= 0 || h <= 0 || w > GABN_IMAGE_MAX_SIDE || h > GABN_IMAGE_MAX_SIDE
+      || gdk_pixbuf_get_bits_per_sample (pixbuf) != 8
       || gdk_pixbuf_get_colorspace (pixbuf) != GDK_COLORSPACE_RGB
       || channels < 3)
     {
-      g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_FILE,
-                   _("Cannot read the image “%s”: unsupported pixel format"), path);
+      *reason = g_strdup (_("unsupported pixel format"));
       return NULL;
     }
   stride = gdk_pixbuf_get_rowstride (pixbuf);
@@ -47,6 +78,18 @@ gabn_image_decode (const char *path, int *width, int *height, GError **error)
     }
   *width = w;
   *height = h;
+  return rgb;
+}
+
+guint8 *
+gabn_image_decode (const char *path, int *width, int *height, GError **error)
+{
+  g_autofree char *reason = NULL;
+  guint8 *rgb = gabn_image_decode_reason (path, width, height, &reason);
+
+  if (rgb == NULL)
+    g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_FILE,
+                 _("Cannot read the image “%s”: %s"), path, reason);
   return rgb;
 }
 
@@ -110,17 +153,35 @@ gabn_image_resize (const guint8 *src, int sw, int sh, int src_stride,
 }
 
 void
-gabn_image_to_chw (const guint8 *rgb, int size, gboolean flip, float *chw)
+gabn_image_to_input (const guint8 *rgb, const GabnPreprocess *pre, gboolean flip,
+                     float *chw)
 {
+  int size = pre->width;
   gsize plane = (gsize) size * size;
+  float lut[3][256];
 
+  /* One table per channel. (The built-ins' values differ by at most one
+   * float ulp from the (x − 127.5)/127.5 of a division: 0 and 255 still
+   * map to −1 and 1 exactly.) */
+  for (int c = 0; c < 3; c++)
+    for (int v = 0; v < 256; v++)
+      lut[c][v] = (v - pre->mean[c]) * pre->scale[c];
   for (int y = 0; y < size; y++)
     for (int x = 0; x < size; x++)
       {
         const guint8 *p = rgb + ((gsize) y * size + (flip ? size - 1 - x : x)) * 3;
         gsize o = (gsize) y * size + x;
-        chw[o] = (p[0] - 127.5f) / 127.5f;
-        chw[plane + o] = (p[1] - 127.5f) / 127.5f;
-        chw[2 * plane + o] = (p[2] - 127.5f) / 127.5f;
+
+        for (int c = 0; c < 3; c++)
+          chw[c * plane + o] = lut[c][p[pre->bgr ? 2 - c : c]];
       }
+}
+
+void
+gabn_image_to_chw (const guint8 *rgb, int size, gboolean flip, float *chw)
+{
+  GabnPreprocess pre;
+
+  gabn_preprocess_init_builtin (&pre, size);
+  gabn_image_to_input (rgb, &pre, flip, chw);
 }

@@ -158,6 +158,30 @@ gabn_cam_backward (float *dA, const float *d_cam, const float *cam,
 }
 
 void
+gabn_cam_backward_hirescam (float *dA, const float *d_cam, const float *cam,
+                            const float *dY, float scale, int B, int C, int h,
+                            int w)
+{
+  int n = h * w;
+  g_autofree float *g = g_new (float, n);
+
+  for (int b = 0; b < B; b++)
+    {
+      const float *dc = d_cam + (gsize) b * n, *c = cam + (gsize) b * n;
+
+      /* The ReLU's mask and the scale once per map, then every channel. */
+      for (int i = 0; i < n; i++)
+        g[i] = c[i] > 0.0f ? scale * dc[i] : 0.0f;
+      for (int k = 0; k < C; k++)
+        {
+          gsize off = ((gsize) b * C + k) * n;
+          for (int i = 0; i < n; i++)
+            dA[off + i] += dY[off + i] * g[i];
+        }
+    }
+}
+
+void
 gabn_cam_normalise (float *P, const float *cam, int B, int n)
 {
   for (int b = 0; b < B; b++)

@@ -48,6 +48,13 @@ void gabn_cam_backward (float *dA, const float *d_cam, const float *cam,
                         const float *alpha, float scale,
                         int B, int C, int h, int w);
 
+/* HiResCAM's backward with ∂y/∂A held constant (first order, DESIGN.md 1):
+ * dA_kij += scale · dY_kij · d_cam_ij · 1[cam_ij > 0], dY = ∂y/∂A (B,C,h,w)
+ * as given to gabn_cam_forward. */
+void gabn_cam_backward_hirescam (float *dA, const float *d_cam, const float *cam,
+                                 const float *dY, float scale,
+                                 int B, int C, int h, int w);
+
 /* P = cam / Σ cam per map (n = h·w cells), uniform 1/n when the sum is 0. */
 void gabn_cam_normalise (float *P, const float *cam, int B, int n);
 /* Backward of the normalisation: d_cam_i = (dP_i − Σ_j dP_j·P_j) / Σ cam,

@@ -1,5 +1,6 @@
 /* gabn-eval-report.c: GabnEvalReport copy/free and its JSON forms. */
 #include "gabn-evaluate.h"
+#include "gabn-cam.h"
 
 #include <json-glib/json-glib.h>
 #include <glib/gi18n.h>
@@ -72,6 +73,28 @@ gabn_eval_report_free (GabnEvalReport *report)
   g_free (report->groups);
   g_free (report->js_matrix);
   g_free (report);
+}
+
+const char *
+gabn_train_map_label (int gam, gboolean held_out)
+{
+  if (gam == GABN_CAM_HIRESCAM)
+    return held_out ? "hirescam, train, identity mean" : "hirescam, train, class centre";
+  return held_out ? "gradcam, train, identity mean" : "gradcam, train, class centre";
+}
+
+void
+gabn_eval_report_clear_diagnostics (GabnEvalReport *r)
+{
+  r->probe_accuracy = r->probe_accuracy_std = r->probe_chance = NAN;
+  r->has_train_maps = FALSE;
+  r->train_gam = GABN_CAM_GRADCAM;
+  r->n_train_maps = r->n_held_out_maps = 0;
+  r->train_mean_pairwise_js = r->disc_accuracy_train = NAN;
+  r->disc_accuracy_held_out = r->grad_ratio = r->batch_disc_accuracy = NAN;
+  for (int g = 0; g < r->n_groups; g++)
+    r->groups[g].train_region50 = r->groups[g].train_region80 =
+      r->groups[g].train_js_to_reference = NAN;
 }
 
 /* ---- Writing ----------------------------------------------------------- */
@@ -172,6 +195,47 @@ add_group (JsonBuilder *b, const GabnEvalReport *report,
   json_builder_end_object (b);
 }
 
+/* Figures on the maps the adversary acts on, each labelled with its map. */
+static void
+add_adversary (JsonBuilder *b, const GabnEvalReport *r)
+{
+  const char *train_map = gabn_train_map_label (r->train_gam, FALSE);
+  const char *held_out_map = gabn_train_map_label (r->train_gam, TRUE);
+
+  json_builder_set_member_name (b, "adversary");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "attention_map");
+  json_builder_add_string_value (b, train_map);
+  json_builder_set_member_name (b, "images");
+  json_builder_add_int_value (b, r->n_train_maps);
+  json_builder_set_member_name (b, "groups");
+  json_builder_begin_array (b);
+  for (int g = 0; g < r->n_groups; g++)
+    {
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, r->groups[g].name ? r->groups[g].name : "");
+      add_number (b, "region50", r->groups[g].train_region50);
+      add_number (b, "region80", r->groups[g].train_region80);
+      add_number (b, "js_to_reference", r->groups[g].train_js_to_reference);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  add_number (b, "mean_pairwise_js", r->train_mean_pairwise_js);
+  add_number (b, "disc_accuracy", r->disc_accuracy_train);
+  json_builder_set_member_name (b, "held_out");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "attention_map");
+  json_builder_add_string_value (b, held_out_map);
+  json_builder_set_member_name (b, "images");
+  json_builder_add_int_value (b, r->n_held_out_maps);
+  add_number (b, "disc_accuracy", r->disc_accuracy_held_out);
+  json_builder_end_object (b);
+  add_number (b, "grad_ratio", r->grad_ratio);
+  add_number (b, "batch_disc_accuracy", r->batch_disc_accuracy);
+  json_builder_end_object (b);
+}
+
 char *
 gabn_eval_report_to_json (const GabnEvalReport *report, gboolean full)
 {
@@ -196,6 +260,17 @@ gabn_eval_report_to_json (const GabnEvalReport *report, gboolean full)
   add_number (b, "std", report->std);
   add_number (b, "ser", report->ser);
   add_number (b, "mean_pairwise_js", report->mean_pairwise_js);
+  json_builder_set_member_name (b, "attention_map");
+  json_builder_add_string_value (b, GABN_EVAL_MAP);
+  add_number (b, "probe_accuracy", report->probe_accuracy);
+  add_number (b, "probe_accuracy_std", report->probe_accuracy_std);
+  add_number (b, "probe_chance", report->probe_chance);
+  if (report->has_train_maps)
+    add_adversary (b, report);
+  json_builder_set_member_name (b, "skipped_pairs");
+  json_builder_add_int_value (b, report->n_skipped_pairs);
+  json_builder_set_member_name (b, "skipped_images");
+  json_builder_add_int_value (b, report->n_skipped_images);
   if (full)
     {
       add_number (b, "threshold", report->threshold);
@@ -337,6 +412,38 @@ read_group (GabnEvalReport *r, GabnGroupReport *g, JsonObject *o)
   g->n_roc = MIN (n_far, n_tar);
 }
 
+static void
+read_adversary (GabnEvalReport *r, JsonObject *o)
+{
+  JsonArray *groups = get_array (o, "groups");
+  JsonObject *held_out = get_object (o, "held_out");
+  const char *label = o ? json_object_get_string_member_with_default (o, "attention_map", "") : "";
+  g_autofree char *gam = g_strndup (label ? label : "", strcspn (label ? label : "", ","));
+  GabnCamMethod method = GABN_CAM_GRADCAM;
+
+  if (!o)
+    return;
+  r->has_train_maps = TRUE;
+  if (gabn_cam_method_from_name (gam, &method))
+    r->train_gam = method;
+  r->n_train_maps = get_int (o, "images", 0);
+  r->train_mean_pairwise_js = get_number (o, "mean_pairwise_js");
+  r->disc_accuracy_train = get_number (o, "disc_accuracy");
+  r->n_held_out_maps = get_int (held_out, "images", 0);
+  r->disc_accuracy_held_out = get_number (held_out, "disc_accuracy");
+  r->grad_ratio = get_number (o, "grad_ratio");
+  r->batch_disc_accuracy = get_number (o, "batch_disc_accuracy");
+  for (int g = 0; groups && g < r->n_groups && g < (int) json_array_get_length (groups); g++)
+    {
+      JsonNode *n = json_array_get_element (groups, g);
+      JsonObject *go = JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
+
+      r->groups[g].train_region50 = get_number (go, "region50");
+      r->groups[g].train_region80 = get_number (go, "region80");
+      r->groups[g].train_js_to_reference = get_number (go, "js_to_reference");
+    }
+}
+
 GabnEvalReport *
 gabn_eval_report_from_json (const char *json, GError **error)
 {
@@ -372,6 +479,8 @@ gabn_eval_report_from_json (const char *json, GError **error)
   r->std = get_number (root, "std");
   r->ser = get_number (root, "ser");
   r->mean_pairwise_js = get_number (root, "mean_pairwise_js");
+  r->n_skipped_pairs = (int) get_int (root, "skipped_pairs", 0);
+  r->n_skipped_images = (int) get_int (root, "skipped_images", 0);
   r->n_groups = json_array_get_length (groups);
   r->groups = g_new0 (GabnGroupReport, MAX (r->n_groups, 1));
   for (int g = 0; g < r->n_groups; g++)
@@ -380,6 +489,11 @@ gabn_eval_report_from_json (const char *json, GError **error)
       read_group (r, &r->groups[g],
                   JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL);
     }
+  gabn_eval_report_clear_diagnostics (r);
+  r->probe_accuracy = get_number (root, "probe_accuracy");
+  r->probe_accuracy_std = get_number (root, "probe_accuracy_std");
+  r->probe_chance = get_number (root, "probe_chance");
+  read_adversary (r, get_object (root, "adversary"));
   matrix = get_array (root, "js_matrix");
   if (matrix && (int) json_array_get_length (matrix) == r->n_groups)
     {

@@ -5,6 +5,7 @@
 #include "gabn-cam.h"
 #include "gabn-gam.h"
 #include "gabn-reliance.h"
+#include "gabn-probe.h"
 #include "gabn-verify.h"
 
 #include <glib/gi18n.h>
@@ -61,10 +62,11 @@ report_progress (Eval *ev, const char *message)
  * flipped images' embeddings into emb_flip (n×d) = e(x) + e(flip x). */
 static gboolean
 embed_images (Eval *ev, const int *images, int n, float *emb, float *emb_flip,
-              GError **error)
+              guint8 *bad, GError **error)
 {
   int B = MAX (ev->options->batch_size, 1);
   g_autofree float *input = g_new (float, (gsize) B * 3 * ev->S * ev->S);
+  g_autofree guint8 *bad_flip = g_new (guint8, B);
 
   for (int start = 0; start < n; start += B)
     {
@@ -76,10 +78,17 @@ embed_images (Eval *ev, const int *images, int n, float *emb, float *emb_flip,
         {
           float *dst = flip ? emb_flip : emb;
 
-          if (!gabn_dataset_load_images (ev->dataset, images + start, b, ev->S,
-                                         flip, input, ev->options->threads,
-                                         ev->cancellable, error))
+          /* Unreadable images are zeros here, flagged in bad: their pairs
+           * are left out of the scores. */
+          if (!gabn_dataset_load_images_skipping (ev->dataset, images + start, b,
+                                                  gabn_net_get_preprocess (ev->net), flip, input,
+                                                  flip ? bad_flip : bad + start,
+                                                  ev->options->threads,
+                                                  ev->cancellable, error))
             return FALSE;
+          if (flip)
+            for (int k = 0; k < b; k++)
+              bad[start + k] |= bad_flip[k];
           gabn_net_forward (ev->net, input, b);
           memcpy (dst + (gsize) start * ev->d, gabn_net_embeddings (ev->net),
                   sizeof (float) * b * ev->d);
@@ -119,7 +128,7 @@ pair_group (const GabnDataset *ds, const GabnPair *p)
  * identity's mean embedding. */
 static gboolean
 attention (Eval *ev, GabnEvalReport *r, const int *images, int n_images,
-           const float *emb, GError **error)
+           const float *emb, const guint8 *bad, GError **error)
 {
   const GabnDataset *ds = ev->dataset;
   int C, h, w, n, B = MAX (ev->options->batch_size, 1), n_sel = 0;
@@ -128,7 +137,7 @@ attention (Eval *ev, GabnEvalReport *r, const int *images, int n_images,
   g_autofree int *taken = g_new0 (int, r->n_groups);
   g_autofree int *sel = g_new (int, MAX (n_images, 1));
   g_autofree float *refs = NULL, *cam = NULL, *P = NULL, *input = NULL;
-  g_autofree int *sel_groups = NULL;
+  g_autofree int *sel_groups = NULL, *sel_ids = NULL;
   g_autofree double *region50 = g_new (double, r->n_groups);
   g_autofree double *region80 = g_new (double, r->n_groups);
   g_autofree int *counts = g_new (int, r->n_groups);
@@ -142,7 +151,7 @@ attention (Eval *ev, GabnEvalReport *r, const int *images, int n_images,
   for (int i = 0; i < n_images; i++)
     {
       int id = ds->images[images[i]].identity;
-      if (id < 0)
+      if (id < 0 || bad[i])
         continue;
       per_identity[id]++;
       for (int j = 0; j < ev->d; j++)
@@ -151,7 +160,7 @@ attention (Eval *ev, GabnEvalReport *r, const int *images, int n_images,
   for (int i = 0; i < n_images; i++)
     {
       int id = ds->images[images[i]].identity, g = ds->images[images[i]].group;
-      if (id < 0 || g < 0 || g >= r->n_groups || per_identity[id] < 2
+      if (id < 0 || bad[i] || g < 0 || g >= r->n_groups || per_identity[id] < 2
           || taken[g] >= ev->options->gam_max_per_group)
         continue;
       taken[g]++;
@@ -165,6 +174,7 @@ attention (Eval *ev, GabnEvalReport *r, const int *images, int n_images,
       P = g_new (float, (gsize) n_sel * n);
       input = g_new (float, (gsize) B * 3 * ev->S * ev->S);
       sel_groups = g_new (int, n_sel);
+      sel_ids = g_new (int, n_sel);
       for (int start = 0; start < n_sel; start += B)
         {
           int b = MIN (B, n_sel - start);
@@ -177,13 +187,14 @@ attention (Eval *ev, GabnEvalReport *r, const int *images, int n_images,
               int i = sel[start + k], id = ds->images[images[i]].identity;
               idx[k] = images[i];
               sel_groups[start + k] = ds->images[images[i]].group;
+              sel_ids[start + k] = id;
               for (int j = 0; j < ev->d; j++)
                 refs[(gsize) k * ev->d + j] =
                   (float) (centre[(gsize) id * ev->d + j] / per_identity[id]);
             }
-          if (!gabn_dataset_load_images (ds, idx, b, ev->S, FALSE, input,
-                                         ev->options->threads, ev->cancellable,
-                                         error))
+          if (!gabn_dataset_load_images (ds, idx, b, gabn_net_get_preprocess (ev->net),
+                                         FALSE, input, ev->options->threads,
+                                         ev->cancellable, error))
             return FALSE;
           gabn_gam_compute (ev->net, input, b, GABN_CAM_GRADCAM, NULL, refs,
                             cam, NULL, NULL);
@@ -210,6 +221,17 @@ attention (Eval *ev, GabnEvalReport *r, const int *images, int n_images,
   for (int g = 0; g < r->n_groups; g++)
     r->groups[g].js_to_reference = present[g] && present[r->reference_group]
       ? r->js_matrix[g * r->n_groups + r->reference_group] : NAN;
+  if (n_sel > 0)
+    {
+      GabnProbeResult probe;
+
+      /* NaN (not computed) with fewer than two groups or people. */
+      gabn_probe_cross_validate (P, sel_groups, sel_ids, n_sel, n, r->n_groups,
+                                 NULL, &probe);
+      r->probe_accuracy = probe.accuracy;
+      r->probe_accuracy_std = probe.accuracy_std;
+      r->probe_chance = probe.chance;
+    }
   return TRUE;
 }
 
@@ -278,7 +300,9 @@ gabn_evaluate (GabnNet *net, const GabnDataset *dataset, const GabnPair *pairs,
   g_autoptr(GabnEvalReport) r = NULL;
   g_autofree int *images = NULL, *slot = NULL;
   g_autofree float *emb = NULL, *emb_flip = NULL, *scores = NULL;
-  int n_images = 0;
+  g_autofree guint8 *bad = NULL;
+  g_autofree GabnPair *kept = NULL;
+  int n_images = 0, n_kept = 0;
   gboolean was_training = gabn_net_get_training (net);
   gboolean ok;
 
@@ -332,6 +356,7 @@ gabn_evaluate (GabnNet *net, const GabnDataset *dataset, const GabnPair *pairs,
   r->groups = g_new0 (GabnGroupReport, r->n_groups);
   for (int g = 0; g < r->n_groups; g++)
     r->groups[g].name = g_strdup (g < dataset->n_groups ? dataset->groups[g].name : "all");
+  gabn_eval_report_clear_diagnostics (r);
   r->reference_group = options->reference_group;
   if (r->reference_group < 0 || r->reference_group >= r->n_groups)
     {
@@ -347,18 +372,40 @@ gabn_evaluate (GabnNet *net, const GabnDataset *dataset, const GabnPair *pairs,
   emb = g_new (float, (gsize) n_images * ev.d);
   if (options->flip)
     emb_flip = g_new (float, (gsize) n_images * ev.d);
-  ok = embed_images (&ev, images, n_images, emb, emb_flip, error);
+  bad = g_new0 (guint8, n_images);
+  ok = embed_images (&ev, images, n_images, emb, emb_flip, bad, error);
+  if (ok)
+    {
+      /* Pairs with an unreadable image are left out, and counted. */
+      kept = g_new (GabnPair, n_pairs);
+      for (int i = 0; i < n_pairs; i++)
+        if (!bad[slot[pairs[i].a]] && !bad[slot[pairs[i].b]])
+          kept[n_kept++] = pairs[i];
+      r->n_skipped_pairs = n_pairs - n_kept;
+      for (int i = 0; i < n_images; i++)
+        r->n_skipped_images += bad[i];
+      if (n_kept == 0)
+        {
+          g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_FILE,
+                       ngettext ("none of the %d pairs can be evaluated: %d of their "
+                                 "images cannot be read",
+                                 "none of the %d pairs can be evaluated: %d of their "
+                                 "images cannot be read", n_pairs),
+                       n_pairs, r->n_skipped_images);
+          ok = FALSE;
+        }
+    }
   if (ok)
     {
       const float *scored = emb_flip ? emb_flip : emb;
 
-      scores = g_new (float, n_pairs);
-      for (int i = 0; i < n_pairs; i++)
-        scores[i] = cosine (scored + (gsize) slot[pairs[i].a] * ev.d,
-                            scored + (gsize) slot[pairs[i].b] * ev.d, ev.d);
-      verification (&ev, r, pairs, n_pairs, scores);
+      scores = g_new (float, n_kept);
+      for (int i = 0; i < n_kept; i++)
+        scores[i] = cosine (scored + (gsize) slot[kept[i].a] * ev.d,
+                            scored + (gsize) slot[kept[i].b] * ev.d, ev.d);
+      verification (&ev, r, kept, n_kept, scores);
       if (options->gam_max_per_group > 0)
-        ok = attention (&ev, r, images, n_images, emb, error);
+        ok = attention (&ev, r, images, n_images, emb, bad, error);
       else
         {
           int C;

@@ -9,10 +9,17 @@
  * smallest error is 0, TAR without impostors…
  *
  * Attention measures use Grad-CAM maps P (DESIGN.md 1) of up to
- * gam_max_per_group of each group's pair images. Held-out people have no
- * class centre, so the GAM target is the cosine to their identity's centre
- * in the evaluation set: the mean embedding (held constant) of that
- * identity's evaluated images. */
+ * gam_max_per_group of each group's pair images, the net in eval mode.
+ * Held-out people have no class centre, so the GAM target is the cosine to
+ * their identity's centre in the evaluation set: the mean embedding (held
+ * constant) of that identity's evaluated images. JSON labels that map
+ * "gradcam, eval, identity mean" (GABN_EVAL_MAP). The group probe
+ * (gabn-probe.h) is fit on the same maps.
+ *
+ * Reports written by the trainer also carry figures on the map the
+ * adversary acts on (gabn-train-maps.h): "<gam>, train, class centre" on a
+ * fixed sample of training images, and the discriminator's accuracy on
+ * held-out people's "<gam>, train, identity mean" maps. */
 #pragma once
 
 #include "gabn-dataset.h"
@@ -36,6 +43,8 @@ typedef struct {
   int     n_gam_images;   /* maps averaged for the attention measures */
   double  region50, region80; /* sensitive-region size, fraction of cells */
   double  js_to_reference;    /* JS(M_g, M_reference), natural log */
+  /* The same on the map the adversary acts on (training reports; else NaN). */
+  double  train_region50, train_region80, train_js_to_reference;
   float  *mean_gam;       /* gam_h × gam_w, row-major, sums to 1 */
   /* Ground-truth reliance per facial region (gabn-reliance.h), shares
    * summing to 1, indexed like gabn_synth_region_name; all NaN when the
@@ -61,7 +70,33 @@ typedef struct {
   double  ser;            /* max error / min error; NaN when min error is 0 */
   double  mean_pairwise_js;   /* over groups with maps */
   double *js_matrix;      /* n_groups × n_groups, row-major */
+  /* The group probe on the eval maps (NaN when not computed). */
+  double  probe_accuracy, probe_accuracy_std, probe_chance;
+  /* Training diagnostics (filled by the trainer; has_train_maps FALSE and
+   * the rest NaN/0 otherwise). */
+  gboolean has_train_maps;
+  int     train_gam;              /* GabnCamMethod of the training maps */
+  int     n_train_maps;           /* training images mapped */
+  int     n_held_out_maps;        /* held-out images mapped */
+  double  train_mean_pairwise_js; /* on "<gam>, train, class centre" */
+  double  disc_accuracy_train;    /* D on those maps */
+  double  disc_accuracy_held_out; /* D on held-out "<gam>, train, identity mean" */
+  double  grad_ratio;             /* epoch mean of the steps' grad_ratio */
+  double  batch_disc_accuracy;    /* epoch mean of D's accuracy on its batch */
+  /* Pairs left out because one of their images cannot be read, and those
+   * images (named in the dataset: gabn_dataset_get_bad). */
+  int     n_skipped_pairs;
+  int     n_skipped_images;
 } GabnEvalReport;
+
+/* The label of the eval report's own maps. */
+#define GABN_EVAL_MAP "gradcam, eval, identity mean"
+/* The labels of the training maps of gam (a GabnCamMethod):
+ * "<gam>, train, class centre" (training images), or "<gam>, train,
+ * identity mean" (held-out people). Static strings. */
+const char *gabn_train_map_label (int gam, gboolean held_out);
+/* Sets every probe and training-diagnostic field to "not computed". */
+void gabn_eval_report_clear_diagnostics (GabnEvalReport *report);
 
 GabnEvalReport *gabn_eval_report_copy (const GabnEvalReport *report);
 void gabn_eval_report_free (GabnEvalReport *report);
@@ -72,7 +107,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GabnEvalReport, gabn_eval_report_free)
  *     "tar_at_far":{"1e-2","1e-3","1e-4"},"fmr","fnmr","region50",
  *     "region80","js_to_reference","reliance":{"outline",…} (synthetic
  *     data only)}],
- *    "mean_accuracy","std","ser","mean_pairwise_js"}
+ *    "mean_accuracy","std","ser","mean_pairwise_js",
+ *    "attention_map" (GABN_EVAL_MAP: which map region50/80, JS and the
+ *    probe were computed on), "probe_accuracy","probe_accuracy_std",
+ *    "probe_chance","skipped_pairs","skipped_images"}
+ * plus, in training reports, "adversary": {"attention_map":
+ *   "<gam>, train, class centre","images","groups":[{"name","region50",
+ *   "region80","js_to_reference"}],"mean_pairwise_js","disc_accuracy",
+ *   "held_out":{"attention_map":"<gam>, train, identity mean","images",
+ *   "disc_accuracy"},"grad_ratio","batch_disc_accuracy"}.
  * full = TRUE adds "epoch", "step", "threshold", "reference_group",
  * "gam_h", "gam_w", "js_matrix" and per group "genuine", "impostor",
  * "gam_images", "mean_gam" (rows), "roc" ({"far":[…],"tar":[…]}) — the form
@@ -99,8 +142,9 @@ void gabn_eval_options_init (GabnEvalOptions *options);
 
 /* Evaluates net (switched to eval mode for the call, restored after) on
  * pairs of dataset's images. Progress is called from the calling thread.
- * Fails on an unreadable image (naming it), on cancel
- * (GABN_ERROR_CANCELLED), or without pairs. */
+ * A pair with an unreadable image is left out and counted
+ * (n_skipped_pairs; the image is recorded in the dataset). Fails on cancel
+ * (GABN_ERROR_CANCELLED), without pairs, or when every pair was left out. */
 GabnEvalReport *gabn_evaluate (GabnNet *net, const GabnDataset *dataset,
                                const GabnPair *pairs, int n_pairs,
                                const GabnEvalOptions *options,

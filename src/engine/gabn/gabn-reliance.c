@@ -71,7 +71,8 @@ embed_swaps (GabnNet *net, const GabnSynthConfig *c, int g, int number,
       guint regions = k == 0 ? 0 : 1u << (k - 1);
       gabn_synth_render_swapped (c, g, number, photo, regions, donor, rgb);
       gabn_image_resize (rgb, c->size, c->size, c->size * 3, resized, S, S);
-      gabn_image_to_chw (resized, S, FALSE, input + (gsize) k * 3 * S * S);
+      gabn_image_to_input (resized, gabn_net_get_preprocess (net), FALSE,
+                           input + (gsize) k * 3 * S * S);
     }
   gabn_net_forward (net, input, R + 1);
   memcpy (emb, gabn_net_embeddings (net), sizeof (float) * (R + 1) * d);

@@ -18,7 +18,7 @@ struct _GabnStep {
   int n_groups;
   /* Scratch, grown on demand. */
   int capacity;
-  float *A0, *dA, *dA_extra, *d_emb, *cam, *P, *alpha, *d_logits, *dP, *d_cam;
+  float *A0, *dA, *dA_extra, *d_adv, *d_emb, *cam, *P, *alpha, *d_logits, *dP, *d_cam;
   float *input_erased;
   guint8 *keep;            /* B×h×w: 0 where erased */
   float *buffers;          /* BatchNorm running statistics snapshot */
@@ -65,6 +65,7 @@ gabn_step_free (GabnStep *s)
   g_free (s->A0);
   g_free (s->dA);
   g_free (s->dA_extra);
+  g_free (s->d_adv);
   g_free (s->d_emb);
   g_free (s->cam);
   g_free (s->P);
@@ -94,6 +95,7 @@ ensure (GabnStep *s, int B)
   s->A0 = g_renew (float, s->A0, fa);
   s->dA = g_renew (float, s->dA, fa);
   s->dA_extra = g_renew (float, s->dA_extra, fa);
+  s->d_adv = g_renew (float, s->d_adv, fa);
   s->d_emb = g_renew (float, s->d_emb, (gsize) B * d);
   s->cam = g_renew (float, s->cam, (gsize) B * h * w);
   s->P = g_renew (float, s->P, (gsize) B * h * w);
@@ -248,6 +250,16 @@ gabn_step_set_cancellable (GabnStep *s, GCancellable *cancellable)
   g_set_object (&s->cancellable, cancellable);
 }
 
+static double
+norm2 (const float *x, gsize n)
+{
+  double sum = 0.0;
+
+  for (gsize i = 0; i < n; i++)
+    sum += (double) x[i] * x[i];
+  return sqrt (sum);
+}
+
 static void step_body (GabnStep *s, const float *input, const int *labels,
                        const int *groups, int B, gint64 step_number,
                        GabnStepReport *report);
@@ -290,6 +302,7 @@ step_body (GabnStep *s, const float *input, const int *labels,
   fa = (gsize) B * C * n;
   report->loss_adv = report->loss_mask = 0.0f;
   report->disc_loss = report->disc_accuracy = 0.0f;
+  report->grad_ratio = NAN;
 
   gabn_net_zero_grad (s->net);
   gabn_net_set_training (s->net, TRUE);
@@ -312,7 +325,7 @@ step_body (GabnStep *s, const float *input, const int *labels,
         dgroups[b] = CLAMP (groups[b], 0, G - 1);
 
       /* GAM of y = cos θ_y; dA_extra holds ∂y/∂A (no parameter gradients). */
-      gabn_gam_from_activations (s->net, GABN_CAM_GRADCAM, labels, NULL, s->cam,
+      gabn_gam_from_activations (s->net, cfg->gam, labels, NULL, s->cam,
                                  NULL, s->alpha, s->dA_extra);
       gabn_cam_normalise (s->P, s->cam, B, n);
 
@@ -343,12 +356,26 @@ step_body (GabnStep *s, const float *input, const int *labels,
         }
       report->loss_adv = l;
       report->loss += cfg->lambda_adv * l;
+      report->grad_ratio = 0.0f;
       if (cfg->lambda_adv > 0.0f)
         {
+          /* λ_adv·∂L_conf/∂A apart first, to log its size against
+           * ∂L_arc/∂A (how hard the adversary pulls), then added. */
+          double arc_norm = norm2 (s->dA, fa);
+
+          memset (s->d_adv, 0, sizeof (float) * fa);
           gabn_discriminator_backward (s->disc, s->d_logits, s->dP, FALSE);
           gabn_cam_normalise_backward (s->d_cam, s->dP, s->P, s->cam, B, n);
-          gabn_cam_backward (s->dA, s->d_cam, s->cam, s->alpha, cfg->lambda_adv,
-                             B, C, h, w);
+          if (cfg->gam == GABN_CAM_HIRESCAM)
+            gabn_cam_backward_hirescam (s->d_adv, s->d_cam, s->cam, s->dA_extra,
+                                        cfg->lambda_adv, B, C, h, w);
+          else
+            gabn_cam_backward (s->d_adv, s->d_cam, s->cam, s->alpha,
+                               cfg->lambda_adv, B, C, h, w);
+          report->grad_ratio = arc_norm > 0.0
+            ? (float) (norm2 (s->d_adv, fa) / arc_norm) : NAN;
+          for (gsize i = 0; i < fa; i++)
+            s->dA[i] += s->d_adv[i];
         }
 
       /* Top-N erasing. */

@@ -7,9 +7,12 @@
  *   GAM: y = cos θ_y (own class centre, no margin), ∂y/∂A through the head
  *        without parameter gradients, α_k = mean ∂y/∂A_k,
  *        GAM = ReLU(Σ α_k A_k), P = GAM / Σ GAM
+ *        (config gam = hirescam: GAM = ReLU(Σ_k ∂y/∂A_k ⊙ A_k))
  *   D step: CE(D(P), group) on P held constant, D's optimiser steps first
  *   L_conf = CE(D(P), uniform) (or −CE(D(P), group) under reversal) with the
  *        updated D; dA += λ_adv · α_k · ∂L_conf/∂GAM · 1[GAM > 0]
+ *        (hirescam: λ_adv · ∂y/∂A_kij · ∂L_conf/∂GAM_ij · 1[GAM_ij > 0]);
+ *        grad_ratio = ‖that term‖ / ‖∂L_arc/∂A‖
  *   Top-N erasing (probability erase_prob per batch, images of the chosen
  *        groups): A' = A with the N top-GAM cells zeroed in every channel;
  *        λ_mask · L_arc(head(A')); dA += mask ⊙ ∂/∂A'
@@ -41,7 +44,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GabnStep, gabn_step_free)
 
 /* Zeroes the net's gradients and accumulates the batch's. Fills the loss
  * fields of report (loss, loss_arc, loss_adv, loss_mask, disc_loss,
- * disc_accuracy). step_number seeds the erasing draw. FALSE when the
+ * disc_accuracy, grad_ratio). step_number seeds the erasing draw. FALSE when the
  * cancellable (gabn_step_set_cancellable) cut the step short: the net's
  * BatchNorm statistics and the discriminator are then as before the call,
  * the gradients are to be discarded. A GABN step whose discriminator has

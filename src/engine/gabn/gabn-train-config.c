@@ -24,6 +24,9 @@ static const EnumName erase_names[] = {
   { GABN_ERASE_FEATURES, "features" }, { GABN_ERASE_INPUT, "input" }, { 0, NULL } };
 static const EnumName adv_names[] = {
   { GABN_ADV_CONFUSION, "confusion" }, { GABN_ADV_REVERSAL, "reversal" }, { 0, NULL } };
+/* The GAM kinds that have a first-order backward for L_conf. */
+static const EnumName gam_names[] = {
+  { GABN_CAM_GRADCAM, "gradcam" }, { GABN_CAM_HIRESCAM, "hirescam" }, { 0, NULL } };
 static const EnumName sampling_names[] = {
   { GABN_SAMPLING_SHUFFLE, "shuffle" },
   { GABN_SAMPLING_IDENTITY_BALANCED, "identity-balanced" },
@@ -91,6 +94,7 @@ gabn_train_config_init (GabnTrainConfig *c)
   c->erase_where = GABN_ERASE_FEATURES;
   c->erase_groups = NULL;
   c->adv_mode = GABN_ADV_CONFUSION;
+  c->gam = GABN_CAM_GRADCAM;
   c->disc_lr = 1e-3f;
   c->disc_hidden = 64;
   c->sampling = GABN_SAMPLING_SHUFFLE;
@@ -150,6 +154,8 @@ gabn_train_config_validate (const GabnTrainConfig *c, GError **error)
     return invalid (error, "topn", "must not be negative");
   if (!(c->erase_prob >= 0.0f && c->erase_prob <= 1.0f))
     return invalid (error, "erase_prob", "must be in [0, 1]");
+  if (c->gam != GABN_CAM_GRADCAM && c->gam != GABN_CAM_HIRESCAM)
+    return invalid (error, "gam", "must be gradcam or hirescam");
   if (!(c->disc_lr > 0.0f) || c->disc_hidden < 1)
     return invalid (error, "disc_lr/disc_hidden", "must be positive");
   if (!(c->holdout_fraction > 0.0 && c->holdout_fraction < 1.0))
@@ -218,6 +224,7 @@ gabn_train_config_to_json (const GabnTrainConfig *c)
   else
     json_builder_add_string_value (b, "all");
   STR ("adv_mode", enum_to_name (adv_names, c->adv_mode));
+  STR ("gam", enum_to_name (gam_names, c->gam));
   DBL ("disc_lr", c->disc_lr);
   INT ("disc_hidden", c->disc_hidden);
   STR ("sampling", enum_to_name (sampling_names, c->sampling));
@@ -324,7 +331,7 @@ gabn_train_config_from_json (GabnTrainConfig *c, const char *json,
   JsonNode *n;
   int method = c->method, optim = c->optimiser, schedule = c->schedule;
   int margin = c->margin, erase = c->erase_where, adv = c->adv_mode;
-  int sampling = c->sampling, max_steps = (int) c->max_steps;
+  int sampling = c->sampling, max_steps = (int) c->max_steps, gam = c->gam;
 
   if (!json_parser_load_from_data (parser, json, -1, error))
     return FALSE;
@@ -339,6 +346,7 @@ gabn_train_config_from_json (GabnTrainConfig *c, const char *json,
       || !read_enum (o, "erase_where", erase_names, &erase, error)
       || !read_enum (o, "adv_mode", adv_names, &adv, error)
       || !read_enum (o, "sampling", sampling_names, &sampling, error)
+      || !read_enum (o, "gam", gam_names, &gam, error)
       || !read_int (o, "epochs", &c->epochs, error)
       || !read_int (o, "batch", &c->batch_size, error)
       || !read_float (o, "lr", &c->lr, error)
@@ -366,6 +374,7 @@ gabn_train_config_from_json (GabnTrainConfig *c, const char *json,
   c->erase_where = erase;
   c->adv_mode = adv;
   c->sampling = sampling;
+  c->gam = gam;
   c->max_steps = max_steps;
 
   if ((n = json_object_get_member (o, "arch")))

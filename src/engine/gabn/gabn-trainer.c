@@ -7,7 +7,10 @@
 #include "gabn-sidecar.h"
 #include "gabn-split.h"
 #include "gabn-step.h"
+#include "gabn-train-diagnostics.h"
 
+#include <errno.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <glib/gi18n.h>
 #include <math.h>
@@ -30,12 +33,23 @@ struct _GabnTrainer {
   int steps_per_epoch;
   gint64 total_steps;
   gint64 step;              /* optimiser steps done */
+  /* Sums over the current epoch's steps (this run), for its report. */
+  double epoch_ratio_sum, epoch_disc_sum;
+  int epoch_ratio_count, epoch_disc_count;
   GabnEvalOptions eval_options;
   GabnEvalReport *last_report;
   char *checkpoint;
   GabnTrainerStepFunc step_func;
   GabnTrainerEpochFunc epoch_func;
   gpointer user_data;
+  GabnTrainerSkipFunc skip_func;
+  gpointer skip_data;
+  /* Unreadable images named so far (each once): the dataset's records up
+   * to bad_seen have been looked at; skipped holds "file", "reason" pairs
+   * for the metadata (under lock). */
+  int bad_seen;
+  guint8 *named;            /* n_images flags */
+  GPtrArray *skipped;
 
   /* Controls, shared with other threads. lock guards the flags, the step
    * count and the last report (held briefly, so the app's main thread never
@@ -139,6 +153,8 @@ trainer_alloc (const GabnTrainConfig *config, const GabnDataset *dataset)
   g_mutex_init (&t->net_lock);
   g_cond_init (&t->cond);
   t->cancel = g_cancellable_new ();
+  t->named = g_new0 (guint8, MAX (dataset->n_images, 1));
+  t->skipped = g_ptr_array_new_with_free_func (g_free);
   return t;
 }
 
@@ -151,6 +167,14 @@ gabn_trainer_new (const GabnTrainConfig *config, const GabnDataset *dataset,
 
   if (!gabn_train_config_validate (config, error))
     return NULL;
+  if (initial && gabn_net_is_imported (initial))
+    {
+      /* Its graph has no built-in architecture to train and save. */
+      g_set_error (error, GABN_ERROR, GABN_ERROR_UNSUPPORTED,
+                   _("An imported model (ONNX) is for exploring and evaluating; "
+                     "training or fine-tuning it is not supported"));
+      return NULL;
+    }
   t = trainer_alloc (config, dataset);
   gabn_split_config_init (&sc);
   sc.seed = config->seed;
@@ -239,21 +263,111 @@ read_optim (GabnOptim *optim, const char *prefix, const char *path,
   return ok;
 }
 
-/* The discriminator and both optimisers' states from PATH.state, when it
- * exists. */
-static gboolean
-read_sidecar (GabnTrainer *t, const char *path, GError **error)
+/* The checkpoint id recorded in a sidecar's metadata, or NULL (newly
+ * allocated). */
+static char *
+sidecar_id (const char *state_path)
+{
+  g_autoptr(GHashTable) meta = NULL;
+  float probe;
+
+  /* Reading any tensor gives the metadata; the name need not exist. */
+  gabn_sidecar_read (state_path, "", &probe, 1, &meta, NULL);
+  return meta ? g_strdup (g_hash_table_lookup (meta, "checkpoint")) : NULL;
+}
+
+/* Which sidecar belongs to the model (whose metadata id is model_id): a
+ * save writes PATH.state.new, then the model, then renames the first to
+ * PATH.state, so a save killed between the two files leaves the model's
+ * own sidecar as PATH.state.new; finishing the rename here completes that
+ * save. NULL (and no error) when there is no sidecar at all. */
+static char *
+find_sidecar (const char *path, const char *model_id, GError **error)
 {
   g_autofree char *state_path = g_strconcat (path, ".state", NULL);
-  g_autoptr(GHashTable) meta = NULL;
+  g_autofree char *pending = g_strconcat (path, ".state.new", NULL);
+  g_autofree char *state_id = NULL, *pending_id = NULL;
+  gboolean have_state = g_file_test (state_path, G_FILE_TEST_EXISTS);
+  gboolean have_pending = g_file_test (pending, G_FILE_TEST_EXISTS);
 
-  if (!g_file_test (state_path, G_FILE_TEST_EXISTS))
+  /* A checkpoint from before the ids: its sidecar as it is. */
+  if (model_id == NULL)
+    return have_state ? g_steal_pointer (&state_path) : NULL;
+  if (have_state && g_strcmp0 (state_id = sidecar_id (state_path), model_id) == 0)
+    return g_steal_pointer (&state_path);
+  if (have_pending && g_strcmp0 (pending_id = sidecar_id (pending), model_id) == 0)
+    {
+      if (g_rename (pending, state_path) != 0)
+        {
+          int saved = errno;
+          g_set_error (error, GABN_ERROR, GABN_ERROR_FAILED,
+                       _("%s: cannot rename it to %s: %s"), pending, state_path,
+                       g_strerror (saved));
+          return NULL;
+        }
+      return g_steal_pointer (&state_path);
+    }
+  if (have_state || have_pending)
+    g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_FILE,
+                 _("%s: the training state beside it (%s) belongs to another "
+                   "checkpoint; remove it to resume with a fresh optimiser state"),
+                 path, have_state ? state_path : pending);
+  return NULL;
+}
+
+/* The discriminator and both optimisers' states from the model's sidecar,
+ * when there is one. */
+static gboolean
+read_sidecar (GabnTrainer *t, const char *path, const char *model_id,
+              GError **error)
+{
+  g_autofree char *state_path = NULL;
+  g_autoptr(GHashTable) meta = NULL;
+  GError *local = NULL;
+
+  state_path = find_sidecar (path, model_id, &local);
+  if (local)
+    {
+      g_propagate_error (error, local);
+      return FALSE;
+    }
+  if (state_path == NULL)
     return TRUE;
   return gabn_sidecar_read (state_path, "discriminator",
                             gabn_discriminator_params (t->disc),
                             gabn_discriminator_n_params (t->disc), &meta, error)
     && read_optim (t->optim, "optim", state_path, meta, error)
     && read_optim (t->disc_optim, "disc_optim", state_path, meta, error);
+}
+
+/* The images a checkpoint skipped ("skipped_images": [{"file", "reason"}])
+ * are recorded in the dataset again, so the resumed run substitutes the
+ * same ones, and are not named a second time. */
+static void
+restore_skipped (GabnTrainer *t, const char *json)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonArray *list;
+
+  if (!json || !json_parser_load_from_data (parser, json, -1, NULL)
+      || !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)))
+    return;
+  list = json_node_get_array (json_parser_get_root (parser));
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonNode *node = json_array_get_element (list, i);
+      JsonObject *o = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      const char *file = o ? json_object_get_string_member_with_default (o, "file", NULL) : NULL;
+      const char *reason = o ? json_object_get_string_member_with_default (o, "reason", "") : "";
+      int index = gabn_dataset_find_image (t->dataset, file);
+
+      if (index < 0 || t->named[index])
+        continue;
+      gabn_dataset_mark_bad (t->dataset, index, reason);
+      t->named[index] = 1;
+      g_ptr_array_add (t->skipped, g_strdup (file));
+      g_ptr_array_add (t->skipped, g_strdup (reason));
+    }
 }
 
 GabnTrainer *
@@ -315,7 +429,9 @@ gabn_trainer_new_from_checkpoint (const char *path, const GabnDataset *dataset,
   t->step = json_int_member (state, "step", 0);
   if ((text = g_hash_table_lookup (meta, "eval")))
     t->last_report = gabn_eval_report_from_json (text, NULL);
-  if (!setup_common (t, error) || !read_sidecar (t, path, error))
+  restore_skipped (t, g_hash_table_lookup (meta, "skipped_images"));
+  if (!setup_common (t, error)
+      || !read_sidecar (t, path, g_hash_table_lookup (meta, "checkpoint"), error))
     return NULL;
   return g_steal_pointer (&t);
 }
@@ -339,6 +455,8 @@ gabn_trainer_free (GabnTrainer *t)
   g_free (t->train_images);
   g_free (t->train_labels);
   g_free (t->checkpoint);
+  g_free (t->named);
+  g_ptr_array_unref (t->skipped);
   g_clear_object (&t->cancel);
   g_mutex_clear (&t->lock);
   g_mutex_clear (&t->net_lock);
@@ -353,6 +471,51 @@ gabn_trainer_set_callbacks (GabnTrainer *t, GabnTrainerStepFunc step_func,
   t->step_func = step_func;
   t->epoch_func = epoch_func;
   t->user_data = user_data;
+}
+
+void
+gabn_trainer_set_skip_func (GabnTrainer *t, GabnTrainerSkipFunc func,
+                            gpointer user_data)
+{
+  t->skip_func = func;
+  t->skip_data = user_data;
+}
+
+int
+gabn_trainer_get_n_skipped (GabnTrainer *t)
+{
+  int n;
+
+  g_mutex_lock (&t->lock);
+  n = (int) t->skipped->len / 2;
+  g_mutex_unlock (&t->lock);
+  return n;
+}
+
+/* Names, once each, the images found unreadable since the last look (by
+ * the batcher's workers or the evaluation). Called from the run's thread. */
+static void
+name_new_bad_images (GabnTrainer *t)
+{
+  int n;
+  GabnBadImage *found = gabn_dataset_get_bad (t->dataset, t->bad_seen, &n);
+
+  t->bad_seen += n;
+  for (int i = 0; i < n; i++)
+    {
+      const char *file = t->dataset->images[found[i].image].path;
+
+      if (t->named[found[i].image])
+        continue;
+      t->named[found[i].image] = 1;
+      g_mutex_lock (&t->lock);
+      g_ptr_array_add (t->skipped, g_strdup (file));
+      g_ptr_array_add (t->skipped, g_strdup (found[i].reason));
+      g_mutex_unlock (&t->lock);
+      if (t->skip_func)
+        t->skip_func (file, found[i].reason, t->skip_data);
+    }
+  gabn_bad_images_free (found, n);
 }
 
 void
@@ -463,6 +626,30 @@ gabn_trainer_get_cache_stats (GabnTrainer *t, gint64 *hits, gint64 *misses)
 
 /* ---- Checkpoints ------------------------------------------------------- */
 
+/* "skipped_images": [{"file": …, "reason": …}], called under t->lock. */
+static char *
+skipped_json (GabnTrainer *t)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_array (b);
+  for (guint i = 0; i + 1 < t->skipped->len; i += 2)
+    {
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "file");
+      json_builder_add_string_value (b, t->skipped->pdata[i]);
+      json_builder_set_member_name (b, "reason");
+      json_builder_add_string_value (b, t->skipped->pdata[i + 1]);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  return json_generator_to_data (gen, NULL);
+}
+
 static char *
 groups_json (const GabnDataset *ds)
 {
@@ -486,6 +673,8 @@ save_locked (GabnTrainer *t, const char *path, GError **error)
   g_autoptr(GHashTable) meta = g_hash_table_new_full (g_str_hash, g_str_equal,
                                                       NULL, g_free);
   g_autofree char *state_path = g_strconcat (path, ".state", NULL);
+  g_autofree char *pending = g_strconcat (path, ".state.new", NULL);
+  g_autofree char *id = g_uuid_string_random ();
   GabnSidecarTensor tensors[5] = { {
     "discriminator", gabn_discriminator_params (t->disc),
     gabn_discriminator_n_params (t->disc) } };
@@ -511,7 +700,14 @@ save_locked (GabnTrainer *t, const char *path, GError **error)
   if (t->last_report)
     g_hash_table_insert (meta, (gpointer) "eval",
                          gabn_eval_report_to_json (t->last_report, TRUE));
+  if (t->skipped->len > 0)
+    g_hash_table_insert (meta, (gpointer) "skipped_images", skipped_json (t));
+  g_hash_table_insert (disc_meta, g_strdup ("step"),
+                       g_strdup_printf ("%" G_GINT64_FORMAT, t->step));
   g_mutex_unlock (&t->lock);
+  /* The id that ties the model to its sidecar (see find_sidecar). */
+  g_hash_table_insert (meta, (gpointer) "checkpoint", g_strdup (id));
+  g_hash_table_insert (disc_meta, g_strdup ("checkpoint"), g_strdup (id));
   g_hash_table_insert (disc_meta, g_strdup ("shape"),
                        g_strdup_printf ("[%d,%d,%d]",
                                         gabn_discriminator_n_cells (t->disc),
@@ -521,12 +717,22 @@ save_locked (GabnTrainer *t, const char *path, GError **error)
                               names, disc_meta);
   n_tensors += optim_tensors (t->disc_optim, "disc_optim", tensors + n_tensors,
                               names + n_tensors - 1, disc_meta);
-  ok = gabn_sidecar_write (state_path, tensors, n_tensors, disc_meta, error);
+  /* Crash-safe in three atomic steps: the sidecar aside, the model (the
+   * commit), the sidecar in place. Killed at any moment, the model on disk
+   * has its own sidecar as PATH.state or PATH.state.new. */
+  ok = gabn_sidecar_write (pending, tensors, n_tensors, disc_meta, error);
   for (int i = 0; i < 4; i++)
     g_free (names[i]);
-  if (!ok)
+  if (!ok || !gabn_model_save (t->net, path, meta, error))
     return FALSE;
-  return gabn_model_save (t->net, path, meta, error);
+  if (g_rename (pending, state_path) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, GABN_ERROR, GABN_ERROR_FAILED, _("cannot rename %s to %s: %s"),
+                   pending, state_path, g_strerror (saved));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 gboolean
@@ -578,9 +784,35 @@ evaluate_epoch (GabnTrainer *t, int epoch, GError **error)
   g_mutex_lock (&t->net_lock);
   report = gabn_evaluate (t->net, t->dataset, t->split->pairs, t->split->n_pairs,
                           &t->eval_options, NULL, NULL, t->cancel, error);
+  if (report && t->eval_options.gam_max_per_group > 0)
+    {
+      g_autoptr(GError) diag_error = NULL;
+
+      /* The diagnostics are auxiliary: an image found unreadable there
+       * costs this epoch's adversary figures, never the run (the next
+       * epoch picks around it); a cancel still ends the run. */
+      if (gabn_train_diagnostics (report, t->net, t->dataset, t->split, &t->config,
+                                  t->config.method == GABN_METHOD_GABN ? t->disc : NULL,
+                                  t->eval_options.gam_max_per_group,
+                                  t->eval_options.threads, t->cancel, &diag_error))
+        report->has_train_maps = TRUE;
+      else if (g_error_matches (diag_error, GABN_ERROR, GABN_ERROR_CANCELLED))
+        {
+          g_propagate_error (error, g_steal_pointer (&diag_error));
+          g_clear_pointer (&report, gabn_eval_report_free);
+        }
+      else
+        g_warning ("epoch %d: no adversary diagnostics: %s", epoch + 1, diag_error->message);
+    }
   g_mutex_unlock (&t->net_lock);
+  name_new_bad_images (t);
   if (!report)
     return FALSE;
+  report->train_gam = t->config.gam;
+  report->grad_ratio = t->epoch_ratio_count > 0
+    ? t->epoch_ratio_sum / t->epoch_ratio_count : NAN;
+  report->batch_disc_accuracy = t->epoch_disc_count > 0
+    ? t->epoch_disc_sum / t->epoch_disc_count : NAN;
   report->epoch = epoch;
   report->step = t->step;
   g_mutex_lock (&t->lock);
@@ -603,6 +835,7 @@ run_epoch (GabnTrainer *t, int epoch, gint64 *steps_this_run,
 
   gabn_batcher_config_init (&bc);
   bc.size = gabn_net_input_size (t->net);
+  bc.preprocess = *gabn_net_get_preprocess (t->net);
   bc.batch_size = t->config.batch_size;
   bc.sampling = t->config.sampling;
   bc.flip = t->config.flip;
@@ -620,6 +853,8 @@ run_epoch (GabnTrainer *t, int epoch, gint64 *steps_this_run,
                               t->n_train, &bc, error);
   if (!batcher)
     return FALSE;
+  t->epoch_ratio_sum = t->epoch_disc_sum = 0.0;
+  t->epoch_ratio_count = t->epoch_disc_count = 0;
   while (t->step < end)
     {
       GabnStepReport report = { 0 };
@@ -633,6 +868,7 @@ run_epoch (GabnTrainer *t, int epoch, gint64 *steps_this_run,
       batch = gabn_batcher_next (batcher, t->cancel, error);
       if (!batch)
         return FALSE;
+      name_new_bad_images (t);
       g_mutex_lock (&t->net_lock);
       lr = gabn_lr_schedule_lr (&t->schedule, t->config.lr, t->step);
       if (!gabn_step_compute (t->step_state, batch->input, batch->labels,
@@ -650,6 +886,16 @@ run_epoch (GabnTrainer *t, int epoch, gint64 *steps_this_run,
       g_mutex_unlock (&t->lock);
       gabn_batcher_release (batcher, batch);
 
+      if (isfinite (report.grad_ratio))
+        {
+          t->epoch_ratio_sum += report.grad_ratio;
+          t->epoch_ratio_count++;
+        }
+      if (t->config.method == GABN_METHOD_GABN)
+        {
+          t->epoch_disc_sum += report.disc_accuracy;
+          t->epoch_disc_count++;
+        }
       (*steps_this_run)++;
       *train_seconds += (g_get_monotonic_time () - t0) / 1e6;
       report.step = t->step;

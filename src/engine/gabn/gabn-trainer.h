@@ -17,18 +17,26 @@
  * run ends (finished, cancelled or failed after at least one step) the
  * model is saved atomically to PATH with metadata "arch", "groups",
  * "train_config", "split", "eval" (the last report, full JSON) and
- * "trainer_state" ({"step":…, "epoch":…, "total_steps":…, "finished":…});
+ * "trainer_state" ({"step":…, "epoch":…, "total_steps":…, "finished":…}),
+ * "skipped_images" (when any: [{"file":…, "reason":…}], the unreadable
+ * images the run substituted or left out) and "checkpoint" (an id the
+ * sidecar repeats);
  * the discriminator's parameters and both optimisers' states (the net's:
  * "optim.momentum_buffer" or "optim.exp_avg"/"optim.exp_avg_sq"; the
  * discriminator's: "disc_optim.*"; step counts in the metadata as
  * "optim_steps" and "disc_optim_steps") go to the sidecar PATH.state (a
- * safetensors file, written first, also atomically). A resumed run takes
+ * safetensors file with the same "checkpoint" id and the "step"). Saving is
+ * crash-safe: the sidecar is written to PATH.state.new, then the model,
+ * then the sidecar is renamed to PATH.state, each step atomic, so a process
+ * killed at any moment leaves a model whose own sidecar is one of the two
+ * (resuming finishes the rename). A resumed run takes
  * the same batches in the same order and so equals an uninterrupted one
  * (within float rounding). A sidecar without optimiser state (written by an
  * older version) resumes with fresh momentum. */
 #pragma once
 
 #include "gabn-batcher.h"
+#include "gabn-cam.h"
 #include "gabn-dataset.h"
 #include "gabn-evaluate.h"
 #include "gabn-net.h"
@@ -73,6 +81,10 @@ typedef struct {
   GabnEraseWhere erase_where;   /* default features */
   char         **erase_groups;  /* group names; NULL (default) = all */
   GabnAdvMode    adv_mode;      /* default confusion */
+  /* The GAM the adversary and the erasing act on: Grad-CAM (default) or
+   * HiResCAM (faithful for a position-specific head); first order either
+   * way (DESIGN.md 1). */
+  GabnCamMethod  gam;
   float          disc_lr;       /* D's AdamW rate; default 1e-3 */
   int            disc_hidden;   /* D's hidden width; default 64 */
   /* Data and run. */
@@ -94,7 +106,8 @@ gboolean gabn_train_config_validate (const GabnTrainConfig *config,
 /* JSON object (as stored in metadata "train_config"); enums as strings
  * ("baseline"/"gabn", "sgd"/"adamw", "constant"/"step"/"cosine",
  * "arcface"/"cosface", "features"/"input", "confusion"/"reversal",
- * "shuffle"/"identity-balanced"/"group-balanced"). */
+ * "shuffle"/"identity-balanced"/"group-balanced", "gam": "gradcam"/
+ * "hirescam"). */
 char *gabn_train_config_to_json (const GabnTrainConfig *config);
 /* Missing keys keep the defaults; wrong types or values are errors. */
 gboolean gabn_train_config_from_json (GabnTrainConfig *config,
@@ -116,7 +129,11 @@ typedef struct {
   float  loss_adv;        /* L_conf (or −CE under reversal); 0 for baseline */
   float  loss_mask;       /* L_arc of the erased pass; 0 when not erased */
   float  disc_loss;       /* D's cross-entropy on the true groups */
-  float  disc_accuracy;   /* D's accuracy on this batch */
+  float  disc_accuracy;   /* D's accuracy on this batch (the maps it just fit) */
+  /* ‖λ_adv·∂L_conf/∂A‖ / ‖∂L_arc/∂A‖ over the batch's feature maps: how
+   * hard the adversary pulls against recognition (0 when λ_adv = 0; NaN
+   * for the baseline). */
+  float  grad_ratio;
   float  lr;
   double images_per_second;  /* over the last steps */
   double eta_seconds;        /* remaining training steps (not evaluation) */
@@ -125,6 +142,9 @@ typedef struct {
 typedef void (*GabnTrainerStepFunc)  (const GabnStepReport *report,
                                       gpointer user_data);
 typedef void (*GabnTrainerEpochFunc) (const GabnEvalReport *report,
+                                      gpointer user_data);
+/* An image that cannot be read (file and reason), named once per run. */
+typedef void (*GabnTrainerSkipFunc)  (const char *file, const char *reason,
                                       gpointer user_data);
 
 typedef struct _GabnTrainer GabnTrainer;
@@ -152,6 +172,13 @@ void gabn_trainer_set_callbacks (GabnTrainer *trainer,
                                  GabnTrainerStepFunc step_func,
                                  GabnTrainerEpochFunc epoch_func,
                                  gpointer user_data);
+/* Called from the run's thread for each unreadable image, once: training
+ * substitutes another image for it in its batch (gabn-batcher.h) and the
+ * evaluation leaves its pairs out; the run goes on. */
+void gabn_trainer_set_skip_func (GabnTrainer *trainer, GabnTrainerSkipFunc func,
+                                 gpointer user_data);
+/* Unreadable images named so far (thread-safe). */
+int  gabn_trainer_get_n_skipped (GabnTrainer *trainer);
 /* Where checkpoints go (NULL: none). */
 void gabn_trainer_set_checkpoint (GabnTrainer *trainer, const char *path);
 /* Evaluation options for the per-epoch reports (default: init values). */
@@ -160,7 +187,7 @@ void gabn_trainer_set_eval_options (GabnTrainer *trainer,
 
 /* Trains until the configured epochs (or max_steps) are done. Returns FALSE
  * with GABN_ERROR_CANCELLED on cancel (gabn_trainer_cancel or cancellable),
- * or another error (unreadable image, failed checkpoint). A cancel stops the
+ * or another error (no readable image at all, failed checkpoint). A cancel stops the
  * step in flight between two layers and drops it: the model is as after
  * the last whole step. A trainer runs at most once at a time; after a
  * cancel it can run again (continuing). */

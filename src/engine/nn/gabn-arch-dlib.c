@@ -1,8 +1,11 @@
 /* gabn-arch-dlib.c: dlib's ResNet face recognizer (dlib_face_recognition_
  * resnet_model_v1) as @vladmandic/face-api ships it in TF.js form
  * (its src/faceRecognitionNet/), built as engine nodes with face-api's
- * weight names. 150×150 RGB, (x − mean RGB)/255, 128-d embedding, not
- * L2-normalised by the net.
+ * weight names. 150×150 RGB, (x − mean RGB)/255 (the normalize().div(255)
+ * of face-api 1.7.15's dist, which ships these weights; the TypeScript
+ * source on GitHub divides by 256), 128-d embedding, not L2-normalised by
+ * the net. The net declares this preprocessing (gabn_net_set_preprocess);
+ * the image path applies it.
  *
  *   conv32_down: conv 7×7/2 valid + bias, scale, ReLU   → 32×72×72
  *   max pool 3×3/2 valid                                → 32×35×35

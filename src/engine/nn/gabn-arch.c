@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 
 #include <math.h>
+#include <string.h>
 
 #define IRESNET_BN_EPS 1e-5f
 
@@ -76,7 +77,13 @@ iresnet_block (GabnNet *net, const char *prefix, int x, int planes, int stride)
       identity = iresnet_conv (net, prefix, "downsample.0", x, planes, 1, stride);
       identity = iresnet_bn (net, prefix, "downsample.1", identity);
     }
-  return gabn_net_add (net, out, identity);
+  out = gabn_net_add (net, out, identity);
+  /* The block's output is PyTorch's module "layerL.J". */
+  {
+    g_autofree char *block = g_strndup (prefix, strlen (prefix) - 1);
+    gabn_net_name_last_node (net, block);
+  }
+  return out;
 }
 
 static void

@@ -51,6 +51,18 @@ void gabn_conv2d_backward (float *d_in, float *d_weight, float *d_bias,
                            const float *weight, int B,
                            const GabnConvShape *shape, float *work);
 
+/* Grouped convolution (groups > 1; depthwise when groups = C), direct
+ * loops: out (B,O,Ho,Wo) = in (B,C,H,W) ⋆ weight (O, C/groups, k, k) + bias
+ * (O, nullable), output channel o reading group o / (O/groups). */
+void gabn_conv2d_grouped_forward (float *out, const float *in,
+                                  const float *weight, const float *bias,
+                                  int B, const GabnConvShape *shape, int groups);
+/* d_in (B,C,H,W), d_weight (O,C/groups,k,k), d_bias (O): nullable, +=. */
+void gabn_conv2d_grouped_backward (float *d_in, float *d_weight, float *d_bias,
+                                   const float *d_out, const float *in,
+                                   const float *weight, int B,
+                                   const GabnConvShape *shape, int groups);
+
 /* ---- BatchNorm2d / BatchNorm1d (S = H·W, or 1 for 1d) ------------------ */
 
 /* y[i] = (x[i] − mean)·scale + beta, ReLU'd when relu: one row of
@@ -120,6 +132,20 @@ void gabn_dropout_backward (float *d_x, const float *d_y, const float *mask,
 void gabn_flatten_forward (float *y, const float *x, gsize n);
 void gabn_flatten_backward (float *d_x, const float *d_y, gsize n);
 
+/* y (B,C,S) = x · scale[c] + shift[c]: ONNX Mul/Add/Sub/Div by constants,
+ * dlib's scale layer. */
+void gabn_affine_forward (float *y, const float *x, const float *scale,
+                          const float *shift, int B, int C, int S);
+/* d_x += d_y · scale[c] (the constants have no gradient). */
+void gabn_affine_backward (float *d_x, const float *d_y, const float *scale,
+                           int B, int C, int S);
+
+/* y (B,C,H+top+bottom,W+left+right) = x framed by `value`. */
+void gabn_pad_forward (float *y, const float *x, int B, int C, int H, int W,
+                       int top, int left, int bottom, int right, float value);
+void gabn_pad_backward (float *d_x, const float *d_y, int B, int C, int H,
+                        int W, int top, int left, int bottom, int right);
+
 /* ---- Linear ----------------------------------------------------------- */
 
 /* y (B,O) = x (B,I) · W (O,I)ᵀ + bias (O, nullable). */
@@ -146,22 +172,17 @@ void gabn_avgpool_backward (float *d_x, const float *d_y, int B, int C, int H,
                             int W, int k, int stride, int pad);
 int  gabn_pool_out_size (int in, int k, int stride, int pad);
 
+/* y (B,C) = mean of x (B,C,S) over its S = H·W cells. */
+void gabn_global_avgpool_forward (float *y, const float *x, int B, int C, int S);
+void gabn_global_avgpool_backward (float *d_x, const float *d_y, int B, int C,
+                                   int S);
+
 /* ---- L2 normalisation (F.normalize, eps 1e-12) ------------------------ */
 
 /* y (B,D) = x / max(‖x‖, eps); norm (B) keeps ‖x‖. */
 void gabn_l2norm_forward (float *y, float *norm, const float *x, int B, int D);
 void gabn_l2norm_backward (float *d_x, const float *d_y, const float *y,
                            const float *norm, int B, int D);
-
-/* ---- Per-channel affine (a folded BatchNorm, dlib's scale layer) ------- */
-
-/* y (B,C,S) = x · scale[c] + shift[c] (shift nullable: 0). */
-void gabn_affine_forward (float *y, const float *x, const float *scale,
-                          const float *shift, int B, int C, int S);
-/* d_x (B,C,S), d_scale (C), d_shift (C): nullable, +=. */
-void gabn_affine_backward (float *d_x, float *d_scale, float *d_shift,
-                           const float *d_y, const float *x, const float *scale,
-                           int B, int C, int S);
 
 /* ---- Zero padding at the end of channels, rows and columns ------------ */
 

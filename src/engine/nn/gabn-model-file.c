@@ -6,6 +6,9 @@
 
 #include <glib/gi18n.h>
 #include "gabn-models.h"
+#include "gabn-model-source.h"
+#include "gabn-pth.h"
+#include "gabn-onnx.h"
 #include "gabn-safetensors.h"
 #include "gabn-tfjs.h"
 
@@ -19,20 +22,21 @@
 
 /* The architecture from tensor names alone, or NULL when unclear. */
 static const char *
-infer_arch (const GabnSafetensors *st)
+infer_arch (const GabnModelSource *src)
 {
   int blocks = 0;
 
-  if (gabn_safetensors_find (st, "backbone.0.weight")
-      && gabn_safetensors_find (st, "head.1.weight"))
+  if (src->find (src->data, "backbone.0.weight") >= 0
+      && src->find (src->data, "head.1.weight") >= 0)
     return "gabn-s";
-  if (!gabn_safetensors_find (st, "layer1.0.conv1.weight"))
+  if (src->find (src->data, "layer1.0.conv1.weight") < 0)
     return NULL;
   /* iresnet18/34/50 differ in layer3's depth: 2, 6, 14 blocks. */
-  for (guint i = 0; i < gabn_safetensors_n_entries (st); i++)
+  for (guint i = 0; i < src->n_tensors; i++)
     {
-      int j;
-      if (sscanf (gabn_safetensors_entry (st, i)->name, "layer3.%d.", &j) == 1)
+      int j, ndim;
+      const gint64 *shape;
+      if (sscanf (src->tensor (src->data, i, &ndim, &shape), "layer3.%d.", &j) == 1)
         blocks = MAX (blocks, j + 1);
     }
   switch (blocks)
@@ -45,18 +49,131 @@ infer_arch (const GabnSafetensors *st)
 }
 
 GabnNet *
+gabn_model_from_source (const GabnModelSource *src, const char *arch, GError **error)
+{
+  g_autoptr(GabnNet) net = NULL;
+  g_autoptr(GError) net_error = NULL;
+  const char *path = src->path;
+  const gint64 *shape = NULL;
+  int centres, ndim = 0;
+
+  if (arch == NULL)
+    arch = infer_arch (src);
+  if (arch == NULL)
+    return gabn_file_error (error, GABN_ERROR_NOT_FOUND, path,
+                            _("no “arch” in the metadata and the architecture cannot be "
+                            "inferred from the tensor names; give it explicitly (--arch)")), NULL;
+
+  centres = src->find (src->data, "arcface.weight");
+  if (centres >= 0)
+    src->tensor (src->data, centres, &ndim, &shape);
+  if (centres >= 0 && ndim != 2)
+    {
+      g_autofree char *shape_str = gabn_safetensors_shape_string (ndim, shape);
+      return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path,
+                              _("tensor “arcface.weight” has shape %s, expected [classes, dim]"),
+                              shape_str), NULL;
+    }
+  /* Without the centres first: their count comes from the file, and a
+   * row narrower than the embedding would let a small file claim a large
+   * allocation (classes × dim floats). */
+  net = gabn_net_new (arch, 0, 0, &net_error);
+  if (net == NULL)
+    return gabn_file_error (error, net_error->code, path, "%s", net_error->message), NULL;
+
+  /* Every tensor of the architecture must be there, with its shape; extra
+   * tensors are ignored. The centres are checked after the others, then
+   * added. */
+  for (int i = 0; i < gabn_net_n_tensors (net); i++)
+    {
+      const GabnTensorInfo *t = gabn_net_tensor (net, i);
+      int e = src->find (src->data, t->name);
+      gboolean same;
+
+      if (e < 0)
+        return gabn_file_error (error, GABN_ERROR_NOT_FOUND, path, _("tensor “%s” of %s is missing"),
+                                t->name, arch), NULL;
+      src->tensor (src->data, e, &ndim, &shape);
+      same = ndim == t->ndim;
+      for (int d = 0; same && d < t->ndim; d++)
+        same = shape[d] == t->shape[d];
+      if (!same)
+        {
+          g_autofree char *found = gabn_safetensors_shape_string (ndim, shape);
+          g_autofree char *expected = gabn_safetensors_shape_string (t->ndim, t->shape);
+          return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path,
+                                  _("tensor “%s” has shape %s, %s expects %s"), t->name, found,
+                                  arch, expected), NULL;
+        }
+    }
+  if (centres >= 0)
+    {
+      src->tensor (src->data, centres, &ndim, &shape);
+      if (shape[1] != gabn_net_embedding_dim (net))
+        return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path,
+                                _("tensor “arcface.weight” has rows of %lld, %s embeds in %d"),
+                                (long long) shape[1], arch, gabn_net_embedding_dim (net)), NULL;
+      if (shape[0] > 0 && !gabn_net_set_n_classes (net, (int) shape[0], 0, &net_error))
+        return gabn_file_error (error, net_error->code, path, "%s", net_error->message), NULL;
+    }
+  for (int i = 0; i < gabn_net_n_tensors (net); i++)
+    {
+      const GabnTensorInfo *t = gabn_net_tensor (net, i);
+      if (!src->read (src->data, src->find (src->data, t->name), t->data, error))
+        return NULL;
+    }
+  return g_steal_pointer (&net);
+}
+
+/* ---- Safetensors as a source ------------------------------------------- */
+
+static const char *
+st_tensor (gpointer data, guint i, int *ndim, const gint64 **shape)
+{
+  const GabnSafetensorsEntry *e = gabn_safetensors_entry (data, i);
+
+  *ndim = e->ndim;
+  *shape = e->shape;
+  return e->name;
+}
+
+static int
+st_find (gpointer data, const char *name)
+{
+  const GabnSafetensorsEntry *e = gabn_safetensors_find (data, name);
+
+  if (e == NULL)
+    return -1;
+  for (guint i = 0; i < gabn_safetensors_n_entries (data); i++)
+    if (gabn_safetensors_entry (data, i) == e)
+      return (int) i;
+  return -1;
+}
+
+static gboolean
+st_read (gpointer data, guint i, float *dst, GError **error)
+{
+  gabn_safetensors_read (data, gabn_safetensors_entry (data, i), dst);
+  return TRUE;
+}
+
+GabnNet *
 gabn_model_load (const char *path, const char *arch_hint,
                  GHashTable **metadata_out, GError **error)
 {
   g_autoptr(GabnSafetensors) st = NULL;
-  g_autoptr(GabnNet) net = NULL;
-  g_autoptr(GError) net_error = NULL;
-  const GabnSafetensorsEntry *centres;
+  GabnModelSource src = { path, NULL, 0, st_tensor, st_find, st_read };
+  GabnNet *net;
   const char *arch;
 
   g_return_val_if_fail (path != NULL, NULL);
   if (metadata_out)
     *metadata_out = NULL;
+  if (gabn_onnx_is_onnx_file (path))
+    return gabn_onnx_load (path, metadata_out, error);
+  /* A torch.save checkpoint (zip) or an old pickle-format one. */
+  if (gabn_pth_sniff (path))
+    return gabn_pth_load_model (path, arch_hint, metadata_out, error);
   /* A known model's name ("dlib-resnet"), unless a file has that name. */
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
     {
@@ -73,65 +190,19 @@ gabn_model_load (const char *path, const char *arch_hint,
           g_hash_table_insert (*metadata_out, g_strdup ("arch"), g_strdup (gabn_net_arch (net)));
           g_hash_table_insert (*metadata_out, g_strdup ("format"), g_strdup ("tfjs"));
         }
-      return g_steal_pointer (&net);
+      return net;
     }
   st = gabn_safetensors_open (path, error);
   if (st == NULL)
     return NULL;
 
   arch = g_hash_table_lookup (gabn_safetensors_metadata (st), "arch");
-  if (arch == NULL)
-    arch = arch_hint;
-  if (arch == NULL)
-    arch = infer_arch (st);
-  if (arch == NULL)
-    return gabn_file_error (error, GABN_ERROR_NOT_FOUND, path,
-                            _("no “arch” in the metadata and the architecture cannot be "
-                            "inferred from the tensor names; give it explicitly (--arch)")), NULL;
-
-  centres = gabn_safetensors_find (st, "arcface.weight");
-  if (centres && centres->ndim != 2)
-    {
-      g_autofree char *shape_str = gabn_safetensors_shape_string (centres->ndim, centres->shape);
-      return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path,
-                              _("tensor “arcface.weight” has shape %s, expected [classes, dim]"),
-                              shape_str), NULL;
-    }
-  net = gabn_net_new (arch, centres ? (int) centres->shape[0] : 0, 0, &net_error);
-  if (net == NULL)
-    return gabn_file_error (error, net_error->code, path, "%s", net_error->message), NULL;
-
-  /* Every tensor of the architecture must be there, with its shape; extra
-   * tensors are ignored. */
-  for (int i = 0; i < gabn_net_n_tensors (net); i++)
-    {
-      const GabnTensorInfo *t = gabn_net_tensor (net, i);
-      const GabnSafetensorsEntry *e = gabn_safetensors_find (st, t->name);
-      gboolean same = e != NULL && e->ndim == t->ndim;
-
-      if (e == NULL)
-        return gabn_file_error (error, GABN_ERROR_NOT_FOUND, path, _("tensor “%s” of %s is missing"),
-                                t->name, arch), NULL;
-      for (int d = 0; same && d < t->ndim; d++)
-        same = e->shape[d] == t->shape[d];
-      if (!same)
-        {
-          g_autofree char *found = gabn_safetensors_shape_string (e->ndim, e->shape);
-          g_autofree char *expected = gabn_safetensors_shape_string (t->ndim, t->shape);
-          return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path,
-                                  _("tensor “%s” has shape %s, %s expects %s"), t->name, found,
-                                  arch, expected), NULL;
-        }
-    }
-  for (int i = 0; i < gabn_net_n_tensors (net); i++)
-    {
-      const GabnTensorInfo *t = gabn_net_tensor (net, i);
-      gabn_safetensors_read (st, gabn_safetensors_find (st, t->name), t->data);
-    }
-
-  if (metadata_out)
+  src.data = st;
+  src.n_tensors = gabn_safetensors_n_entries (st);
+  net = gabn_model_from_source (&src, arch ? arch : arch_hint, error);
+  if (net && metadata_out)
     *metadata_out = g_hash_table_ref (gabn_safetensors_metadata (st));
-  return g_steal_pointer (&net);
+  return net;
 }
 
 /* ---- Writing ---------------------------------------------------------- */
@@ -279,6 +350,10 @@ gabn_model_save_as (GabnNet *net, const char *path, GHashTable *metadata,
   int fd, saved_errno = 0;
 
   g_return_val_if_fail (dtype == GABN_DTYPE_F32 || dtype == GABN_DTYPE_F16, FALSE);
+  if (gabn_net_is_imported (net))
+    return gabn_file_error (error, GABN_ERROR_UNSUPPORTED, path,
+                            _("an imported model cannot be saved as a GABN model: "
+                              "it has no built-in architecture"));
   header = build_header (net, metadata, half, &data_size);
   len = strlen (header);
   for (int b = 0; b < 8; b++)

@@ -13,11 +13,14 @@
 
 G_BEGIN_DECLS
 
-/* Loads a model. path may also be a TF.js weights manifest or its folder
- * (gabn-tfjs.h), or the name of a known model ("dlib-resnet", gabn-models.h)
- * when no file has that name; such a model's metadata holds "arch" and
- * "format" ("tfjs"). For a safetensors file: the architecture comes from the metadata's "arch", else
- * from arch_hint, else is inferred from the tensor names and shapes. The
+/* Loads a model. An ONNX file (gabn-onnx.h: by its name or content) is
+ * imported as it is (arch_hint unused, metadata "onnx_producer" and
+ * "onnx_opset"); a PyTorch checkpoint through gabn-pth.h. path may also be
+ * the name of a known model ("dlib-resnet", gabn-models.h) when no file has
+ * that name, or a TF.js weights manifest or its folder (gabn-tfjs.h); such a
+ * model's metadata holds "arch" and "format" ("tfjs"). Otherwise the architecture comes from the metadata's
+ * "arch", else from arch_hint, else is inferred from the tensor names and
+ * shapes. The
  * number of classes is the rows of "arcface.weight" (0 when absent).
  * metadata (nullable out) receives a new GHashTable of string → string.
  * Errors name the file and say what is wrong (truncated, bad header, unknown

@@ -19,10 +19,14 @@ typedef enum {
   GABN_NODE_FLATTEN,
   GABN_NODE_DROPOUT,
   GABN_NODE_LINEAR,
-  GABN_NODE_AFFINE,    /* per-channel x·weight + bias (gabn-net-blocks.c) */
-  GABN_NODE_MAXPOOL,   /* conv.kernel/stride/pad give the window */
-  GABN_NODE_AVGPOOL,
-  GABN_NODE_ZERO_PAD,  /* zeros after the input's channels, rows, columns */
+  /* Imported graphs (src/engine/import) and dlib's ResNet add these: */
+  GABN_NODE_AFFINE,      /* x·scale[c] + shift[c]: weight = scale, bias = shift */
+  GABN_NODE_PAD,         /* pad[4] = top, left, bottom, right; p = the value */
+  GABN_NODE_MAXPOOL,     /* conv: in/out sizes, kernel, stride, pad */
+  GABN_NODE_AVGPOOL,     /* the same, padding counted (count_include_pad) */
+  GABN_NODE_GLOBALPOOL,  /* mean over h×w */
+  GABN_NODE_ZERO_PAD,    /* zeros after the input's channels, rows, columns
+                            (dlib's shortcuts, gabn-net-blocks.c) */
 } GabnNodeKind;
 
 typedef enum {
@@ -41,10 +45,14 @@ typedef struct {
 
 typedef struct {
   GabnNodeKind kind;
+  char *name;                /* the module or ONNX node it comes from; NULL
+                                for unnamed ReLU/Flatten… of the built-ins */
   int in, in2, out;          /* value indices (in2: ADD only) */
   int weight, bias;          /* tensor indices, −1 when absent */
   int running_mean, running_var, count;
   GabnConvShape conv;
+  int groups;                   /* CONV: 1, or grouped (depthwise) */
+  int pad[4];                   /* PAD: top, left, bottom, right */
   float eps, momentum, p;
   gboolean relu;                /* BATCHNORM fused with a ReLU */
   float *save_mean, *save_rstd; /* BATCHNORM, one per channel */
@@ -67,6 +75,8 @@ typedef struct {
 
 struct _GabnNet {
   char *arch;
+  gboolean imported;           /* built from a file's graph, not by gabn_arch_build */
+  GabnPreprocess preprocess;
   int input_size;
   int embedding_dim;
   int n_classes;
@@ -89,7 +99,6 @@ struct _GabnNet {
   int n_values, values_allocated;
   int input_value, features_value, embedding_value;
 
-  GabnPreprocess preprocess;   /* what the model wants (gabn-net.h) */
 
   int capacity;                /* images the values can hold */
   int batch;                   /* images in the last forward */
@@ -123,9 +132,12 @@ int gabn_net_add (GabnNet *net, int a, int b);
 int gabn_net_flatten (GabnNet *net, int in);
 int gabn_net_dropout (GabnNet *net, int in, float p);
 int gabn_net_linear (GabnNet *net, const char *name, int in, int out_features);
+/* Names the last node added (a copy of name). */
+void gabn_net_name_last_node (GabnNet *net, const char *name);
 
-/* Blocks of the imported models (gabn-net-blocks.c). */
-/* Per-channel y = x·NAME.weight[c] + NAME.bias[c]. */
+/* Blocks of dlib's ResNet (gabn-net-blocks.c); the ONNX importer adds its
+ * nodes itself. */
+/* Per-channel y = x·NAME/weights[c] + NAME/biases[c] (GABN_NODE_AFFINE). */
 int gabn_net_affine (GabnNet *net, const char *name, int in);
 int gabn_net_maxpool (GabnNet *net, int in, int kernel, int stride, int pad);
 /* Padding counts in the mean (count_include_pad); kernel = h = w with
@@ -142,14 +154,6 @@ gboolean gabn_arch_build (GabnNet *net, const char *arch, GError **error);
 int gabn_arch_input_size (const char *arch);
 /* dlib's ResNet face recognizer as face-api ships it (gabn-arch-dlib.c). */
 void gabn_arch_build_dlib_resnet (GabnNet *net);
-
-/* The standard input tensor (RGB, (x − 127.5)/127.5) to the model's
- * (gabn-preprocess.c): model_in (B,3,S) from std (B,3,S); a copy for the
- * built-in preprocessing. Backward writes d_std (overwritten, not +=). */
-void gabn_preprocess_forward (const GabnPreprocess *pre, float *model_in,
-                              const float *std, int B, int S);
-void gabn_preprocess_backward (const GabnPreprocess *pre, float *d_std,
-                               const float *d_model_in, int B, int S);
 
 /* Running (gabn-net-run.c). */
 void gabn_net_ensure_capacity (GabnNet *net, int batch);

@@ -40,7 +40,7 @@ gabn_net_ensure_capacity (GabnNet *net, int batch)
       net->capacity = batch;
     }
   for (int i = 0; i < net->n_nodes; i++)
-    if (net->nodes[i].kind == GABN_NODE_CONV)
+    if (net->nodes[i].kind == GABN_NODE_CONV && net->nodes[i].groups == 1)
       {
         const GabnConvShape *s = &net->nodes[i].conv;
 
@@ -154,7 +154,12 @@ forward_node (GabnNet *net, GabnNode *node, int B)
   switch (node->kind)
     {
     case GABN_NODE_CONV:
-      conv_forward (net, node, B, NULL, NULL, NULL, NULL, FALSE);
+      if (node->groups > 1)
+        gabn_conv2d_grouped_forward (out->data, in->data, tensor_data (net, node->weight),
+                                     tensor_data (net, node->bias), B, &node->conv,
+                                     node->groups);
+      else
+        conv_forward (net, node, B, NULL, NULL, NULL, NULL, FALSE);
       break;
     case GABN_NODE_BATCHNORM:
       gabn_batchnorm_forward (out->data, node->save_mean, node->save_rstd,
@@ -164,7 +169,7 @@ forward_node (GabnNet *net, GabnNode *node, int B)
                               tensor_data (net, node->bias), B, in->c,
                               in->h * in->w, node->eps, node->momentum,
                               net->training, node->relu);
-      if (net->training)
+      if (net->training && node->count >= 0)
         tensor_data (net, node->count)[0] += 1.0f;
       break;
     case GABN_NODE_RELU:
@@ -196,14 +201,20 @@ forward_node (GabnNet *net, GabnNode *node, int B)
       gabn_affine_forward (out->data, in->data, tensor_data (net, node->weight),
                            tensor_data (net, node->bias), B, in->c, in->h * in->w);
       break;
+    case GABN_NODE_PAD:
+      gabn_pad_forward (out->data, in->data, B, in->c, in->h, in->w, node->pad[0],
+                        node->pad[1], node->pad[2], node->pad[3], node->p);
+      break;
     case GABN_NODE_MAXPOOL:
-      gabn_maxpool_forward (out->data, node->argmax, in->data, B, in->c, in->h,
-                            in->w, node->conv.kernel, node->conv.stride,
-                            node->conv.pad);
+      gabn_maxpool_forward (out->data, node->argmax, in->data, B, in->c, in->h, in->w,
+                            node->conv.kernel, node->conv.stride, node->conv.pad);
       break;
     case GABN_NODE_AVGPOOL:
       gabn_avgpool_forward (out->data, in->data, B, in->c, in->h, in->w,
                             node->conv.kernel, node->conv.stride, node->conv.pad);
+      break;
+    case GABN_NODE_GLOBALPOOL:
+      gabn_global_avgpool_forward (out->data, in->data, B, in->c, in->h * in->w);
       break;
     case GABN_NODE_ZERO_PAD:
       gabn_zero_pad_forward (out->data, in->data, B, in->c, in->h, in->w,
@@ -249,7 +260,7 @@ gabn_net_run_forward (GabnNet *net, int first, int last)
       if (gabn_net_cancelled (net))
         return;
 
-      if (!net->training && node->kind == GABN_NODE_CONV && next
+      if (!net->training && node->kind == GABN_NODE_CONV && node->groups == 1 && next
           && next->kind == GABN_NODE_BATCHNORM && next->in == node->out
           && net->values[node->out].c <= 4096)
         {
@@ -301,7 +312,13 @@ backward_node (GabnNet *net, GabnNode *node, int B, gboolean param_grads,
   switch (node->kind)
     {
     case GABN_NODE_CONV:
-      conv_backward (net, node, B, d_in, param_grads);
+      if (node->groups > 1)
+        gabn_conv2d_grouped_backward (d_in, tensor_grad (net, node->weight, param_grads),
+                                      tensor_grad (net, node->bias, param_grads),
+                                      out->grad, in->data, tensor_data (net, node->weight),
+                                      B, &node->conv, node->groups);
+      else
+        conv_backward (net, node, B, d_in, param_grads);
       break;
     case GABN_NODE_BATCHNORM:
       gabn_batchnorm_backward (d_in, tensor_grad (net, node->weight, param_grads),
@@ -340,22 +357,28 @@ backward_node (GabnNet *net, GabnNode *node, int B, gboolean param_grads,
                             B, (int) gabn_value_size (in), out->c);
       break;
     case GABN_NODE_AFFINE:
-      gabn_affine_backward (d_in, tensor_grad (net, node->weight, param_grads),
-                            tensor_grad (net, node->bias, param_grads),
-                            out->grad, in->data, tensor_data (net, node->weight),
-                            B, in->c, in->h * in->w);
+      if (d_in)
+        gabn_affine_backward (d_in, out->grad, tensor_data (net, node->weight), B,
+                              in->c, in->h * in->w);
+      break;
+    case GABN_NODE_PAD:
+      if (d_in)
+        gabn_pad_backward (d_in, out->grad, B, in->c, in->h, in->w, node->pad[0],
+                           node->pad[1], node->pad[2], node->pad[3]);
       break;
     case GABN_NODE_MAXPOOL:
       if (d_in)
-        gabn_maxpool_backward (d_in, out->grad, node->argmax, B, in->c, in->h,
-                               in->w, node->conv.kernel, node->conv.stride,
-                               node->conv.pad);
+        gabn_maxpool_backward (d_in, out->grad, node->argmax, B, in->c, in->h, in->w,
+                               node->conv.kernel, node->conv.stride, node->conv.pad);
       break;
     case GABN_NODE_AVGPOOL:
       if (d_in)
         gabn_avgpool_backward (d_in, out->grad, B, in->c, in->h, in->w,
-                               node->conv.kernel, node->conv.stride,
-                               node->conv.pad);
+                               node->conv.kernel, node->conv.stride, node->conv.pad);
+      break;
+    case GABN_NODE_GLOBALPOOL:
+      if (d_in)
+        gabn_global_avgpool_backward (d_in, out->grad, B, in->c, in->h * in->w);
       break;
     case GABN_NODE_ZERO_PAD:
       if (d_in)

@@ -18,10 +18,7 @@ gabn_net_alloc (const char *arch, int input_size, guint64 seed)
   net->params_epoch = g_new0 (guint64, 1);
   *net->params_epoch = 1;
   net->input_value = gabn_net_add_value (net, 3, input_size, input_size);
-  net->preprocess = (GabnPreprocess) {
-    input_size, input_size, FALSE,
-    { 127.5f, 127.5f, 127.5f }, { 1 / 127.5f, 1 / 127.5f, 1 / 127.5f }
-  };
+  gabn_preprocess_init_builtin (&net->preprocess, input_size);
   gabn_rng_init (&net->dropout_rng, seed ^ 0xd50f0u);
   return net;
 }
@@ -85,7 +82,17 @@ gabn_net_add_node (GabnNet *net, GabnNodeKind kind, int in, int out)
   node->out = out;
   node->weight = node->bias = -1;
   node->running_mean = node->running_var = node->count = -1;
+  node->groups = 1;
   return node;
+}
+
+void
+gabn_net_name_last_node (GabnNet *net, const char *name)
+{
+  GabnNode *node = &net->nodes[net->n_nodes - 1];
+
+  g_free (node->name);
+  node->name = g_strdup (name);
 }
 
 static int
@@ -119,6 +126,7 @@ gabn_net_conv (GabnNet *net, const char *name, int in, int out_c, int kernel,
   node->conv = shape;
   node->weight = weight;
   node->bias = bias_t;
+  node->name = g_strdup (name);
   return out;
 }
 
@@ -148,6 +156,7 @@ gabn_net_batchnorm (GabnNet *net, const char *name, int in, float eps)
   node->count = count;
   node->eps = eps;
   node->momentum = 0.1f;
+  node->name = g_strdup (name);
   node->save_mean = g_new0 (float, v.c);
   node->save_rstd = g_new0 (float, v.c);
   return out;
@@ -182,6 +191,7 @@ gabn_net_prelu (GabnNet *net, const char *name, int in)
   int out = gabn_net_add_value (net, v.c, v.h, v.w);
 
   gabn_net_add_node (net, GABN_NODE_PRELU, in, out)->weight = weight;
+  gabn_net_name_last_node (net, name);
   return out;
 }
 
@@ -228,6 +238,7 @@ gabn_net_linear (GabnNet *net, const char *name, int in, int out_features)
 
   node->weight = weight;
   node->bias = bias;
+  node->name = g_strdup (name);
   return out;
 }
 
@@ -369,10 +380,11 @@ gabn_net_free (GabnNet *net)
     g_free ((char *) net->tensors[i].name);
   for (int i = 0; i < net->n_nodes; i++)
     {
+      g_free (net->nodes[i].name);
+      g_free (net->nodes[i].argmax);
       g_free (net->nodes[i].save_mean);
       g_free (net->nodes[i].save_rstd);
       g_free (net->nodes[i].mask);
-      g_free (net->nodes[i].argmax);
       g_free (net->nodes[i].wino_u);
       g_free (net->nodes[i].wino_ut);
       g_free (net->nodes[i].packed);
@@ -397,20 +409,52 @@ gabn_net_free (GabnNet *net)
   g_free (net);
 }
 
+/* A deep copy of the structure (any net, built-in or imported) with the
+ * parameters and buffers; activations, workspaces and derived weights are
+ * remade on first use. */
 GabnNet *
 gabn_net_copy (const GabnNet *net)
 {
-  GabnNet *copy = gabn_net_new (net->arch, net->n_classes, net->seed, NULL);
+  GabnNet *copy = g_new (GabnNet, 1);
 
-  g_return_val_if_fail (copy != NULL && copy->n_params == net->n_params, copy);
-  memcpy (copy->params, net->params, net->n_params * sizeof (float));
-  memcpy (copy->grads, net->grads, net->n_params * sizeof (float));
-  memcpy (copy->buffers, net->buffers, net->n_buffers * sizeof (float));
+  *copy = *net;
+  copy->arch = g_strdup (net->arch);
+  copy->params_epoch = g_new0 (guint64, 1);
+  *copy->params_epoch = 1;
+  copy->tensors = g_memdup2 (net->tensors, sizeof (GabnTensorInfo) * net->tensors_allocated);
+  copy->inits = g_memdup2 (net->inits, sizeof (GabnTensorInit) * net->tensors_allocated);
   for (int i = 0; i < net->n_tensors; i++)
-    copy->tensors[i].trainable = net->tensors[i].trainable;
-  copy->training = net->training;
-  copy->preprocess = net->preprocess;
-  copy->dropout_rng = net->dropout_rng;
+    copy->tensors[i].name = g_strdup (net->tensors[i].name);
+  copy->params = copy->grads = copy->buffers = NULL;
+  layout_blobs (copy);
+  memcpy (copy->params, net->params, MAX (net->n_params, 1) * sizeof (float));
+  memcpy (copy->grads, net->grads, MAX (net->n_params, 1) * sizeof (float));
+  memcpy (copy->buffers, net->buffers, MAX (net->n_buffers, 1) * sizeof (float));
+
+  copy->nodes = g_memdup2 (net->nodes, sizeof (GabnNode) * net->nodes_allocated);
+  for (int i = 0; i < net->n_nodes; i++)
+    {
+      GabnNode *node = &copy->nodes[i];
+      int c = net->values[node->out].c;
+
+      node->name = g_strdup (node->name);
+      if (node->save_mean)
+        {
+          node->save_mean = g_memdup2 (node->save_mean, sizeof (float) * c);
+          node->save_rstd = g_memdup2 (node->save_rstd, sizeof (float) * c);
+        }
+      node->mask = NULL;
+      node->argmax = NULL;
+      node->wino_u = node->wino_ut = node->packed = node->pooled = NULL;
+      node->wino_epoch = node->packed_epoch = node->pooled_epoch = 0;
+    }
+  copy->values = g_memdup2 (net->values, sizeof (GabnValue) * net->values_allocated);
+  for (int i = 0; i < net->n_values; i++)
+    copy->values[i].data = copy->values[i].grad = NULL;
+  copy->capacity = copy->batch = 0;
+  copy->workspace = NULL;
+  copy->workspace_floats = 0;
+  copy->cancellable = NULL;
   return copy;
 }
 
@@ -459,11 +503,93 @@ gabn_net_forward_flops (const GabnNet *net)
       const GabnConvShape *s = &node->conv;
 
       if (node->kind == GABN_NODE_CONV)
-        flops += 2.0 * s->out_c * s->out_h * s->out_w * s->in_c * s->kernel * s->kernel;
+        flops += 2.0 * s->out_c * s->out_h * s->out_w * s->in_c * s->kernel * s->kernel
+                 / node->groups;
       else if (node->kind == GABN_NODE_LINEAR)
         flops += 2.0 * gabn_value_size (&net->values[node->in]) * net->values[node->out].c;
     }
   return flops;
+}
+
+/* ---- Preprocessing and the GAM layer ---------------------------------- */
+
+void
+gabn_preprocess_init_builtin (GabnPreprocess *pre, int size)
+{
+  pre->width = pre->height = size;
+  pre->bgr = FALSE;
+  for (int c = 0; c < 3; c++)
+    {
+      pre->mean[c] = 127.5f;
+      pre->scale[c] = 1.0f / 127.5f;
+    }
+}
+
+const GabnPreprocess *
+gabn_net_get_preprocess (const GabnNet *net)
+{
+  return &net->preprocess;
+}
+
+void
+gabn_net_set_preprocess (GabnNet *net, const GabnPreprocess *pre)
+{
+  /* The input size is the graph's: only the colour handling may change. */
+  g_return_if_fail (pre->width == net->input_size && pre->height == net->input_size);
+  net->preprocess = *pre;
+}
+
+gboolean
+gabn_net_is_imported (const GabnNet *net)
+{
+  return net->imported;
+}
+
+static gboolean
+is_feature_layer (const GabnNet *net, const GabnNode *node)
+{
+  const GabnValue *v = &net->values[node->out];
+
+  return node->name != NULL && v->h * v->w > 1;
+}
+
+GabnFeatureLayer *
+gabn_net_feature_layers (const GabnNet *net, int *n_layers)
+{
+  GabnFeatureLayer *layers = g_new0 (GabnFeatureLayer, net->n_nodes + 1);
+  int n = 0;
+
+  for (int i = 0; i < net->n_nodes; i++)
+    if (is_feature_layer (net, &net->nodes[i]))
+      {
+        const GabnValue *v = &net->values[net->nodes[i].out];
+        layers[n++] = (GabnFeatureLayer) { net->nodes[i].name, v->c, v->h, v->w };
+      }
+  *n_layers = n;
+  return layers;
+}
+
+const char *
+gabn_net_feature_layer (const GabnNet *net)
+{
+  if (net->n_backbone <= 0)
+    return NULL;
+  return net->nodes[net->n_backbone - 1].name;
+}
+
+gboolean
+gabn_net_set_feature_layer (GabnNet *net, const char *name, GError **error)
+{
+  for (int i = 0; i < net->n_nodes; i++)
+    if (is_feature_layer (net, &net->nodes[i]) && g_str_equal (net->nodes[i].name, name))
+      {
+        net->features_value = net->nodes[i].out;
+        net->n_backbone = i + 1;
+        return TRUE;
+      }
+  g_set_error (error, GABN_ERROR, GABN_ERROR_NOT_FOUND,
+               _("No feature-map layer “%s” in the model (gabn inspect lists them)"), name);
+  return FALSE;
 }
 
 int
@@ -595,7 +721,7 @@ gabn_net_forward_backbone (GabnNet *net, const float *input, int batch)
   gabn_net_ensure_capacity (net, batch);
   net->batch = batch;
   in = &net->values[net->input_value];
-  gabn_preprocess_forward (&net->preprocess, in->data, input, batch, in->h * in->w);
+  memcpy (in->data, input, (gsize) batch * gabn_value_size (in) * sizeof (float));
   gabn_net_run_forward (net, 0, net->n_backbone);
 }
 
@@ -657,8 +783,7 @@ gabn_net_backward_backbone (GabnNet *net, const float *d_features,
   memcpy (gabn_net_value_grad (net, net->features_value), d_features, (gsize) net->batch * gabn_value_size (feat) * sizeof (float));
   gabn_net_run_backward (net, 0, net->n_backbone, TRUE, d_input != NULL);
   if (d_input)
-    gabn_preprocess_backward (&net->preprocess, d_input, in->grad, net->batch,
-                              in->h * in->w);
+    memcpy (d_input, in->grad, (gsize) net->batch * gabn_value_size (in) * sizeof (float));
 }
 
 /* ---- Margin heads ----------------------------------------------------- */

@@ -47,10 +47,31 @@ typedef struct {
   gboolean easy_margin;  /* ArcFace: apply the margin only where cos θ > 0 */
 } GabnMarginConfig;
 
+/* How an image becomes the net's input: resized (bilinearly) to width ×
+ * height, channels in RGB order or BGR when bgr, then per channel
+ * x' = (x − mean[c]) · scale[c] in 0..255 units, channels first. mean and
+ * scale are in the model's channel order. The built-in architectures use
+ * (x − 127.5)/127.5 RGB at their input size (dlib-resnet: face-api's
+ * (x − [122.782, 117.001, 104.298])/255 RGB at 150×150); imported ONNX models
+ * InsightFace's convention (the same, at the graph's input size), or 0 and 1
+ * when the graph subtracts and scales itself (docs/IMPORT.md). */
+typedef struct {
+  int width, height;
+  gboolean bgr;
+  float mean[3];
+  float scale[3];
+} GabnPreprocess;
+
+const GabnPreprocess *gabn_net_get_preprocess (const GabnNet *net);
+void gabn_net_set_preprocess (GabnNet *net, const GabnPreprocess *pre);
+/* (x − 127.5)/127.5, RGB, size × size: the built-ins' preprocessing. */
+void gabn_preprocess_init_builtin (GabnPreprocess *pre, int size);
+
 /* The names of the trainable built-in architectures: "gabn-s",
  * "iresnet18", "iresnet34", "iresnet50"; NULL-terminated. gabn_net_new
- * also builds "dlib-resnet" (dlib's face recognizer, 150×150, weights from
- * gabn-tfjs.h), which is not offered for training. */
+ * also builds "dlib-resnet" (dlib's face recognizer, 150×150, its own
+ * preprocessing, weights from gabn-tfjs.h), which is not offered for
+ * training. */
 const char *const *gabn_net_architectures (void);
 
 /* A new net with seeded deterministic initialisation (same seed, same
@@ -71,26 +92,31 @@ int  gabn_net_n_classes (const GabnNet *net);
 /* The feature maps A at the last conv stage, per image: C×h×w. */
 void gabn_net_feature_shape (const GabnNet *net, int *c, int *h, int *w);
 
-/* ---- Preprocessing ---------------------------------------------------- */
-
-/* How the model wants its input, in 0..255 units and the model's channel
- * order: x' = (x − mean[c]) · scale[c]; bgr: channel 0 is blue. The
- * built-in architectures keep (x − 127.5)/127.5 in RGB. */
+/* A layer whose output can serve as the feature maps A of a GAM: a node
+ * with a name whose output has more than one cell (h·w > 1). */
 typedef struct {
-  int width, height;
-  gboolean bgr;
-  float mean[3];
-  float scale[3];
-} GabnPreprocess;
+  const char *name;  /* owned by the net */
+  int c, h, w;
+} GabnFeatureLayer;
 
-/* Callers always hand the net the engine's standard tensor, RGB
- * (x − 127.5)/127.5 (gabn_net_forward); the net turns it into its own
- * preprocessing as the first step of the forward pass, and the input
- * gradient of gabn_net_backward_backbone is with respect to that standard
- * tensor. So every image path (datasets, CLI, app) honours a model's
- * preprocessing without knowing it. width and height equal the input size. */
-const GabnPreprocess *gabn_net_get_preprocess (const GabnNet *net);
-void gabn_net_set_preprocess (GabnNet *net, const GabnPreprocess *pre);
+/* The net's feature-map layers in the order they run (n_layers receives
+ * their number); free the array with g_free. */
+GabnFeatureLayer *gabn_net_feature_layers (const GabnNet *net, int *n_layers);
+/* The layer A is taken at: by default the last feature map before the head
+ * (built-ins: their documented A; imported graphs: the last node with a
+ * feature-map output after which nothing reads an earlier value). NULL for
+ * a built-in's default when its node has no name. */
+const char *gabn_net_feature_layer (const GabnNet *net);
+/* Takes A at the named layer (one of gabn_net_feature_layers) from now on:
+ * gabn_net_feature_shape, _features, backward_head and the GAMs follow.
+ * For GAMs (eval mode); training keeps the default. The input gradient of
+ * backward_backbone is complete only when nothing after the layer reads an
+ * earlier value (the default always satisfies this). */
+gboolean gabn_net_set_feature_layer (GabnNet *net, const char *name,
+                                     GError **error);
+/* TRUE for a net built from an imported graph (ONNX): it has no
+ * architecture to rebuild, is not trained here, and cannot be saved. */
+gboolean gabn_net_is_imported (const GabnNet *net);
 
 /* FLOPs of one image's forward pass (2 per multiply-add of the
  * convolutions and Linear layers); a training step is about 3×. For

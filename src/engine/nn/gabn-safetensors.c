@@ -97,13 +97,40 @@ parse_entry (const char *path, const char *name, JsonNode *node,
   for (int i = 0; i < e->ndim; i++)
     {
       JsonNode *d = json_array_get_element (shape, i);
-      if (json_node_get_value_type (d) != G_TYPE_INT64 || json_node_get_int (d) < 0
+      if (!JSON_NODE_HOLDS_VALUE (d)
+          || json_node_get_value_type (d) != G_TYPE_INT64 || json_node_get_int (d) < 0
           || json_node_get_int (d) > G_MAXINT32)
         return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path, _("tensor “%s” has an invalid shape"), name);
       e->shape[i] = json_node_get_int (d);
-      e->numel *= (gsize) e->shape[i];
     }
+  /* The element count and its bytes, refused when they overflow: a header
+   * claiming [2³⁰, 2³⁰, 16] would otherwise wrap to 0 elements. Bytes are
+   * then held to the data the file really has (below), so no claim can
+   * make a reader allocate more than the file's size. */
+  for (int i = 0; i < e->ndim; i++)
+    if (!g_size_checked_mul (&e->numel, e->numel, (gsize) e->shape[i]))
+      {
+        g_autofree char *shape_str = gabn_safetensors_shape_string (e->ndim, e->shape);
+        return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path,
+                                _("tensor “%s”: shape %s has more elements than can be counted"),
+                                name, shape_str);
+      }
+  {
+    gsize bytes;
+    if (!g_size_checked_mul (&bytes, e->numel, gabn_dtype_size (e->dtype))
+        || bytes > data_size)
+      {
+        g_autofree char *shape_str = gabn_safetensors_shape_string (e->ndim, e->shape);
+        return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path,
+                                _("tensor “%s”: shape %s of %s needs more bytes than the "
+                                  "file’s %lu of data"),
+                                name, shape_str, gabn_dtype_name (e->dtype),
+                                (unsigned long) data_size);
+      }
+  }
   if (json_array_get_length (offsets) != 2
+      || !JSON_NODE_HOLDS_VALUE (json_array_get_element (offsets, 0))
+      || !JSON_NODE_HOLDS_VALUE (json_array_get_element (offsets, 1))
       || json_node_get_value_type (json_array_get_element (offsets, 0)) != G_TYPE_INT64
       || json_node_get_value_type (json_array_get_element (offsets, 1)) != G_TYPE_INT64)
     return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path, _("tensor “%s” has invalid data_offsets"), name);
