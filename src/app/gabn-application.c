@@ -1,12 +1,14 @@
 /* gabn-application.c: the application object: command line (--version,
- * --view, --screenshot), app actions (preferences, about, quit), the colour
+ * --view, --screenshot, --teach-step), app actions (preferences, about, quit), the colour
  * scheme and engine threads from the settings. */
 #include "config.h"
 #include "gabn-application.h"
+#include "gabn-jobs.h"
 #include "gabn-engine.h"
 #include "gabn-preferences-window.h"
 #include "gabn-screenshot.h"
 #include "gabn-settings.h"
+#include "gabn-teach-view.h"
 #include "gabn-window.h"
 
 #include <glib/gi18n.h>
@@ -18,6 +20,7 @@ struct _GabnApplication
   GabnSettings *settings;
   char         *start_view;   /* --view */
   char         *screenshot;   /* --screenshot */
+  int           teach_step;   /* --teach-step, 1–5; 0: not given */
   int           synth_identities, synth_images; /* 0: preset size */
 };
 
@@ -54,6 +57,12 @@ gabn_application_handle_local_options (GApplication *app, GVariantDict *options)
           return 2;
         }
       self->start_view = g_strdup (view);
+    }
+  if (g_variant_dict_lookup (options, "teach-step", "i", &self->teach_step)
+      && (self->teach_step < 1 || self->teach_step > 5))
+    {
+      g_printerr (_("The teaching mode has steps 1 to 5\n"));
+      return 2;
     }
   if (g_variant_dict_lookup (options, "screenshot", "^&ay", &shot))
     {
@@ -113,6 +122,9 @@ gabn_application_activate (GApplication *app)
           /* Training views get a smaller set so real runs finish quickly. */
           if (g_str_equal (view, "train") || g_str_equal (view, "compare"))
             gabn_session_set_synthetic_size (gabn_window_get_session (window), 24, 6);
+          if (self->teach_step > 0)
+            gabn_teach_view_set_demo_step (GABN_TEACH_VIEW (gabn_window_get_view_widget (window, "teach")),
+                                           self->teach_step - 1);
           gabn_window_prepare_demo (window, view);
         }
       /* First run and every start: the built-in faces, so there is
@@ -123,8 +135,9 @@ gabn_application_activate (GApplication *app)
     gabn_window_set_view (window, self->start_view);
   gtk_window_present (GTK_WINDOW (window));
   if (self->screenshot != NULL)
+    /* Later teaching steps train up to three models first. */
     gabn_screenshot_when_ready (window, self->start_view ? self->start_view : "faces",
-                                self->screenshot, 600);
+                                self->screenshot, self->teach_step > 1 ? 3600 : 600);
 }
 
 static void
@@ -219,6 +232,20 @@ gabn_application_finalize (GObject *object)
   G_OBJECT_CLASS (gabn_application_parent_class)->finalize (object);
 }
 
+/* Every window goes (cancelling its loads and runs), then the workers
+ * still in flight are waited for: main must not return under them. */
+static void
+gabn_application_shutdown (GApplication *app)
+{
+  GList *windows;
+
+  while ((windows = gtk_application_get_windows (GTK_APPLICATION (app))) != NULL)
+    gtk_window_destroy (windows->data);
+  if (!gabn_jobs_wait_idle (60000))
+    g_warning ("%d background jobs still running at exit", gabn_jobs_running ());
+  G_APPLICATION_CLASS (gabn_application_parent_class)->shutdown (app);
+}
+
 static void
 gabn_application_class_init (GabnApplicationClass *klass)
 {
@@ -228,6 +255,7 @@ gabn_application_class_init (GabnApplicationClass *klass)
   app_class->activate = gabn_application_activate;
   app_class->open = gabn_application_open;
   app_class->startup = gabn_application_startup;
+  app_class->shutdown = gabn_application_shutdown;
   app_class->handle_local_options = gabn_application_handle_local_options;
 }
 
@@ -244,6 +272,10 @@ gabn_application_init (GabnApplication *self)
                                  G_OPTION_ARG_FILENAME,
                                  _("When the view is ready, save the window to this PNG file and quit"),
                                  _("FILE"));
+  g_application_add_main_option (G_APPLICATION (self), "teach-step", 0, G_OPTION_FLAG_NONE,
+                                 G_OPTION_ARG_INT,
+                                 _("With --view teach --screenshot: walk the teaching mode to this step (1–5), doing each step's training, before saving"),
+                                 _("STEP"));
 }
 
 int

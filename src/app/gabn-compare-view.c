@@ -3,6 +3,7 @@
  * without a split gets the dataset's default split), so the two columns are
  * measured on exactly the same pairs. */
 #include "config.h"
+#include "gabn-jobs.h"
 #include "gabn-compare-view.h"
 #include "gabn-model-file.h"
 #include "gabn-plot.h"
@@ -322,7 +323,7 @@ gabn_compare_view_compare (GabnCompareView *self)
   g_task_set_task_data (task, job, compare_job_free);
   gtk_spinner_set_spinning (self->spinner, TRUE);
   gtk_widget_set_sensitive (GTK_WIDGET (self->compare_button), FALSE);
-  g_task_run_in_thread (task, compare_worker);
+  gabn_jobs_run_in_thread (task, compare_worker);
 }
 
 /* ---- Candidates ----------------------------------------------------------- */
@@ -402,7 +403,7 @@ on_chooser_response (GtkNativeDialog *dialog, int response, GabnCompareView *sel
         {
           g_autoptr(GTask) task = g_task_new (self, NULL, on_model_file_loaded, g_object_ref (self));
           g_task_set_task_data (task, path, g_free);
-          g_task_run_in_thread (task, load_model_worker);
+          gabn_jobs_run_in_thread (task, load_model_worker);
         }
     }
   g_clear_object (&self->chooser);
@@ -438,6 +439,10 @@ gabn_compare_view_dispose (GObject *object)
 {
   GabnCompareView *self = GABN_COMPARE_VIEW (object);
 
+  /* The session outlives the view while its loads finish: stop hearing it,
+   * or a late notify would reach a disposed (or freed) view. */
+  if (self->session != NULL)
+    g_signal_handlers_disconnect_by_data (self->session, self);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   if (self->chooser != NULL)

@@ -2,6 +2,7 @@
  * copied at once; faces on disk are decoded by a GTask in a worker thread,
  * which returns bytes: the texture is made on the main thread. */
 #include "config.h"
+#include "gabn-jobs.h"
 #include "gabn-face-item.h"
 
 #define THUMB_SIZE 64
@@ -91,7 +92,7 @@ gabn_face_item_get_thumbnail (GabnFaceItem *self)
           self->loading = TRUE;
           g_task_set_task_data (task, gabn_shared_dataset_ref (self->dataset),
                                 (GDestroyNotify) gabn_shared_dataset_unref);
-          g_task_run_in_thread (task, thumb_worker);
+          gabn_jobs_run_in_thread (task, thumb_worker);
         }
     }
   return self->thumbnail ? GDK_PAINTABLE (self->thumbnail) : NULL;

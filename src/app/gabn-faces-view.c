@@ -481,6 +481,10 @@ gabn_faces_view_dispose (GObject *object)
 {
   GabnFacesView *self = GABN_FACES_VIEW (object);
 
+  /* The session outlives the view while its loads finish: stop hearing it,
+   * or a late notify would reach a disposed (or freed) view. */
+  if (self->session != NULL)
+    g_signal_handlers_disconnect_by_data (self->session, self);
   g_cancellable_cancel (self->cam_cancellable);
   g_clear_object (&self->cam_cancellable);
   g_cancellable_cancel (self->check_cancellable);

@@ -1,10 +1,13 @@
-/* gabn-groups-view.c: the group picture. Computed in a worker when the view
- * is shown and the model or dataset changed since the last result. */
+/* gabn-groups-view.c: the group picture: mean maps, their divergence and,
+ * on synthetic faces, the ground-truth reliance beside them. Computed in a
+ * worker (gabn_session_compute_groups_async) when the view is shown and
+ * the model or dataset changed since the last result. */
 #include "config.h"
 #include "gabn-groups-view.h"
 #include "gabn-cam.h"
 #include "gabn-face-canvas.h"
 #include "gabn-matrix-view.h"
+#include "gabn-reliance-table.h"
 #include "gabn-settings.h"
 #include "gabn-window.h"
 
@@ -22,6 +25,9 @@ struct _GabnGroupsView
   GtkLabel       *js_summary;
   GtkDropDown    *mass_dropdown;
   GabnMatrixView *matrix;
+  GtkBox         *reliance_box;
+  GtkLabel       *reliance_note;
+  GtkGrid        *reliance_table;
   GtkSpinner     *spinner;
 
   /* Owned references */
@@ -81,6 +87,39 @@ update_masks (GabnGroupsView *self)
     }
 }
 
+/* The ground truth beside the maps: only the synthetic faces have it. */
+static void
+show_reliance (GabnGroupsView *self)
+{
+  const GabnGroupMaps *maps = self->maps;
+  g_autoptr(GString) cue = g_string_new (NULL);
+  g_autofree char *note = NULL;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->reliance_box), maps->reliance != NULL);
+  if (maps->reliance == NULL)
+    return;
+  gabn_reliance_table_fill (self->reliance_table, maps->n_groups,
+                            (const char *const *) maps->names, maps->reliance);
+  for (int g = 0; g < maps->n_groups; g++)
+    {
+      const double *row = maps->reliance + (gsize) g * GABN_SYNTH_N_REGIONS;
+      double eyes_brows = gabn_reliance_shortcut_share (row);
+      g_autofree char *item = isfinite (eyes_brows)
+                              /* Translators: a group and its share, in a list */
+                              ? g_strdup_printf (_("%s %.0f%%"), maps->names[g], 100 * eyes_brows)
+                              : g_strdup_printf (_("%s —"), maps->names[g]);
+      if (cue->len > 0)
+        g_string_append (cue, _(", "));
+      g_string_append (cue, item);
+    }
+  /* Translators: %d photos per group; %s the list "Group A 30%, Group B 28%…" */
+  note = g_strdup_printf (ngettext ("Each share is how far the embedding moves when only that region of a held-out person's photo is replaced by another person's of the same group, everything else unchanged (%d photo per group); each group's shares add up to 100%%. It is measured without any attention map: where a map above is hot on a region with a small share here, the map does not tell the truth about what the network uses. The face's outline, the realistic preset's shortcut cue: %s.",
+                                    "Each share is how far the embedding moves when only that region of a held-out person's photo is replaced by another person's of the same group, everything else unchanged (%d photos per group); each group's shares add up to 100%%. It is measured without any attention map: where a map above is hot on a region with a small share here, the map does not tell the truth about what the network uses. The face's outline, the realistic preset's shortcut cue: %s.",
+                                    maps->reliance_photos),
+                          maps->reliance_photos, cue->str);
+  gtk_label_set_text (self->reliance_note, note);
+}
+
 static void
 show_maps (GabnGroupsView *self)
 {
@@ -112,6 +151,7 @@ show_maps (GabnGroupsView *self)
       g_ptr_array_add (self->canvases, canvas);
     }
   update_masks (self);
+  show_reliance (self);
   gabn_matrix_view_set_matrix (self->matrix, maps->js, maps->n_groups,
                                (const char *const *) maps->names);
   gabn_matrix_view_set_colormap (self->matrix, colormap);
@@ -204,6 +244,10 @@ gabn_groups_view_dispose (GObject *object)
 {
   GabnGroupsView *self = GABN_GROUPS_VIEW (object);
 
+  /* The session outlives the view while its loads finish: stop hearing it,
+   * or a late notify would reach a disposed (or freed) view. */
+  if (self->session != NULL)
+    g_signal_handlers_disconnect_by_data (self->session, self);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), GABN_TYPE_GROUPS_VIEW);
@@ -246,6 +290,9 @@ gabn_groups_view_class_init (GabnGroupsViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GabnGroupsView, js_summary);
   gtk_widget_class_bind_template_child (widget_class, GabnGroupsView, mass_dropdown);
   gtk_widget_class_bind_template_child (widget_class, GabnGroupsView, matrix);
+  gtk_widget_class_bind_template_child (widget_class, GabnGroupsView, reliance_box);
+  gtk_widget_class_bind_template_child (widget_class, GabnGroupsView, reliance_note);
+  gtk_widget_class_bind_template_child (widget_class, GabnGroupsView, reliance_table);
   gtk_widget_class_bind_template_child (widget_class, GabnGroupsView, spinner);
   gtk_widget_class_bind_template_callback (widget_class, gabn_groups_view_refresh);
   gtk_widget_class_bind_template_callback (widget_class, update_masks);

@@ -2,9 +2,11 @@
  * (gtk_widget_paintable → snapshot → gsk_renderer_render_texture). */
 #include "config.h"
 #include "gabn-screenshot.h"
+#include "gabn-teach-view.h"
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <string.h>
 
 gboolean
 gabn_window_save_png (GabnWindow *window, const char *path, GError **error)
@@ -58,7 +60,9 @@ typedef struct {
   char       *name;
   char       *path;
   gint64      deadline;
+  guint       timeout_s;
   int         settle;   /* polls left after ready, so the last result is drawn */
+  gboolean    per_step; /* teach, path with "%d": one PNG per step walked */
 } Waiter;
 
 static void
@@ -76,7 +80,7 @@ poll_ready (gpointer data)
   Waiter *w = data;
   GtkWidget *view = gabn_window_get_view_widget (w->window, w->name);
   GApplication *app = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (w->window)));
-  gboolean ready = FALSE;
+  gboolean ready = FALSE, saved;
   g_autoptr(GError) error = NULL;
 
   if (view != NULL && g_object_class_find_property (G_OBJECT_GET_CLASS (view), "ready"))
@@ -89,7 +93,17 @@ poll_ready (gpointer data)
     return G_SOURCE_CONTINUE;
   if (!ready)
     g_printerr (_("The %s view was not ready in time; saving it as it is\n"), w->name);
-  if (!gabn_window_save_png (w->window, w->path, &error))
+  if (w->per_step)
+    {
+      g_autoptr(GString) path = g_string_new (w->path);
+      g_autofree char *number = g_strdup_printf ("%d", gabn_teach_view_get_step (GABN_TEACH_VIEW (view)) + 1);
+
+      g_string_replace (path, "%d", number, 0);
+      saved = gabn_window_save_png (w->window, path->str, &error);
+    }
+  else
+    saved = gabn_window_save_png (w->window, w->path, &error);
+  if (!saved)
     {
       g_printerr ("%s\n", error->message);
       if (app != NULL)
@@ -97,6 +111,13 @@ poll_ready (gpointer data)
     }
   else if (!ready && app != NULL)
     g_object_set_data (G_OBJECT (app), "gabn-exit-status", GINT_TO_POINTER (1));
+  else if (w->per_step && gabn_teach_view_demo_next (GABN_TEACH_VIEW (view)))
+    {
+      /* On to the next step: wait for it as for the first. */
+      w->deadline = g_get_monotonic_time () + (gint64) w->timeout_s * G_USEC_PER_SEC;
+      w->settle = 3;
+      return G_SOURCE_CONTINUE;
+    }
   /* Closing (not quitting) lets training threads end before the process. */
   gtk_window_close (GTK_WINDOW (w->window));
   return G_SOURCE_REMOVE;
@@ -111,6 +132,10 @@ gabn_screenshot_when_ready (GabnWindow *window, const char *name, const char *pa
   w->name = g_strdup (name);
   w->path = g_strdup (path);
   w->deadline = g_get_monotonic_time () + (gint64) timeout_s * G_USEC_PER_SEC;
+  w->timeout_s = timeout_s;
   w->settle = 3;
+  w->per_step = g_str_equal (name, "teach") && strstr (path, "%d") != NULL;
+  if (w->per_step)
+    gabn_teach_view_set_demo_hold (GABN_TEACH_VIEW (gabn_window_get_view_widget (window, name)), TRUE);
   g_timeout_add_full (G_PRIORITY_LOW, 200, poll_ready, w, (GDestroyNotify) waiter_free);
 }

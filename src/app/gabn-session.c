@@ -4,9 +4,12 @@
  * serial of the request and is dropped when a newer request was made (the
  * editor-document-statistics.c pattern). */
 #include "config.h"
+#include "gabn-jobs.h"
 #include "gabn-session.h"
 #include "gabn-attention.h"
+#include "gabn-evaluate.h"
 #include "gabn-model-file.h"
+#include "gabn-reliance.h"
 #include "gabn-synth.h"
 
 #include <glib/gi18n.h>
@@ -131,6 +134,7 @@ gabn_group_maps_free (GabnGroupMaps *maps)
   g_free (maps->region50);
   g_free (maps->region80);
   g_free (maps->js);
+  g_free (maps->reliance);
   g_free (maps);
 }
 
@@ -298,7 +302,7 @@ load_dataset_worker (GTask *task, gpointer source, gpointer task_data, GCancella
       if (ld->images > 0)
         config.images = ld->images;
       dataset = gabn_synth_generate (&config, worker_progress, ld->progress, cancellable, &error);
-      /* Translators: %s is a preset name such as "small-region" */
+      /* Translators: %s is a preset name such as "realistic" */
       title = g_strdup_printf (_("Synthetic faces (%s)"), synth_nick (preset));
     }
   if (dataset == NULL)
@@ -369,7 +373,7 @@ gabn_session_load_dataset_async (GabnSession *self, const char *path, const char
   inner = g_task_new (self, cancellable, dataset_loaded, outer);
   g_task_set_task_data (inner, ld, load_data_free);
   busy_push (self, path ? _("Opening dataset…") : _("Drawing synthetic faces…"));
-  g_task_run_in_thread (inner, load_dataset_worker);
+  gabn_jobs_run_in_thread (inner, load_dataset_worker);
   g_object_unref (inner);
 }
 
@@ -478,7 +482,7 @@ gabn_session_load_model_async (GabnSession *self, const char *path, GCancellable
   inner = g_task_new (self, cancellable, model_loaded, outer);
   g_task_set_task_data (inner, md, model_data_free);
   busy_push (self, path ? _("Opening model…") : _("Initialising a new model…"));
-  g_task_run_in_thread (inner, load_model_worker);
+  gabn_jobs_run_in_thread (inner, load_model_worker);
   g_object_unref (inner);
 }
 
@@ -536,6 +540,11 @@ compute_cam (GabnSharedModel *model, const GabnSharedDataset *data, const GabnCa
   g_autoptr(GabnCamResult) result = g_new0 (GabnCamResult, 1);
   gboolean ok = TRUE;
 
+  /* Maps of a trained run's net come in training mode; a batch of one has
+   * no batch statistics, so every map is taken in eval mode (kept: shared
+   * models are only used for inference). */
+  if (gabn_net_get_training (net))
+    gabn_net_set_training (net, FALSE);
   gabn_net_feature_shape (net, &c, &h, &w);
   result->h = h;
   result->w = w;
@@ -629,7 +638,7 @@ gabn_session_compute_cam_async (GabnSession *self, const GabnCamRequest *request
       g_task_return_pointer (task, NULL, NULL); /* finish reads the cache */
       return;
     }
-  g_task_run_in_thread (task, cam_worker);
+  gabn_jobs_run_in_thread (task, cam_worker);
 }
 
 const GabnCamResult *
@@ -668,20 +677,74 @@ gabn_session_compute_cam_finish (GabnSession *self, GAsyncResult *result, GError
 
 /* ---- Group maps ---------------------------------------------------------- */
 
+/* One normalised map of image towards centre (called with model->lock held;
+ * eval mode). p: h×w. */
+static gboolean
+group_map_one (GabnSharedModel *model, const GabnDataset *ds, int image, const float *centre,
+               float *p, int hw)
+{
+  g_autofree float *map = g_new (float, hw);
+  float score;
+
+  if (gabn_net_get_training (model->net))
+    gabn_net_set_training (model->net, FALSE);
+  if (!gabn_explorer_cam (model->net, ds, image, -1, centre, GABN_CAM_GRADCAM, map, &score, NULL))
+    return FALSE;
+  gabn_cam_normalise (p, map, 1, hw);
+  return TRUE;
+}
+
+/* The reliance shares on synthetic data (NULL otherwise, or when it fails:
+ * the maps stand without it). FALSE only when cancelled. */
+static gboolean
+group_reliance (GabnSharedModel *model, const GabnDataset *ds, GabnGroupMaps *maps,
+                GCancellable *cancellable, GError **error)
+{
+  g_autoptr(GabnReliance) reliance = NULL;
+  g_autoptr(GError) local = NULL;
+  GabnEvalOptions options;
+
+  if (ds->synth == NULL)
+    return TRUE;
+  /* The same people and photos as `gabn eval`, so the numbers agree. */
+  gabn_eval_options_init (&options);
+  g_mutex_lock (&model->lock);
+  reliance = gabn_reliance_compute (model->net, ds, options.reliance_people,
+                                    options.reliance_photos, cancellable, &local);
+  g_mutex_unlock (&model->lock);
+  if (reliance == NULL)
+    {
+      if (g_error_matches (local, GABN_ERROR, GABN_ERROR_CANCELLED)
+          || g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+          || g_cancellable_is_cancelled (cancellable))
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      g_warning ("Reliance not computed: %s", local->message);
+      return TRUE;
+    }
+  maps->reliance = g_steal_pointer (&reliance->share);
+  maps->reliance_photos = reliance->n_photos_per_group;
+  return TRUE;
+}
+
 GabnGroupMaps *
 gabn_group_maps_compute (GabnSharedModel *model, GabnSharedDataset *data, int per_group,
                          GCancellable *cancellable, GError **error)
 {
   const GabnDataset *ds = data->dataset;
   g_autoptr(GabnGroupMaps) maps = g_new0 (GabnGroupMaps, 1);
-  int c, h, w, G = ds->n_groups, fs = 64, hw, n_maps = 0;
-  g_autofree float *all_p = NULL;
+  int c, h, w, G = ds->n_groups, fs = 64, hw, n_maps = 0, d, centre_of = -1;
+  g_autofree float *all_p = NULL, *centre = NULL;
   g_autofree int *map_groups = g_new (int, MAX (1, G * per_group));
   g_autofree double *face_acc = g_new0 (double, (gsize) MAX (1, G) * fs * fs * 3);
   g_autofree guint8 *rgb = g_new (guint8, fs * fs * 3);
   g_autofree gboolean *present = g_new0 (gboolean, MAX (1, G));
 
   gabn_net_feature_shape (model->net, &c, &h, &w);
+  d = gabn_net_embedding_dim (model->net);
+  centre = g_new (float, d);
   hw = h * w;
   all_p = g_new (float, (gsize) MAX (1, G * per_group) * hw);
   maps->n_groups = G;
@@ -709,19 +772,25 @@ gabn_group_maps_compute (GabnSharedModel *model, GabnSharedDataset *data, int pe
       stride = MAX (1, n_members / MAX (1, per_group));
       for (int k = 0; k < n_members && taken < per_group; k += stride)
         {
-          GabnCamRequest req = { members[k], GABN_CAM_GRADCAM, GABN_TARGET_OWN, -1 };
-          g_autoptr(GabnCamResult) r = NULL;
+          int identity = ds->images[members[k]].identity;
+          gboolean ok;
 
           if (g_cancellable_set_error_if_cancelled (cancellable, error))
             return NULL;
-          if (ds->images[members[k]].identity < 0)
+          if (identity < 0)
             continue;
+          /* The target of every map is the same kind, trained person or
+           * not: the cosine to the mean embedding of the person's photos. */
           g_mutex_lock (&model->lock);
-          r = compute_cam (model, data, &req, NULL);
+          if (gabn_net_get_training (model->net))
+            gabn_net_set_training (model->net, FALSE);
+          ok = centre_of == identity
+               || gabn_explorer_identity_centre (model->net, ds, identity, -1, centre, NULL);
+          centre_of = ok ? identity : -1;
+          ok = ok && group_map_one (model, ds, members[k], centre, all_p + (gsize) n_maps * hw, hw);
           g_mutex_unlock (&model->lock);
-          if (r == NULL || !gabn_dataset_load_rgb (ds, members[k], fs, rgb, NULL))
+          if (!ok || !gabn_dataset_load_rgb (ds, members[k], fs, rgb, NULL))
             continue; /* an unreadable image is skipped, not fatal */
-          memcpy (all_p + (gsize) n_maps * hw, r->p, sizeof (float) * hw);
           map_groups[n_maps++] = g;
           for (int i = 0; i < fs * fs * 3; i++)
             face_acc[(gsize) g * fs * fs * 3 + i] += rgb[i];
@@ -736,6 +805,8 @@ gabn_group_maps_compute (GabnSharedModel *model, GabnSharedDataset *data, int pe
     for (int i = 0; maps->n_images[g] > 0 && i < fs * fs * 3; i++)
       maps->templates[(gsize) g * fs * fs * 3 + i] =
         (guint8) lround (face_acc[(gsize) g * fs * fs * 3 + i] / maps->n_images[g]);
+  if (!group_reliance (model, ds, maps, cancellable, error))
+    return NULL;
   return g_steal_pointer (&maps);
 }
 
@@ -790,7 +861,7 @@ gabn_session_compute_groups_async (GabnSession *self, int per_group, GCancellabl
   gd->dataset = gabn_shared_dataset_ref (self->dataset);
   gd->per_group = per_group;
   g_task_set_task_data (task, gd, groups_data_free);
-  g_task_run_in_thread (task, groups_worker);
+  gabn_jobs_run_in_thread (task, groups_worker);
 }
 
 GabnGroupMaps *
@@ -843,7 +914,7 @@ gabn_session_check_images_async (GabnSession *self, GCancellable *cancellable,
     }
   g_task_set_task_data (task, gabn_shared_dataset_ref (self->dataset),
                         (GDestroyNotify) gabn_shared_dataset_unref);
-  g_task_run_in_thread (task, check_worker);
+  gabn_jobs_run_in_thread (task, check_worker);
 }
 
 int

@@ -6,6 +6,7 @@
 
 #include <gio/gio.h>
 #include "gabn-explorer.h"
+#include "gabn-synth.h"
 
 G_BEGIN_DECLS
 
@@ -61,7 +62,11 @@ typedef struct {
 } GabnCamRequest;
 
 /* Per group: the mean normalised GAM over up to `per_group` images, the mean
- * face (a template), region sizes, and the JS divergence matrix. */
+ * face (a template), region sizes, and the JS divergence matrix. The maps
+ * are Grad-CAM in eval mode, each image's target being the cosine to the
+ * mean embedding of its person's photos (as `gabn eval` measures them). On
+ * the built-in synthetic faces, also the ground-truth reliance per facial
+ * region (gabn-reliance.h), the yardstick the maps can be checked against. */
 typedef struct {
   int     n_groups, h, w, face_size;
   char  **names;         /* n_groups */
@@ -70,12 +75,17 @@ typedef struct {
   guint8 *templates;     /* n_groups × face_size² × 3 */
   double *region50, *region80;
   double *js;            /* n_groups × n_groups */
+  /* n_groups × GABN_SYNTH_N_REGIONS shares summing to 1 per group (NaN for
+   * a group without two held-out people); NULL when not synthetic. */
+  double *reliance;
+  int     reliance_photos;   /* original photos per group behind it */
 } GabnGroupMaps;
 
 void gabn_group_maps_free (GabnGroupMaps *maps);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GabnGroupMaps, gabn_group_maps_free)
 
-/* Computes group maps with model on dataset (any thread; locks model). */
+/* Computes group maps (and the reliance on synthetic data) with model on
+ * dataset (any thread, never the main one: seconds of work; locks model). */
 GabnGroupMaps *gabn_group_maps_compute (GabnSharedModel *model, GabnSharedDataset *data,
                                         int per_group, GCancellable *cancellable,
                                         GError **error);
@@ -95,7 +105,8 @@ double      gabn_session_get_progress (GabnSession *self);
 const char *gabn_session_get_status (GabnSession *self);
 
 /* Opens a dataset folder (path), or the built-in synthetic faces when path
- * is NULL (preset: "small-region", "balanced", "imbalanced"; NULL default). */
+ * is NULL (preset: a nick of gabn_synth_presets(); NULL: the default,
+ * "realistic"). */
 void     gabn_session_load_dataset_async (GabnSession *self, const char *path,
                                           const char *preset, GCancellable *cancellable,
                                           GAsyncReadyCallback callback, gpointer user_data);

@@ -6,6 +6,7 @@
  * copied and handed to the main context, where it is applied only if the
  * run is still alive (the editor-document-statistics.c pattern). */
 #include "config.h"
+#include "gabn-jobs.h"
 #include "gabn-train-run.h"
 #include "gabn-model-file.h"
 
@@ -289,7 +290,7 @@ run_control (RunShared *shared)
   g_autoptr(GTask) task = g_task_new (NULL, NULL, NULL, NULL);
 
   g_task_set_task_data (task, g_atomic_rc_box_acquire (shared), (GDestroyNotify) run_shared_unref);
-  g_task_run_in_thread (task, control_worker);
+  gabn_jobs_run_in_thread (task, control_worker);
 }
 
 void

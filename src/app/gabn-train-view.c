@@ -636,6 +636,10 @@ gabn_train_view_dispose (GObject *object)
 {
   GabnTrainView *self = GABN_TRAIN_VIEW (object);
 
+  /* The session outlives the view while its loads finish: stop hearing it,
+   * or a late notify would reach a disposed (or freed) view. */
+  if (self->session != NULL)
+    g_signal_handlers_disconnect_by_data (self->session, self);
   if (self->run_uis != NULL)
     gabn_train_view_stop_all (self);
   if (self->chooser != NULL)

@@ -7,6 +7,7 @@
 #include "gabn-faces-view.h"
 #include "gabn-groups-view.h"
 #include "gabn-settings.h"
+#include "gabn-synth.h"
 #include "gabn-teach-view.h"
 #include "gabn-train-view.h"
 
@@ -22,6 +23,7 @@ struct _GabnWindow
   GtkProgressBar      *progress_bar;
   GtkRevealer         *progress_revealer;
   GMenu               *recent_menu;
+  GMenu               *synthetic_menu;
   GtkSpinner          *spinner;
   AdwStatusPage       *status_page;
   AdwViewSwitcherTitle *switcher_title;
@@ -37,7 +39,8 @@ struct _GabnWindow
   GabnSession         *session;
   GabnSettings        *settings;
   GtkNativeDialog     *chooser;
-  GCancellable        *load_cancellable;
+  GCancellable        *load_cancellable; /* dataset loads: each newer one replaces it */
+  GCancellable        *cancellable;      /* model loads; both cancelled on dispose */
   char                *last_message;   /* the last toast, for tests */
 };
 
@@ -115,6 +118,36 @@ show_load_error (GabnWindow *self, const GError *error, const char *what)
   gabn_window_toast (self, message);
 }
 
+/* A load in flight holds only a weak reference to its window, and the
+ * window cancels its loads on dispose: a late result finds the window gone
+ * (NULL) or sees the cancellation, and touches nothing. When path is set,
+ * the file joins the recent list once it has opened, so a broken file is
+ * never offered again. */
+typedef struct {
+  GWeakRef window;
+  char    *path;
+} OpenData;
+
+static OpenData *
+open_data_new (GabnWindow *self, const char *path)
+{
+  OpenData *od = g_new0 (OpenData, 1);
+
+  g_weak_ref_init (&od->window, self);
+  od->path = g_strdup (path);
+  return od;
+}
+
+static void
+open_data_free (OpenData *od)
+{
+  g_weak_ref_clear (&od->window);
+  g_free (od->path);
+  g_free (od);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OpenData, open_data_free)
+
 /* Shows the error or the new model; TRUE when it opened. */
 static gboolean
 finish_model_load (GabnWindow *self, GabnSession *session, GAsyncResult *result)
@@ -134,13 +167,48 @@ finish_model_load (GabnWindow *self, GabnSession *session, GAsyncResult *result)
 static void
 model_loaded_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(GabnWindow) self = user_data;
+  g_autoptr(OpenData) od = user_data;
+  g_autoptr(GabnWindow) self = g_weak_ref_get (&od->window);
 
-  finish_model_load (self, GABN_SESSION (object), result);
+  if (self != NULL && finish_model_load (self, GABN_SESSION (object), result) && od->path != NULL)
+    gabn_settings_add_recent_model (self->settings, od->path);
 }
 
-/* Shows the error, or the new dataset (with a new model when there is
- * none, as faces need one to show attention); TRUE when it opened. */
+static void
+load_model (GabnWindow *self, const char *path)
+{
+  gabn_session_load_model_async (self->session, path, self->cancellable, model_loaded_cb,
+                                 open_data_new (self, path));
+}
+
+/* The shipped baseline (bench/ship-models.sh) when the dataset is the one
+ * it was trained on — the built-in faces at their defaults — and the file
+ * is there: installed, or in the source tree of an uninstalled build. */
+static char *
+shipped_model_for (const GabnDataset *ds)
+{
+  const char *dirs[] = { g_getenv ("GABN_MODELS_DIR"), GABN_MODELS_INSTALL_DIR,
+                         GABN_MODELS_SOURCE_DIR };
+  GabnSynthConfig defaults;
+
+  gabn_synth_config_init (&defaults, GABN_SYNTH_REALISTIC);
+  if (ds->synth == NULL || ds->synth->preset != defaults.preset
+      || ds->synth->seed != defaults.seed || ds->synth->identities != defaults.identities
+      || ds->synth->images != defaults.images || ds->synth->size != defaults.size
+      || ds->synth->jitter != defaults.jitter)
+    return NULL;
+  for (gsize i = 0; i < G_N_ELEMENTS (dirs); i++)
+    {
+      g_autofree char *path = dirs[i] ? g_build_filename (dirs[i], "gabn-s-realistic-baseline.safetensors", NULL) : NULL;
+      if (path && g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        return g_steal_pointer (&path);
+    }
+  return NULL;
+}
+
+/* Shows the error, or the new dataset (with the shipped baseline on the
+ * built-in faces, else a new model, as faces need one to show attention);
+ * TRUE when it opened. */
 static gboolean
 finish_dataset_load (GabnWindow *self, GabnSession *session, GAsyncResult *result)
 {
@@ -154,62 +222,21 @@ finish_dataset_load (GabnWindow *self, GabnSession *session, GAsyncResult *resul
     }
   update_title (self);
   if (gabn_session_get_model (self->session) == NULL)
-    gabn_session_load_model_async (self->session, NULL, NULL, model_loaded_cb,
-                                   g_object_ref (self));
+    {
+      g_autofree char *shipped = shipped_model_for (gabn_session_get_dataset (self->session)->dataset);
+      load_model (self, shipped);
+    }
   return TRUE;
 }
 
 static void
 dataset_loaded_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr(GabnWindow) self = user_data;
-
-  finish_dataset_load (self, GABN_SESSION (object), result);
-}
-
-/* Opening a file by path: it joins the recent list only once it has
- * opened, so a broken file is never offered again. */
-typedef struct {
-  GabnWindow *window;
-  char       *path;
-} OpenData;
-
-static OpenData *
-open_data_new (GabnWindow *self, const char *path)
-{
-  OpenData *od = g_new0 (OpenData, 1);
-
-  od->window = g_object_ref (self);
-  od->path = g_strdup (path);
-  return od;
-}
-
-static void
-open_data_free (OpenData *od)
-{
-  g_object_unref (od->window);
-  g_free (od->path);
-  g_free (od);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (OpenData, open_data_free)
-
-static void
-model_file_loaded_cb (GObject *object, GAsyncResult *result, gpointer user_data)
-{
   g_autoptr(OpenData) od = user_data;
+  g_autoptr(GabnWindow) self = g_weak_ref_get (&od->window);
 
-  if (finish_model_load (od->window, GABN_SESSION (object), result))
-    gabn_settings_add_recent_model (od->window->settings, od->path);
-}
-
-static void
-dataset_folder_loaded_cb (GObject *object, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr(OpenData) od = user_data;
-
-  if (finish_dataset_load (od->window, GABN_SESSION (object), result))
-    gabn_settings_add_recent_dataset (od->window->settings, od->path);
+  if (self != NULL && finish_dataset_load (self, GABN_SESSION (object), result) && od->path != NULL)
+    gabn_settings_add_recent_dataset (self->settings, od->path);
 }
 
 static void
@@ -228,7 +255,7 @@ open_dataset_path (GabnWindow *self, const char *path)
   reset_load_cancellable (self);
   gabn_settings_set_last_dataset_folder (self->settings, folder);
   gabn_session_load_dataset_async (self->session, path, NULL, self->load_cancellable,
-                                   dataset_folder_loaded_cb, open_data_new (self, path));
+                                   dataset_loaded_cb, open_data_new (self, path));
 }
 
 static void
@@ -237,8 +264,7 @@ open_model_path (GabnWindow *self, const char *path)
   g_autofree char *folder = g_path_get_dirname (path);
 
   gabn_settings_set_last_model_folder (self->settings, folder);
-  gabn_session_load_model_async (self->session, path, NULL, model_file_loaded_cb,
-                                 open_data_new (self, path));
+  load_model (self, path);
 }
 
 void
@@ -247,7 +273,7 @@ gabn_window_open_synthetic (GabnWindow *self, const char *preset)
   g_return_if_fail (GABN_IS_WINDOW (self));
   reset_load_cancellable (self);
   gabn_session_load_dataset_async (self->session, NULL, preset, self->load_cancellable,
-                                   dataset_loaded_cb, g_object_ref (self));
+                                   dataset_loaded_cb, open_data_new (self, NULL));
 }
 
 void
@@ -473,11 +499,34 @@ open_synthetic_action (GtkWidget *widget, const char *name, GVariant *param)
 }
 
 static void
+open_synthetic_preset_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  gabn_window_open_synthetic (GABN_WINDOW (widget), g_variant_get_string (param, NULL));
+}
+
+/* One entry per preset of the generator, in its order, with its title. */
+static void
+fill_synthetic_menu (GabnWindow *self)
+{
+  int n;
+  const GabnSynthPresetInfo *presets = gabn_synth_presets (&n);
+
+  for (int i = 0; i < n; i++)
+    {
+      g_autoptr(GMenuItem) item = g_menu_item_new (_(presets[i].title), NULL);
+
+      g_menu_item_set_action_and_target_value (item, "win.open-synthetic-preset",
+                                               g_variant_new_string (presets[i].nick));
+      g_menu_append_item (self->synthetic_menu, item);
+    }
+}
+
+static void
 new_model_action (GtkWidget *widget, const char *name, GVariant *param)
 {
   GabnWindow *self = GABN_WINDOW (widget);
 
-  gabn_session_load_model_async (self->session, NULL, NULL, model_loaded_cb, g_object_ref (self));
+  load_model (self, NULL);
 }
 
 static void
@@ -586,7 +635,7 @@ start_demo (GabnWindow *self)
         }
     }
   else if (g_str_equal (view, "teach"))
-    gabn_teach_view_act (self->teach_view);
+    gabn_teach_view_run_demo (self->teach_view);
 }
 
 void
@@ -688,8 +737,14 @@ gabn_window_dispose (GObject *object)
 {
   GabnWindow *self = GABN_WINDOW (object);
 
+  /* The session lives on until its loads end; from now on they are
+   * cancelled and it no longer reaches this window. */
+  if (self->session != NULL)
+    g_signal_handlers_disconnect_by_data (self->session, self);
   g_cancellable_cancel (self->load_cancellable);
   g_clear_object (&self->load_cancellable);
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
   if (self->chooser != NULL)
     gtk_native_dialog_destroy (self->chooser);
   g_clear_object (&self->chooser);
@@ -725,6 +780,7 @@ gabn_window_class_init (GabnWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GabnWindow, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, GabnWindow, progress_revealer);
   gtk_widget_class_bind_template_child (widget_class, GabnWindow, recent_menu);
+  gtk_widget_class_bind_template_child (widget_class, GabnWindow, synthetic_menu);
   gtk_widget_class_bind_template_child (widget_class, GabnWindow, spinner);
   gtk_widget_class_bind_template_child (widget_class, GabnWindow, status_page);
   gtk_widget_class_bind_template_child (widget_class, GabnWindow, switcher_title);
@@ -739,6 +795,7 @@ gabn_window_class_init (GabnWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.open-model", NULL, open_model_action);
   gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);
   gtk_widget_class_install_action (widget_class, "win.open-synthetic", NULL, open_synthetic_action);
+  gtk_widget_class_install_action (widget_class, "win.open-synthetic-preset", "s", open_synthetic_preset_action);
   gtk_widget_class_install_action (widget_class, "win.teaching-mode", NULL, teaching_mode_action);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open-dataset", NULL);
@@ -767,6 +824,7 @@ gabn_window_init (GabnWindow *self)
   self->settings = g_object_ref (gabn_settings_get_default ());
   self->session = gabn_session_new ();
   self->load_cancellable = g_cancellable_new ();
+  self->cancellable = g_cancellable_new ();
 
   gabn_settings_get_window_size (self->settings, &width, &height, &maximized);
   gtk_window_set_default_size (GTK_WINDOW (self), width, height);
@@ -785,6 +843,7 @@ gabn_window_init (GabnWindow *self)
   g_signal_connect_object (self->settings, "notify::recent-datasets", G_CALLBACK (rebuild_recent_menu), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->settings, "notify::recent-models", G_CALLBACK (rebuild_recent_menu), self, G_CONNECT_SWAPPED);
   rebuild_recent_menu (self);
+  fill_synthetic_menu (self);
 
   gabn_faces_view_set_session (self->faces_view, self->session);
   gabn_groups_view_set_session (self->groups_view, self->session);

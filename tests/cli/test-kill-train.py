@@ -111,7 +111,7 @@ with tempfile.TemporaryDirectory(prefix="gabn-kill-") as tmp:
                 if any(f.endswith(".state.new") or not f.endswith(".state") for f in now):
                     break
                 time.sleep(0.0005)
-            time.sleep(rng.uniform(0, 0.05))
+            time.sleep(rng.uniform(0, 0.01))
         else:
             time.sleep(rng.uniform(0, 0.6) * span)
         if proc.poll() is not None:

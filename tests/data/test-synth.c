@@ -300,7 +300,7 @@ test_shortcut (void)
     {
       g_assert_cmpfloat (diff[1][g], >, 2 * diff[0][g]);
       g_assert_cmpfloat (diff[1][g], >, 0.6 * diff[1][0]);
-      g_assert_cmpfloat (diff[1][g], <, 1.6 * diff[1][0]);
+      g_assert_cmpfloat (diff[1][g], <, 1.8 * diff[1][0]);
     }
 }
 

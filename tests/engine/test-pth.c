@@ -135,11 +135,12 @@ compare_tensors (GabnPth *pth, GabnSafetensors *st)
   return worst;
 }
 
-static void
+/* Returns the unpacked checkpoint's path (the caller removes it). */
+static char *
 check_fixture (const char *name, const char *arch, int n_classes,
                const char *state_dict_key, const char *prefix)
 {
-  g_autofree char *path = unpack (name);
+  char *path = unpack (name);
   g_autofree char *expected_name = g_strconcat (name, ".expected.safetensors", NULL);
   g_autofree char *expected_path = fixture_path (expected_name);
   g_autoptr(GError) error = NULL;
@@ -189,13 +190,22 @@ check_fixture (const char *name, const char *arch, int n_classes,
   g_test_message ("%-16s embeddings max|diff| %.3g (max|ref| %.3g, rel %.3g)", name, max_diff,
                   max_ref, max_diff / max_ref);
   g_assert_cmpfloat (max_diff, <=, 1e-4 * max_ref);
+  return path;
+}
+
+static void
+check_and_remove (const char *name, const char *arch, int n_classes,
+                  const char *state_dict_key, const char *prefix)
+{
+  g_autofree char *path = check_fixture (name, arch, n_classes, state_dict_key, prefix);
+
   g_unlink (path);
 }
 
 static void
 test_gabn_s (void)
 {
-  check_fixture ("gabn-s", "gabn-s", 10, "", NULL);
+  check_and_remove ("gabn-s", "gabn-s", 10, "", NULL);
 }
 
 static void
@@ -205,9 +215,8 @@ test_iresnet18 (void)
   g_autoptr(GError) error = NULL;
   GabnNet *net;
 
-  check_fixture ("iresnet18", "iresnet18", 0, "", NULL);
+  path = check_fixture ("iresnet18", "iresnet18", 0, "", NULL);
   /* An explicit architecture that does not fit is named in the error. */
-  path = unpack ("iresnet18");
   net = gabn_model_load (path, "iresnet34", NULL, &error);
   g_assert_null (net);
   g_assert_error (error, GABN_ERROR, GABN_ERROR_NOT_FOUND);
@@ -219,19 +228,19 @@ test_iresnet18 (void)
 static void
 test_module_prefix (void)
 {
-  check_fixture ("gabn-s-module", "gabn-s", 10, "state_dict", "module.");
+  check_and_remove ("gabn-s-module", "gabn-s", 10, "state_dict", "module.");
 }
 
 static void
 test_half (void)
 {
-  check_fixture ("gabn-s-half", "gabn-s", 10, "", NULL);
+  check_and_remove ("gabn-s-half", "gabn-s", 10, "", NULL);
 }
 
 static void
 test_strided (void)
 {
-  check_fixture ("gabn-s-strided", "gabn-s", 10, "", NULL);
+  check_and_remove ("gabn-s-strided", "gabn-s", 10, "", NULL);
 }
 
 /* ---- Refused ------------------------------------------------------------ */
@@ -277,6 +286,22 @@ test_refused (void)
     }
   /* Nothing ran. */
   g_assert_false (g_file_test (EVIL_MARKER, G_FILE_TEST_EXISTS));
+}
+
+/* A tensor the architecture lacks, inside one of its modules: a larger
+ * network, refused rather than loaded in part. */
+static void
+test_deeper (void)
+{
+  g_autofree char *path = unpack ("gabn-s-deeper");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GabnNet) net = gabn_model_load (path, NULL, NULL, &error);
+
+  g_assert_null (net);
+  g_assert_error (error, GABN_ERROR, GABN_ERROR_INVALID_FILE);
+  g_assert_true (strstr (error->message, "“backbone.21.weight” is not part of gabn-s") != NULL);
+  g_test_message ("%s", error->message);
+  g_unlink (path);
 }
 
 /* A zip cut anywhere is an error (libzip finds no central directory, or a
@@ -381,6 +406,7 @@ main (int argc, char **argv)
   g_test_add_func ("/pth/module-prefix", test_module_prefix);
   g_test_add_func ("/pth/float16", test_half);
   g_test_add_func ("/pth/strided", test_strided);
+  g_test_add_func ("/pth/deeper", test_deeper);
   g_test_add_func ("/pth/refused", test_refused);
   g_test_add_func ("/pth/truncations", test_truncations);
   g_test_add_func ("/pth/pickle-mutations", test_pickle_mutations);

@@ -19,12 +19,16 @@ misplaced element (a wrong stride or offset) still reads a different value.
   iresnet18.pth          arcface_torch-style backbone state_dict (no centres)
   gabn-s-module.pth      {"epoch", "state_dict": {"module.<name>": ...},
                           "optimizer": SGD's state_dict} (DataParallel names,
-                          lists, floats, None, int keys around the tensors)
+                          lists, floats, None, int keys around the tensors),
+                          plus a tensor of another module (aux_head: ignored)
   gabn-s-half.pth        float16 (num_batches_tracked int64), pickle protocol 4
   gabn-s-strided.pth     views: head.1.weight a transpose, backbone.0.weight
                           a permutation, BatchNorm weight and bias two rows of
                           one storage (a storage offset), nn.Parameter
                           entries, bfloat16 and float64 tensors
+
+  gabn-s-deeper.pth      gabn-s plus backbone.21.weight: a larger network,
+                          refused (no expected file)
 
 Files that must be refused (not gzipped, a few hundred bytes each):
   evil-global.pth        torch.save of an object whose __reduce__ is
@@ -130,7 +134,7 @@ def save_fixture(name, arch, obj, n_classes, **save_args):
         expected["s." + key] = checksums(flat)
     model = gtm.build(arch, n_classes)
     model.load_state_dict(OrderedDict((k, v.detach().to(model.state_dict()[k].dtype))
-                                      for k, v in loaded.items()))
+                                      for k, v in loaded.items() if k in model.state_dict()))
     model.float().eval()
     with torch.no_grad():
         x = gtm.fixture_input(SEED, BATCH, model.input_size)
@@ -176,7 +180,7 @@ def zip_with(name, records):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
         for rec, data in records.items():
-            z.writestr(name + "/" + rec, data)
+            z.writestr(zipfile.ZipInfo(name + "/" + rec, date_time=(1980, 1, 1, 0, 0, 0)), data)
     return buf.getvalue()
 
 
@@ -265,13 +269,19 @@ def main():
     params = [v for k, v in sd.items() if v.is_floating_point()]
     opt = torch.optim.SGD([torch.nn.Parameter(p) for p in params], lr=0.1, momentum=0.9,
                           weight_decay=5e-4)
+    wrapped = OrderedDict(("module." + k, v) for k, v in sd.items())
+    wrapped["module.aux_head.weight"] = torch.arange(6, dtype=torch.float32).reshape(2, 3)
     save_fixture("gabn-s-module", "gabn-s",
-                 {"epoch": 3, "state_dict": OrderedDict(("module." + k, v) for k, v in sd.items()),
-                  "optimizer": opt.state_dict(), "note": None}, 10)
+                 {"epoch": 3, "state_dict": wrapped, "optimizer": opt.state_dict(), "note": None}, 10)
     half = OrderedDict((k, v.half() if v.is_floating_point() else v)
                        for k, v in state("gabn-s", 10).items())
     save_fixture("gabn-s-half", "gabn-s", half, 10, pickle_protocol=4)
     save_fixture("gabn-s-strided", "gabn-s", strided_state(), 10)
+    deeper = state("gabn-s", 10)
+    deeper["backbone.21.weight"] = torch.ones(4)
+    buf = io.BytesIO()
+    torch.save(deeper, buf)
+    write_gz("gabn-s-deeper.pth", buf.getvalue())
     make_refused()
 
 

@@ -80,7 +80,7 @@ gabn_synth_config_init (GabnSynthConfig *config, GabnSynthPreset preset)
 {
   *config = (GabnSynthConfig) {
     .preset = preset,
-    .seed = 1,
+    .seed = 1001,
     .identities = 60,
     .images = 8,
     .size = 64,

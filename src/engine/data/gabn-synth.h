@@ -67,7 +67,7 @@ typedef struct {
 
 typedef struct _GabnSynthConfig {
   GabnSynthPreset preset;
-  guint64  seed;            /* default 1 */
+  guint64  seed;            /* default 1001 (the shipped models' data) */
   int      identities;      /* per group, held-out included; default 60.
                                imbalanced: the largest group's count */
   int      images;          /* per identity; default 8 (the defaults are

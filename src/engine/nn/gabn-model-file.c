@@ -82,8 +82,8 @@ gabn_model_from_source (const GabnModelSource *src, const char *arch, GError **e
     return gabn_file_error (error, net_error->code, path, "%s", net_error->message), NULL;
 
   /* Every tensor of the architecture must be there, with its shape; extra
-   * tensors are ignored. The centres are checked after the others, then
-   * added. */
+   * tensors are ignored unless they sit in one of its modules (below). The
+   * centres are checked after the others, then added. */
   for (int i = 0; i < gabn_net_n_tensors (net); i++)
     {
       const GabnTensorInfo *t = gabn_net_tensor (net, i);
@@ -116,6 +116,29 @@ gabn_model_from_source (const GabnModelSource *src, const char *arch, GError **e
       if (shape[0] > 0 && !gabn_net_set_n_classes (net, (int) shape[0], 0, &net_error))
         return gabn_file_error (error, net_error->code, path, "%s", net_error->message), NULL;
     }
+  /* Extra tensors are ignored, except inside the modules the net has: an
+   * iresnet100 would otherwise load as the first blocks of iresnet50. */
+  {
+    g_autoptr(GHashTable) modules = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr(GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
+    for (int i = 0; i < gabn_net_n_tensors (net); i++)
+      {
+        const char *name = gabn_net_tensor (net, i)->name;
+        g_hash_table_add (names, (gpointer) name);
+        g_hash_table_add (modules, g_strndup (name, strcspn (name, ".")));
+      }
+    for (guint i = 0; i < src->n_tensors; i++)
+      {
+        const char *name = src->tensor (src->data, i, &ndim, &shape);
+        g_autofree char *module = g_strndup (name, strcspn (name, "."));
+        if (name[strlen (module)] == '.' && g_hash_table_contains (modules, module)
+            && !g_hash_table_contains (names, name))
+          return gabn_file_error (error, GABN_ERROR_INVALID_FILE, path,
+                                  _("tensor “%s” is not part of %s: the file holds a larger "
+                                    "network, which is not a built-in architecture"), name,
+                                  arch), NULL;
+      }
+  }
   for (int i = 0; i < gabn_net_n_tensors (net); i++)
     {
       const GabnTensorInfo *t = gabn_net_tensor (net, i);

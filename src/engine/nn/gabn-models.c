@@ -50,7 +50,8 @@ gabn_models_dirs (void)
   add_dir (dirs, g_strdup (GABN_BUILD_MODELS_DIR));
   for (int i = 0; system[i]; i++)
     add_dir (dirs, g_build_filename (system[i], "gabn-studio", "models", NULL));
-  add_dir (dirs, g_strdup (GABN_DATA_MODELS_DIR));
+  add_dir (dirs, g_strdup (GABN_MODELS_INSTALL_DIR));
+  add_dir (dirs, g_strdup (GABN_MODELS_SOURCE_DIR));
   g_ptr_array_add (dirs, NULL);
   return (char **) g_ptr_array_free (dirs, FALSE);
 }

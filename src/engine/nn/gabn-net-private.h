@@ -118,6 +118,10 @@ int  gabn_net_add_value (GabnNet *net, int c, int h, int w);
 GabnNode *gabn_net_add_node (GabnNet *net, GabnNodeKind kind, int in, int out);
 /* Lays out the blobs and initialises every tensor from the seed. */
 void gabn_net_finish (GabnNet *net, int n_classes);
+/* The nodes and tensor shapes of arch without its class centres, nothing
+ * allocated or initialised: what a loader checks a file against before
+ * paying for the weights. Finish it with gabn_net_finish, or free it. */
+GabnNet *gabn_net_skeleton (const char *arch, GError **error);
 
 /* Layer helpers (gabn-net.c): each appends a node and returns its output. */
 int gabn_net_conv (GabnNet *net, const char *name, int in, int out_c,

@@ -361,13 +361,25 @@ gabn_net_new (const char *arch, int n_classes, guint64 seed, GError **error)
                    _("Invalid number of classes: %d"), n_classes);
       return NULL;
     }
-  net = gabn_net_alloc (arch, MAX (gabn_arch_input_size (arch), 1), seed);
+  net = gabn_net_skeleton (arch, error);
+  if (net == NULL)
+    return NULL;
+  net->seed = seed;
+  gabn_rng_init (&net->dropout_rng, seed ^ 0xd50f0u);
+  gabn_net_finish (net, n_classes);
+  return net;
+}
+
+GabnNet *
+gabn_net_skeleton (const char *arch, GError **error)
+{
+  GabnNet *net = gabn_net_alloc (arch, MAX (gabn_arch_input_size (arch), 1), 0);
+
   if (!gabn_arch_build (net, arch, error))
     {
       gabn_net_free (net);
       return NULL;
     }
-  gabn_net_finish (net, n_classes);
   return net;
 }
 
