@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
+#include <inttypes.h>
 #include <string.h>
 
 #define MANIFEST_SUFFIX "weights_manifest.json"
@@ -181,9 +182,9 @@ parse_weight (Manifest *m, JsonNode *node, int group, const guint8 *bytes,
   size = w->numel * w->bytes_per_value;
   if (*offset + size > n_bytes)
     return fail (error, GABN_ERROR_INVALID_FILE, m,
-                 _("weight “%s” needs bytes %" G_GSIZE_FORMAT "–%" G_GSIZE_FORMAT
-                   " of group %d, but its shards hold %" G_GSIZE_FORMAT),
-                 name, *offset, *offset + size, group, n_bytes);
+                 _("weight “%s” needs bytes %" PRIu64 "–%" PRIu64
+                   " of group %d, but its shards hold %" PRIu64),
+                 name, (guint64) *offset, (guint64) (*offset + size), group, (guint64) n_bytes);
   w->name = g_strdup (name);
   w->data = bytes + *offset;
   *offset += size;
