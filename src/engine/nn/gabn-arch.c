@@ -114,6 +114,20 @@ build_iresnet (GabnNet *net, const int blocks[4])
   net->embedding_value = x;
 }
 
+int
+gabn_arch_input_size (const char *arch)
+{
+  if (arch == NULL)
+    return 0;
+  if (g_str_equal (arch, "gabn-s"))
+    return 64;
+  if (g_str_has_prefix (arch, "iresnet"))
+    return 112;
+  if (g_str_equal (arch, "dlib-resnet"))
+    return 150;
+  return 0;
+}
+
 gboolean
 gabn_arch_build (GabnNet *net, const char *arch, GError **error)
 {
@@ -129,11 +143,13 @@ gabn_arch_build (GabnNet *net, const char *arch, GError **error)
     build_iresnet (net, r34);
   else if (g_str_equal (arch, "iresnet50"))
     build_iresnet (net, r50);
+  else if (g_str_equal (arch, "dlib-resnet"))
+    gabn_arch_build_dlib_resnet (net);
   else
     {
       g_set_error (error, GABN_ERROR, GABN_ERROR_UNSUPPORTED,
                    _("Unknown architecture “%s” (known: gabn-s, iresnet18, "
-                   "iresnet34, iresnet50)"), arch);
+                   "iresnet34, iresnet50, dlib-resnet)"), arch);
       return FALSE;
     }
   return TRUE;
