@@ -20,7 +20,7 @@
 //   npm install @tensorflow/tfjs@4.22.0 @tensorflow/tfjs-backend-wasm@4.22.0 \
 //               pngjs@7 @vladmandic/face-api@1.7.15
 //   NODE_PATH=$PWD/node_modules node tests/reference/dlib_faceapi_fixture.js \
-//       /work/shared/data/olivetti  MODEL_DIR  tests/reference/fixtures
+//       data/olivetti  MODEL_DIR  tests/reference/fixtures
 // (MODEL_DIR: the installed dlib-resnet folder, _build/models/dlib-resnet.)
 'use strict';
 
