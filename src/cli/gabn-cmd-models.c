@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 #include <stdio.h>
+#include <string.h>
 
 int
 gabn_cmd_models (int argc, char **argv)
@@ -17,6 +18,7 @@ gabn_cmd_models (int argc, char **argv)
     { NULL }
   };
   g_autoptr(GPtrArray) models = NULL;
+  int width = 4;
 
   if (!gabn_cli_parse ("models", "", _("List the models known by name (use the name as --model)."),
                        entries, &argc, &argv))
@@ -69,14 +71,16 @@ gabn_cmd_models (int argc, char **argv)
       return 0;
     }
   for (guint i = 0; i < models->len; i++)
+    width = MAX (width, (int) strlen (((GabnModelInfo *) g_ptr_array_index (models, i))->name));
+  for (guint i = 0; i < models->len; i++)
     {
       GabnModelInfo *m = g_ptr_array_index (models, i);
 
       if (m->input_size > 0)
-        printf ("%-16s %-12s %3d×%-3d %s\n", m->name, m->kind, m->input_size,
+        printf ("%-*s  %-11s %3d×%-3d  %s\n", width, m->name, m->kind, m->input_size,
                 m->input_size, m->path);
       else
-        printf ("%-16s %-12s %7s %s\n", m->name, m->kind, "?", m->path);
+        printf ("%-*s  %-11s %7s  %s\n", width, m->name, m->kind, "?", m->path);
     }
   return 0;
 }
