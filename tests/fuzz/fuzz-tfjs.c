@@ -1,6 +1,8 @@
 /* fuzz-tfjs.c: a TF.js weights manifest (as @vladmandic/face-api ships
- * dlib's ResNet) beside a fixed 64 KiB shard: the JSON, groups, paths
- * (which must stay inside the folder), dtypes, quantization and sizes.
+ * dlib's ResNet) beside a fixed shard as large as face-api's (so its
+ * manifest loads whole and the mapping onto the architecture runs): the
+ * JSON, groups, paths (which must stay inside the folder), dtypes,
+ * quantization, sizes and the weights' names and shapes.
  * Covers: src/engine/nn/gabn-tfjs.c src/engine/nn/gabn-arch-dlib.c */
 #include "fuzz-common.h"
 #include "gabn-tfjs.h"
@@ -12,12 +14,13 @@ fixture (void)
 
   if (root == NULL)
     {
-      g_autofree guint8 *shard = g_new (guint8, 65536);
+      const gsize n = 6444032;   /* face_recognition_model.bin */
+      g_autofree guint8 *shard = g_new (guint8, n);
 
-      for (int i = 0; i < 65536; i++)
+      for (gsize i = 0; i < n; i++)
         shard[i] = (guint8) (i * 131 + 7);
       root = g_build_filename (fuzz_tmp_dir (), "tfjs", NULL);
-      fuzz_write (root, "shard.bin", shard, 65536);
+      fuzz_write (root, "shard.bin", shard, n);
     }
   return root;
 }
