@@ -131,7 +131,6 @@ GabnOnnxSym *
 gabn_onnx_tensor_to_sym (GabnOnnxBuild *b, const Onnx__TensorProto *t,
                          const char *what, GError **error)
 {
-  g_autoptr(GArray) values = NULL;
   GabnOnnxSym *sym;
   gsize numel = 1, size, given;
   int type = t->data_type;
