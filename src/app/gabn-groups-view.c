@@ -9,7 +9,7 @@
 #include "gabn-matrix-view.h"
 #include "gabn-reliance-table.h"
 #include "gabn-settings.h"
-#include "gabn-window.h"
+#include "gabn-toast.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -194,7 +194,7 @@ groups_ready (GObject *object, GAsyncResult *result, gpointer user_data)
   if (maps == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        gabn_widget_toast (GTK_WIDGET (self), error->message);
+        gabn_toast (GTK_WIDGET (self), error->message);
       return;
     }
   g_clear_pointer (&self->maps, gabn_group_maps_free);
