@@ -192,7 +192,7 @@ check_done (GObject *object, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   int n_bad = gabn_session_check_images_finish (GABN_SESSION (object), result, &error);
 
-  if (g_task_get_cancellable (G_TASK (result)) != self->check_cancellable)
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))))
     return; /* superseded (another dataset) or the view is gone */
   g_clear_object (&self->check_cancellable);
   if (n_bad < 0)
@@ -375,7 +375,7 @@ cam_ready (GObject *object, GAsyncResult *result, gpointer user_data)
       return;
     }
   /* A newer request superseded this one. */
-  if (g_task_get_cancellable (G_TASK (result)) != self->cam_cancellable)
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))))
     return;
   g_free (self->map);
   self->map = g_memdup2 (cam->map, sizeof (float) * cam->h * cam->w);

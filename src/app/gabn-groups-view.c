@@ -185,7 +185,7 @@ groups_ready (GObject *object, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   GabnGroupMaps *maps = gabn_session_compute_groups_finish (GABN_SESSION (object), result, &error);
 
-  if (g_task_get_cancellable (G_TASK (result)) != self->cancellable)
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))))
     {
       gabn_group_maps_free (maps);
       return;

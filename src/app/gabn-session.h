@@ -4,7 +4,9 @@
  * worker thread (gabn_jobs_run_in_thread); its cancellable is chained to
  * the caller's and to the session's own, which gabn_session_shutdown
  * cancels. A result is applied only if it is still current, so a slow old
- * load never replaces a newer one. Views bind to the properties and list
+ * load never replaces a newer one. A job whose cancellable fired finishes
+ * with G_IO_ERROR_CANCELLED, so a caller that cancels a request to make a
+ * newer one never sees the older result. Views bind to the properties and list
  * models below and call the functions; they never start a thread. */
 #pragma once
 

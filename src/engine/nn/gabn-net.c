@@ -339,16 +339,6 @@ gabn_net_finish (GabnNet *net, int n_classes)
 
 /* ---- Public API ------------------------------------------------------- */
 
-static const char *const architectures[] = {
-  "gabn-s", "iresnet18", "iresnet34", "iresnet50", NULL
-};
-
-const char *const *
-gabn_net_architectures (void)
-{
-  return architectures;
-}
-
 GabnNet *
 gabn_net_new (const char *arch, int n_classes, guint64 seed, GError **error)
 {
@@ -373,7 +363,7 @@ gabn_net_new (const char *arch, int n_classes, guint64 seed, GError **error)
 GabnNet *
 gabn_net_skeleton (const char *arch, GError **error)
 {
-  GabnNet *net = gabn_net_alloc (arch, g_str_has_prefix (arch, "iresnet") ? 112 : 64, 0);
+  GabnNet *net = gabn_net_alloc (arch, MAX (gabn_arch_input_size (arch), 1), 0);
 
   if (!gabn_arch_build (net, arch, error))
     {
