@@ -7,7 +7,7 @@
 #include "gabn-face-item.h"
 #include "gabn-settings.h"
 #include "gabn-settings-bind.h"
-#include "gabn-window.h"
+#include "gabn-toast.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -48,6 +48,7 @@ struct _GabnFacesView
   GtkCustomFilter   *filter;
   GCancellable      *cam_cancellable;
   GCancellable      *check_cancellable;  /* the running image check, or NULL */
+  GCancellable      *face_cancellable;   /* the shown face's decoding */
 
   /* State */
   int                shown_image;   /* image whose map is displayed */
@@ -55,7 +56,9 @@ struct _GabnFacesView
   int                cells;         /* h·w of the last map */
   float             *map;           /* last map (for Top-N without recompute) */
   double             mask_share;
-  gboolean           ready;
+  gboolean           map_shown;     /* the map of the request is shown */
+  gboolean           face_loading;  /* the shown face is being decoded */
+  gboolean           ready;         /* both: the view shows what was asked */
 };
 
 G_DEFINE_FINAL_TYPE (GabnFacesView, gabn_faces_view, ADW_TYPE_BIN)
@@ -66,8 +69,12 @@ static GParamSpec *properties[N_PROPS];
 static void request_cam (GabnFacesView *self);
 
 static void
-set_ready (GabnFacesView *self, gboolean ready)
+set_ready (GabnFacesView *self, gboolean map_shown)
 {
+  gboolean ready;
+
+  self->map_shown = map_shown;
+  ready = map_shown && !self->face_loading;
   if (self->ready == ready)
     return;
   self->ready = ready;
@@ -185,23 +192,23 @@ check_done (GObject *object, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   int n_bad = gabn_session_check_images_finish (GABN_SESSION (object), result, &error);
 
-  if (g_task_get_cancellable (G_TASK (result)) != self->check_cancellable)
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))))
     return; /* superseded (another dataset) or the view is gone */
   g_clear_object (&self->check_cancellable);
   if (n_bad < 0)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
           && !g_error_matches (error, GABN_ERROR, GABN_ERROR_CANCELLED))
-        gabn_widget_toast (GTK_WIDGET (self), error->message);
+        gabn_toast (GTK_WIDGET (self), error->message);
     }
   else if (n_bad == 0)
-    gabn_widget_toast (GTK_WIDGET (self), _("Every image can be read"));
+    gabn_toast (GTK_WIDGET (self), _("Every image can be read"));
   else
     {
       g_autofree char *message = g_strdup_printf (ngettext ("%d image cannot be read: it is skipped",
                                                             "%d images cannot be read: they are skipped",
                                                             n_bad), n_bad);
-      gabn_widget_toast (GTK_WIDGET (self), message);
+      gabn_toast (GTK_WIDGET (self), message);
     }
   update_counts (self);
 }
@@ -304,22 +311,44 @@ apply_mask (GabnFacesView *self)
 }
 
 static void
+face_ready (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GabnFacesView) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) rgb = gabn_session_load_face_finish (GABN_SESSION (object), result, &error);
+  gsize n;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return; /* superseded, or the view went */
+  self->face_loading = FALSE;
+  if (rgb != NULL)
+    {
+      const guint8 *data = g_bytes_get_data (rgb, &n);
+      gabn_face_canvas_set_face (self->canvas, data, (int) lround (sqrt (n / 3.0)));
+    }
+  else
+    {
+      gabn_face_canvas_set_face (self->canvas, NULL, 0);
+      gabn_toast (GTK_WIDGET (self), error->message);
+    }
+  set_ready (self, self->map_shown);
+}
+
+/* Decodes the face in a worker; its title shows at once. */
+static void
 show_face (GabnFacesView *self, int image)
 {
   const GabnDataset *ds = self->dataset->dataset;
   int size = ds->pixel_size > 0 ? ds->pixel_size : 128;
-  g_autofree guint8 *rgb = g_new (guint8, size * size * 3);
-  g_autoptr(GError) error = NULL;
   const GabnImage *img = &ds->images[image];
   g_autofree char *title = NULL;
 
-  if (gabn_dataset_load_rgb (ds, image, size, rgb, &error))
-    gabn_face_canvas_set_face (self->canvas, rgb, size);
-  else
-    {
-      gabn_face_canvas_set_face (self->canvas, NULL, 0);
-      gabn_widget_toast (GTK_WIDGET (self), error->message);
-    }
+  g_cancellable_cancel (self->face_cancellable);
+  g_clear_object (&self->face_cancellable);
+  self->face_cancellable = g_cancellable_new ();
+  self->face_loading = TRUE;
+  gabn_session_load_face_async (self->session, image, size, self->face_cancellable, face_ready,
+                                g_object_ref (self));
   if (img->identity >= 0)
     /* Translators: group name · identity name */
     title = g_strdup_printf (_("%s · %s"), img->group >= 0 ? ds->groups[img->group].name : "?",
@@ -342,11 +371,11 @@ cam_ready (GObject *object, GAsyncResult *result, gpointer user_data)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
           && self->session != NULL)
-        gabn_widget_toast (GTK_WIDGET (self), error->message);
+        gabn_toast (GTK_WIDGET (self), error->message);
       return;
     }
   /* A newer request superseded this one. */
-  if (g_task_get_cancellable (G_TASK (result)) != self->cam_cancellable)
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))))
     return;
   g_free (self->map);
   self->map = g_memdup2 (cam->map, sizeof (float) * cam->h * cam->w);
@@ -393,7 +422,7 @@ request_cam (GabnFacesView *self)
     {
       if (self->reference_image < 0)
         {
-          gabn_widget_toast (GTK_WIDGET (self), _("Choose a reference face first: select it and press “Use Selected”"));
+          gabn_toast (GTK_WIDGET (self), _("Choose a reference face first: select it and press “Use Selected”"));
           return;
         }
       req.target = self->reference_image;
@@ -489,6 +518,8 @@ gabn_faces_view_dispose (GObject *object)
   g_clear_object (&self->cam_cancellable);
   g_cancellable_cancel (self->check_cancellable);
   g_clear_object (&self->check_cancellable);
+  g_cancellable_cancel (self->face_cancellable);
+  g_clear_object (&self->face_cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), GABN_TYPE_FACES_VIEW);
   g_clear_object (&self->session);
   g_clear_object (&self->settings);

@@ -6,6 +6,8 @@
 #include "gabn-plot.h"
 #include "gabn-plot-scale.h"
 
+#include <adwaita.h>
+
 #include <cairo-svg.h>
 #include <errno.h>
 #include <glib/gi18n.h>
@@ -488,11 +490,16 @@ gabn_plot_draw (GabnPlot *self, cairo_t *cr, int width, int height, gboolean dar
   cairo_restore (cr);
 }
 
+/* Dark from the style manager (the app follows the system's choice);
+ * guessed from the text colour only when libadwaita is not initialised
+ * (a plot made by a bare GTK test). */
 static gboolean
 widget_is_dark (GtkWidget *widget)
 {
   GdkRGBA fg;
 
+  if (adw_is_initialized ())
+    return adw_style_manager_get_dark (adw_style_manager_get_for_display (gtk_widget_get_display (widget)));
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
   gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
   G_GNUC_END_IGNORE_DEPRECATIONS

@@ -7,6 +7,7 @@
 #include "gabn-gam.h"
 #include "gabn-image.h"
 #include "gabn-model-file.h"
+#include "gabn-split.h"
 
 #include <cairo.h>
 #include <glib/gi18n.h>
@@ -85,57 +86,19 @@ write_overlay (const char *image_path, const float *gam, int h, int w,
                                    G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
 }
 
-/* The training identities in class order, "GROUP/NAME", from the model's
- * "split" metadata (gabn-split.h: "train": [[group, name], …]); NULL when
- * the model has none (e.g. a PyTorch export). */
-static GPtrArray *
-train_identity_names (GHashTable *meta)
-{
-  const char *text = meta ? g_hash_table_lookup (meta, "split") : NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonObject *root;
-  JsonArray *train;
-  GPtrArray *names;
-
-  if (!text || !json_parser_load_from_data (parser, text, -1, NULL)
-      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    return NULL;
-  root = json_node_get_object (json_parser_get_root (parser));
-  if (!json_object_has_member (root, "train")
-      || !JSON_NODE_HOLDS_ARRAY (json_object_get_member (root, "train")))
-    return NULL;
-  train = json_object_get_array_member (root, "train");
-  names = g_ptr_array_new_with_free_func (g_free);
-  for (guint k = 0; k < json_array_get_length (train); k++)
-    {
-      JsonNode *n = json_array_get_element (train, k);
-      JsonArray *entry = JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
-
-      if (!entry || json_array_get_length (entry) != 2)
-        {
-          g_ptr_array_unref (names);
-          return NULL;
-        }
-      g_ptr_array_add (names, g_strdup_printf ("%s/%s",
-                                               json_array_get_string_element (entry, 0),
-                                               json_array_get_string_element (entry, 1)));
-    }
-  return names;
-}
-
 /* --identity: "GROUP/NAME" or NAME of a training identity (a name shared by
  * several groups needs its group), else a class index K. A name wins over
  * an index. -1 with a message printed when it names nothing. */
 static int
-resolve_identity (const char *arg, GPtrArray *names, int n_classes)
+resolve_identity (const char *arg, char **names, int n_classes)
 {
   int found = -1, matches = 0;
   guint64 k;
   const char *end;
 
-  for (guint i = 0; names && i < names->len; i++)
+  for (guint i = 0; names && names[i]; i++)
     {
-      const char *full = g_ptr_array_index (names, i);
+      const char *full = names[i];
       const char *slash = strrchr (full, '/');
 
       if (strcmp (full, arg) == 0)
@@ -152,7 +115,7 @@ resolve_identity (const char *arg, GPtrArray *names, int n_classes)
     {
       g_printerr (_("gabn gam: --identity %s: %d groups have an identity of that "
                     "name; give GROUP/NAME, e.g. “%s”\n"),
-                  arg, matches, (const char *) g_ptr_array_index (names, found));
+                  arg, matches, names[found]);
       return -1;
     }
   if (g_ascii_string_to_unsigned (arg, 10, 0, G_MAXINT, &k, NULL))
@@ -241,7 +204,7 @@ gabn_cmd_gam (int argc, char **argv)
   g_autofree char *data = NULL, *mean_identity = NULL, *layer = NULL;
   int n_other = 0;
   g_autoptr(GHashTable) meta = NULL;
-  g_autoptr(GPtrArray) names = NULL;
+  g_auto(GStrv) names = NULL;
   int identity = -1;
   gboolean json = FALSE;
   GOptionEntry entries[] = {
@@ -335,9 +298,11 @@ gabn_cmd_gam (int argc, char **argv)
                                  "identity’s other photos)"));
           return 1;
         }
-      names = train_identity_names (meta);
-      if (names && (int) names->len != n)
-        g_clear_pointer (&names, g_ptr_array_unref);
+      /* The training identities in class order, from the model's split
+       * (none in e.g. a PyTorch export). */
+      names = gabn_split_json_train_names (meta ? g_hash_table_lookup (meta, "split") : NULL);
+      if (names && (int) g_strv_length (names) != n)
+        g_clear_pointer (&names, g_strfreev);
       if (identity_arg && (identity = resolve_identity (identity_arg, names, n)) < 0)
         return 1;
       if (identity < 0)
@@ -407,7 +372,7 @@ gabn_cmd_gam (int argc, char **argv)
           if (names)
             {
               g_autoptr(JsonNode) name = json_node_init_string (json_node_alloc (),
-                                                                g_ptr_array_index (names, identity));
+                                                                names[identity]);
               g_autofree char *quoted = json_to_string (name, FALSE);
               g_string_append (s, quoted);
             }
@@ -428,7 +393,7 @@ gabn_cmd_gam (int argc, char **argv)
                 pair ? pair : "class", score);
       if (!ref && names)
         printf (_("class %d (%s)\n"), identity,
-                (const char *) g_ptr_array_index (names, identity));
+                (const char *) names[identity]);
       else if (!ref)
         printf (_("class %d\n"), identity);
       for (int y = 0; y < h; y++)

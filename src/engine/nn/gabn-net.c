@@ -339,16 +339,6 @@ gabn_net_finish (GabnNet *net, int n_classes)
 
 /* ---- Public API ------------------------------------------------------- */
 
-static const char *const architectures[] = {
-  "gabn-s", "iresnet18", "iresnet34", "iresnet50", NULL
-};
-
-const char *const *
-gabn_net_architectures (void)
-{
-  return architectures;
-}
-
 GabnNet *
 gabn_net_new (const char *arch, int n_classes, guint64 seed, GError **error)
 {

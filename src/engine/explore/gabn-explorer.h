@@ -1,6 +1,8 @@
-/* gabn-explorer.h: the explorer's per-image work on top of the engine's GAM
- * (gabn-gam.h, gabn-cam.h): choosing the target embedding, and the Top-N
- * mask with its share of attention. No GTK: runs in worker threads. */
+/* gabn-explorer.h: the explorer's per-face work on top of the GAM
+ * (gabn-gam.h, gabn-cam.h): choosing the target embedding, one map with its
+ * region sizes, and the Top-N mask with its share of attention. Used by the
+ * app's session in worker threads; a net is not thread-safe, so the caller
+ * serialises calls on one net. */
 #pragma once
 
 #include "gabn-cam.h"
@@ -15,12 +17,38 @@ typedef enum {
   GABN_TARGET_REFERENCE,  /* cosine to a reference face (a pair) */
 } GabnTargetKind;
 
-/* The class label of each dataset identity for net (n_identities ints, −1
- * when the identity has no class centre): from the "split" in the model's
- * metadata when present, else identity = class when the model has as many
- * classes as the dataset has identities, else all −1. */
+/* The class label of each dataset identity for net with metadata (its
+ * "split", see gabn_split_model_labels); n_identities ints. */
 int *gabn_explorer_identity_labels (const GabnNet *net, GHashTable *metadata,
                                     const GabnDataset *dataset);
+
+/* What to map: an image, a method and a target. */
+typedef struct {
+  int            image;
+  GabnCamMethod  method;
+  GabnTargetKind target_kind;
+  int            target;      /* identity (IDENTITY) or image (REFERENCE) */
+} GabnCamRequest;
+
+/* One explorer map. */
+typedef struct {
+  int    h, w;
+  float *map;       /* raw CAM, h×w */
+  float *p;         /* normalised, h×w */
+  float  score;     /* the target score y */
+  double region50, region80;
+} GabnCamResult;
+
+void gabn_cam_result_free (GabnCamResult *result);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GabnCamResult, gabn_cam_result_free)
+
+/* The map of request on net (put in eval mode: a batch of one has no batch
+ * statistics), labels from gabn_explorer_identity_labels for dataset. An
+ * identity target without class centre is mapped against the mean
+ * embedding of the person's other photos. */
+GabnCamResult *gabn_explorer_compute (GabnNet *net, const int *labels,
+                                      const GabnDataset *dataset,
+                                      const GabnCamRequest *request, GError **error);
 
 /* The embedding of one image (d floats). */
 gboolean gabn_explorer_embed (GabnNet *net, const GabnDataset *dataset, int image,
