@@ -2,6 +2,7 @@
  * faces) and models (files, or a new one), in workers. One model loader
  * serves the current model and the models added for comparison. */
 #include "config.h"
+#include "gabn-models.h"
 #include "gabn-session-private.h"
 #include "gabn-model-file.h"
 
@@ -341,6 +342,33 @@ gabn_session_add_model_file_async (GabnSession *self, const char *path,
 
 GabnModelItem *
 gabn_session_add_model_file_finish (GabnSession *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- The models known by name -------------------------------------------- */
+
+static void
+list_models_worker (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  g_task_return_pointer (task, gabn_models_list (), (GDestroyNotify) g_ptr_array_unref);
+}
+
+void
+gabn_session_list_models_async (GabnSession *self, GCancellable *cancellable,
+                                GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (GABN_IS_SESSION (self));
+  task = gabn_session_task_new (self, cancellable, callback, user_data,
+                                gabn_session_list_models_async);
+  gabn_jobs_run_in_thread (task, list_models_worker);
+}
+
+GPtrArray *
+gabn_session_list_models_finish (GabnSession *self, GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);

@@ -51,6 +51,13 @@ gboolean gabn_session_load_dataset_finish (GabnSession *self, GAsyncResult *resu
                                            GError **error);
 /* Loads a model file (path), or initialises a new gabn-s model for the
  * current dataset when path is NULL, and makes it current. */
+/* The models known by name (gabn_models_list: the shipped ones, the
+ * pretrained ones the set-up installed, the user's models folder), read in
+ * a worker; finish gives a GPtrArray of GabnModelInfo. */
+void       gabn_session_list_models_async  (GabnSession *self, GCancellable *cancellable,
+                                            GAsyncReadyCallback callback, gpointer user_data);
+GPtrArray *gabn_session_list_models_finish (GabnSession *self, GAsyncResult *result,
+                                            GError **error);
 void     gabn_session_load_model_async (GabnSession *self, const char *path,
                                         GCancellable *cancellable,
                                         GAsyncReadyCallback callback, gpointer user_data);

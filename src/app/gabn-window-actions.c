@@ -107,6 +107,7 @@ gabn_window_class_init_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.open-dataset", NULL, open_dataset_action);
   gtk_widget_class_install_action (widget_class, "win.open-model", NULL, open_model_action);
   gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);
+  gtk_widget_class_install_action (widget_class, "win.open-known-model", "s", open_recent_action);
   gtk_widget_class_install_action (widget_class, "win.open-synthetic", NULL, open_synthetic_action);
   gtk_widget_class_install_action (widget_class, "win.open-synthetic-preset", "s", open_synthetic_preset_action);
   gtk_widget_class_install_action (widget_class, "win.teaching-mode", NULL, teaching_mode_action);

@@ -2,6 +2,8 @@
  * command line, a drop or the recent list; errors as toasts (and on the
  * empty page when nothing is open yet). */
 #include "config.h"
+#include "gabn-models.h"
+#include "gabn-tfjs.h"
 #include "gabn-window-private.h"
 #include "gabn-synth.h"
 
@@ -200,15 +202,18 @@ gabn_window_open_file (GabnWindow *self, GFile *file)
       gabn_window_toast (self, message);
       return;
     }
-  if (g_file_test (path, G_FILE_TEST_IS_DIR))
+  if (g_file_test (path, G_FILE_TEST_IS_DIR) && gabn_tfjs_is_model (path))
+    open_model_path (self, path);   /* a TF.js model's folder (e.g. dlib-resnet) */
+  else if (g_file_test (path, G_FILE_TEST_IS_DIR))
     open_dataset_path (self, path);
   else if (g_str_has_suffix (name, ".safetensors") || g_str_has_suffix (name, ".pth")
-           || g_str_has_suffix (name, ".pt") || g_str_has_suffix (name, ".onnx"))
+           || g_str_has_suffix (name, ".pt") || g_str_has_suffix (name, ".onnx")
+           || gabn_tfjs_is_model (path))
     open_model_path (self, path);
   else
     {
       g_autofree char *message =
-        g_strdup_printf (_("“%s” is neither a dataset folder nor a model (.safetensors, .pth, .onnx)"), name);
+        g_strdup_printf (_("“%s” is neither a dataset folder nor a model (.safetensors, .pth, .onnx, a TF.js weights manifest)"), name);
       gabn_window_toast (self, message);
     }
 }
@@ -247,11 +252,12 @@ gabn_window_run_chooser (GabnWindow *self, gboolean model)
   if (model)
     {
       GtkFileFilter *filter = gtk_file_filter_new ();
-      gtk_file_filter_set_name (filter, _("Models (safetensors, PyTorch, ONNX)"));
+      gtk_file_filter_set_name (filter, _("Models (safetensors, PyTorch, ONNX, TF.js)"));
       gtk_file_filter_add_pattern (filter, "*.safetensors");
       gtk_file_filter_add_pattern (filter, "*.pth");
       gtk_file_filter_add_pattern (filter, "*.pt");
       gtk_file_filter_add_pattern (filter, "*.onnx");
+      gtk_file_filter_add_pattern (filter, "*weights_manifest.json");
       gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (native), filter);
       g_object_unref (filter);
     }
@@ -299,3 +305,44 @@ gabn_window_rebuild_recent_menu (GabnWindow *self)
     }
 }
 
+
+static void
+known_models_listed (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GabnWindow) self = g_weak_ref_get (user_data);
+  g_autoptr(GPtrArray) models = gabn_session_list_models_finish (GABN_SESSION (source), result, NULL);
+
+  g_weak_ref_clear (user_data);
+  g_free (user_data);
+  if (self == NULL || models == NULL)
+    return;
+  g_menu_remove_all (self->known_models_menu);
+  for (guint i = 0; i < models->len; i++)
+    {
+      const GabnModelInfo *m = g_ptr_array_index (models, i);
+      /* Translators: a model's name, its file kind and input size, e.g.
+       * "dlib-resnet (tfjs, 150×150)" */
+      g_autofree char *label = g_strdup_printf (_("%s (%s, %d×%d)"), m->name, m->kind,
+                                                m->input_size, m->input_size);
+      g_autoptr(GMenuItem) item = g_menu_item_new (label, NULL);
+
+      g_menu_item_set_action_and_target (item, "win.open-known-model", "s", m->path);
+      g_menu_append_item (self->known_models_menu, item);
+    }
+  if (models->len == 0)
+    {
+      g_autoptr(GMenuItem) item = g_menu_item_new (_("No Known Models"), "win.none");
+      g_menu_append_item (self->known_models_menu, item);
+    }
+}
+
+/* The models known by name (`gabn models`): shipped, installed by the
+ * set-up, or in the user's models folder; listed in a worker. */
+void
+gabn_window_fill_known_models_menu (GabnWindow *self)
+{
+  GWeakRef *ref = g_new0 (GWeakRef, 1);
+
+  g_weak_ref_init (ref, self);
+  gabn_session_list_models_async (self->session, self->cancellable, known_models_listed, ref);
+}

@@ -25,6 +25,7 @@ struct _GabnWindow
   GtkRevealer         *progress_revealer;
   GMenu               *recent_menu;
   GMenu               *synthetic_menu;
+  GMenu               *known_models_menu;
   GtkSpinner          *spinner;
   AdwStatusPage       *status_page;
   AdwViewSwitcherTitle *switcher_title;
@@ -56,5 +57,6 @@ void gabn_window_init_dnd (GabnWindow *self);
 /* gabn-window-actions.c */
 void gabn_window_class_init_actions (GtkWidgetClass *widget_class);
 void gabn_window_fill_synthetic_menu (GabnWindow *self);
+void gabn_window_fill_known_models_menu (GabnWindow *self);
 
 G_END_DECLS

@@ -194,6 +194,7 @@ gabn_window_class_init (GabnWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GabnWindow, progress_revealer);
   gtk_widget_class_bind_template_child (widget_class, GabnWindow, recent_menu);
   gtk_widget_class_bind_template_child (widget_class, GabnWindow, synthetic_menu);
+  gtk_widget_class_bind_template_child (widget_class, GabnWindow, known_models_menu);
   gtk_widget_class_bind_template_child (widget_class, GabnWindow, spinner);
   gtk_widget_class_bind_template_child (widget_class, GabnWindow, status_page);
   gtk_widget_class_bind_template_child (widget_class, GabnWindow, switcher_title);
@@ -239,6 +240,7 @@ gabn_window_init (GabnWindow *self)
   g_signal_connect_object (self->settings, "notify::recent-models", G_CALLBACK (gabn_window_rebuild_recent_menu), self, G_CONNECT_SWAPPED);
   gabn_window_rebuild_recent_menu (self);
   gabn_window_fill_synthetic_menu (self);
+  gabn_window_fill_known_models_menu (self);
 
   gabn_faces_view_set_session (self->faces_view, self->session);
   gabn_groups_view_set_session (self->groups_view, self->session);

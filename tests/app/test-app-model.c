@@ -6,6 +6,7 @@
 #include "config.h"
 #include "gabn-jobs.h"
 #include "gabn-model-file.h"
+#include "gabn-models.h"
 #include "gabn-session.h"
 
 #include <glib/gstdio.h>
@@ -97,6 +98,34 @@ test_open (void)
   g_unlink (path);
   g_unlink (bad);
   g_rmdir (dir);
+}
+
+/* The models known by name (the app's Known Models menu) include the
+ * shipped baseline, and one opens by the path listed. */
+static void
+test_known_models (void)
+{
+  g_autoptr(GabnSession) session = session_with_dataset ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) models = NULL;
+  g_autoptr(GError) error = NULL;
+  const GabnModelInfo *shipped = NULL;
+  Wait w = { 0 };
+
+  gabn_session_list_models_async (session, NULL, got_result, &w);
+  result = wait_result (&w);
+  models = gabn_session_list_models_finish (session, result, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < models->len; i++)
+    if (g_str_equal (((GabnModelInfo *) g_ptr_array_index (models, i))->name,
+                     "gabn-s-realistic-baseline"))
+      shipped = g_ptr_array_index (models, i);
+  g_assert_nonnull (shipped);
+  g_assert_cmpstr (shipped->kind, ==, "safetensors");
+  g_assert_cmpint (shipped->input_size, ==, 64);
+  load_model (session, shipped->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (gabn_session_get_model (session)->path, ==, shipped->path);
 }
 
 static void
@@ -297,6 +326,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/app-model/open", test_open);
+  g_test_add_func ("/app-model/known-models", test_known_models);
   g_test_add_func ("/app-model/explore", test_explore);
   g_test_add_func ("/app-model/runs-and-compare", test_runs_and_compare);
   g_test_add_func ("/app-model/shutdown", test_shutdown);
