@@ -30,6 +30,8 @@ struct _GabnFacesView
   AdwActionRow   *identity_row;
   AdwComboRow    *mask_row;
   AdwComboRow    *method_row;
+  AdwComboRow    *layer_row;
+  GtkStringList  *layer_list;
   GtkScale       *opacity_scale;
   AdwActionRow   *reference_row;
   GtkLabel       *region_label;
@@ -53,6 +55,8 @@ struct _GabnFacesView
   /* State */
   int                shown_image;   /* image whose map is displayed */
   int                reference_image;
+  GabnSharedModel   *layers_of;     /* the model layer_list shows (a ref) */
+  gboolean           layer_default_first; /* item 0 is an unnamed default */
   int                cells;         /* h·w of the last map */
   float             *map;           /* last map (for Top-N without recompute) */
   double             mask_share;
@@ -396,6 +400,54 @@ cam_ready (GObject *object, GAsyncResult *result, gpointer user_data)
   set_ready (self, TRUE);
 }
 
+/* The chosen layer's name into out, "" for the model's default. */
+static void
+selected_layer (GabnFacesView *self, char *out, gsize size)
+{
+  guint k = adw_combo_row_get_selected (self->layer_row);
+  GabnSharedModel *model = self->layers_of;
+
+  out[0] = '\0';
+  if (model == NULL || k == GTK_INVALID_LIST_POSITION)
+    return;
+  if (self->layer_default_first)
+    {
+      if (k == 0)
+        return;
+      k--;
+    }
+  if ((int) k != model->default_layer && k < g_strv_length (model->layers))
+    g_strlcpy (out, model->layers[k], size);
+}
+
+/* The Layer row lists the current model's feature-map layers, its default
+ * selected. */
+static void
+fill_layers (GabnFacesView *self)
+{
+  GabnSharedModel *model = self->session ? gabn_session_get_model (self->session) : NULL;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->layer_list));
+
+  if (model == self->layers_of)
+    return;
+  g_clear_pointer (&self->layers_of, gabn_shared_model_unref);
+  self->layers_of = model ? gabn_shared_model_ref (model) : NULL;
+  self->layer_default_first = model && model->default_layer < 0;
+  {
+    g_autoptr(GPtrArray) items = g_ptr_array_new ();
+
+    if (self->layer_default_first)
+      g_ptr_array_add (items, (gpointer) _("Default (the last feature map)"));
+    for (int i = 0; model && model->layer_labels[i]; i++)
+      g_ptr_array_add (items, model->layer_labels[i]);
+    g_ptr_array_add (items, NULL);
+    gtk_string_list_splice (self->layer_list, 0, n, (const char *const *) items->pdata);
+  }
+  adw_combo_row_set_selected (self->layer_row,
+                              model && model->default_layer >= 0 ? (guint) model->default_layer : 0);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->layer_row), model != NULL);
+}
+
 static void
 request_cam (GabnFacesView *self)
 {
@@ -415,6 +467,7 @@ request_cam (GabnFacesView *self)
   self->shown_image = req.image;
   req.method = gabn_cam_method_from_name (gabn_settings_get_cam_method (self->settings), &req.method)
                ? req.method : GABN_CAM_GRADCAM;
+  selected_layer (self, req.layer, sizeof req.layer);
   req.target_kind = (GabnTargetKind) adw_combo_row_get_selected (self->target_row);
   if (req.target_kind == GABN_TARGET_IDENTITY)
     req.target = (int) gtk_adjustment_get_value (self->identity_adjustment);
@@ -442,6 +495,7 @@ on_selection_changed (GabnFacesView *self)
 static void
 on_model_changed (GabnFacesView *self)
 {
+  fill_layers (self);
   request_cam (self);
 }
 
@@ -527,6 +581,7 @@ gabn_faces_view_dispose (GObject *object)
   g_clear_object (&self->faces);
   g_clear_pointer (&self->dataset, gabn_shared_dataset_unref);
   g_clear_pointer (&self->map, g_free);
+  g_clear_pointer (&self->layers_of, gabn_shared_model_unref);
   G_OBJECT_CLASS (gabn_faces_view_parent_class)->dispose (object);
 }
 
@@ -571,6 +626,8 @@ gabn_faces_view_class_init (GabnFacesViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GabnFacesView, identity_row);
   gtk_widget_class_bind_template_child (widget_class, GabnFacesView, mask_row);
   gtk_widget_class_bind_template_child (widget_class, GabnFacesView, method_row);
+  gtk_widget_class_bind_template_child (widget_class, GabnFacesView, layer_row);
+  gtk_widget_class_bind_template_child (widget_class, GabnFacesView, layer_list);
   gtk_widget_class_bind_template_child (widget_class, GabnFacesView, opacity_scale);
   gtk_widget_class_bind_template_child (widget_class, GabnFacesView, reference_row);
   gtk_widget_class_bind_template_child (widget_class, GabnFacesView, region_label);
@@ -622,6 +679,7 @@ gabn_faces_view_init (GabnFacesView *self)
   g_signal_connect_object (self->settings, "notify::cam-method", G_CALLBACK (request_cam), self, G_CONNECT_SWAPPED);
   on_overlay_settings_changed (self);
   g_signal_connect_swapped (self->target_row, "notify::selected", G_CALLBACK (on_target_changed), self);
+  g_signal_connect_swapped (self->layer_row, "notify::selected", G_CALLBACK (request_cam), self);
   g_signal_connect_swapped (self->identity_adjustment, "value-changed", G_CALLBACK (on_identity_changed), self);
   g_signal_connect_swapped (self->topn_adjustment, "value-changed", G_CALLBACK (on_topn_changed), self);
 }
@@ -638,6 +696,7 @@ gabn_faces_view_set_session (GabnFacesView *self, GabnSession *session)
       g_signal_connect_swapped (session, "notify::dataset", G_CALLBACK (on_dataset_changed), self);
       g_signal_connect_swapped (session, "notify::model", G_CALLBACK (on_model_changed), self);
       on_dataset_changed (self);
+      fill_layers (self);
     }
 }
 

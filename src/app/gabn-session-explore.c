@@ -101,8 +101,8 @@ cam_worker (GTask *task, gpointer source, gpointer task_data, GCancellable *canc
 static char *
 cam_key (const GabnCamRequest *req)
 {
-  return g_strdup_printf ("%d:%d:%d:%d", req->image, req->method, req->target_kind,
-                          req->target_kind == GABN_TARGET_OWN ? -1 : req->target);
+  return g_strdup_printf ("%d:%d:%d:%d:%s", req->image, req->method, req->target_kind,
+                          req->target_kind == GABN_TARGET_OWN ? -1 : req->target, req->layer);
 }
 
 void

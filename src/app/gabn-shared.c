@@ -47,6 +47,8 @@ shared_model_clear (gpointer data)
   g_free (shared->path);
   g_clear_pointer (&shared->metadata, g_hash_table_unref);
   g_free (shared->labels);
+  g_strfreev (shared->layers);
+  g_strfreev (shared->layer_labels);
 }
 
 GabnSharedModel *
@@ -59,6 +61,23 @@ gabn_shared_model_new (GabnNet *net, const char *title, const char *path, GHashT
   shared->title = g_strdup (title);
   shared->path = g_strdup (path);
   shared->metadata = metadata;
+  {
+    int n = 0;
+    g_autofree GabnFeatureLayer *layers = gabn_net_feature_layers (net, &n);
+    const char *current = gabn_net_feature_layer (net);
+
+    shared->layers = g_new0 (char *, n + 1);
+    shared->layer_labels = g_new0 (char *, n + 1);
+    shared->default_layer = -1;
+    for (int i = 0; i < n; i++)
+      {
+        shared->layers[i] = g_strdup (layers[i].name);
+        shared->layer_labels[i] = g_strdup_printf ("%s (%d×%d×%d)", layers[i].name,
+                                                   layers[i].c, layers[i].h, layers[i].w);
+        if (current && g_str_equal (current, layers[i].name))
+          shared->default_layer = i;
+      }
+  }
   return shared;
 }
 

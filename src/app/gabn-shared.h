@@ -29,6 +29,11 @@ typedef struct {
   char       *title;        /* file name, or "New gabn-s model" */
   char       *path;         /* NULL when not from a file */
   GHashTable *metadata;     /* string → string, may be NULL */
+  /* The net's feature-map layers (gabn_net_feature_layers), read when the
+   * holder is made; "name (C×H×W)" labels in layer_labels. Immutable. */
+  char      **layers;
+  char      **layer_labels;
+  int         default_layer; /* index in layers of the default, or -1 */
   /* Under lock: class label of each identity of the dataset whose serial
    * is labels_for (explorer). */
   int        *labels;

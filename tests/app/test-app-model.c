@@ -164,6 +164,34 @@ test_explore (void)
   r3 = wait_result (&w3);
   again = gabn_session_compute_cam_finish (session, r3, &error);
   g_assert_true (again == cam);
+  /* Another layer of the model's list: its own map, at that layer's size,
+   * and the default again afterwards. */
+  {
+    GabnSharedModel *model = gabn_session_get_model (session);
+    GabnCamRequest early = request;
+    const GabnCamResult *at_early, *back;
+    Wait w7 = { 0 }, w8 = { 0 };
+    g_autoptr(GAsyncResult) r7 = NULL, r8 = NULL;
+    int k = model->default_layer == 0 ? 1 : 0;   /* the earliest other layer */
+
+    g_assert_nonnull (model->layers[k]);
+    g_assert_cmpint (k, !=, model->default_layer);
+    g_strlcpy (early.layer, model->layers[k], sizeof early.layer);
+    gabn_session_compute_cam_async (session, &early, NULL, got_result, &w7);
+    r7 = wait_result (&w7);
+    at_early = gabn_session_compute_cam_finish (session, r7, &error);
+    g_assert_no_error (error);
+    g_assert_true (at_early != cam);
+    g_assert_cmpint (at_early->h * at_early->w, >, cam->h * cam->w);
+    request.image = 2;   /* not cached: computed after the early layer */
+    gabn_session_compute_cam_async (session, &request, NULL, got_result, &w8);
+    r8 = wait_result (&w8);
+    back = gabn_session_compute_cam_finish (session, r8, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (back->h, ==, cam->h);
+    g_assert_cmpint (back->w, ==, cam->w);
+    request.image = 1;
+  }
 
   gabn_session_compute_groups_async (session, 2, NULL, got_result, &w4);
   r4 = wait_result (&w4);

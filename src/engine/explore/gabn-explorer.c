@@ -133,6 +133,21 @@ gabn_explorer_compute (GabnNet *net, const int *labels, const GabnDataset *datas
     }
   if (gabn_net_get_training (net))
     gabn_net_set_training (net, FALSE);
+  if (req->layer[0] != '\0')
+    {
+      GabnCamResult *at_layer;
+
+      if (!gabn_net_set_feature_layer (net, req->layer, error))
+        return NULL;
+      {
+        GabnCamRequest at_default = *req;
+
+        at_default.layer[0] = '\0';
+        at_layer = gabn_explorer_compute (net, labels, dataset, &at_default, error);
+      }
+      gabn_net_set_feature_layer (net, NULL, NULL);
+      return at_layer;
+    }
   gabn_net_feature_shape (net, &c, &h, &w);
   result->h = h;
   result->w = w;

@@ -107,7 +107,8 @@ GabnFeatureLayer *gabn_net_feature_layers (const GabnNet *net, int *n_layers);
  * feature-map output after which nothing reads an earlier value). NULL for
  * a built-in's default when its node has no name. */
 const char *gabn_net_feature_layer (const GabnNet *net);
-/* Takes A at the named layer (one of gabn_net_feature_layers) from now on:
+/* Takes A at the named layer (one of gabn_net_feature_layers; NULL: back
+ * to the default) from now on:
  * gabn_net_feature_shape, _features, backward_head and the GAMs follow.
  * For GAMs (eval mode); training keeps the default. The input gradient of
  * backward_backbone is complete only when nothing after the layer reads an
