@@ -128,6 +128,64 @@ test_known_models (void)
   g_assert_cmpstr (gabn_session_get_model (session)->path, ==, shipped->path);
 }
 
+static GabnModelItem *
+add_model_file (GabnSession *session, const char *path)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GabnModelItem *item;
+  Wait w = { 0 };
+
+  gabn_session_add_model_file_async (session, path, NULL, got_result, &w);
+  result = wait_result (&w);
+  item = gabn_session_add_model_file_finish (session, result, &error);
+  g_assert_no_error (error);
+  return item;
+}
+
+/* A real pretrained recognizer (no class centres, its own preprocessing)
+ * against a trained gabn-s on the same pairs, as the Compare view does. */
+static void
+test_compare_pretrained (void)
+{
+  g_autofree char *dlib = gabn_models_find ("dlib-resnet");
+  g_autofree char *shipped = gabn_models_find ("gabn-s-realistic-baseline");
+  g_autoptr(GabnSession) session = NULL;
+  g_autoptr(GabnModelItem) a = NULL, b = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GabnEvalReport *reports[2] = { NULL, NULL };
+  int pairs[2] = { 0, 0 };
+  Wait w = { 0 };
+
+  if (dlib == NULL)
+    {
+      g_test_skip ("dlib-resnet is not installed here (build-aux/fetch-models)");
+      return;
+    }
+  g_assert_nonnull (shipped);
+  session = session_with_dataset ();
+  a = add_model_file (session, dlib);
+  b = add_model_file (session, shipped);
+  g_assert_cmpint (gabn_net_n_classes (gabn_model_item_get_model (a)->net), ==, 0);
+  gabn_session_compare_async (session, gabn_model_item_get_model (a),
+                              gabn_model_item_get_model (b), NULL, got_result, &w);
+  result = wait_result (&w);
+  g_assert_true (gabn_session_compare_finish (session, result, reports, &error));
+  g_assert_no_error (error);
+  for (int m = 0; m < 2; m++)
+    for (int g = 0; g < reports[m]->n_groups; g++)
+      {
+        pairs[m] += reports[m]->groups[g].n_pairs;
+        g_assert_cmpfloat (reports[m]->groups[g].accuracy, >=, 0.0);
+        g_assert_cmpfloat (reports[m]->groups[g].accuracy, <=, 1.0);
+      }
+  g_assert_cmpint (pairs[0], >, 0);
+  g_assert_cmpint (pairs[0], ==, pairs[1]);
+  gabn_eval_report_free (reports[0]);
+  gabn_eval_report_free (reports[1]);
+}
+
 static void
 test_explore (void)
 {
@@ -355,6 +413,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/app-model/open", test_open);
   g_test_add_func ("/app-model/known-models", test_known_models);
+  g_test_add_func ("/app-model/compare-pretrained", test_compare_pretrained);
   g_test_add_func ("/app-model/explore", test_explore);
   g_test_add_func ("/app-model/runs-and-compare", test_runs_and_compare);
   g_test_add_func ("/app-model/shutdown", test_shutdown);
