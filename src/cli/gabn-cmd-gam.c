@@ -2,8 +2,8 @@
  * numbers and as a heat-map overlay PNG (Cairo, no GTK). */
 #include "config.h"
 #include "gabn-cli.h"
-#include "gabn-batcher.h"
 #include "gabn-cli-open.h"
+#include "gabn-explorer.h"
 #include "gabn-gam.h"
 #include "gabn-image.h"
 #include "gabn-model-file.h"
@@ -132,19 +132,17 @@ resolve_identity (const char *arg, char **names, int n_classes)
   return -1;
 }
 
-/* The mean embedding of the other photos of image's identity in the dataset
- * at data (the GAM target of a model without class centres), into ref (d).
- * *n_other receives how many photos it averages. */
+/* The target of a model without class centres for an image of the dataset
+ * at data: the mean normalised embedding of other photos of its identity
+ * (gabn_explorer_identity_centre, as the app's explorer takes it), into
+ * ref (d). *n_other receives how many photos it averages. */
 static gboolean
 identity_mean (GabnNet *net, const char *data, const char *image, float *ref,
                int *n_other, char **identity, GError **error)
 {
   g_autoptr(GabnDataset) ds = gabn_cli_open_dataset (data, NULL, error);
   g_autofree char *want = NULL;
-  g_autofree int *others = NULL;
-  g_autofree float *input = NULL;
-  int S = gabn_net_input_size (net), d = gabn_net_embedding_dim (net);
-  int found = -1, n = 0;
+  int found = -1;
   const GabnIdentity *id;
 
   if (!ds)
@@ -165,33 +163,16 @@ identity_mean (GabnNet *net, const char *data, const char *image, float *ref,
       return FALSE;
     }
   id = &ds->identities[ds->images[found].identity];
-  others = g_new (int, id->n_images);
-  for (int k = 0; k < id->n_images; k++)
-    if (id->first_image + k != found)
-      others[n++] = id->first_image + k;
-  if (n == 0)
+  if (id->n_images < 2)
     {
       g_set_error (error, GABN_ERROR, GABN_ERROR_NOT_FOUND,
                    _("%s: its identity “%s” has no other photo: give --reference"),
                    image, id->name);
       return FALSE;
     }
-  input = g_new (float, (gsize) n * 3 * S * S);
-  if (!gabn_dataset_load_images (ds, others, n, gabn_net_get_preprocess (net), FALSE,
-                                 input, 0, NULL, error))
+  if (!gabn_explorer_identity_centre (net, ds, ds->images[found].identity, found, ref, error))
     return FALSE;
-  memset (ref, 0, sizeof (float) * d);
-  for (int start = 0; start < n; start += 16)
-    {
-      int b = MIN (16, n - start);
-      const float *e;
-
-      gabn_net_forward (net, input + (gsize) start * 3 * S * S, b);
-      e = gabn_net_embeddings (net);
-      for (int i = 0; i < b * d; i++)
-        ref[i % d] += e[i] / n;
-    }
-  *n_other = n;
+  *n_other = MIN (id->n_images - 1, GABN_EXPLORER_CENTRE_PHOTOS);
   *identity = g_strdup_printf ("%s/%s", ds->groups[id->group].name, id->name);
   return TRUE;
 }

@@ -55,7 +55,7 @@ gabn_explorer_identity_centre (GabnNet *net, const GabnDataset *dataset, int ide
   int used = 0;
 
   memset (centre, 0, sizeof (float) * d);
-  for (int i = 0; i < id->n_images && used < 8; i++)
+  for (int i = 0; i < id->n_images && used < GABN_EXPLORER_CENTRE_PHOTOS; i++)
     {
       int img = id->first_image + i;
       double norm = 0;

@@ -56,8 +56,9 @@ gboolean gabn_explorer_embed (GabnNet *net, const GabnDataset *dataset, int imag
                               float *embedding, GError **error);
 
 /* The reference embedding for an identity without class centre: the mean of
- * the normalised embeddings of up to 8 of its images, skipping skip_image
- * when it has others. */
+ * the normalised embeddings of up to GABN_EXPLORER_CENTRE_PHOTOS of its
+ * images, skipping skip_image when it has others. */
+#define GABN_EXPLORER_CENTRE_PHOTOS 8
 gboolean gabn_explorer_identity_centre (GabnNet *net, const GabnDataset *dataset,
                                         int identity, int skip_image, float *centre,
                                         GError **error);
