@@ -177,6 +177,117 @@ identity_mean (GabnNet *net, const char *data, const char *image, float *ref,
   return TRUE;
 }
 
+/* What gabn gam computed, for printing. */
+typedef struct {
+  GabnCamMethod method;
+  const float  *cam;
+  int           h, w;
+  float         score;
+  const char   *layer;          /* the feature layer's name, NULL: unnamed */
+  const char   *reference;      /* target: cosine to this face */
+  const char   *mean_identity;  /* target: this identity's other photos */
+  int           n_other;
+  int           identity;       /* target: this class centre (otherwise) */
+  char *const  *names;          /* training identities in class order, or NULL */
+} GamOutput;
+
+/* The class whose centre is nearest the embedding of input: the identity
+ * the model sees. */
+static int
+nearest_class (GabnNet *net, const float *input)
+{
+  int n = gabn_net_n_classes (net), best_k = -1;
+  float best = -2, c;
+  g_autofree float *de = g_new (float, gabn_net_embedding_dim (net));
+
+  gabn_net_forward (net, input, 1);
+  for (int k = 0; k < n; k++)
+    {
+      gabn_net_cosine_to_class (net, &k, &c, de);
+      if (c > best)
+        {
+          best = c;
+          best_k = k;
+        }
+    }
+  return best_k;
+}
+
+static void
+append_json_string (GString *s, const char *value)
+{
+  g_autoptr(JsonNode) node = json_node_alloc ();
+  g_autofree char *quoted = NULL;
+
+  if (value)
+    json_node_init_string (node, value);
+  else
+    json_node_init_null (node);
+  quoted = json_to_string (node, FALSE);
+  g_string_append (s, quoted);
+}
+
+static void
+print_json (const GamOutput *o)
+{
+  g_autoptr(GString) s = g_string_new (NULL);
+  g_autofree char *sc = gabn_cli_json_number (o->score);
+
+  g_string_append_printf (s, "{\"h\":%d,\"w\":%d,\"gam\":[", o->h, o->w);
+  for (int y = 0; y < o->h; y++)
+    {
+      g_string_append (s, y ? ",[" : "[");
+      for (int x = 0; x < o->w; x++)
+        {
+          g_autofree char *v = gabn_cli_json_number (o->cam[y * o->w + x]);
+          g_string_append_printf (s, "%s%s", x ? "," : "", v);
+        }
+      g_string_append_c (s, ']');
+    }
+  g_string_append_printf (s, "],\"score\":%s,\"layer\":", sc);
+  append_json_string (s, o->layer);
+  if (o->reference)
+    {
+      g_string_append (s, ",\"target\":\"reference\",\"reference\":");
+      append_json_string (s, o->reference);
+    }
+  else if (o->mean_identity)
+    {
+      g_string_append (s, ",\"target\":\"identity_mean\",\"identity\":");
+      append_json_string (s, o->mean_identity);
+      g_string_append_printf (s, ",\"photos\":%d", o->n_other);
+    }
+  else
+    {
+      g_string_append_printf (s, ",\"class\":%d,\"identity\":", o->identity);
+      append_json_string (s, o->names ? o->names[o->identity] : NULL);
+    }
+  g_string_append_c (s, '}');
+  printf ("%s\n", s->str);
+}
+
+static void
+print_text (const GamOutput *o)
+{
+  if (o->mean_identity)
+    /* Translators: the method, the identity, the number of photos, the score */
+    printf (_("%s, target the mean of %s’s %d other photos, score %.6f\n"),
+            gabn_cam_method_name (o->method), o->mean_identity, o->n_other, o->score);
+  else
+    printf (_("%s, target %s, score %.6f\n"), gabn_cam_method_name (o->method),
+            o->reference ? o->reference : "class", o->score);
+  if (!o->reference && !o->mean_identity && o->names)
+    printf (_("class %d (%s)\n"), o->identity, o->names[o->identity]);
+  else if (!o->reference && !o->mean_identity)
+    printf (_("class %d\n"), o->identity);
+  for (int y = 0; y < o->h; y++)
+    {
+      for (int x = 0; x < o->w; x++)
+        printf ("%s%.4g", x ? " " : "", o->cam[y * o->w + x]);
+      printf ("\n");
+    }
+}
+
 int
 gabn_cmd_gam (int argc, char **argv)
 {
@@ -287,102 +398,24 @@ gabn_cmd_gam (int argc, char **argv)
       if (identity_arg && (identity = resolve_identity (identity_arg, names, n)) < 0)
         return 1;
       if (identity < 0)
-        {
-          /* The nearest class centre: the identity the model sees. */
-          float best = -2, c;
-          gabn_net_forward (net, input, 1);
-          for (int k = 0; k < n; k++)
-            {
-              g_autofree float *de = g_new (float, d);
-              gabn_net_cosine_to_class (net, &k, &c, de);
-              if (c > best)
-                {
-                  best = c;
-                  identity = k;
-                }
-            }
-        }
+        identity = nearest_class (net, input);
     }
   gabn_gam_compute (net, input, 1, method, ref ? NULL : &identity, ref, cam,
                     &score, NULL);
   if (out && !write_overlay (image, cam, h, w, out, &error))
     return gabn_cli_fail ("gam", error);
-  if (json)
-    {
-      g_autoptr(GString) s = g_string_new (NULL);
-      g_autofree char *sc = gabn_cli_json_number (score);
+  {
+    GamOutput o = {
+      .method = method, .cam = cam, .h = h, .w = w, .score = score,
+      .layer = gabn_net_feature_layer (net), .reference = pair,
+      .mean_identity = mean_identity, .n_other = n_other, .identity = identity,
+      .names = names,
+    };
 
-      g_string_append_printf (s, "{\"h\":%d,\"w\":%d,\"gam\":[", h, w);
-      for (int y = 0; y < h; y++)
-        {
-          g_string_append (s, y ? ",[" : "[");
-          for (int x = 0; x < w; x++)
-            {
-              g_autofree char *v = gabn_cli_json_number (cam[y * w + x]);
-              g_string_append_printf (s, "%s%s", x ? "," : "", v);
-            }
-          g_string_append_c (s, ']');
-        }
-      g_string_append_printf (s, "],\"score\":%s", sc);
-      {
-        const char *name = gabn_net_feature_layer (net);
-        g_autoptr(JsonNode) layer_node = json_node_alloc ();
-        g_autofree char *quoted = NULL;
-
-        if (name)
-          json_node_init_string (layer_node, name);
-        else
-          json_node_init_null (layer_node);
-        quoted = json_to_string (layer_node, FALSE);
-        g_string_append_printf (s, ",\"layer\":%s", quoted);
-      }
-      if (pair || mean_identity)
-        {
-          g_autoptr(JsonNode) target = json_node_init_string (json_node_alloc (),
-                                                              pair ? pair : mean_identity);
-          g_autofree char *quoted = json_to_string (target, FALSE);
-          g_string_append_printf (s, ",\"target\":\"%s\",\"%s\":%s",
-                                  pair ? "reference" : "identity_mean",
-                                  pair ? "reference" : "identity", quoted);
-          if (mean_identity)
-            g_string_append_printf (s, ",\"photos\":%d", n_other);
-        }
-      else
-        {
-          g_string_append_printf (s, ",\"class\":%d,\"identity\":", identity);
-          if (names)
-            {
-              g_autoptr(JsonNode) name = json_node_init_string (json_node_alloc (),
-                                                                names[identity]);
-              g_autofree char *quoted = json_to_string (name, FALSE);
-              g_string_append (s, quoted);
-            }
-          else
-            g_string_append (s, "null");
-        }
-      g_string_append_c (s, '}');
-      printf ("%s\n", s->str);
-    }
-  else
-    {
-      if (mean_identity)
-        /* Translators: the method, the identity, the number of photos, the score */
-        printf (_("%s, target the mean of %s’s %d other photos, score %.6f\n"),
-                gabn_cam_method_name (method), mean_identity, n_other, score);
-      else
-        printf (_("%s, target %s, score %.6f\n"), gabn_cam_method_name (method),
-                pair ? pair : "class", score);
-      if (!ref && names)
-        printf (_("class %d (%s)\n"), identity,
-                (const char *) names[identity]);
-      else if (!ref)
-        printf (_("class %d\n"), identity);
-      for (int y = 0; y < h; y++)
-        {
-          for (int x = 0; x < w; x++)
-            printf ("%s%.4g", x ? " " : "", cam[y * w + x]);
-          printf ("\n");
-        }
-    }
+    if (json)
+      print_json (&o);
+    else
+      print_text (&o);
+  }
   return 0;
 }
