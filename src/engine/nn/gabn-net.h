@@ -86,6 +86,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GabnNet, gabn_net_free)
 GabnNet *gabn_net_copy (const GabnNet *net);
 
 const char *gabn_net_arch (const GabnNet *net);
+/* Every net reads RGB images: input batches are B × GABN_INPUT_CHANNELS × S × S. */
+#define GABN_INPUT_CHANNELS 3
 int  gabn_net_input_size (const GabnNet *net);      /* 64, 112 or 150 */
 int  gabn_net_embedding_dim (const GabnNet *net);   /* 128 or 512 */
 int  gabn_net_n_classes (const GabnNet *net);
