@@ -10,6 +10,7 @@
 #include "gabn-session.h"
 
 #include <glib/gstdio.h>
+#include <math.h>
 
 typedef struct {
   gboolean      done;
@@ -184,6 +185,31 @@ test_compare_pretrained (void)
   g_assert_cmpint (pairs[0], ==, pairs[1]);
   gabn_eval_report_free (reports[0]);
   gabn_eval_report_free (reports[1]);
+
+  /* As the current model: a face's map (its own identity has no class
+   * centre: the mean of the person's other photos) and the group maps. */
+  load_model (session, dlib, &error);
+  g_assert_no_error (error);
+  {
+    GabnCamRequest request = { .image = 0, .method = GABN_CAM_GRADCAM,
+                               .target_kind = GABN_TARGET_OWN };
+    g_autoptr(GAsyncResult) r1 = NULL, r2 = NULL;
+    g_autoptr(GabnGroupMaps) maps = NULL;
+    const GabnCamResult *cam;
+    Wait w1 = { 0 }, w2 = { 0 };
+
+    gabn_session_compute_cam_async (session, &request, NULL, got_result, &w1);
+    r1 = wait_result (&w1);
+    cam = gabn_session_compute_cam_finish (session, r1, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (cam->h * cam->w, >, 1);
+    g_assert_true (isfinite (cam->score));
+    gabn_session_compute_groups_async (session, 2, NULL, got_result, &w2);
+    r2 = wait_result (&w2);
+    maps = gabn_session_compute_groups_finish (session, r2, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (maps->n_groups, ==, gabn_session_get_dataset (session)->dataset->n_groups);
+  }
 }
 
 static void
