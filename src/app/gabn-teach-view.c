@@ -7,6 +7,7 @@
  * from the run in front of the class, never from a fixed claim. */
 #include "config.h"
 #include "gabn-teach-view.h"
+#include "gabn-teach-facts.h"
 #include "gabn-face-canvas.h"
 #include "gabn-plot.h"
 #include "gabn-reliance-table.h"
@@ -153,33 +154,6 @@ face_card (const guint8 *rgb, int size, const float *map, int h, int w, const ch
   return card;
 }
 
-/* Training and held-out people per group: held-out people are those in the
- * test pairs, everyone else is trained on. */
-static void
-count_people (const GabnDataset *ds, int *train, int *held_out)
-{
-  g_autofree gboolean *in_pairs = g_new0 (gboolean, MAX (1, ds->n_identities));
-
-  for (int g = 0; g < ds->n_groups; g++)
-    train[g] = held_out[g] = 0;
-  for (int p = 0; p < ds->n_pairs; p++)
-    {
-      int a = ds->images[ds->pairs[p].a].identity, b = ds->images[ds->pairs[p].b].identity;
-
-      if (a >= 0)
-        in_pairs[a] = TRUE;
-      if (b >= 0)
-        in_pairs[b] = TRUE;
-    }
-  for (int i = 0; i < ds->n_identities; i++)
-    {
-      int g = ds->identities[i].group;
-
-      if (g >= 0 && g < ds->n_groups)
-        (in_pairs[i] ? held_out : train)[g]++;
-    }
-}
-
 /* "Group A 19, Group B 15, …" */
 static char *
 group_list (const GabnDataset *ds, const int *counts)
@@ -215,7 +189,7 @@ show_faces (GabnTeachView *self, const GabnEvalReport *report)
   ds = shared->dataset;
   train = g_new0 (int, MAX (1, ds->n_groups));
   held_out = g_new0 (int, MAX (1, ds->n_groups));
-  count_people (ds, train, held_out);
+  gabn_teach_count_people (ds, train, held_out);
   for (int g = 0; g < ds->n_groups && faces != NULL; g++)
     for (int i = 0; i < ds->n_images; i++)
       if (ds->images[i].group == g)
@@ -297,41 +271,6 @@ last_report (GabnTeachView *self, int which)
   return n > 0 ? gabn_train_run_get_epoch (self->runs[which], n - 1) : NULL;
 }
 
-/* The least and most accurate groups of a report (the first of each on a
- * tie); FALSE with fewer than two groups measured. */
-static gboolean
-extremes (const GabnEvalReport *r, int *lo, int *hi)
-{
-  *lo = *hi = -1;
-  for (int g = 0; g < r->n_groups; g++)
-    {
-      if (!isfinite (r->groups[g].accuracy))
-        continue;
-      if (*lo < 0 || r->groups[g].accuracy < r->groups[*lo].accuracy)
-        *lo = g;
-      if (*hi < 0 || r->groups[g].accuracy > r->groups[*hi].accuracy)
-        *hi = g;
-    }
-  /* All equal: compare the first with the last measured group. */
-  for (int g = r->n_groups - 1; *lo >= 0 && *lo == *hi && g > *lo; g--)
-    if (isfinite (r->groups[g].accuracy))
-      *hi = g;
-  return *lo >= 0 && *hi >= 0 && *lo != *hi;
-}
-
-/* A gap is called one when the difference exceeds twice its standard
- * error, taken from the spread of each group's accuracy over the report's
- * 10 folds: on a small test set a few points can be noise. */
-static gboolean
-gap_is_clear (const GabnEvalReport *r, int lo, int hi)
-{
-  double se_lo = isfinite (r->groups[lo].accuracy_std) ? r->groups[lo].accuracy_std / sqrt (10) : 0;
-  double se_hi = isfinite (r->groups[hi].accuracy_std) ? r->groups[hi].accuracy_std / sqrt (10) : 0;
-  double diff = r->groups[hi].accuracy - r->groups[lo].accuracy;
-
-  return diff > 0 && diff > 2 * sqrt (se_lo * se_lo + se_hi * se_hi);
-}
-
 /* Step 3: what the baseline of this run did. */
 static char *
 gap_summary (const GabnEvalReport *r)
@@ -341,11 +280,11 @@ gap_summary (const GabnEvalReport *r)
   double cue_a, cue_b;
   int lo, hi;
 
-  if (r == NULL || !extremes (r, &lo, &hi))
+  if (r == NULL || !gabn_teach_extremes (r, &lo, &hi))
     return NULL;
   a = &r->groups[lo];
   b = &r->groups[hi];
-  if (gap_is_clear (r, lo, hi))
+  if (gabn_teach_gap_is_clear (r, lo, hi))
     /* Translators: the least accurate group, its accuracy, the most accurate
      * group, its accuracy; then attention region sizes of the two */
     g_string_append_printf (text, _("In this run %s was verified at %.0f%% and %s at %.0f%%; half of the attention sat on %.0f%% of the face for %s and %.0f%% for %s."),
@@ -390,7 +329,7 @@ compare_summary (const GabnEvalReport *base, const GabnEvalReport *gabn, const G
         }
       g_string_append (text, _(" points."));
     }
-  if (control != NULL && extremes (control, &lo, &hi))
+  if (control != NULL && gabn_teach_extremes (control, &lo, &hi))
     {
       if (text->len > 0)
         g_string_append_c (text, ' ');
