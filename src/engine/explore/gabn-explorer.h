@@ -44,9 +44,10 @@ void gabn_cam_result_free (GabnCamResult *result);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GabnCamResult, gabn_cam_result_free)
 
 /* The map of request on net (put in eval mode: a batch of one has no batch
- * statistics; a request's layer is set for this map only), labels from gabn_explorer_identity_labels for dataset. An
- * identity target without class centre is mapped against the mean
- * embedding of the person's other photos. */
+ * statistics; a request's layer is set for this map only), labels from
+ * gabn_explorer_identity_labels for dataset. An identity target without
+ * class centre is mapped against the mean embedding of the person's other
+ * photos. */
 GabnCamResult *gabn_explorer_compute (GabnNet *net, const int *labels,
                                       const GabnDataset *dataset,
                                       const GabnCamRequest *request, GError **error);
