@@ -52,11 +52,20 @@ run() {
   local name=$1 preset=$2 seed=$3 method=$4; shift 4
   local data="synth:$preset,$SIZE,seed=$seed" m="$OUT/$name.safetensors"
   [ -s "$OUT/$name.json" ] && return 0
-  echo "+ $name: $method $* on $data" >&2
-  # shellcheck disable=SC2086
-  "$GABN" train --data "$data" --out "$m" --method "$method" --epochs "$EPOCHS" \
-      --seed "$seed" --threads 1 $TRAIN_ARGS "$@" --no-epoch-eval \
-      --log "$OUT/$name.jsonl" --quiet
+  if [ -s "$m.state" ]; then
+    # A run cut short continues from its last epoch's checkpoint (the same
+    # trainer state); the log keeps only the steps that checkpoint holds.
+    echo "+ $name: resumed from $m" >&2
+    "$PY" "$top/bench/gabn_experiment_report.py" trim-log "$m.state" "$OUT/$name.jsonl"
+    "$GABN" train --data "$data" --resume "$m" --epochs "$EPOCHS" --threads 1 \
+        --no-epoch-eval --log "$OUT/$name.jsonl" --quiet
+  else
+    echo "+ $name: $method $* on $data" >&2
+    # shellcheck disable=SC2086
+    "$GABN" train --data "$data" --out "$m" --method "$method" --epochs "$EPOCHS" \
+        --seed "$seed" --threads 1 $TRAIN_ARGS "$@" --no-epoch-eval \
+        --log "$OUT/$name.jsonl" --quiet
+  fi
   "$GABN" eval --model "$m" --data "$data" --threads 1 --flip --json > "$OUT/$name.json.tmp"
   mv "$OUT/$name.json.tmp" "$OUT/$name.json"
 }

@@ -4,6 +4,7 @@
     gabn_experiment_report.py gate OUT
     gabn_experiment_report.py tune OUT            (prints the chosen options)
     gabn_experiment_report.py report OUT SEEDS SIZE EPOCHS TRAIN_ARGS VAL_SEED BALANCED_SEEDS
+    gabn_experiment_report.py trim-log MODEL.state LOG.jsonl
 
 Reads the `gabn eval --json` files the stages wrote. Standard library only.
 Accuracies are fractions in JSON and percent (points) here.
@@ -238,6 +239,21 @@ def report(out, seeds, size, epochs, train_args, val_seed, balanced_seeds):
     print(f"\n{held} of {len(crit)} criteria held.")
     return 0
 
+def trim_log(state, log):
+    """Before a resume: drop the log's steps past the checkpoint's step
+    (they will run again), so every step appears once."""
+    with open(state, "rb") as f:
+        size = int.from_bytes(f.read(8), "little")
+        step = int(json.loads(f.read(size))["__metadata__"]["step"])
+    if not os.path.exists(log):
+        return 0
+    with open(log) as f:
+        lines = [l for l in f if json.loads(l).get("step", 0) <= step]
+    with open(log + ".tmp", "w") as f:
+        f.writelines(lines)
+    os.replace(log + ".tmp", log)
+    return 0
+
 
 if __name__ == "__main__":
     cmd = sys.argv[1]
@@ -245,4 +261,6 @@ if __name__ == "__main__":
         sys.exit(gate(sys.argv[2]))
     if cmd == "tune":
         sys.exit(tune(sys.argv[2]))
+    if cmd == "trim-log":
+        sys.exit(trim_log(sys.argv[2], sys.argv[3]))
     sys.exit(report(*sys.argv[2:9]))

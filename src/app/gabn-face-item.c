@@ -1,8 +1,8 @@
 /* gabn-face-item.c: a face in the grid. In-memory (synthetic) faces are
- * copied at once; faces on disk are decoded by a GTask in a worker thread,
- * which returns bytes: the texture is made on the main thread. */
+ * copied at once (a copy, no decoding); faces on disk are decoded by the
+ * session's load-face job in a worker, and the texture is made here on the
+ * main thread. */
 #include "config.h"
-#include "gabn-jobs.h"
 #include "gabn-face-item.h"
 
 #define THUMB_SIZE 64
@@ -11,6 +11,7 @@ struct _GabnFaceItem
 {
   GObject            parent_instance;
 
+  GabnSession       *session;
   GabnSharedDataset *dataset;
   int                index;
   char              *label;
@@ -29,41 +30,40 @@ texture_from_rgb (GBytes *rgb)
   return gdk_memory_texture_new (THUMB_SIZE, THUMB_SIZE, GDK_MEMORY_R8G8B8, rgb, THUMB_SIZE * 3);
 }
 
-static void
-thumb_worker (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
-{
-  GabnSharedDataset *dataset = task_data;
-  GabnFaceItem *self = source;
-  guint8 *rgb = g_malloc (THUMB_SIZE * THUMB_SIZE * 3);
-  GError *error = NULL;
-
-  /* Only the index is read from self: it never changes after construction. */
-  if (!gabn_dataset_load_rgb (dataset->dataset, self->index, THUMB_SIZE, rgb, &error))
-    {
-      g_free (rgb);
-      g_task_return_error (task, error);
-      return;
-    }
-  g_task_return_pointer (task, g_bytes_new_take (rgb, THUMB_SIZE * THUMB_SIZE * 3),
-                         (GDestroyNotify) g_bytes_unref);
-}
-
+/* The session's job holds a reference to the item until it lands; a stale
+ * result (the dataset changed meanwhile) arrives as a cancellation. */
 static void
 thumb_loaded (GObject *object, GAsyncResult *result, gpointer user_data)
 {
-  GabnFaceItem *self = GABN_FACE_ITEM (object);
+  g_autoptr(GabnFaceItem) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) rgb = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autoptr(GBytes) rgb = gabn_session_load_face_finish (GABN_SESSION (object), result, &error);
 
   self->loading = FALSE;
   if (rgb == NULL)
     {
-      g_debug ("Thumbnail of image %d: %s", self->index, error->message);
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("Thumbnail of image %d: %s", self->index, error->message);
       return;
     }
   g_clear_object (&self->thumbnail);
   self->thumbnail = texture_from_rgb (rgb);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_THUMBNAIL]);
+}
+
+static void
+copy_in_memory (GabnFaceItem *self)
+{
+  guint8 *rgb = g_malloc (THUMB_SIZE * THUMB_SIZE * 3);
+  g_autoptr(GBytes) bytes = NULL;
+
+  if (!gabn_dataset_load_rgb (self->dataset->dataset, self->index, THUMB_SIZE, rgb, NULL))
+    {
+      g_free (rgb);
+      return;
+    }
+  bytes = g_bytes_new_take (rgb, THUMB_SIZE * THUMB_SIZE * 3);
+  self->thumbnail = texture_from_rgb (bytes);
 }
 
 GdkPaintable *
@@ -73,26 +73,12 @@ gabn_face_item_get_thumbnail (GabnFaceItem *self)
   if (self->thumbnail == NULL && !self->loading)
     {
       if (self->dataset->dataset->pixels != NULL)
+        copy_in_memory (self);
+      else if (gabn_session_get_dataset (self->session) == self->dataset)
         {
-          guint8 *rgb = g_malloc (THUMB_SIZE * THUMB_SIZE * 3);
-          g_autoptr(GBytes) bytes = NULL;
-
-          if (gabn_dataset_load_rgb (self->dataset->dataset, self->index, THUMB_SIZE, rgb, NULL))
-            {
-              bytes = g_bytes_new_take (rgb, THUMB_SIZE * THUMB_SIZE * 3);
-              self->thumbnail = texture_from_rgb (bytes);
-            }
-          else
-            g_free (rgb);
-        }
-      else
-        {
-          g_autoptr(GTask) task = g_task_new (self, NULL, thumb_loaded, NULL);
-
           self->loading = TRUE;
-          g_task_set_task_data (task, gabn_shared_dataset_ref (self->dataset),
-                                (GDestroyNotify) gabn_shared_dataset_unref);
-          gabn_jobs_run_in_thread (task, thumb_worker);
+          gabn_session_load_face_async (self->session, self->index, THUMB_SIZE, NULL,
+                                        thumb_loaded, g_object_ref (self));
         }
     }
   return self->thumbnail ? GDK_PAINTABLE (self->thumbnail) : NULL;
@@ -122,6 +108,7 @@ gabn_face_item_finalize (GObject *object)
   GabnFaceItem *self = GABN_FACE_ITEM (object);
 
   g_clear_object (&self->thumbnail);
+  g_clear_object (&self->session);
   g_clear_pointer (&self->dataset, gabn_shared_dataset_unref);
   g_free (self->label);
   G_OBJECT_CLASS (gabn_face_item_parent_class)->finalize (object);
@@ -148,11 +135,12 @@ gabn_face_item_init (GabnFaceItem *self)
 }
 
 GabnFaceItem *
-gabn_face_item_new (GabnSharedDataset *dataset, int index)
+gabn_face_item_new (GabnSession *session, GabnSharedDataset *dataset, int index)
 {
   GabnFaceItem *self = g_object_new (GABN_TYPE_FACE_ITEM, NULL);
   const GabnImage *image = &dataset->dataset->images[index];
 
+  self->session = g_object_ref (session);
   self->dataset = gabn_shared_dataset_ref (dataset);
   self->index = index;
   if (image->identity >= 0)

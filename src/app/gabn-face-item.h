@@ -1,5 +1,6 @@
 /* gabn-face-item.h: one image of the dataset as a list item for the faces
- * grid; its thumbnail is decoded lazily in a worker thread. */
+ * grid; its thumbnail is decoded lazily by the session's load-face job
+ * (the dataset must be the session's current one). */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -10,7 +11,8 @@ G_BEGIN_DECLS
 #define GABN_TYPE_FACE_ITEM (gabn_face_item_get_type ())
 G_DECLARE_FINAL_TYPE (GabnFaceItem, gabn_face_item, GABN, FACE_ITEM, GObject)
 
-GabnFaceItem *gabn_face_item_new (GabnSharedDataset *dataset, int index);
+GabnFaceItem *gabn_face_item_new (GabnSession *session, GabnSharedDataset *dataset,
+                                  int index);
 int           gabn_face_item_get_index (GabnFaceItem *self);
 int           gabn_face_item_get_group (GabnFaceItem *self);
 int           gabn_face_item_get_identity (GabnFaceItem *self);

@@ -277,7 +277,7 @@ on_dataset_changed (GabnFacesView *self)
       g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
 
       for (int i = 0; i < ds->dataset->n_images; i++)
-        g_ptr_array_add (items, gabn_face_item_new (ds, i));
+        g_ptr_array_add (items, gabn_face_item_new (self->session, ds, i));
       g_list_store_splice (self->faces, 0, 0, items->pdata, items->len);
       gtk_adjustment_set_upper (self->identity_adjustment, MAX (0, ds->dataset->n_identities - 1));
     }

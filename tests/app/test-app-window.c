@@ -7,6 +7,7 @@
 #include "config.h"
 #include "gabn-application.h"
 #include "gabn-compare-view.h"
+#include "gabn-face-item.h"
 #include "gabn-faces-view.h"
 #include "gabn-groups-view.h"
 #include "gabn-train-view.h"
@@ -329,6 +330,12 @@ dataset_is_generic (gpointer data)
          && !gabn_session_get_busy (gabn_window_get_session (window));
 }
 
+static gboolean
+has_thumbnail (gpointer data)
+{
+  return gabn_face_item_get_thumbnail (GABN_FACE_ITEM (data)) != NULL;
+}
+
 /* A real folder of photos (what a drop or the file chooser opens): the
  * Olivetti faces, 40 people × 10 grey 64×64 images; a map for one of them. */
 static void
@@ -353,6 +360,16 @@ test_open_folder (void)
   g_assert_true (app_test_wait_until (property_true, faces, 60));
   g_assert_cmpint (gabn_faces_view_get_shown_image (faces), ==, 123);
   g_assert_true (gabn_face_canvas_has_map (gabn_faces_view_get_canvas (faces)));
+
+  /* A face on disk: its thumbnail comes from the session's load-face job. */
+  {
+    g_autoptr(GabnFaceItem) item = gabn_face_item_new (gabn_window_get_session (window),
+                                                       gabn_session_get_dataset (gabn_window_get_session (window)),
+                                                       7);
+    g_assert_null (gabn_face_item_get_thumbnail (item));
+    g_assert_true (app_test_wait_until (has_thumbnail, item, 60));
+    g_assert_cmpint (gdk_paintable_get_intrinsic_width (gabn_face_item_get_thumbnail (item)), ==, 64);
+  }
 }
 
 static gboolean

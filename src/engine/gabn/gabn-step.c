@@ -305,21 +305,161 @@ gabn_step_compute (GabnStep *s, const float *input, const int *labels,
   return FALSE;
 }
 
+/* D learns the group from P (held constant). */
+static void
+train_discriminator (GabnStep *s, const int *dgroups, int B, GabnStepReport *report)
+{
+  gabn_discriminator_zero_grad (s->disc);
+  gabn_discriminator_forward (s->disc, s->P, B);
+  report->disc_loss = gabn_discriminator_loss (s->disc, dgroups, s->d_logits,
+                                               &report->disc_accuracy);
+  gabn_discriminator_backward (s->disc, s->d_logits, NULL, TRUE);
+  gabn_optim_step (s->disc_optim, s->config->disc_lr);
+}
+
+/* The recognizer makes P uninformative of the group: λ_adv·∂L_adv/∂A into
+ * dA. It is computed apart first to log its size against ∂L_arc/∂A (how
+ * hard the adversary pulls). */
+static void
+adversary_gradient (GabnStep *s, const int *dgroups, int B, int C, int h, int w,
+                    GabnStepReport *report)
+{
+  const GabnTrainConfig *cfg = s->config;
+  const int G = gabn_discriminator_n_groups (s->disc), n = h * w;
+  const gsize fa = (gsize) B * C * n;
+  double arc_norm;
+  float l;
+
+  gabn_discriminator_forward (s->disc, s->P, B);
+  if (cfg->adv_mode == GABN_ADV_CONFUSION)
+    l = gabn_discriminator_loss (s->disc, NULL, s->d_logits, NULL);
+  else
+    {
+      l = -gabn_discriminator_loss (s->disc, dgroups, s->d_logits, NULL);
+      for (int i = 0; i < B * G; i++)
+        s->d_logits[i] = -s->d_logits[i];
+    }
+  report->loss_adv = l;
+  report->loss += cfg->lambda_adv * l;
+  report->grad_ratio = 0.0f;
+  if (cfg->lambda_adv <= 0.0f)
+    return;
+  arc_norm = norm2 (s->dA, fa);
+  memset (s->d_adv, 0, sizeof (float) * fa);
+  gabn_discriminator_backward (s->disc, s->d_logits, s->dP, FALSE);
+  gabn_cam_normalise_backward (s->d_cam, s->dP, s->P, s->cam, B, n);
+  if (cfg->gam == GABN_CAM_HIRESCAM)
+    gabn_cam_backward_hirescam (s->d_adv, s->d_cam, s->cam, s->dA_extra,
+                                cfg->lambda_adv, B, C, h, w);
+  else
+    gabn_cam_backward (s->d_adv, s->d_cam, s->cam, s->alpha, cfg->lambda_adv, B, C, h, w);
+  report->grad_ratio = arc_norm > 0.0 ? (float) (norm2 (s->d_adv, fa) / arc_norm) : NAN;
+  for (gsize i = 0; i < fa; i++)
+    s->dA[i] += s->d_adv[i];
+}
+
+/* Top-N erasing on the features: the head runs again on A with the erased
+ * cells zeroed; ∂(λ_mask·L_arc)/∂A on the kept cells is added to dA. */
+static void
+erase_features_pass (GabnStep *s, const int *labels, const gboolean *erased,
+                     int B, int C, int n, GabnStepReport *report)
+{
+  float *A = gabn_net_features (s->net);
+  const gsize fa = (gsize) B * C * n;
+
+  for (int b = 0; b < B; b++)
+    for (int k = 0; k < C; k++)
+      for (int i = 0; i < n; i++)
+        if (!s->keep[(gsize) b * n + i])
+          A[((gsize) b * C + k) * n + i] = 0.0f;
+  buffers_copy (s, s->buffers, FALSE);
+  gabn_net_forward_head (s->net);
+  buffers_copy (s, s->buffers, TRUE);
+  report->loss_mask = erased_head_loss (s, labels, erased, B);
+  for (int b = 0; b < B; b++)
+    for (int k = 0; k < C; k++)
+      for (int i = 0; i < n; i++)
+        {
+          gsize j = ((gsize) b * C + k) * n + i;
+          s->dA[j] += s->keep[(gsize) b * n + i] ? s->dA_extra[j] : 0.0f;
+        }
+  /* The backbone's backward needs A as the forward made it. */
+  memcpy (A, s->A0, sizeof (float) * fa);
+}
+
+/* Top-N erasing on the input: the backbone's backward of the plain pass
+ * first, then a second full pass (forward and backward) on the erased
+ * input. Runs every backbone backward of the step. */
+static void
+erase_input_pass (GabnStep *s, const float *input, const int *labels, const gboolean *erased,
+                  int B, int h, int w, GabnStepReport *report)
+{
+  gabn_net_backward_backbone (s->net, s->dA, NULL);
+  erase_input (s, input, B, gabn_net_input_size (s->net), h, w);
+  buffers_copy (s, s->buffers, FALSE);
+  gabn_net_forward_backbone (s->net, s->input_erased, B);
+  gabn_net_forward_head (s->net);
+  buffers_copy (s, s->buffers, TRUE);
+  report->loss_mask = erased_head_loss (s, labels, erased, B);
+  gabn_net_backward_backbone (s->net, s->dA_extra, NULL);
+}
+
+/* GABN's terms after the plain pass (dA holds ∂L_arc/∂A): the map, the
+ * discriminator's step, the adversary's gradient and Top-N erasing. FALSE
+ * when the backbone's backward must not run after it: the step was
+ * cancelled before D's step, or erasing on the input already ran it. */
+static gboolean
+gabn_terms (GabnStep *s, const float *input, const int *labels, const int *groups,
+            int B, gint64 step_number, GabnStepReport *report)
+{
+  const GabnTrainConfig *cfg = s->config;
+  const int G = gabn_discriminator_n_groups (s->disc);
+  g_autofree int *dgroups = g_new (int, B);
+  g_autofree gboolean *erased = g_new0 (gboolean, B);
+  int C, h, w, n;
+
+  gabn_net_feature_shape (s->net, &C, &h, &w);
+  n = h * w;
+  for (int b = 0; b < B; b++)
+    dgroups[b] = CLAMP (groups[b], 0, G - 1);
+
+  /* GAM of y = cos θ_y; dA_extra holds ∂y/∂A (no parameter gradients). */
+  gabn_gam_from_activations (s->net, cfg->gam, labels, NULL, s->cam, NULL, s->alpha, s->dA_extra);
+  gabn_cam_normalise (s->P, s->cam, B, n);
+
+  /* D's step cannot be undone: a cancel before it discards the step, one
+   * after it lets the step complete. */
+  if (gabn_net_cancelled (s->net))
+    return FALSE;
+  s->committed = TRUE;
+  gabn_net_set_cancellable (s->net, NULL);
+
+  train_discriminator (s, dgroups, B, report);
+  adversary_gradient (s, dgroups, B, C, h, w, report);
+
+  if (cfg->lambda_mask <= 0.0f || cfg->erase_prob <= 0.0f
+      || step_uniform (cfg->seed, step_number) >= cfg->erase_prob
+      || make_keep_mask (s, groups, B, n, erased) == 0)
+    return TRUE;
+  if (cfg->erase_where == GABN_ERASE_FEATURES)
+    erase_features_pass (s, labels, erased, B, C, n, report);
+  else
+    erase_input_pass (s, input, labels, erased, B, h, w, report);
+  report->loss += cfg->lambda_mask * report->loss_mask;
+  return cfg->erase_where == GABN_ERASE_FEATURES;
+}
+
+/* One step: the plain pass (forward, margin loss, the head's backward),
+ * GABN's terms when training GABN, then the backbone's backward. */
 static void
 step_body (GabnStep *s, const float *input, const int *labels,
            const int *groups, int B, gint64 step_number,
            GabnStepReport *report)
 {
-  const GabnTrainConfig *cfg = s->config;
-  int C, h, w, n, S = gabn_net_input_size (s->net);
-  gsize fa;
-  gboolean gabn = cfg->method == GABN_METHOD_GABN && s->disc;
-  float *A;
+  int C, h, w;
 
   ensure (s, B);
   gabn_net_feature_shape (s->net, &C, &h, &w);
-  n = h * w;
-  fa = (gsize) B * C * n;
   report->loss_adv = report->loss_mask = 0.0f;
   report->disc_loss = report->disc_accuracy = 0.0f;
   report->grad_ratio = NAN;
@@ -327,120 +467,14 @@ step_body (GabnStep *s, const float *input, const int *labels,
   gabn_net_zero_grad (s->net);
   gabn_net_set_training (s->net, TRUE);
   gabn_net_forward_backbone (s->net, input, B);
-  A = gabn_net_features (s->net);
-  memcpy (s->A0, A, sizeof (float) * fa);
+  memcpy (s->A0, gabn_net_features (s->net), sizeof (float) * B * C * h * w);
   gabn_net_forward_head (s->net);
   report->loss_arc = gabn_net_margin_loss (s->net, &s->margin, labels, 1.0f, s->d_emb);
   gabn_net_backward_head (s->net, s->d_emb, s->dA, TRUE);
   report->loss = report->loss_arc;
 
-  if (gabn)
-    {
-      int G = gabn_discriminator_n_groups (s->disc);
-      g_autofree int *dgroups = g_new (int, B);
-      g_autofree gboolean *erased = g_new0 (gboolean, B);
-      float l;
-
-      for (int b = 0; b < B; b++)
-        dgroups[b] = CLAMP (groups[b], 0, G - 1);
-
-      /* GAM of y = cos θ_y; dA_extra holds ∂y/∂A (no parameter gradients). */
-      gabn_gam_from_activations (s->net, cfg->gam, labels, NULL, s->cam,
-                                 NULL, s->alpha, s->dA_extra);
-      gabn_cam_normalise (s->P, s->cam, B, n);
-
-      /* D's step cannot be undone: a cancel before it discards the step,
-       * one after it lets the step complete. */
-      if (gabn_net_cancelled (s->net))
-        return;
-      s->committed = TRUE;
-      gabn_net_set_cancellable (s->net, NULL);
-
-      /* D learns the group from P (held constant). */
-      gabn_discriminator_zero_grad (s->disc);
-      gabn_discriminator_forward (s->disc, s->P, B);
-      report->disc_loss = gabn_discriminator_loss (s->disc, dgroups, s->d_logits,
-                                                   &report->disc_accuracy);
-      gabn_discriminator_backward (s->disc, s->d_logits, NULL, TRUE);
-      gabn_optim_step (s->disc_optim, cfg->disc_lr);
-
-      /* The recognizer makes P uninformative of the group. */
-      gabn_discriminator_forward (s->disc, s->P, B);
-      if (cfg->adv_mode == GABN_ADV_CONFUSION)
-        l = gabn_discriminator_loss (s->disc, NULL, s->d_logits, NULL);
-      else
-        {
-          l = -gabn_discriminator_loss (s->disc, dgroups, s->d_logits, NULL);
-          for (int i = 0; i < B * G; i++)
-            s->d_logits[i] = -s->d_logits[i];
-        }
-      report->loss_adv = l;
-      report->loss += cfg->lambda_adv * l;
-      report->grad_ratio = 0.0f;
-      if (cfg->lambda_adv > 0.0f)
-        {
-          /* λ_adv·∂L_conf/∂A apart first, to log its size against
-           * ∂L_arc/∂A (how hard the adversary pulls), then added. */
-          double arc_norm = norm2 (s->dA, fa);
-
-          memset (s->d_adv, 0, sizeof (float) * fa);
-          gabn_discriminator_backward (s->disc, s->d_logits, s->dP, FALSE);
-          gabn_cam_normalise_backward (s->d_cam, s->dP, s->P, s->cam, B, n);
-          if (cfg->gam == GABN_CAM_HIRESCAM)
-            gabn_cam_backward_hirescam (s->d_adv, s->d_cam, s->cam, s->dA_extra,
-                                        cfg->lambda_adv, B, C, h, w);
-          else
-            gabn_cam_backward (s->d_adv, s->d_cam, s->cam, s->alpha,
-                               cfg->lambda_adv, B, C, h, w);
-          report->grad_ratio = arc_norm > 0.0
-            ? (float) (norm2 (s->d_adv, fa) / arc_norm) : NAN;
-          for (gsize i = 0; i < fa; i++)
-            s->dA[i] += s->d_adv[i];
-        }
-
-      /* Top-N erasing. */
-      if (cfg->lambda_mask > 0.0f && cfg->erase_prob > 0.0f
-          && step_uniform (cfg->seed, step_number) < cfg->erase_prob
-          && make_keep_mask (s, groups, B, n, erased) > 0)
-        {
-          if (cfg->erase_where == GABN_ERASE_FEATURES)
-            {
-              for (int b = 0; b < B; b++)
-                for (int k = 0; k < C; k++)
-                  for (int i = 0; i < n; i++)
-                    if (!s->keep[(gsize) b * n + i])
-                      A[((gsize) b * C + k) * n + i] = 0.0f;
-              buffers_copy (s, s->buffers, FALSE);
-              gabn_net_forward_head (s->net);
-              buffers_copy (s, s->buffers, TRUE);
-              report->loss_mask = erased_head_loss (s, labels, erased, B);
-              for (int b = 0; b < B; b++)
-                for (int k = 0; k < C; k++)
-                  for (int i = 0; i < n; i++)
-                    {
-                      gsize j = ((gsize) b * C + k) * n + i;
-                      s->dA[j] += s->keep[(gsize) b * n + i] ? s->dA_extra[j] : 0.0f;
-                    }
-              /* The backbone's backward needs A as the forward made it. */
-              memcpy (A, s->A0, sizeof (float) * fa);
-            }
-          else
-            {
-              /* Backbone backward of the plain pass first, then a second
-               * full pass on the erased input. */
-              gabn_net_backward_backbone (s->net, s->dA, NULL);
-              erase_input (s, input, B, S, h, w);
-              buffers_copy (s, s->buffers, FALSE);
-              gabn_net_forward_backbone (s->net, s->input_erased, B);
-              gabn_net_forward_head (s->net);
-              buffers_copy (s, s->buffers, TRUE);
-              report->loss_mask = erased_head_loss (s, labels, erased, B);
-              gabn_net_backward_backbone (s->net, s->dA_extra, NULL);
-              report->loss += cfg->lambda_mask * report->loss_mask;
-              return;
-            }
-          report->loss += cfg->lambda_mask * report->loss_mask;
-        }
-    }
+  if (s->config->method == GABN_METHOD_GABN && s->disc
+      && !gabn_terms (s, input, labels, groups, B, step_number, report))
+    return;
   gabn_net_backward_backbone (s->net, s->dA, NULL);
 }
