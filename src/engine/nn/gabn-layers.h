@@ -57,6 +57,14 @@ void gabn_conv2d_backward (float *d_in, float *d_weight, float *d_bias,
 void gabn_conv2d_grouped_forward (float *out, const float *in,
                                   const float *weight, const float *bias,
                                   int B, const GabnConvShape *shape, int groups);
+/* The same, and bn_out = its eval-mode BatchNorm (as gabn_conv2d_forward_bn)
+ * in the same pass, when bn_out is set. */
+void gabn_conv2d_grouped_forward_bn (float *out, float *bn_out, const float *in,
+                                     const float *weight, const float *bias,
+                                     int B, const GabnConvShape *shape,
+                                     int groups, const float *bn_mean,
+                                     const float *bn_scale,
+                                     const float *bn_beta, gboolean relu);
 /* d_in (B,C,H,W), d_weight (O,C/groups,k,k), d_bias (O): nullable, +=. */
 void gabn_conv2d_grouped_backward (float *d_in, float *d_weight, float *d_bias,
                                    const float *d_out, const float *in,

@@ -129,8 +129,16 @@ conv_forward (GabnNet *net, GabnNode *node, int B, float *bn_out,
 {
   float *out = net->values[node->out].data;
   const float *in = net->values[node->in].data;
-  const float *packed = packed_weights (net, node, B);
+  const float *packed;
 
+  if (node->groups > 1)
+    {
+      gabn_conv2d_grouped_forward_bn (out, bn_out, in, tensor_data (net, node->weight),
+                                      tensor_data (net, node->bias), B, &node->conv,
+                                      node->groups, bn_mean, bn_scale, bn_beta, relu);
+      return;
+    }
+  packed = packed_weights (net, node, B);
   if (gabn_winograd_applies (&node->conv))
     gabn_winograd_forward (out, bn_out, in, winograd_weights (net, node), packed,
                            tensor_data (net, node->bias), B, &node->conv,
@@ -154,12 +162,7 @@ forward_node (GabnNet *net, GabnNode *node, int B)
   switch (node->kind)
     {
     case GABN_NODE_CONV:
-      if (node->groups > 1)
-        gabn_conv2d_grouped_forward (out->data, in->data, tensor_data (net, node->weight),
-                                     tensor_data (net, node->bias), B, &node->conv,
-                                     node->groups);
-      else
-        conv_forward (net, node, B, NULL, NULL, NULL, NULL, FALSE);
+      conv_forward (net, node, B, NULL, NULL, NULL, NULL, FALSE);
       break;
     case GABN_NODE_BATCHNORM:
       gabn_batchnorm_forward (out->data, node->save_mean, node->save_rstd,
@@ -256,7 +259,7 @@ gabn_net_run_forward (GabnNet *net, int first, int last)
       if (gabn_net_cancelled (net))
         return;
 
-      if (!net->training && node->kind == GABN_NODE_CONV && node->groups == 1 && next
+      if (!net->training && node->kind == GABN_NODE_CONV && next
           && next->kind == GABN_NODE_BATCHNORM && next->in == node->out
           && net->values[node->out].c <= 4096)
         {
