@@ -183,6 +183,20 @@ class _MbfResidual(nn.Module):
         return self.layers(x)
 
 
+class _MbfGDC(nn.Module):
+    """The head: depthwise 7x7 over the whole map, BN, Flatten, Linear
+    without bias, BatchNorm1d (modules layers.{0..3})."""
+
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.Sequential(
+            _MbfBlock(512, 512, 7, 1, 0, groups=512, prelu=False),
+            nn.Flatten(), nn.Linear(512, 512, bias=False), nn.BatchNorm1d(512))
+
+    def forward(self, x):
+        return self.layers(x)
+
+
 class MobileFaceNet(nn.Module):
     """arcface_torch's MobileFaceNet as get_mbf builds it for InsightFace's
     w600k_mbf (blocks (1, 4, 6, 2), scale 2, 512-d): a bench and test
@@ -205,9 +219,7 @@ class MobileFaceNet(nn.Module):
             _MbfDepthWise(256, 256, 2, 512, False),
             _MbfResidual(256, 2, 256)])
         self.conv_sep = _MbfBlock(256, 512, 1, 1, 0)
-        self.features = nn.Sequential(
-            _MbfBlock(512, 512, 7, 1, 0, groups=512, prelu=False),
-            nn.Flatten(), nn.Linear(512, 512, bias=False), nn.BatchNorm1d(512))
+        self.features = _MbfGDC()
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
