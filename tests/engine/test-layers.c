@@ -206,8 +206,11 @@ check_conv_grouped (int B, int C, int H, int W, int O, int k, int stride, int pa
   beta = randn (rand, O, -0.5, 0.5);
   bn = g_new (float, c.ny);
   y2 = g_new (float, c.ny);
-  gabn_conv2d_grouped_forward_bn (y2, bn, c.x, c.w, c.b, B, &c.conv, groups, mean, scale,
-                                  beta, TRUE);
+  {
+    GabnBnEpilogue e = { .out = bn, .mean = mean, .scale = scale, .beta = beta, .relu = TRUE };
+
+    gabn_conv2d_grouped_forward_bn (y2, &e, c.x, c.w, c.b, B, &c.conv, groups);
+  }
   g_assert_cmpmem (y2, c.ny * sizeof (float), c.y, c.ny * sizeof (float));
   for (int b = 0; b < B; b++)
     for (int o = 0; o < O; o++)

@@ -14,11 +14,10 @@
 #include <string.h>
 
 typedef struct {
-  float *out, *bn_out;
+  float *out;
+  const GabnBnEpilogue *bn;
   float *d_in, *d_weight, *d_bias;
   const float *in, *weight, *bias, *d_out;
-  const float *bn_mean, *bn_scale, *bn_beta;
-  gboolean relu;
   const GabnConvShape *s;
   int groups, B;
 } GroupedJob;
@@ -121,23 +120,20 @@ forward_planes (int begin, int end, gpointer data)
                             w[ky * k + kx], s->out_w);
             }
         }
-      if (j->bn_out)
-        gabn_bn_eval_row (j->bn_out + (gsize) p * P, out, P, j->bn_mean[o], j->bn_scale[o],
-                          j->bn_beta[o], j->relu);
+      if (j->bn)
+        gabn_bn_epilogue_row (j->bn, (gsize) p * P, o, out, P);
     }
   g_free (buf);
 }
 
 void
-gabn_conv2d_grouped_forward_bn (float *out, float *bn_out, const float *in,
-                                const float *weight, const float *bias, int B,
-                                const GabnConvShape *s, int groups,
-                                const float *bn_mean, const float *bn_scale,
-                                const float *bn_beta, gboolean relu)
+gabn_conv2d_grouped_forward_bn (float *out, const GabnBnEpilogue *bn,
+                                const float *in, const float *weight,
+                                const float *bias, int B,
+                                const GabnConvShape *s, int groups)
 {
-  GroupedJob j = { .out = out, .bn_out = bn_out, .in = in, .weight = weight,
-                   .bias = bias, .s = s, .groups = groups, .bn_mean = bn_mean,
-                   .bn_scale = bn_scale, .bn_beta = bn_beta, .relu = relu };
+  GroupedJob j = { .out = out, .bn = bn, .in = in, .weight = weight,
+                   .bias = bias, .s = s, .groups = groups };
 
   gabn_parallel_for (B * s->out_c, forward_planes, &j);
 }
@@ -147,8 +143,7 @@ gabn_conv2d_grouped_forward (float *out, const float *in, const float *weight,
                              const float *bias, int B, const GabnConvShape *s,
                              int groups)
 {
-  gabn_conv2d_grouped_forward_bn (out, NULL, in, weight, bias, B, s, groups,
-                                  NULL, NULL, NULL, FALSE);
+  gabn_conv2d_grouped_forward_bn (out, NULL, in, weight, bias, B, s, groups);
 }
 
 /* d_in of one (b, g): each input channel is written by its own group only.

@@ -120,9 +120,10 @@ typedef struct {
   const float *in;      /* first image of the chunk */
   float *V;             /* 16 × C × T */
   float *M;             /* 16 × O × T */
-  float *out, *bn_out;
-  const float *bias, *bn_mean, *bn_scale, *bn_beta;
-  gboolean relu;
+  float *out;
+  const float *bias;
+  const GabnBnEpilogue *bn;
+  gsize bn_off;         /* the chunk's first output in bn's tensors */
   gboolean accumulate;  /* out += y instead of out = y */
   int T;                /* tiles in the chunk */
 } WinoJob;
@@ -275,9 +276,8 @@ output_transform_range (int begin, int end, gpointer data)
                   row[2 * full] = y0[full];
               }
           }
-      if (j->bn_out)
-        gabn_bn_eval_row (j->bn_out + (gsize) bo * Ho * Wo, out, Ho * Wo, j->bn_mean[o],
-                          j->bn_scale[o], j->bn_beta[o], j->relu);
+      if (j->bn)
+        gabn_bn_epilogue_row (j->bn, j->bn_off + (gsize) bo * Ho * Wo, o, out, Ho * Wo);
     }
   g_free (t);
 }
@@ -297,10 +297,9 @@ gabn_winograd_pack_weights (float *packed, const float *U, const GabnConvShape *
 }
 
 static void
-winograd_run (float *out, gboolean accumulate, float *bn_out, const float *in,
+winograd_run (float *out, gboolean accumulate, const GabnBnEpilogue *bn, const float *in,
               const float *U, const float *U_packed, const float *bias, int B,
-              const GabnConvShape *s, float *work, const float *bn_mean,
-              const float *bn_scale, const float *bn_beta, gboolean relu)
+              const GabnConvShape *s, float *work)
 {
   int C = s->in_c, O = s->out_c, per_image = tiles_h (s) * tiles_w (s);
   int chunk = chunk_images (s, B);
@@ -312,9 +311,8 @@ winograd_run (float *out, gboolean accumulate, float *bn_out, const float *in,
         .s = s, .T = nb * per_image, .bias = bias,
         .in = in + (gsize) b0 * C * s->in_h * s->in_w,
         .out = out + (gsize) b0 * O * s->out_h * s->out_w,
-        .bn_out = bn_out ? bn_out + (gsize) b0 * O * s->out_h * s->out_w : NULL,
-        .bn_mean = bn_mean, .bn_scale = bn_scale, .bn_beta = bn_beta,
-        .relu = relu, .accumulate = accumulate,
+        .bn = bn, .bn_off = (gsize) b0 * O * s->out_h * s->out_w,
+        .accumulate = accumulate,
         .V = work,
       };
       gsize v_block = (gsize) C * j.T + BLOCK_PAD, m_block = (gsize) O * j.T + BLOCK_PAD;
@@ -335,15 +333,12 @@ winograd_run (float *out, gboolean accumulate, float *bn_out, const float *in,
 }
 
 void
-gabn_winograd_forward (float *out, float *bn_out, const float *in,
+gabn_winograd_forward (float *out, const GabnBnEpilogue *bn, const float *in,
                        const float *U, const float *U_packed,
                        const float *bias, int B, const GabnConvShape *s,
-                       float *work, const float *bn_mean,
-                       const float *bn_scale, const float *bn_beta,
-                       gboolean relu)
+                       float *work)
 {
-  winograd_run (out, FALSE, bn_out, in, U, U_packed, bias, B, s, work, bn_mean,
-                bn_scale, bn_beta, relu);
+  winograd_run (out, FALSE, bn, in, U, U_packed, bias, B, s, work);
 }
 
 void
@@ -356,6 +351,5 @@ gabn_winograd_backward_data (float *d_in, const float *d_out,
   /* ∂L/∂in is the 3×3, pad-1 correlation of ∂L/∂out with the kernels
    * rotated by 180° and the channel roles swapped. */
   gabn_conv_shape_init (&t, s->out_c, s->out_h, s->out_w, s->in_c, 3, 1, 1);
-  winograd_run (d_in, TRUE, NULL, d_out, U_transposed, NULL, NULL, B, &t, work,
-                NULL, NULL, NULL, FALSE);
+  winograd_run (d_in, TRUE, NULL, d_out, U_transposed, NULL, NULL, B, &t, work);
 }
