@@ -10,7 +10,7 @@
 #   GABN      the gabn binary [_build/src/cli/gabn]
 #   OUT       where models, logs and JSON go [_build/bench-results]
 #   THREADS   engine threads [2]
-#   OLIVETTI  the Olivetti folder [../shared/data/olivetti]
+#   OLIVETTI  the Olivetti folder [data/olivetti]
 # Prints a Markdown report on stdout (paste it into docs/RESULTS.md) and
 # keeps every model, JSONL log and eval JSON under $OUT.
 set -euo pipefail
@@ -19,7 +19,7 @@ top="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 GABN="${GABN:-$top/_build/src/cli/gabn}"
 OUT="${OUT:-$top/_build/bench-results}"
 THREADS="${THREADS:-2}"
-OLIVETTI="${OLIVETTI:-$top/../shared/data/olivetti}"
+OLIVETTI="${OLIVETTI:-$top/data/olivetti}"
 OLIVETTI_EPOCHS="${OLIVETTI_EPOCHS:-8}"
 what="${1:-all}"
 PY=/usr/bin/python3

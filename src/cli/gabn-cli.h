@@ -18,6 +18,7 @@ int gabn_cmd_embed   (int argc, char **argv);
 int gabn_cmd_gam     (int argc, char **argv);
 int gabn_cmd_inspect (int argc, char **argv);
 int gabn_cmd_convert (int argc, char **argv);
+int gabn_cmd_models  (int argc, char **argv);
 int gabn_cmd_bench   (int argc, char **argv);
 
 /* Shared helpers (gabn-cli-common.c). */

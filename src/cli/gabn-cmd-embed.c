@@ -15,7 +15,7 @@ gabn_cmd_embed (int argc, char **argv)
   g_autofree char *model_path = NULL, *arch = NULL;
   gboolean json = FALSE, flip = FALSE, normalise = FALSE;
   GOptionEntry entries[] = {
-    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, N_("Model file (safetensors, ONNX, or a PyTorch .pth checkpoint)"), "M" },
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, N_("Model file (safetensors, ONNX, a PyTorch .pth checkpoint, a TF.js manifest) or a name from “gabn models”"), "M" },
     { "arch", 0, 0, G_OPTION_ARG_STRING, &arch, N_("Architecture of a model without metadata"), "A" },
     { "flip", 0, 0, G_OPTION_ARG_NONE, &flip, N_("Add the mirrored image’s embedding"), NULL },
     { "normalise", 0, 0, G_OPTION_ARG_NONE, &normalise, N_("L2-normalise the embeddings"), NULL },

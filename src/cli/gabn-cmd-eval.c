@@ -4,6 +4,7 @@
 #include "gabn-cli.h"
 #include "gabn-cli-open.h"
 #include "gabn-model-file.h"
+#include "gabn-pairs.h"
 #include "gabn-split.h"
 
 #include <glib/gi18n.h>
@@ -24,7 +25,7 @@ gabn_cmd_eval (int argc, char **argv)
   gboolean json = FALSE, flip = FALSE;
   int gam_images = -1, threads = 0;
   GOptionEntry entries[] = {
-    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, N_("Model file (safetensors, ONNX, or a PyTorch .pth checkpoint)"), "M" },
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, N_("Model file (safetensors, ONNX, a PyTorch .pth checkpoint, a TF.js manifest) or a name from “gabn models”"), "M" },
     { "data", 'd', 0, G_OPTION_ARG_FILENAME, &data, N_("Dataset folder, or synth:PRESET[,…]"), "D" },
     { "pairs", 0, 0, G_OPTION_ARG_FILENAME, &pairs_file, N_("Pairs file (instead of the model’s split or the dataset’s pairs)"), "F" },
     { "arch", 0, 0, G_OPTION_ARG_STRING, &arch, N_("Architecture of a model without metadata"), "A" },
@@ -41,6 +42,7 @@ gabn_cmd_eval (int argc, char **argv)
   g_autoptr(GabnSplit) split = NULL;
   g_autoptr(GabnEvalReport) report = NULL;
   GabnEvalOptions options;
+  g_autofree GabnPair *all_pairs = NULL;
   const GabnPair *pairs = NULL;
   int n_pairs = 0;
   const char *source;
@@ -90,6 +92,23 @@ gabn_cmd_eval (int argc, char **argv)
           pairs = dataset->pairs;
           n_pairs = dataset->n_pairs;
           source = _("the dataset’s pairs");
+        }
+      else if (gabn_net_n_classes (net) == 0 && !split_json)
+        {
+          /* A pretrained model (an imported recognizer, or an export without
+           * a split) trained on none of these people: every identity is a
+           * held-out one. The same seeded, balanced draw as a split's. */
+          g_autofree int *ids = g_new (int, MAX (dataset->n_identities, 1));
+          GabnSplitConfig config;
+
+          for (int i = 0; i < dataset->n_identities; i++)
+            ids[i] = i;
+          gabn_split_config_init (&config);
+          all_pairs = gabn_pairs_draw (dataset, ids, dataset->n_identities,
+                                       config.pairs_per_fold, config.seed, &n_pairs);
+          pairs = all_pairs;
+          source = _("pairs drawn from every identity (a pretrained model: no class "
+                     "centres nor split, so every person is held out)");
         }
       else
         {

@@ -2,6 +2,7 @@
  * numbers and as a heat-map overlay PNG (Cairo, no GTK). */
 #include "config.h"
 #include "gabn-cli.h"
+#include "gabn-batcher.h"
 #include "gabn-cli-open.h"
 #include "gabn-gam.h"
 #include "gabn-image.h"
@@ -168,22 +169,91 @@ resolve_identity (const char *arg, GPtrArray *names, int n_classes)
   return -1;
 }
 
+/* The mean embedding of the other photos of image's identity in the dataset
+ * at data (the GAM target of a model without class centres), into ref (d).
+ * *n_other receives how many photos it averages. */
+static gboolean
+identity_mean (GabnNet *net, const char *data, const char *image, float *ref,
+               int *n_other, char **identity, GError **error)
+{
+  g_autoptr(GabnDataset) ds = gabn_cli_open_dataset (data, NULL, error);
+  g_autofree char *want = NULL;
+  g_autofree int *others = NULL;
+  g_autofree float *input = NULL;
+  int S = gabn_net_input_size (net), d = gabn_net_embedding_dim (net);
+  int found = -1, n = 0;
+  const GabnIdentity *id;
+
+  if (!ds)
+    return FALSE;
+  want = g_canonicalize_filename (image, NULL);
+  for (int i = 0; i < ds->n_images && found < 0; i++)
+    if (ds->images[i].path && ds->images[i].identity >= 0)
+      {
+        g_autofree char *path = g_canonicalize_filename (ds->images[i].path, NULL);
+        if (g_str_equal (path, want))
+          found = i;
+      }
+  if (found < 0)
+    {
+      g_set_error (error, GABN_ERROR, GABN_ERROR_NOT_FOUND,
+                   _("%s is not an image of an identity of the dataset %s: give --reference"),
+                   image, data);
+      return FALSE;
+    }
+  id = &ds->identities[ds->images[found].identity];
+  others = g_new (int, id->n_images);
+  for (int k = 0; k < id->n_images; k++)
+    if (id->first_image + k != found)
+      others[n++] = id->first_image + k;
+  if (n == 0)
+    {
+      g_set_error (error, GABN_ERROR, GABN_ERROR_NOT_FOUND,
+                   _("%s: its identity “%s” has no other photo: give --reference"),
+                   image, id->name);
+      return FALSE;
+    }
+  input = g_new (float, (gsize) n * 3 * S * S);
+  if (!gabn_dataset_load_images (ds, others, n, gabn_net_get_preprocess (net), FALSE,
+                                 input, 0, NULL, error))
+    return FALSE;
+  memset (ref, 0, sizeof (float) * d);
+  for (int start = 0; start < n; start += 16)
+    {
+      int b = MIN (16, n - start);
+      const float *e;
+
+      gabn_net_forward (net, input + (gsize) start * 3 * S * S, b);
+      e = gabn_net_embeddings (net);
+      for (int i = 0; i < b * d; i++)
+        ref[i % d] += e[i] / n;
+    }
+  *n_other = n;
+  *identity = g_strdup_printf ("%s/%s", ds->groups[id->group].name, id->name);
+  return TRUE;
+}
+
 int
 gabn_cmd_gam (int argc, char **argv)
 {
   g_autofree char *model_path = NULL, *image = NULL, *pair = NULL, *method_name = NULL;
-  g_autofree char *out = NULL, *arch = NULL, *identity_arg = NULL, *layer = NULL;
+  g_autofree char *out = NULL, *arch = NULL, *identity_arg = NULL, *reference = NULL;
+  g_autofree char *data = NULL, *mean_identity = NULL, *layer = NULL;
+  int n_other = 0;
   g_autoptr(GHashTable) meta = NULL;
   g_autoptr(GPtrArray) names = NULL;
   int identity = -1;
   gboolean json = FALSE;
   GOptionEntry entries[] = {
-    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, N_("Model file (safetensors, ONNX, or a PyTorch .pth checkpoint)"), "M" },
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, N_("Model file (safetensors, ONNX, a PyTorch .pth checkpoint, a TF.js manifest) or a name from “gabn models”"), "M" },
     { "image", 'i', 0, G_OPTION_ARG_FILENAME, &image, N_("Face image"), "I" },
     { "identity", 0, 0, G_OPTION_ARG_STRING, &identity_arg,
       N_("Target: the class centre of a training identity, by name (NAME, or GROUP/NAME when several groups share it) or class index K (default: the nearest centre)"),
       N_("NAME|K") },
-    { "pair", 0, 0, G_OPTION_ARG_FILENAME, &pair, N_("Target: cosine to this other face"), "I2" },
+    { "reference", 'r', 0, G_OPTION_ARG_FILENAME, &reference, N_("Target: cosine to this reference face"), "I2" },
+    { "pair", 0, 0, G_OPTION_ARG_FILENAME, &pair, N_("The same as --reference"), "I2" },
+    { "data", 'd', 0, G_OPTION_ARG_FILENAME, &data,
+      N_("For a model without class centres: the dataset the image belongs to; target = cosine to the mean embedding of its identity’s other photos"), "D" },
     { "method", 0, 0, G_OPTION_ARG_STRING, &method_name, N_("gradcam (default), gradcam++, hirescam, xgradcam, layercam"), "NAME" },
     { "arch", 0, 0, G_OPTION_ARG_STRING, &arch, N_("Architecture of a model without metadata"), "A" },
     { "layer", 0, 0, G_OPTION_ARG_STRING, &layer,
@@ -208,9 +278,16 @@ gabn_cmd_gam (int argc, char **argv)
       g_printerr ("%s\n", _("gabn gam: --model and --image are required"));
       return 2;
     }
+  if (reference && pair)
+    {
+      g_printerr ("%s\n", _("gabn gam: --pair is another name of --reference: give one"));
+      return 2;
+    }
+  if (reference)
+    pair = g_steal_pointer (&reference);
   if (identity_arg && pair)
     {
-      g_printerr ("%s\n", _("gabn gam: give --identity or --pair, not both"));
+      g_printerr ("%s\n", _("gabn gam: give --identity or --reference, not both"));
       return 2;
     }
   if (method_name && !gabn_cam_method_from_name (method_name, &method))
@@ -237,16 +314,25 @@ gabn_cmd_gam (int argc, char **argv)
       gabn_net_forward (net, input, 1);
       ref = g_memdup2 (gabn_net_embeddings (net), sizeof (float) * d);
     }
+  else if (gabn_net_n_classes (net) == 0 && data && !identity_arg)
+    {
+      ref = g_new (float, d);
+      if (!identity_mean (net, data, image, ref, &n_other, &mean_identity, &error))
+        return gabn_cli_fail ("gam", error);
+    }
   if (!gabn_cli_load_image_file (image, gabn_net_get_preprocess (net), FALSE, input,
                                  &error))
     return gabn_cli_fail ("gam", error);
-  if (!pair)
+  if (!ref)
     {
       int n = gabn_net_n_classes (net);
 
       if (n == 0)
         {
-          g_printerr ("%s\n", _("gabn gam: the model has no class centres: use --pair"));
+          g_printerr ("%s\n", _("gabn gam: the model has no class centres: give --reference B "
+                                 "(target: the cosine to face B), or --data D, the dataset "
+                                 "the image belongs to (target: the mean embedding of its "
+                                 "identity’s other photos)"));
           return 1;
         }
       names = train_identity_names (meta);
@@ -271,7 +357,7 @@ gabn_cmd_gam (int argc, char **argv)
             }
         }
     }
-  gabn_gam_compute (net, input, 1, method, pair ? NULL : &identity, ref, cam,
+  gabn_gam_compute (net, input, 1, method, ref ? NULL : &identity, ref, cam,
                     &score, NULL);
   if (out && !write_overlay (image, cam, h, w, out, &error))
     return gabn_cli_fail ("gam", error);
@@ -304,7 +390,18 @@ gabn_cmd_gam (int argc, char **argv)
         quoted = json_to_string (layer_node, FALSE);
         g_string_append_printf (s, ",\"layer\":%s", quoted);
       }
-      if (!pair)
+      if (pair || mean_identity)
+        {
+          g_autoptr(JsonNode) target = json_node_init_string (json_node_alloc (),
+                                                              pair ? pair : mean_identity);
+          g_autofree char *quoted = json_to_string (target, FALSE);
+          g_string_append_printf (s, ",\"target\":\"%s\",\"%s\":%s",
+                                  pair ? "reference" : "identity_mean",
+                                  pair ? "reference" : "identity", quoted);
+          if (mean_identity)
+            g_string_append_printf (s, ",\"photos\":%d", n_other);
+        }
+      else
         {
           g_string_append_printf (s, ",\"class\":%d,\"identity\":", identity);
           if (names)
@@ -322,12 +419,17 @@ gabn_cmd_gam (int argc, char **argv)
     }
   else
     {
-      printf (_("%s, target %s, score %.6f\n"), gabn_cam_method_name (method),
-              pair ? pair : "class", score);
-      if (!pair && names)
+      if (mean_identity)
+        /* Translators: the method, the identity, the number of photos, the score */
+        printf (_("%s, target the mean of %s’s %d other photos, score %.6f\n"),
+                gabn_cam_method_name (method), mean_identity, n_other, score);
+      else
+        printf (_("%s, target %s, score %.6f\n"), gabn_cam_method_name (method),
+                pair ? pair : "class", score);
+      if (!ref && names)
         printf (_("class %d (%s)\n"), identity,
                 (const char *) g_ptr_array_index (names, identity));
-      else if (!pair)
+      else if (!ref)
         printf (_("class %d\n"), identity);
       for (int y = 0; y < h; y++)
         {

@@ -201,6 +201,9 @@ gabn_cmd_inspect (int argc, char **argv)
       g_autofree char *p = pretty (text);
       printf (_("\nTraining configuration:\n%s\n"), p);
     }
+  else if (meta && g_hash_table_contains (meta, "format"))
+    printf ("%s\n", _("Training configuration: none — a pretrained, imported recognizer "
+                       "(used as it is; training it here is not supported)"));
   else
     printf ("%s\n", _("Training configuration: (not recorded: a plain export?)"));
   text = meta ? g_hash_table_lookup (meta, "eval") : NULL;

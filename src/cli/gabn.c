@@ -23,6 +23,7 @@ static const GabnCommand commands[] = {
   { "gam",     gabn_cmd_gam,     N_("Compute the gradient attention map of a face") },
   { "inspect", gabn_cmd_inspect, N_("Show a model’s architecture and metadata") },
   { "convert", gabn_cmd_convert, N_("Rewrite a model with half-precision weights") },
+  { "models",  gabn_cmd_models,  N_("List the models known by name (e.g. dlib-resnet)") },
   { "bench",   gabn_cmd_bench,   N_("Measure the engine’s speed beside PyTorch") },
 };
 

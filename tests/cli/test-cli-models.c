@@ -53,7 +53,7 @@ parse_object (JsonParser *parser, const char *text)
 static void
 test_help (void)
 {
-  const char *commands[] = { "train", "eval", "embed", "gam", "inspect" };
+  const char *commands[] = { "train", "eval", "embed", "gam", "inspect", "models" };
 
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     {
@@ -309,6 +309,68 @@ test_embed_and_gam (void)
                         "/nonexistent.png", NULL), ==, 1);
 }
 
+/* `gabn models` and a model by name: GABN_MODELS_DIR holds the trained
+ * model.safetensors, so "model" is a known name. When the set-up installed
+ * the dlib ResNet, its GAM needs a target: a reference, or the dataset. */
+static void
+test_known_models (void)
+{
+  g_autofree char *a = write_image ("a.png", 0.8), *b = write_image ("b.png", 0.5);
+  g_autofree char *out = NULL, *gam = NULL, *err = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonParser) parser2 = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  JsonArray *list;
+  JsonObject *mine = NULL, *o;
+  gboolean have_dlib = FALSE;
+
+  g_setenv ("GABN_MODELS_DIR", dir, TRUE);
+  g_assert_cmpint (run (&out, NULL, "models", "--json", NULL), ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)));
+  list = json_node_get_array (json_parser_get_root (parser));
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonObject *m = json_array_get_object_element (list, i);
+      const char *name = json_object_get_string_member (m, "name");
+
+      g_assert_true (json_object_has_member (m, "path"));
+      g_assert_true (json_object_has_member (m, "kind"));
+      g_assert_true (json_object_has_member (m, "input_size"));
+      if (g_str_equal (name, "model"))
+        mine = m;
+      if (g_str_equal (name, "dlib-resnet"))
+        {
+          have_dlib = TRUE;
+          g_assert_cmpstr (json_object_get_string_member (m, "kind"), ==, "tfjs");
+          g_assert_cmpint (json_object_get_int_member (m, "input_size"), ==, 150);
+        }
+    }
+  g_assert_nonnull (mine);
+  g_assert_cmpstr (json_object_get_string_member (mine, "kind"), ==, "safetensors");
+  g_assert_cmpint (json_object_get_int_member (mine, "input_size"), ==, 64);
+
+  g_assert_cmpint (run (&gam, NULL, "gam", "--model", "model", "--image", a,
+                        "--reference", b, "--json", NULL), ==, 0);
+  o = parse_object (parser2, gam);
+  g_assert_cmpstr (json_object_get_string_member (o, "target"), ==, "reference");
+  g_assert_cmpint (run (NULL, NULL, "gam", "--model", "model", "--image", a,
+                        "--reference", b, "--pair", b, NULL), ==, 2);
+  g_assert_cmpint (run (NULL, &err, "embed", "--model", "no-such-model", a, NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "no-such-model"));
+  if (have_dlib)
+    {
+      g_autofree char *msg = NULL, *ok = NULL;
+
+      g_assert_cmpint (run (NULL, &msg, "gam", "--model", "dlib-resnet", "--image", a, NULL), ==, 1);
+      g_assert_nonnull (strstr (msg, "--reference"));
+      g_assert_cmpint (run (&ok, NULL, "gam", "--model", "dlib-resnet", "--image", a,
+                            "--reference", b, NULL), ==, 0);
+      g_assert_nonnull (strstr (ok, "score"));
+    }
+  g_unsetenv ("GABN_MODELS_DIR");
+}
+
 /* An ONNX model (the PyTorch-exported MobileFaceNet fixture): inspect shows
  * its preprocessing and layers, embed and gam work, --layer moves the map. */
 static void
@@ -383,6 +445,7 @@ main (int argc, char **argv)
   g_test_add_func ("/cli/models/inspect", test_inspect);
   g_test_add_func ("/cli/models/eval", test_eval);
   g_test_add_func ("/cli/models/embed-and-gam", test_embed_and_gam);
+  g_test_add_func ("/cli/models/known", test_known_models);
   g_test_add_func ("/cli/models/onnx", test_onnx);
   status = g_test_run ();
   {

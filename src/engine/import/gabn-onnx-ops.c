@@ -915,8 +915,11 @@ gabn_onnx_map_node (GabnOnnxBuild *b, GError **error)
 
   if (domain[0] == '\0' || g_str_equal (domain, "ai.onnx"))
     {
-      if (!gabn_onnx_fold_node (b, &folded, error) || folded)
-        return folded;
+      /* A fold that fails is handled too: its error stands. */
+      if (!gabn_onnx_fold_node (b, &folded, error))
+        return FALSE;
+      if (folded)
+        return TRUE;
     }
   if (domain[0] == '\0' || g_str_equal (domain, "ai.onnx"))
     for (guint k = 0; k < G_N_ELEMENTS (mappers); k++)

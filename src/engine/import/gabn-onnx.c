@@ -112,11 +112,25 @@ read_le (const guint8 *p, gsize n)
   return v;
 }
 
+/* A float's integer view (shapes, axes): out-of-range values saturate and
+ * NaN reads 0, so a hostile constant is refused later by the shape checks,
+ * never converted with undefined behaviour (found by fuzzing). */
+static gint64
+saturate_int64 (double v)
+{
+  if (!(v == v))
+    return 0;
+  if (v >= 9.2e18)
+    return G_MAXINT64;
+  if (v <= -9.2e18)
+    return G_MININT64;
+  return (gint64) v;
+}
+
 GabnOnnxSym *
 gabn_onnx_tensor_to_sym (GabnOnnxBuild *b, const Onnx__TensorProto *t,
                          const char *what, GError **error)
 {
-  g_autoptr(GArray) values = NULL;
   GabnOnnxSym *sym;
   gsize numel = 1, size, given;
   int type = t->data_type;
@@ -213,7 +227,7 @@ gabn_onnx_tensor_to_sym (GabnOnnxBuild *b, const Onnx__TensorProto *t,
         v = t->int32_data[k];
       sym->f[k] = (float) v;
       if (type != ONNX__TENSOR_PROTO__DATA_TYPE__INT64)
-        sym->i[k] = (gint64) v;
+        sym->i[k] = saturate_int64 (v);
     }
   return sym;
 }

@@ -189,6 +189,20 @@ build_mobilefacenet (GabnNet *net)
   net->embedding_value = x;
 }
 
+int
+gabn_arch_input_size (const char *arch)
+{
+  if (arch == NULL)
+    return 0;
+  if (g_str_equal (arch, "gabn-s"))
+    return 64;
+  if (g_str_has_prefix (arch, "iresnet") || g_str_equal (arch, "mobilefacenet"))
+    return 112;
+  if (g_str_equal (arch, "dlib-resnet"))
+    return 150;
+  return 0;
+}
+
 gboolean
 gabn_arch_build (GabnNet *net, const char *arch, GError **error)
 {
@@ -206,11 +220,13 @@ gabn_arch_build (GabnNet *net, const char *arch, GError **error)
     build_iresnet (net, r50);
   else if (g_str_equal (arch, "mobilefacenet"))
     build_mobilefacenet (net);
+  else if (g_str_equal (arch, "dlib-resnet"))
+    gabn_arch_build_dlib_resnet (net);
   else
     {
       g_set_error (error, GABN_ERROR, GABN_ERROR_UNSUPPORTED,
                    _("Unknown architecture “%s” (known: gabn-s, iresnet18, "
-                   "iresnet34, iresnet50)"), arch);
+                   "iresnet34, iresnet50, dlib-resnet)"), arch);
       return FALSE;
     }
   return TRUE;

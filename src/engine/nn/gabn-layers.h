@@ -166,7 +166,8 @@ void gabn_dropout_backward (float *d_x, const float *d_y, const float *mask,
 void gabn_flatten_forward (float *y, const float *x, gsize n);
 void gabn_flatten_backward (float *d_x, const float *d_y, gsize n);
 
-/* y (B,C,S) = x · scale[c] + shift[c]: ONNX Mul/Add/Sub/Div by constants. */
+/* y (B,C,S) = x · scale[c] + shift[c]: ONNX Mul/Add/Sub/Div by constants,
+ * dlib's scale layer. */
 void gabn_affine_forward (float *y, const float *x, const float *scale,
                           const float *shift, int B, int C, int S);
 /* d_x += d_y · scale[c] (the constants have no gradient). */
@@ -216,5 +217,15 @@ void gabn_global_avgpool_backward (float *d_x, const float *d_y, int B, int C,
 void gabn_l2norm_forward (float *y, float *norm, const float *x, int B, int D);
 void gabn_l2norm_backward (float *d_x, const float *d_y, const float *y,
                            const float *norm, int B, int D);
+
+/* ---- Zero padding at the end of channels, rows and columns ------------ */
+
+/* y (B,Co,Ho,Wo) = x (B,C,H,W) in its first C channels, H rows, W columns,
+ * zero elsewhere (Co ≥ C, Ho ≥ H, Wo ≥ W). */
+void gabn_zero_pad_forward (float *y, const float *x, int B, int C, int H,
+                            int W, int Co, int Ho, int Wo);
+/* d_x += d_y cropped to (B,C,H,W). */
+void gabn_zero_pad_backward (float *d_x, const float *d_y, int B, int C, int H,
+                             int W, int Co, int Ho, int Wo);
 
 G_END_DECLS

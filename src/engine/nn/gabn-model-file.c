@@ -5,10 +5,12 @@
 #include "gabn-model-file.h"
 
 #include <glib/gi18n.h>
+#include "gabn-models.h"
 #include "gabn-model-source.h"
 #include "gabn-pth.h"
 #include "gabn-onnx.h"
 #include "gabn-safetensors.h"
+#include "gabn-tfjs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -195,6 +197,24 @@ gabn_model_load (const char *path, const char *arch_hint,
   /* A torch.save checkpoint (zip) or an old pickle-format one. */
   if (gabn_pth_sniff (path))
     return gabn_pth_load_model (path, arch_hint, metadata_out, error);
+  /* A known model's name ("dlib-resnet"), unless a file has that name. */
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_autofree char *known = gabn_models_find (path);
+      if (known)
+        return gabn_model_load (known, arch_hint, metadata_out, error);
+    }
+  if (gabn_tfjs_is_model (path))
+    {
+      net = gabn_tfjs_load (path, error);
+      if (net && metadata_out)
+        {
+          *metadata_out = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+          g_hash_table_insert (*metadata_out, g_strdup ("arch"), g_strdup (gabn_net_arch (net)));
+          g_hash_table_insert (*metadata_out, g_strdup ("format"), g_strdup ("tfjs"));
+        }
+      return net;
+    }
   st = gabn_safetensors_open (path, error);
   if (st == NULL)
     return NULL;

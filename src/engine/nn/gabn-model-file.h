@@ -15,7 +15,10 @@ G_BEGIN_DECLS
 
 /* Loads a model. An ONNX file (gabn-onnx.h: by its name or content) is
  * imported as it is (arch_hint unused, metadata "onnx_producer" and
- * "onnx_opset"). Otherwise the architecture comes from the metadata's
+ * "onnx_opset"); a PyTorch checkpoint through gabn-pth.h. path may also be
+ * the name of a known model ("dlib-resnet", gabn-models.h) when no file has
+ * that name, or a TF.js weights manifest or its folder (gabn-tfjs.h); such a
+ * model's metadata holds "arch" and "format" ("tfjs"). Otherwise the architecture comes from the metadata's
  * "arch", else from arch_hint, else is inferred from the tensor names and
  * shapes. The
  * number of classes is the rows of "arcface.weight" (0 when absent).

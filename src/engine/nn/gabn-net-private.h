@@ -19,12 +19,14 @@ typedef enum {
   GABN_NODE_FLATTEN,
   GABN_NODE_DROPOUT,
   GABN_NODE_LINEAR,
-  /* Imported graphs (src/engine/import) add these: */
+  /* Imported graphs (src/engine/import) and dlib's ResNet add these: */
   GABN_NODE_AFFINE,      /* x·scale[c] + shift[c]: weight = scale, bias = shift */
   GABN_NODE_PAD,         /* pad[4] = top, left, bottom, right; p = the value */
   GABN_NODE_MAXPOOL,     /* conv: in/out sizes, kernel, stride, pad */
   GABN_NODE_AVGPOOL,     /* the same, padding counted (count_include_pad) */
   GABN_NODE_GLOBALPOOL,  /* mean over h×w */
+  GABN_NODE_ZERO_PAD,    /* zeros after the input's channels, rows, columns
+                            (dlib's shortcuts, gabn-net-blocks.c) */
 } GabnNodeKind;
 
 typedef enum {
@@ -97,6 +99,7 @@ struct _GabnNet {
   int n_values, values_allocated;
   int input_value, features_value, embedding_value;
 
+
   int capacity;                /* images the values can hold */
   int batch;                   /* images in the last forward */
   gboolean training;
@@ -143,8 +146,25 @@ int gabn_net_linear_bias (GabnNet *net, const char *name, int in,
 /* Names the last node added (a copy of name). */
 void gabn_net_name_last_node (GabnNet *net, const char *name);
 
+/* Blocks of dlib's ResNet (gabn-net-blocks.c); the ONNX importer adds its
+ * nodes itself. */
+/* Per-channel y = x·NAME/weights[c] + NAME/biases[c] (GABN_NODE_AFFINE). */
+int gabn_net_affine (GabnNet *net, const char *name, int in);
+int gabn_net_maxpool (GabnNet *net, int in, int kernel, int stride, int pad);
+/* Padding counts in the mean (count_include_pad); kernel = h = w with
+ * stride 1 is a global average. */
+int gabn_net_avgpool (GabnNet *net, int in, int kernel, int stride, int pad);
+int gabn_net_zero_pad (GabnNet *net, int in, int c, int h, int w);
+/* A Linear layer without bias. */
+int gabn_net_linear_no_bias (GabnNet *net, const char *name, int in,
+                             int out_features);
+
 /* Architectures (gabn-arch.c): fill nodes and tensors of an allocated net. */
 gboolean gabn_arch_build (GabnNet *net, const char *arch, GError **error);
+/* The input side of an architecture (64, 112, 150), 0 when unknown. */
+int gabn_arch_input_size (const char *arch);
+/* dlib's ResNet face recognizer as face-api ships it (gabn-arch-dlib.c). */
+void gabn_arch_build_dlib_resnet (GabnNet *net);
 
 /* Running (gabn-net-run.c). */
 void gabn_net_ensure_capacity (GabnNet *net, int batch);

@@ -217,6 +217,10 @@ forward_node (GabnNet *net, GabnNode *node, int B)
     case GABN_NODE_GLOBALPOOL:
       gabn_global_avgpool_forward (out->data, in->data, B, in->c, in->h * in->w);
       break;
+    case GABN_NODE_ZERO_PAD:
+      gabn_zero_pad_forward (out->data, in->data, B, in->c, in->h, in->w,
+                             out->c, out->h, out->w);
+      break;
     default:
       g_assert_not_reached ();
     }
@@ -385,6 +389,11 @@ backward_node (GabnNet *net, GabnNode *node, int B, gboolean param_grads,
     case GABN_NODE_GLOBALPOOL:
       if (d_in)
         gabn_global_avgpool_backward (d_in, out->grad, B, in->c, in->h * in->w);
+      break;
+    case GABN_NODE_ZERO_PAD:
+      if (d_in)
+        gabn_zero_pad_backward (d_in, out->grad, B, in->c, in->h, in->w,
+                                out->c, out->h, out->w);
       break;
     default:
       g_assert_not_reached ();

@@ -391,8 +391,7 @@ gabn_net_new (const char *arch, int n_classes, guint64 seed, GError **error)
 GabnNet *
 gabn_net_skeleton (const char *arch, GError **error)
 {
-  gboolean face112 = g_str_has_prefix (arch, "iresnet") || g_str_equal (arch, "mobilefacenet");
-  GabnNet *net = gabn_net_alloc (arch, face112 ? 112 : 64, 0);
+  GabnNet *net = gabn_net_alloc (arch, MAX (gabn_arch_input_size (arch), 1), 0);
 
   if (!gabn_arch_build (net, arch, error))
     {

@@ -51,7 +51,8 @@ typedef struct {
  * height, channels in RGB order or BGR when bgr, then per channel
  * x' = (x − mean[c]) · scale[c] in 0..255 units, channels first. mean and
  * scale are in the model's channel order. The built-in architectures use
- * (x − 127.5)/127.5 RGB at their input size; imported ONNX models
+ * (x − 127.5)/127.5 RGB at their input size (dlib-resnet: face-api's
+ * (x − [122.782, 117.001, 104.298])/255 RGB at 150×150); imported ONNX models
  * InsightFace's convention (the same, at the graph's input size), or 0 and 1
  * when the graph subtracts and scales itself (docs/IMPORT.md). */
 typedef struct {
@@ -66,8 +67,11 @@ void gabn_net_set_preprocess (GabnNet *net, const GabnPreprocess *pre);
 /* (x − 127.5)/127.5, RGB, size × size: the built-ins' preprocessing. */
 void gabn_preprocess_init_builtin (GabnPreprocess *pre, int size);
 
-/* The names gabn_net_new accepts: "gabn-s", "iresnet18", "iresnet34",
- * "iresnet50"; NULL-terminated. */
+/* The names of the trainable built-in architectures: "gabn-s",
+ * "iresnet18", "iresnet34", "iresnet50"; NULL-terminated. gabn_net_new
+ * also builds "dlib-resnet" (dlib's face recognizer, 150×150, its own
+ * preprocessing, weights from gabn-tfjs.h), which is not offered for
+ * training. */
 const char *const *gabn_net_architectures (void);
 
 /* A new net with seeded deterministic initialisation (same seed, same
@@ -82,7 +86,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GabnNet, gabn_net_free)
 GabnNet *gabn_net_copy (const GabnNet *net);
 
 const char *gabn_net_arch (const GabnNet *net);
-int  gabn_net_input_size (const GabnNet *net);      /* 64 or 112 */
+int  gabn_net_input_size (const GabnNet *net);      /* 64, 112 or 150 */
 int  gabn_net_embedding_dim (const GabnNet *net);   /* 128 or 512 */
 int  gabn_net_n_classes (const GabnNet *net);
 /* The feature maps A at the last conv stage, per image: C×h×w. */
