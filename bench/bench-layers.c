@@ -4,8 +4,8 @@
  *   bench-layers [--arch iresnet50] [--batch 16] [--runs 3] [--threads N] [--train]
  *
  * Runs the interpreter one step at a time (a convolution and the eval-mode
- * BatchNorm fused into it count as one step, as gabn_net_run_forward runs
- * them), keeps each step's fastest of --runs, and prints the time per kind
+ * BatchNorm and PReLU fused into it count as one step, as
+ * gabn_net_run_forward runs them), keeps each step's fastest of --runs, and prints the time per kind
  * of layer and the slowest steps. With --train: training mode, forward and
  * backward (a step's backward zeroes its own input gradients, which the
  * whole-net backward does once up front: a slight overcount). */
@@ -100,9 +100,17 @@ main (int argc, char **argv)
       if (!train && node->kind == GABN_NODE_CONV && next && next->kind == GABN_NODE_BATCHNORM
           && next->in == node->out)
         {
+          GabnNode *after = i + 2 < net->n_nodes ? &net->nodes[i + 2] : NULL;
+
           st.last = i + 2;
           g_strlcat (st.kind, " +bn", sizeof st.kind);
-          i++;
+          /* The PReLU after it runs in the same pass (gabn-net-run.c). */
+          if (after && after->kind == GABN_NODE_PRELU && after->in == next->out)
+            {
+              st.last = i + 3;
+              g_strlcat (st.kind, "+prelu", sizeof st.kind);
+            }
+          i = st.last - 1;
         }
       g_array_append_val (steps, st);
     }

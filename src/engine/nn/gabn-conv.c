@@ -245,6 +245,26 @@ gabn_conv2d_forward_bn (float *out, const GabnBnEpilogue *bn, const float *in,
   int K = s->in_c * s->kernel * s->kernel, O = s->out_c, P = s->out_h * s->out_w;
   int chunk = chunk_images (s, B);
 
+  /* 1×1, stride 1, no padding (MobileFaceNet's expand and project layers):
+   * each image's C × P plane is already its columns, and its O × P result
+   * is already NCHW: one product per image, no im2col copy, no scatter. */
+  if (s->kernel == 1 && s->stride == 1 && s->pad == 0)
+    {
+      for (int b = 0; b < B; b++)
+        {
+          ConvJob j = {
+            .s = s, .nb = 1, .ld = P, .bias = bias,
+            .out = out + (gsize) b * O * P,
+            .bn = bn, .bn_off = (gsize) b * O * P,
+          };
+
+          gabn_gemm (FALSE, FALSE, O, P, K, 1.0f, weight, K, in + (gsize) b * K * P, P,
+                     0.0f, j.out, P);
+          if (bias || bn)
+            gabn_parallel_for (O, bias_bn_range, &j);
+        }
+      return;
+    }
   for (int b0 = 0; b0 < B; b0 += chunk)
     {
       int nb = MIN (chunk, B - b0);
