@@ -3,6 +3,7 @@
  * scheme and engine threads from the settings. */
 #include "config.h"
 #include "gabn-application.h"
+#include "gabn-demo.h"
 #include "gabn-jobs.h"
 #include "gabn-engine.h"
 #include "gabn-preferences-window.h"
@@ -125,7 +126,7 @@ gabn_application_activate (GApplication *app)
           if (self->teach_step > 0)
             gabn_teach_view_set_demo_step (GABN_TEACH_VIEW (gabn_window_get_view_widget (window, "teach")),
                                            self->teach_step - 1);
-          gabn_window_prepare_demo (window, view);
+          gabn_demo_prepare (window, view);
         }
       /* First run and every start: the built-in faces, so there is
        * something to look at without finding a file. */

@@ -1,22 +1,14 @@
-/* gabn-compare-view.c: both models are evaluated in one worker on the pairs
- * of model A's split (the held-out people it never trained on; a model
- * without a split gets the dataset's default split), so the two columns are
- * measured on exactly the same pairs. */
+/* gabn-compare-view.c: the choices are the session's current model followed
+ * by its models to compare (finished runs, added files), bound to the two
+ * drop-downs; the session evaluates both on the same pairs
+ * (gabn_session_compare_async). */
 #include "config.h"
-#include "gabn-jobs.h"
 #include "gabn-compare-view.h"
-#include "gabn-model-file.h"
 #include "gabn-plot.h"
-#include "gabn-split.h"
-#include "gabn-window.h"
+#include "gabn-toast.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
-
-typedef struct {
-  GabnSharedModel *model;
-  char            *name;
-} Candidate;
 
 struct _GabnCompareView
 {
@@ -33,9 +25,11 @@ struct _GabnCompareView
 
   /* Owned references */
   GabnSession    *session;
-  GPtrArray      *candidates;   /* Candidate*; [0] is the session's model */
-  GtkStringList  *names;
-  GCancellable   *cancellable;
+  GListStore     *current;      /* one GabnModelItem: the session's model */
+  GListStore     *sources;      /* current, then the session's models */
+  GListModel     *candidates;   /* GabnModelItem: both flattened */
+  GCancellable   *cancellable;     /* the comparison shown next */
+  GCancellable   *files_cancellable; /* models being added */
   GabnEvalReport *reports[2];
   char           *report_names[2];
   GtkNativeDialog *chooser;
@@ -46,16 +40,6 @@ G_DEFINE_FINAL_TYPE (GabnCompareView, gabn_compare_view, ADW_TYPE_BIN)
 
 enum { PROP_0, PROP_READY, N_PROPS };
 static GParamSpec *properties[N_PROPS];
-
-static void
-candidate_free (gpointer data)
-{
-  Candidate *c = data;
-
-  g_clear_pointer (&c->model, gabn_shared_model_unref);
-  g_free (c->name);
-  g_free (c);
-}
 
 static void
 set_ready (GabnCompareView *self, gboolean ready)
@@ -192,89 +176,40 @@ fill_plot (GabnCompareView *self)
     }
 }
 
-/* ---- Evaluation worker ------------------------------------------------ */
-
-typedef struct {
-  GabnSharedModel   *models[2];
-  GabnSharedDataset *dataset;
-  GabnEvalReport    *reports[2];
-} CompareJob;
-
-static void
-compare_job_free (gpointer data)
+static GabnModelItem *
+candidate (GabnCompareView *self, guint i)
 {
-  CompareJob *job = data;
+  g_autoptr(GabnModelItem) item = g_list_model_get_item (self->candidates, i);
 
-  for (int m = 0; m < 2; m++)
-    {
-      g_clear_pointer (&job->models[m], gabn_shared_model_unref);
-      g_clear_pointer (&job->reports[m], gabn_eval_report_free);
-    }
-  g_clear_pointer (&job->dataset, gabn_shared_dataset_unref);
-  g_free (job);
-}
-
-static void
-compare_worker (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
-{
-  CompareJob *job = task_data;
-  const GabnDataset *ds = job->dataset->dataset;
-  const char *split_json = job->models[0]->metadata
-                           ? g_hash_table_lookup (job->models[0]->metadata, "split") : NULL;
-  g_autoptr(GabnSplit) split = NULL;
-  GError *error = NULL;
-  GabnEvalOptions options;
-
-  split = split_json ? gabn_split_from_json (ds, split_json, NULL) : NULL;
-  if (split == NULL)
-    split = gabn_split_new (ds, NULL, &error);
-  if (split == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  gabn_eval_options_init (&options);
-  for (int m = 0; m < 2; m++)
-    {
-      GabnSharedModel *model = job->models[m];
-
-      g_mutex_lock (&model->lock);
-      job->reports[m] = gabn_evaluate (model->net, ds, split->pairs, split->n_pairs, &options,
-                                       NULL, NULL, cancellable, &error);
-      g_mutex_unlock (&model->lock);
-      if (job->reports[m] == NULL)
-        {
-          g_task_return_error (task, error);
-          return;
-        }
-    }
-  g_task_return_boolean (task, TRUE);
+  return item; /* borrowed: the list holds it */
 }
 
 static void
 compare_done (GObject *object, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GabnCompareView) self = user_data;
-  CompareJob *job = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
   g_autofree char *summary = NULL;
+  GabnEvalReport *reports[2];
   int n_pairs = 0;
+  gboolean ok = gabn_session_compare_finish (GABN_SESSION (object), result, reports, &error);
 
-  if (g_task_get_cancellable (G_TASK (result)) != self->cancellable)
-    return; /* superseded */
+  /* A newer comparison or the view's dispose cancelled this one. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
   gtk_spinner_set_spinning (self->spinner, FALSE);
   gtk_widget_set_sensitive (GTK_WIDGET (self->compare_button), TRUE);
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  if (!ok)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
           && !g_error_matches (error, GABN_ERROR, GABN_ERROR_CANCELLED))
-        gabn_widget_toast (GTK_WIDGET (self), error->message);
+        gabn_toast (GTK_WIDGET (self), error->message);
       return;
     }
   for (int m = 0; m < 2; m++)
     {
       g_clear_pointer (&self->reports[m], gabn_eval_report_free);
-      self->reports[m] = g_steal_pointer (&job->reports[m]);
+      self->reports[m] = reports[m];
     }
   fill_table (self);
   fill_plot (self);
@@ -290,121 +225,77 @@ compare_done (GObject *object, GAsyncResult *result, gpointer user_data)
 void
 gabn_compare_view_compare (GabnCompareView *self)
 {
-  guint a, b;
-  CompareJob *job;
-  g_autoptr(GTask) task = NULL;
-  GabnSharedDataset *dataset;
+  guint a, b, n;
+  GabnSharedModel *ma = NULL, *mb = NULL;
 
   g_return_if_fail (GABN_IS_COMPARE_VIEW (self));
   a = gtk_drop_down_get_selected (self->model_a_dropdown);
   b = gtk_drop_down_get_selected (self->model_b_dropdown);
-  dataset = self->session ? gabn_session_get_dataset (self->session) : NULL;
-  if (dataset == NULL || a >= self->candidates->len || b >= self->candidates->len
-      || ((Candidate *) g_ptr_array_index (self->candidates, a))->model == NULL
-      || ((Candidate *) g_ptr_array_index (self->candidates, b))->model == NULL)
+  n = g_list_model_get_n_items (self->candidates);
+  if (a < n)
+    ma = gabn_model_item_get_model (candidate (self, a));
+  if (b < n)
+    mb = gabn_model_item_get_model (candidate (self, b));
+  if (self->session == NULL || gabn_session_get_dataset (self->session) == NULL
+      || ma == NULL || mb == NULL)
     {
-      gabn_widget_toast (GTK_WIDGET (self), _("Choose two models and open a dataset first"));
+      gabn_toast (GTK_WIDGET (self), _("Choose two models and open a dataset first"));
       return;
     }
   set_ready (self, FALSE);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
-  job = g_new0 (CompareJob, 1);
-  job->models[0] = gabn_shared_model_ref (((Candidate *) g_ptr_array_index (self->candidates, a))->model);
-  job->models[1] = gabn_shared_model_ref (((Candidate *) g_ptr_array_index (self->candidates, b))->model);
-  job->dataset = gabn_shared_dataset_ref (dataset);
   for (int m = 0; m < 2; m++)
     {
       g_free (self->report_names[m]);
-      self->report_names[m] = g_strdup (((Candidate *) g_ptr_array_index (self->candidates, m == 0 ? a : b))->name);
+      self->report_names[m] = g_strdup (gabn_model_item_get_name (candidate (self, m == 0 ? a : b)));
     }
-  task = g_task_new (self, self->cancellable, compare_done, g_object_ref (self));
-  g_task_set_task_data (task, job, compare_job_free);
   gtk_spinner_set_spinning (self->spinner, TRUE);
   gtk_widget_set_sensitive (GTK_WIDGET (self->compare_button), FALSE);
-  gabn_jobs_run_in_thread (task, compare_worker);
+  gabn_session_compare_async (self->session, ma, mb, self->cancellable, compare_done,
+                              g_object_ref (self));
 }
 
 /* ---- Candidates ----------------------------------------------------------- */
 
-void
-gabn_compare_view_add_model (GabnCompareView *self, GabnSharedModel *model, const char *name)
-{
-  Candidate *c;
-
-  g_return_if_fail (GABN_IS_COMPARE_VIEW (self));
-  c = g_new0 (Candidate, 1);
-  c->model = gabn_shared_model_ref (model);
-  c->name = g_strdup (name);
-  g_ptr_array_add (self->candidates, c);
-  gtk_string_list_append (self->names, name);
-}
-
 static void
 on_model_changed (GabnCompareView *self)
 {
-  Candidate *c = g_ptr_array_index (self->candidates, 0);
-  GabnSharedModel *model = gabn_session_get_model (self->session);
+  GabnSharedModel *model = self->session ? gabn_session_get_model (self->session) : NULL;
   g_autofree char *name = NULL;
-  const char *replacement[2] = { NULL, NULL };
+  g_autoptr(GabnModelItem) item = NULL;
 
-  g_clear_pointer (&c->model, gabn_shared_model_unref);
-  c->model = model ? gabn_shared_model_ref (model) : NULL;
   /* Translators: %s is the model's title */
   name = model ? g_strdup_printf (_("Current: %s"), model->title) : g_strdup (_("Current: none"));
-  g_free (c->name);
-  c->name = g_strdup (name);
-  replacement[0] = name;
-  gtk_string_list_splice (self->names, 0, 1, replacement);
+  item = gabn_model_item_new (name, model);
+  g_list_store_splice (self->current, 0, g_list_model_get_n_items (G_LIST_MODEL (self->current)),
+                       (gpointer *) &item, 1);
 }
 
 static void
-on_model_file_loaded (GObject *object, GAsyncResult *result, gpointer user_data)
+on_model_file_added (GObject *object, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GabnCompareView) self = user_data;
   g_autoptr(GError) error = NULL;
-  GabnSharedModel *model = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autoptr(GabnModelItem) item = gabn_session_add_model_file_finish (GABN_SESSION (object),
+                                                                      result, &error);
 
-  if (model == NULL)
-    {
-      gabn_widget_toast (GTK_WIDGET (self), error->message);
-      return;
-    }
-  gabn_compare_view_add_model (self, model, model->title);
-  gabn_shared_model_unref (model);
-}
-
-static void
-load_model_worker (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
-{
-  const char *path = task_data;
-  GHashTable *metadata = NULL;
-  GError *error = NULL;
-  GabnNet *net = gabn_model_load (path, NULL, &metadata, &error);
-  g_autofree char *title = g_path_get_basename (path);
-
-  if (net == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, gabn_shared_model_new (net, title, path, metadata),
-                           (GDestroyNotify) gabn_shared_model_unref);
+  if (item == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    gabn_toast (GTK_WIDGET (self), error->message);
 }
 
 static void
 on_chooser_response (GtkNativeDialog *dialog, int response, GabnCompareView *self)
 {
-  if (response == GTK_RESPONSE_ACCEPT)
+  if (response == GTK_RESPONSE_ACCEPT && self->session != NULL)
     {
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      char *path = file ? g_file_get_path (file) : NULL;
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
 
       if (path != NULL)
-        {
-          g_autoptr(GTask) task = g_task_new (self, NULL, on_model_file_loaded, g_object_ref (self));
-          g_task_set_task_data (task, path, g_free);
-          gabn_jobs_run_in_thread (task, load_model_worker);
-        }
+        gabn_session_add_model_file_async (self->session, path, self->files_cancellable,
+                                           on_model_file_added, g_object_ref (self));
     }
   g_clear_object (&self->chooser);
 }
@@ -450,8 +341,11 @@ gabn_compare_view_dispose (GObject *object)
   g_clear_object (&self->chooser);
   gtk_widget_dispose_template (GTK_WIDGET (self), GABN_TYPE_COMPARE_VIEW);
   g_clear_object (&self->session);
-  g_clear_pointer (&self->candidates, g_ptr_array_unref);
-  g_clear_object (&self->names);
+  g_cancellable_cancel (self->files_cancellable);
+  g_clear_object (&self->files_cancellable);
+  g_clear_object (&self->candidates);
+  g_clear_object (&self->sources);
+  g_clear_object (&self->current);
   for (int m = 0; m < 2; m++)
     {
       g_clear_pointer (&self->reports[m], gabn_eval_report_free);
@@ -501,16 +395,20 @@ gabn_compare_view_class_init (GabnCompareViewClass *klass)
 static void
 gabn_compare_view_init (GabnCompareView *self)
 {
-  Candidate *current = g_new0 (Candidate, 1);
-
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->candidates = g_ptr_array_new_with_free_func (candidate_free);
-  current->name = g_strdup (_("Current: none"));
-  g_ptr_array_add (self->candidates, current);
-  self->names = gtk_string_list_new (NULL);
-  gtk_string_list_append (self->names, current->name);
-  gtk_drop_down_set_model (self->model_a_dropdown, G_LIST_MODEL (self->names));
-  gtk_drop_down_set_model (self->model_b_dropdown, G_LIST_MODEL (self->names));
+  self->current = g_list_store_new (GABN_TYPE_MODEL_ITEM);
+  self->sources = g_list_store_new (G_TYPE_LIST_MODEL);
+  g_list_store_append (self->sources, self->current);
+  self->candidates = G_LIST_MODEL (gtk_flatten_list_model_new (g_object_ref (G_LIST_MODEL (self->sources))));
+  self->files_cancellable = g_cancellable_new ();
+  for (int m = 0; m < 2; m++)
+    {
+      GtkDropDown *dropdown = m == 0 ? self->model_a_dropdown : self->model_b_dropdown;
+
+      gtk_drop_down_set_expression (dropdown, gtk_property_expression_new (GABN_TYPE_MODEL_ITEM, NULL, "name"));
+      gtk_drop_down_set_model (dropdown, self->candidates);
+    }
+  on_model_changed (self);
   gabn_plot_set_title (self->roc_plot, _("ROC per group (A solid, B dashed)"));
   gabn_plot_set_x_label (self->roc_plot, _("false accept rate"));
   gabn_plot_set_y_label (self->roc_plot, _("true accept rate"));
@@ -522,13 +420,17 @@ gabn_compare_view_set_session (GabnCompareView *self, GabnSession *session)
 {
   g_return_if_fail (GABN_IS_COMPARE_VIEW (self));
   if (self->session != NULL)
-    g_signal_handlers_disconnect_by_data (self->session, self);
+    {
+      g_signal_handlers_disconnect_by_data (self->session, self);
+      g_list_store_remove (self->sources, 1);
+    }
   g_set_object (&self->session, session);
   if (session != NULL)
     {
       g_signal_connect_swapped (session, "notify::model", G_CALLBACK (on_model_changed), self);
-      on_model_changed (self);
+      g_list_store_append (self->sources, gabn_session_get_models (session));
     }
+  on_model_changed (self);
 }
 
 void
@@ -543,8 +445,8 @@ int
 gabn_compare_view_find_model (GabnCompareView *self, const char *name)
 {
   g_return_val_if_fail (GABN_IS_COMPARE_VIEW (self), -1);
-  for (guint i = 0; i < self->candidates->len; i++)
-    if (g_strcmp0 (((Candidate *) g_ptr_array_index (self->candidates, i))->name, name) == 0)
+  for (guint i = 0; i < g_list_model_get_n_items (self->candidates); i++)
+    if (g_strcmp0 (gabn_model_item_get_name (candidate (self, i)), name) == 0)
       return (int) i;
   return -1;
 }
@@ -553,7 +455,7 @@ guint
 gabn_compare_view_get_n_models (GabnCompareView *self)
 {
   g_return_val_if_fail (GABN_IS_COMPARE_VIEW (self), 0);
-  return self->candidates->len;
+  return g_list_model_get_n_items (self->candidates);
 }
 
 const GabnEvalReport *

@@ -1,5 +1,6 @@
 /* gabn-compare-view.h: two models evaluated on the same held-out pairs:
- * the per-group table and ROC curves per group. */
+ * the per-group table and ROC curves per group. The choices are the
+ * session's current model and its models to compare. */
 #pragma once
 
 #include <adwaita.h>
@@ -12,8 +13,6 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (GabnCompareView, gabn_compare_view, GABN, COMPARE_VIEW, AdwBin)
 
 void gabn_compare_view_set_session (GabnCompareView *self, GabnSession *session);
-/* Offers a model in both choices (e.g. a finished training run). */
-void gabn_compare_view_add_model (GabnCompareView *self, GabnSharedModel *model, const char *name);
 /* Chooses the models to compare by their position in the choices. */
 void gabn_compare_view_select (GabnCompareView *self, guint a, guint b);
 /* Position of the model offered under name, or −1. */

@@ -7,7 +7,7 @@
 #include "gabn-face-item.h"
 #include "gabn-settings.h"
 #include "gabn-settings-bind.h"
-#include "gabn-window.h"
+#include "gabn-toast.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -30,6 +30,8 @@ struct _GabnFacesView
   AdwActionRow   *identity_row;
   AdwComboRow    *mask_row;
   AdwComboRow    *method_row;
+  AdwComboRow    *layer_row;
+  GtkStringList  *layer_list;
   GtkScale       *opacity_scale;
   AdwActionRow   *reference_row;
   GtkLabel       *region_label;
@@ -48,14 +50,19 @@ struct _GabnFacesView
   GtkCustomFilter   *filter;
   GCancellable      *cam_cancellable;
   GCancellable      *check_cancellable;  /* the running image check, or NULL */
+  GCancellable      *face_cancellable;   /* the shown face's decoding */
 
   /* State */
   int                shown_image;   /* image whose map is displayed */
   int                reference_image;
+  GabnSharedModel   *layers_of;     /* the model layer_list shows (a ref) */
+  gboolean           layer_default_first; /* item 0 is an unnamed default */
   int                cells;         /* h·w of the last map */
   float             *map;           /* last map (for Top-N without recompute) */
   double             mask_share;
-  gboolean           ready;
+  gboolean           map_shown;     /* the map of the request is shown */
+  gboolean           face_loading;  /* the shown face is being decoded */
+  gboolean           ready;         /* both: the view shows what was asked */
 };
 
 G_DEFINE_FINAL_TYPE (GabnFacesView, gabn_faces_view, ADW_TYPE_BIN)
@@ -66,8 +73,12 @@ static GParamSpec *properties[N_PROPS];
 static void request_cam (GabnFacesView *self);
 
 static void
-set_ready (GabnFacesView *self, gboolean ready)
+set_ready (GabnFacesView *self, gboolean map_shown)
 {
+  gboolean ready;
+
+  self->map_shown = map_shown;
+  ready = map_shown && !self->face_loading;
   if (self->ready == ready)
     return;
   self->ready = ready;
@@ -185,23 +196,23 @@ check_done (GObject *object, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   int n_bad = gabn_session_check_images_finish (GABN_SESSION (object), result, &error);
 
-  if (g_task_get_cancellable (G_TASK (result)) != self->check_cancellable)
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))))
     return; /* superseded (another dataset) or the view is gone */
   g_clear_object (&self->check_cancellable);
   if (n_bad < 0)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
           && !g_error_matches (error, GABN_ERROR, GABN_ERROR_CANCELLED))
-        gabn_widget_toast (GTK_WIDGET (self), error->message);
+        gabn_toast (GTK_WIDGET (self), error->message);
     }
   else if (n_bad == 0)
-    gabn_widget_toast (GTK_WIDGET (self), _("Every image can be read"));
+    gabn_toast (GTK_WIDGET (self), _("Every image can be read"));
   else
     {
       g_autofree char *message = g_strdup_printf (ngettext ("%d image cannot be read: it is skipped",
                                                             "%d images cannot be read: they are skipped",
                                                             n_bad), n_bad);
-      gabn_widget_toast (GTK_WIDGET (self), message);
+      gabn_toast (GTK_WIDGET (self), message);
     }
   update_counts (self);
 }
@@ -304,22 +315,44 @@ apply_mask (GabnFacesView *self)
 }
 
 static void
+face_ready (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GabnFacesView) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) rgb = gabn_session_load_face_finish (GABN_SESSION (object), result, &error);
+  gsize n;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return; /* superseded, or the view went */
+  self->face_loading = FALSE;
+  if (rgb != NULL)
+    {
+      const guint8 *data = g_bytes_get_data (rgb, &n);
+      gabn_face_canvas_set_face (self->canvas, data, (int) lround (sqrt (n / 3.0)));
+    }
+  else
+    {
+      gabn_face_canvas_set_face (self->canvas, NULL, 0);
+      gabn_toast (GTK_WIDGET (self), error->message);
+    }
+  set_ready (self, self->map_shown);
+}
+
+/* Decodes the face in a worker; its title shows at once. */
+static void
 show_face (GabnFacesView *self, int image)
 {
   const GabnDataset *ds = self->dataset->dataset;
   int size = ds->pixel_size > 0 ? ds->pixel_size : 128;
-  g_autofree guint8 *rgb = g_new (guint8, size * size * 3);
-  g_autoptr(GError) error = NULL;
   const GabnImage *img = &ds->images[image];
   g_autofree char *title = NULL;
 
-  if (gabn_dataset_load_rgb (ds, image, size, rgb, &error))
-    gabn_face_canvas_set_face (self->canvas, rgb, size);
-  else
-    {
-      gabn_face_canvas_set_face (self->canvas, NULL, 0);
-      gabn_widget_toast (GTK_WIDGET (self), error->message);
-    }
+  g_cancellable_cancel (self->face_cancellable);
+  g_clear_object (&self->face_cancellable);
+  self->face_cancellable = g_cancellable_new ();
+  self->face_loading = TRUE;
+  gabn_session_load_face_async (self->session, image, size, self->face_cancellable, face_ready,
+                                g_object_ref (self));
   if (img->identity >= 0)
     /* Translators: group name · identity name */
     title = g_strdup_printf (_("%s · %s"), img->group >= 0 ? ds->groups[img->group].name : "?",
@@ -342,11 +375,11 @@ cam_ready (GObject *object, GAsyncResult *result, gpointer user_data)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
           && self->session != NULL)
-        gabn_widget_toast (GTK_WIDGET (self), error->message);
+        gabn_toast (GTK_WIDGET (self), error->message);
       return;
     }
   /* A newer request superseded this one. */
-  if (g_task_get_cancellable (G_TASK (result)) != self->cam_cancellable)
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))))
     return;
   g_free (self->map);
   self->map = g_memdup2 (cam->map, sizeof (float) * cam->h * cam->w);
@@ -365,6 +398,54 @@ cam_ready (GObject *object, GAsyncResult *result, gpointer user_data)
   region = g_strdup_printf (_("%.0f%% / %.0f%%"), 100 * cam->region50, 100 * cam->region80);
   gtk_label_set_text (self->region_label, region);
   set_ready (self, TRUE);
+}
+
+/* The chosen layer's name into out, "" for the model's default. */
+static void
+selected_layer (GabnFacesView *self, char *out, gsize size)
+{
+  guint k = adw_combo_row_get_selected (self->layer_row);
+  GabnSharedModel *model = self->layers_of;
+
+  out[0] = '\0';
+  if (model == NULL || k == GTK_INVALID_LIST_POSITION)
+    return;
+  if (self->layer_default_first)
+    {
+      if (k == 0)
+        return;
+      k--;
+    }
+  if ((int) k != model->default_layer && k < g_strv_length (model->layers))
+    g_strlcpy (out, model->layers[k], size);
+}
+
+/* The Layer row lists the current model's feature-map layers, its default
+ * selected. */
+static void
+fill_layers (GabnFacesView *self)
+{
+  GabnSharedModel *model = self->session ? gabn_session_get_model (self->session) : NULL;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->layer_list));
+
+  if (model == self->layers_of)
+    return;
+  g_clear_pointer (&self->layers_of, gabn_shared_model_unref);
+  self->layers_of = model ? gabn_shared_model_ref (model) : NULL;
+  self->layer_default_first = model && model->default_layer < 0;
+  {
+    g_autoptr(GPtrArray) items = g_ptr_array_new ();
+
+    if (self->layer_default_first)
+      g_ptr_array_add (items, (gpointer) _("Default (the last feature map)"));
+    for (int i = 0; model && model->layer_labels[i]; i++)
+      g_ptr_array_add (items, model->layer_labels[i]);
+    g_ptr_array_add (items, NULL);
+    gtk_string_list_splice (self->layer_list, 0, n, (const char *const *) items->pdata);
+  }
+  adw_combo_row_set_selected (self->layer_row,
+                              model && model->default_layer >= 0 ? (guint) model->default_layer : 0);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->layer_row), model != NULL);
 }
 
 static void
@@ -386,6 +467,7 @@ request_cam (GabnFacesView *self)
   self->shown_image = req.image;
   req.method = gabn_cam_method_from_name (gabn_settings_get_cam_method (self->settings), &req.method)
                ? req.method : GABN_CAM_GRADCAM;
+  selected_layer (self, req.layer, sizeof req.layer);
   req.target_kind = (GabnTargetKind) adw_combo_row_get_selected (self->target_row);
   if (req.target_kind == GABN_TARGET_IDENTITY)
     req.target = (int) gtk_adjustment_get_value (self->identity_adjustment);
@@ -393,7 +475,7 @@ request_cam (GabnFacesView *self)
     {
       if (self->reference_image < 0)
         {
-          gabn_widget_toast (GTK_WIDGET (self), _("Choose a reference face first: select it and press “Use Selected”"));
+          gabn_toast (GTK_WIDGET (self), _("Choose a reference face first: select it and press “Use Selected”"));
           return;
         }
       req.target = self->reference_image;
@@ -413,6 +495,7 @@ on_selection_changed (GabnFacesView *self)
 static void
 on_model_changed (GabnFacesView *self)
 {
+  fill_layers (self);
   request_cam (self);
 }
 
@@ -489,6 +572,8 @@ gabn_faces_view_dispose (GObject *object)
   g_clear_object (&self->cam_cancellable);
   g_cancellable_cancel (self->check_cancellable);
   g_clear_object (&self->check_cancellable);
+  g_cancellable_cancel (self->face_cancellable);
+  g_clear_object (&self->face_cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), GABN_TYPE_FACES_VIEW);
   g_clear_object (&self->session);
   g_clear_object (&self->settings);
@@ -496,6 +581,7 @@ gabn_faces_view_dispose (GObject *object)
   g_clear_object (&self->faces);
   g_clear_pointer (&self->dataset, gabn_shared_dataset_unref);
   g_clear_pointer (&self->map, g_free);
+  g_clear_pointer (&self->layers_of, gabn_shared_model_unref);
   G_OBJECT_CLASS (gabn_faces_view_parent_class)->dispose (object);
 }
 
@@ -540,6 +626,8 @@ gabn_faces_view_class_init (GabnFacesViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, GabnFacesView, identity_row);
   gtk_widget_class_bind_template_child (widget_class, GabnFacesView, mask_row);
   gtk_widget_class_bind_template_child (widget_class, GabnFacesView, method_row);
+  gtk_widget_class_bind_template_child (widget_class, GabnFacesView, layer_row);
+  gtk_widget_class_bind_template_child (widget_class, GabnFacesView, layer_list);
   gtk_widget_class_bind_template_child (widget_class, GabnFacesView, opacity_scale);
   gtk_widget_class_bind_template_child (widget_class, GabnFacesView, reference_row);
   gtk_widget_class_bind_template_child (widget_class, GabnFacesView, region_label);
@@ -591,6 +679,7 @@ gabn_faces_view_init (GabnFacesView *self)
   g_signal_connect_object (self->settings, "notify::cam-method", G_CALLBACK (request_cam), self, G_CONNECT_SWAPPED);
   on_overlay_settings_changed (self);
   g_signal_connect_swapped (self->target_row, "notify::selected", G_CALLBACK (on_target_changed), self);
+  g_signal_connect_swapped (self->layer_row, "notify::selected", G_CALLBACK (request_cam), self);
   g_signal_connect_swapped (self->identity_adjustment, "value-changed", G_CALLBACK (on_identity_changed), self);
   g_signal_connect_swapped (self->topn_adjustment, "value-changed", G_CALLBACK (on_topn_changed), self);
 }
@@ -607,6 +696,7 @@ gabn_faces_view_set_session (GabnFacesView *self, GabnSession *session)
       g_signal_connect_swapped (session, "notify::dataset", G_CALLBACK (on_dataset_changed), self);
       g_signal_connect_swapped (session, "notify::model", G_CALLBACK (on_model_changed), self);
       on_dataset_changed (self);
+      fill_layers (self);
     }
 }
 

@@ -9,7 +9,7 @@
 #include "gabn-matrix-view.h"
 #include "gabn-reliance-table.h"
 #include "gabn-settings.h"
-#include "gabn-window.h"
+#include "gabn-toast.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -185,7 +185,7 @@ groups_ready (GObject *object, GAsyncResult *result, gpointer user_data)
   g_autoptr(GError) error = NULL;
   GabnGroupMaps *maps = gabn_session_compute_groups_finish (GABN_SESSION (object), result, &error);
 
-  if (g_task_get_cancellable (G_TASK (result)) != self->cancellable)
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))))
     {
       gabn_group_maps_free (maps);
       return;
@@ -194,7 +194,7 @@ groups_ready (GObject *object, GAsyncResult *result, gpointer user_data)
   if (maps == NULL)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        gabn_widget_toast (GTK_WIDGET (self), error->message);
+        gabn_toast (GTK_WIDGET (self), error->message);
       return;
     }
   g_clear_pointer (&self->maps, gabn_group_maps_free);

@@ -6,6 +6,8 @@
 #include "gabn-plot.h"
 #include "gabn-plot-scale.h"
 
+#include <adwaita.h>
+
 #include <cairo-svg.h>
 #include <errno.h>
 #include <glib/gi18n.h>
@@ -338,6 +340,136 @@ set_line_style (cairo_t *cr, GabnLineStyle style)
     }
 }
 
+/* The grid, tick labels, frame and axis titles. */
+static void
+draw_axes (GabnPlot *self, cairo_t *cr, const Layout *lay, int height, double fg)
+{
+  cairo_set_line_width (cr, 1);
+  for (int i = 0; i < lay->ys.n_ticks; i++)
+    {
+      double v = lay->ys.lo + i * lay->ys.step;
+      double y = round (px_y (lay, v)) + 0.5;
+      g_autofree char *label = gabn_axis_scale_format (&lay->ys, v);
+
+      if (v > lay->ys.hi + lay->ys.step * 1e-6)
+        break;
+      cairo_set_source_rgba (cr, fg, fg, fg, 0.12);
+      cairo_move_to (cr, lay->left, y);
+      cairo_line_to (cr, lay->left + lay->width, y);
+      cairo_stroke (cr);
+      cairo_set_source_rgba (cr, fg, fg, fg, 0.75);
+      show_text (cr, label, lay->left - 6, y, 10, 1, 0.5, FALSE);
+    }
+  for (int i = 0; i < lay->xs.n_ticks; i++)
+    {
+      double v = lay->xs.lo + i * lay->xs.step;
+      double x = round (px_x (lay, v)) + 0.5;
+      g_autofree char *label = gabn_axis_scale_format (&lay->xs, v);
+
+      cairo_set_source_rgba (cr, fg, fg, fg, 0.12);
+      cairo_move_to (cr, x, lay->top);
+      cairo_line_to (cr, x, lay->top + lay->height);
+      cairo_stroke (cr);
+      cairo_set_source_rgba (cr, fg, fg, fg, 0.75);
+      show_text (cr, label, x, lay->top + lay->height + 4, 10, 0.5, 0, FALSE);
+    }
+  cairo_set_source_rgba (cr, fg, fg, fg, 0.6);
+  cairo_rectangle (cr, lay->left + 0.5, lay->top + 0.5, lay->width, lay->height);
+  cairo_stroke (cr);
+
+  if (self->x_label != NULL)
+    show_text (cr, self->x_label, lay->left + lay->width / 2, height - 4, 11, 0.5, 1, FALSE);
+  if (self->y_label != NULL)
+    {
+      cairo_save (cr);
+      cairo_translate (cr, 4, lay->top + lay->height / 2);
+      cairo_rotate (cr, -G_PI / 2);
+      show_text (cr, self->y_label, 0, 0, 11, 0.5, 0, FALSE);
+      cairo_restore (cr);
+    }
+
+}
+
+/* The series, clipped to the plot area; long series are thinned to about
+ * two points per pixel so a frame stays cheap. */
+static void
+draw_series (GabnPlot *self, cairo_t *cr, const Layout *lay)
+{
+  cairo_save (cr);
+  cairo_rectangle (cr, lay->left, lay->top, lay->width + 1, lay->height + 1);
+  cairo_clip (cr);
+  cairo_set_line_width (cr, 2);
+  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
+  for (guint i = 0; i < self->series->len; i++)
+    {
+      Series *s = g_ptr_array_index (self->series, i);
+      GdkRGBA c;
+      guint stride;
+      gboolean pen_down = FALSE;
+
+      if (s == NULL || s->x->len == 0)
+        continue;
+      gabn_plot_palette (s->color_index, &c);
+      cairo_set_source_rgba (cr, c.red, c.green, c.blue, 1);
+      set_line_style (cr, s->style);
+      stride = MAX (1, s->x->len / MAX (1, (guint) (2 * lay->width)));
+      for (guint k = 0; k < s->x->len; k += stride)
+        {
+          double x = g_array_index (s->x, double, k);
+          double y = g_array_index (s->y, double, k);
+
+          if (!isfinite (x) || !isfinite (y))
+            {
+              pen_down = FALSE;
+              continue;
+            }
+          if (pen_down)
+            cairo_line_to (cr, px_x (lay, x), px_y (lay, y));
+          else
+            cairo_move_to (cr, px_x (lay, x), px_y (lay, y));
+          pen_down = TRUE;
+        }
+      if (s->x->len == 1)
+        {
+          cairo_arc (cr, px_x (lay, g_array_index (s->x, double, 0)),
+                     px_y (lay, g_array_index (s->y, double, 0)), 3, 0, 2 * G_PI);
+          cairo_fill (cr);
+        }
+      else
+        cairo_stroke (cr);
+    }
+  cairo_restore (cr);
+
+}
+
+/* The legend, in rows above the plot area. */
+static void
+draw_legend (cairo_t *cr, const Layout *lay, GPtrArray *legend, gboolean dark, double fg)
+{
+  cairo_set_line_width (cr, 2);
+  for (guint i = 0; i < legend->len; i++)
+    {
+      LegendItem *item = g_ptr_array_index (legend, i);
+      double lx = 8 + item->x;
+      double ly = lay->legend_top + item->row * 16 + 8;
+      GdkRGBA c = { fg * 0.6f, fg * 0.6f, fg * 0.6f, 1 };
+
+      if (item->color_index >= 0)
+        gabn_plot_palette (item->color_index, &c);
+      else if (!dark)
+        c.red = c.green = c.blue = 0.35f;
+      cairo_set_source_rgba (cr, c.red, c.green, c.blue, 1);
+      set_line_style (cr, item->style);
+      cairo_move_to (cr, lx, ly);
+      cairo_line_to (cr, lx + 24, ly);
+      cairo_stroke (cr);
+      cairo_set_source_rgba (cr, fg, fg, fg, 0.85);
+      show_text (cr, item->label, lx + 28, ly, 10, 0, 0.5, FALSE);
+    }
+  cairo_set_dash (cr, NULL, 0, 0);
+
+}
+
 void
 gabn_plot_draw (GabnPlot *self, cairo_t *cr, int width, int height, gboolean dark)
 {
@@ -364,120 +496,9 @@ gabn_plot_draw (GabnPlot *self, cairo_t *cr, int width, int height, gboolean dar
       pango_cairo_show_layout (cr, title);
     }
 
-  /* Grid and tick labels. */
-  cairo_set_line_width (cr, 1);
-  for (int i = 0; i < lay.ys.n_ticks; i++)
-    {
-      double v = lay.ys.lo + i * lay.ys.step;
-      double y = round (px_y (&lay, v)) + 0.5;
-      g_autofree char *label = gabn_axis_scale_format (&lay.ys, v);
-
-      if (v > lay.ys.hi + lay.ys.step * 1e-6)
-        break;
-      cairo_set_source_rgba (cr, fg, fg, fg, 0.12);
-      cairo_move_to (cr, lay.left, y);
-      cairo_line_to (cr, lay.left + lay.width, y);
-      cairo_stroke (cr);
-      cairo_set_source_rgba (cr, fg, fg, fg, 0.75);
-      show_text (cr, label, lay.left - 6, y, 10, 1, 0.5, FALSE);
-    }
-  for (int i = 0; i < lay.xs.n_ticks; i++)
-    {
-      double v = lay.xs.lo + i * lay.xs.step;
-      double x = round (px_x (&lay, v)) + 0.5;
-      g_autofree char *label = gabn_axis_scale_format (&lay.xs, v);
-
-      cairo_set_source_rgba (cr, fg, fg, fg, 0.12);
-      cairo_move_to (cr, x, lay.top);
-      cairo_line_to (cr, x, lay.top + lay.height);
-      cairo_stroke (cr);
-      cairo_set_source_rgba (cr, fg, fg, fg, 0.75);
-      show_text (cr, label, x, lay.top + lay.height + 4, 10, 0.5, 0, FALSE);
-    }
-  cairo_set_source_rgba (cr, fg, fg, fg, 0.6);
-  cairo_rectangle (cr, lay.left + 0.5, lay.top + 0.5, lay.width, lay.height);
-  cairo_stroke (cr);
-
-  if (self->x_label != NULL)
-    show_text (cr, self->x_label, lay.left + lay.width / 2, height - 4, 11, 0.5, 1, FALSE);
-  if (self->y_label != NULL)
-    {
-      cairo_save (cr);
-      cairo_translate (cr, 4, lay.top + lay.height / 2);
-      cairo_rotate (cr, -G_PI / 2);
-      show_text (cr, self->y_label, 0, 0, 11, 0.5, 0, FALSE);
-      cairo_restore (cr);
-    }
-
-  /* Series, clipped to the plot area; long series are thinned to about
-   * two points per pixel so a frame stays cheap. */
-  cairo_save (cr);
-  cairo_rectangle (cr, lay.left, lay.top, lay.width + 1, lay.height + 1);
-  cairo_clip (cr);
-  cairo_set_line_width (cr, 2);
-  cairo_set_line_join (cr, CAIRO_LINE_JOIN_ROUND);
-  for (guint i = 0; i < self->series->len; i++)
-    {
-      Series *s = g_ptr_array_index (self->series, i);
-      GdkRGBA c;
-      guint stride;
-      gboolean pen_down = FALSE;
-
-      if (s == NULL || s->x->len == 0)
-        continue;
-      gabn_plot_palette (s->color_index, &c);
-      cairo_set_source_rgba (cr, c.red, c.green, c.blue, 1);
-      set_line_style (cr, s->style);
-      stride = MAX (1, s->x->len / MAX (1, (guint) (2 * lay.width)));
-      for (guint k = 0; k < s->x->len; k += stride)
-        {
-          double x = g_array_index (s->x, double, k);
-          double y = g_array_index (s->y, double, k);
-
-          if (!isfinite (x) || !isfinite (y))
-            {
-              pen_down = FALSE;
-              continue;
-            }
-          if (pen_down)
-            cairo_line_to (cr, px_x (&lay, x), px_y (&lay, y));
-          else
-            cairo_move_to (cr, px_x (&lay, x), px_y (&lay, y));
-          pen_down = TRUE;
-        }
-      if (s->x->len == 1)
-        {
-          cairo_arc (cr, px_x (&lay, g_array_index (s->x, double, 0)),
-                     px_y (&lay, g_array_index (s->y, double, 0)), 3, 0, 2 * G_PI);
-          cairo_fill (cr);
-        }
-      else
-        cairo_stroke (cr);
-    }
-  cairo_restore (cr);
-
-  /* Legend, in rows above the plot area. */
-  cairo_set_line_width (cr, 2);
-  for (guint i = 0; i < legend->len; i++)
-    {
-      LegendItem *item = g_ptr_array_index (legend, i);
-      double lx = 8 + item->x;
-      double ly = lay.legend_top + item->row * 16 + 8;
-      GdkRGBA c = { fg * 0.6f, fg * 0.6f, fg * 0.6f, 1 };
-
-      if (item->color_index >= 0)
-        gabn_plot_palette (item->color_index, &c);
-      else if (!dark)
-        c.red = c.green = c.blue = 0.35f;
-      cairo_set_source_rgba (cr, c.red, c.green, c.blue, 1);
-      set_line_style (cr, item->style);
-      cairo_move_to (cr, lx, ly);
-      cairo_line_to (cr, lx + 24, ly);
-      cairo_stroke (cr);
-      cairo_set_source_rgba (cr, fg, fg, fg, 0.85);
-      show_text (cr, item->label, lx + 28, ly, 10, 0, 0.5, FALSE);
-    }
-  cairo_set_dash (cr, NULL, 0, 0);
+  draw_axes (self, cr, &lay, height, fg);
+  draw_series (self, cr, &lay);
+  draw_legend (cr, &lay, legend, dark, fg);
 
   if (!lay.has_data)
     {
@@ -488,11 +509,16 @@ gabn_plot_draw (GabnPlot *self, cairo_t *cr, int width, int height, gboolean dar
   cairo_restore (cr);
 }
 
+/* Dark from the style manager (the app follows the system's choice);
+ * guessed from the text colour only when libadwaita is not initialised
+ * (a plot made by a bare GTK test). */
 static gboolean
 widget_is_dark (GtkWidget *widget)
 {
   GdkRGBA fg;
 
+  if (adw_is_initialized ())
+    return adw_style_manager_get_dark (adw_style_manager_get_for_display (gtk_widget_get_display (widget)));
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
   gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
   G_GNUC_END_IGNORE_DEPRECATIONS

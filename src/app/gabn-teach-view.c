@@ -6,15 +6,15 @@
  * `balanced` preset as the control. Every number in its sentences comes
  * from the run in front of the class, never from a fixed claim. */
 #include "config.h"
-#include "gabn-jobs.h"
 #include "gabn-teach-view.h"
+#include "gabn-teach-facts.h"
 #include "gabn-face-canvas.h"
 #include "gabn-plot.h"
 #include "gabn-reliance-table.h"
 #include "gabn-settings.h"
 #include "gabn-synth.h"
 #include "gabn-train-run.h"
-#include "gabn-window.h"
+#include "gabn-toast.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -58,8 +58,11 @@ struct _GabnTeachView
   int             step;
   int             epochs;
   int             identities, images;   /* synthetic set drawn in step 1 */
-  gboolean        faces_ready;
+  gboolean        faces_ready;     /* drawn by step 1, and first_faces here */
+  gboolean        faces_drawn;     /* step 1's set is the session's dataset */
   gboolean        faces_loading;
+  GBytes         *first_faces;     /* each group's first face, FACE_SIZE² RGB */
+  GCancellable   *first_faces_cancellable;
   /* Demonstration (screenshots): walk to demo_step, doing each step's
    * action, then report "ready". −1: no demonstration. */
   int             demo_step;
@@ -74,6 +77,8 @@ enum { PROP_0, PROP_READY, N_PROPS };
 static GParamSpec *properties[N_PROPS];
 
 static void update_step (GabnTeachView *self);
+
+#define FACE_SIZE 96
 static void demo_advance (GabnTeachView *self);
 
 /* What each step says before any number. No sentence may say or imply that
@@ -149,33 +154,6 @@ face_card (const guint8 *rgb, int size, const float *map, int h, int w, const ch
   return card;
 }
 
-/* Training and held-out people per group: held-out people are those in the
- * test pairs, everyone else is trained on. */
-static void
-count_people (const GabnDataset *ds, int *train, int *held_out)
-{
-  g_autofree gboolean *in_pairs = g_new0 (gboolean, MAX (1, ds->n_identities));
-
-  for (int g = 0; g < ds->n_groups; g++)
-    train[g] = held_out[g] = 0;
-  for (int p = 0; p < ds->n_pairs; p++)
-    {
-      int a = ds->images[ds->pairs[p].a].identity, b = ds->images[ds->pairs[p].b].identity;
-
-      if (a >= 0)
-        in_pairs[a] = TRUE;
-      if (b >= 0)
-        in_pairs[b] = TRUE;
-    }
-  for (int i = 0; i < ds->n_identities; i++)
-    {
-      int g = ds->identities[i].group;
-
-      if (g >= 0 && g < ds->n_groups)
-        (in_pairs[i] ? held_out : train)[g]++;
-    }
-}
-
 /* "Group A 19, Group B 15, …" */
 static char *
 group_list (const GabnDataset *ds, const int *counts)
@@ -199,8 +177,8 @@ show_faces (GabnTeachView *self, const GabnEvalReport *report)
 {
   GabnSharedDataset *shared = self->session ? gabn_session_get_dataset (self->session) : NULL;
   const GabnDataset *ds;
-  int size = 96;
-  g_autofree guint8 *rgb = g_new (guint8, size * size * 3);
+  int size = FACE_SIZE;
+  const guint8 *faces = self->first_faces ? g_bytes_get_data (self->first_faces, NULL) : NULL;
   g_autofree int *train = NULL, *held_out = NULL;
   g_autofree char *train_list = NULL, *held_list = NULL;
   gboolean same_held_out = TRUE;
@@ -211,11 +189,12 @@ show_faces (GabnTeachView *self, const GabnEvalReport *report)
   ds = shared->dataset;
   train = g_new0 (int, MAX (1, ds->n_groups));
   held_out = g_new0 (int, MAX (1, ds->n_groups));
-  count_people (ds, train, held_out);
-  for (int g = 0; g < ds->n_groups; g++)
+  gabn_teach_count_people (ds, train, held_out);
+  for (int g = 0; g < ds->n_groups && faces != NULL; g++)
     for (int i = 0; i < ds->n_images; i++)
-      if (ds->images[i].group == g && gabn_dataset_load_rgb (ds, i, size, rgb, NULL))
+      if (ds->images[i].group == g)
         {
+          const guint8 *rgb = faces + (gsize) g * size * size * 3;
           g_autofree char *caption = NULL;
           const float *map = NULL;
 
@@ -292,41 +271,6 @@ last_report (GabnTeachView *self, int which)
   return n > 0 ? gabn_train_run_get_epoch (self->runs[which], n - 1) : NULL;
 }
 
-/* The least and most accurate groups of a report (the first of each on a
- * tie); FALSE with fewer than two groups measured. */
-static gboolean
-extremes (const GabnEvalReport *r, int *lo, int *hi)
-{
-  *lo = *hi = -1;
-  for (int g = 0; g < r->n_groups; g++)
-    {
-      if (!isfinite (r->groups[g].accuracy))
-        continue;
-      if (*lo < 0 || r->groups[g].accuracy < r->groups[*lo].accuracy)
-        *lo = g;
-      if (*hi < 0 || r->groups[g].accuracy > r->groups[*hi].accuracy)
-        *hi = g;
-    }
-  /* All equal: compare the first with the last measured group. */
-  for (int g = r->n_groups - 1; *lo >= 0 && *lo == *hi && g > *lo; g--)
-    if (isfinite (r->groups[g].accuracy))
-      *hi = g;
-  return *lo >= 0 && *hi >= 0 && *lo != *hi;
-}
-
-/* A gap is called one when the difference exceeds twice its standard
- * error, taken from the spread of each group's accuracy over the report's
- * 10 folds: on a small test set a few points can be noise. */
-static gboolean
-gap_is_clear (const GabnEvalReport *r, int lo, int hi)
-{
-  double se_lo = isfinite (r->groups[lo].accuracy_std) ? r->groups[lo].accuracy_std / sqrt (10) : 0;
-  double se_hi = isfinite (r->groups[hi].accuracy_std) ? r->groups[hi].accuracy_std / sqrt (10) : 0;
-  double diff = r->groups[hi].accuracy - r->groups[lo].accuracy;
-
-  return diff > 0 && diff > 2 * sqrt (se_lo * se_lo + se_hi * se_hi);
-}
-
 /* Step 3: what the baseline of this run did. */
 static char *
 gap_summary (const GabnEvalReport *r)
@@ -336,11 +280,11 @@ gap_summary (const GabnEvalReport *r)
   double cue_a, cue_b;
   int lo, hi;
 
-  if (r == NULL || !extremes (r, &lo, &hi))
+  if (r == NULL || !gabn_teach_extremes (r, &lo, &hi))
     return NULL;
   a = &r->groups[lo];
   b = &r->groups[hi];
-  if (gap_is_clear (r, lo, hi))
+  if (gabn_teach_gap_is_clear (r, lo, hi))
     /* Translators: the least accurate group, its accuracy, the most accurate
      * group, its accuracy; then attention region sizes of the two */
     g_string_append_printf (text, _("In this run %s was verified at %.0f%% and %s at %.0f%%; half of the attention sat on %.0f%% of the face for %s and %.0f%% for %s."),
@@ -385,7 +329,7 @@ compare_summary (const GabnEvalReport *base, const GabnEvalReport *gabn, const G
         }
       g_string_append (text, _(" points."));
     }
-  if (control != NULL && extremes (control, &lo, &hi))
+  if (control != NULL && gabn_teach_extremes (control, &lo, &hi))
     {
       if (text->len > 0)
         g_string_append_c (text, ' ');
@@ -495,7 +439,7 @@ on_run_state (GabnTrainRun *run, GParamSpec *pspec, GabnTeachView *self)
   GabnRunState state = gabn_train_run_get_state (run);
 
   if (state == GABN_RUN_FAILED || state == GABN_RUN_STOPPED)
-    gabn_widget_toast (GTK_WIDGET (self), gabn_train_run_get_status (run));
+    gabn_toast (GTK_WIDGET (self), gabn_train_run_get_status (run));
   update_step (self);
 }
 
@@ -531,7 +475,7 @@ start_run (GabnTeachView *self, int which, GabnSharedDataset *dataset)
   gabn_train_config_init (&config);
   config.method = which == RUN_GABN ? GABN_METHOD_GABN : GABN_METHOD_BASELINE;
   config.epochs = self->epochs;
-  self->runs[which] = gabn_train_run_new (_(names[which]), &config, dataset);
+  self->runs[which] = gabn_session_new_run (self->session, _(names[which]), &config, dataset);
   gabn_train_config_clear (&config);
   self->series[which] = g_new (guint, MAX (1, ds->n_groups));
   self->n_series[which] = ds->n_groups;
@@ -566,37 +510,21 @@ run_busy (GabnTeachView *self, int which)
   return state == GABN_RUN_RUNNING || state == GABN_RUN_PAUSED;
 }
 
-/* The control's data: the balanced preset at the size of the teaching set,
- * drawn in a worker (seconds); the session's dataset stays as it is. */
-static void
-control_data_worker (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
-{
-  const GabnSynthConfig *config = task_data;
-  GError *error = NULL;
-  GabnDataset *ds = gabn_synth_generate (config, NULL, NULL, cancellable, &error);
-
-  if (ds == NULL)
-    g_task_return_error (task, error);
-  else
-    /* Translators: the title of the control's dataset */
-    g_task_return_pointer (task, gabn_shared_dataset_new (ds, _("Synthetic faces (balanced)")),
-                           (GDestroyNotify) gabn_shared_dataset_unref);
-}
-
 static void
 control_data_ready (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr(GabnTeachView) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GabnSharedDataset) data = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autoptr(GabnSharedDataset) data = gabn_session_draw_synthetic_finish (GABN_SESSION (source),
+                                                                          result, &error);
 
   /* Stale: the view was disposed or the faces drawn again meanwhile. */
-  if (self->control_cancellable == NULL || g_task_get_cancellable (G_TASK (result)) != self->control_cancellable)
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->control_cancellable == NULL)
     return;
   g_clear_object (&self->control_cancellable);
   if (data == NULL)
     {
-      gabn_widget_toast (GTK_WIDGET (self), error->message);
+      gabn_toast (GTK_WIDGET (self), error->message);
       update_step (self);
       return;
     }
@@ -606,18 +534,19 @@ control_data_ready (GObject *source, GAsyncResult *result, gpointer user_data)
 static void
 start_control (GabnTeachView *self)
 {
-  g_autoptr(GTask) task = NULL;
-  GabnSynthConfig *config = g_new (GabnSynthConfig, 1);
+  GabnSynthConfig config;
 
-  gabn_synth_config_init (config, GABN_SYNTH_BALANCED);
-  config->identities = self->identities;
-  config->images = self->images;
+  /* The control's data: the balanced preset at the size of the teaching
+   * set, drawn in a worker (seconds); the session's dataset stays. */
+  gabn_synth_config_init (&config, GABN_SYNTH_BALANCED);
+  config.identities = self->identities;
+  config.images = self->images;
   drop_run (self, RUN_CONTROL);
   self->control_cancellable = g_cancellable_new ();
-  task = g_task_new (NULL, self->control_cancellable, control_data_ready, g_object_ref (self));
-  g_task_set_source_tag (task, start_control);
-  g_task_set_task_data (task, config, g_free);
-  gabn_jobs_run_in_thread (task, control_data_worker);
+  /* Translators: the title of the control's dataset */
+  gabn_session_draw_synthetic_async (self->session, &config, _("Synthetic faces (balanced)"),
+                                     self->control_cancellable, control_data_ready,
+                                     g_object_ref (self));
   gtk_progress_bar_set_fraction (self->progress, 0);
   gtk_progress_bar_set_text (self->progress, _("Drawing the balanced faces…"));
   update_step (self);
@@ -728,10 +657,11 @@ faces_loaded (GObject *object, GAsyncResult *result, gpointer user_data)
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
           && !g_error_matches (error, GABN_ERROR, GABN_ERROR_CANCELLED))
-        gabn_widget_toast (GTK_WIDGET (self), error->message);
+        gabn_toast (GTK_WIDGET (self), error->message);
       return;
     }
-  set_faces_ready (self, TRUE);
+  self->faces_drawn = TRUE;
+  set_faces_ready (self, self->first_faces != NULL);
   update_step (self);
 }
 
@@ -745,6 +675,7 @@ gabn_teach_view_act (GabnTeachView *self)
     {
     case STEP_FACES:
       set_faces_ready (self, FALSE);
+      self->faces_drawn = FALSE;
       /* New faces: earlier runs measured other people. */
       cancel_control_data (self);
       for (int m = 0; m < N_RUNS; m++)
@@ -956,14 +887,15 @@ gabn_teach_view_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->session, self);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_cancellable_cancel (self->first_faces_cancellable);
+  g_clear_object (&self->first_faces_cancellable);
+  g_clear_pointer (&self->first_faces, g_bytes_unref);
   cancel_control_data (self);
+  /* The session stops and joins the runs; the view only stops hearing them. */
   for (int m = 0; m < N_RUNS; m++)
     {
       if (self->runs[m] != NULL)
-        {
-          g_signal_handlers_disconnect_by_data (self->runs[m], self);
-          gabn_train_run_join (self->runs[m]);
-        }
+        g_signal_handlers_disconnect_by_data (self->runs[m], self);
       g_clear_object (&self->runs[m]);
       g_clear_pointer (&self->series[m], g_free);
       self->n_series[m] = 0;
@@ -1035,8 +967,38 @@ gabn_teach_view_init (GabnTeachView *self)
 }
 
 static void
+first_faces_ready (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(GabnTeachView) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) rgb = gabn_session_mean_faces_finish (GABN_SESSION (object), result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return; /* another dataset, or the view went */
+  g_clear_object (&self->first_faces_cancellable);
+  if (rgb == NULL)
+    {
+      gabn_toast (GTK_WIDGET (self), error->message);
+      return;
+    }
+  self->first_faces = g_steal_pointer (&rgb);
+  set_faces_ready (self, self->faces_drawn);
+  update_step (self);
+}
+
+/* The first face of each group, decoded in a worker (one per step card). */
+static void
 on_dataset_changed (GabnTeachView *self)
 {
+  g_cancellable_cancel (self->first_faces_cancellable);
+  g_clear_object (&self->first_faces_cancellable);
+  g_clear_pointer (&self->first_faces, g_bytes_unref);
+  if (self->session != NULL && gabn_session_get_dataset (self->session) != NULL)
+    {
+      self->first_faces_cancellable = g_cancellable_new ();
+      gabn_session_mean_faces_async (self->session, FACE_SIZE, 1, self->first_faces_cancellable,
+                                     first_faces_ready, g_object_ref (self));
+    }
   if (self->step == STEP_FACES)
     update_step (self);
 }
@@ -1050,5 +1012,6 @@ gabn_teach_view_set_session (GabnTeachView *self, GabnSession *session)
   g_set_object (&self->session, session);
   if (session != NULL)
     g_signal_connect_swapped (session, "notify::dataset", G_CALLBACK (on_dataset_changed), self);
+  on_dataset_changed (self);
   update_step (self);
 }

@@ -6,7 +6,6 @@
  * copied and handed to the main context, where it is applied only if the
  * run is still alive (the editor-document-statistics.c pattern). */
 #include "config.h"
-#include "gabn-jobs.h"
 #include "gabn-train-run.h"
 #include "gabn-model-file.h"
 
@@ -16,10 +15,8 @@
 typedef struct {
   GMutex             lock;
   GabnTrainer       *trainer;    /* under lock; NULL before/after the run */
-  gboolean           pause_requested;  /* under lock: the state wanted */
-  gboolean           stop_requested;
-  GMutex             control_lock;     /* serialises applying it (below) */
-  GCancellable      *cancellable;
+  gboolean           pause_requested;  /* under lock: applied when the trainer comes */
+  GCancellable      *cancellable;      /* stop: the trainer's cancel is chained to it */
   GabnSharedDataset *dataset;
   GabnTrainConfig    config;
   GWeakRef           run;
@@ -42,6 +39,22 @@ struct _GabnTrainRun
 };
 
 G_DEFINE_FINAL_TYPE (GabnTrainRun, gabn_train_run, G_TYPE_OBJECT)
+G_DEFINE_ENUM_TYPE (GabnRunState, gabn_run_state,
+  G_DEFINE_ENUM_VALUE (GABN_RUN_READY, "ready"),
+  G_DEFINE_ENUM_VALUE (GABN_RUN_RUNNING, "running"),
+  G_DEFINE_ENUM_VALUE (GABN_RUN_PAUSED, "paused"),
+  G_DEFINE_ENUM_VALUE (GABN_RUN_FINISHED, "finished"),
+  G_DEFINE_ENUM_VALUE (GABN_RUN_STOPPED, "stopped"),
+  G_DEFINE_ENUM_VALUE (GABN_RUN_FAILED, "failed"))
+
+static GabnStepReport *
+step_report_copy (const GabnStepReport *step)
+{
+  return g_memdup2 (step, sizeof *step);
+}
+
+G_DEFINE_BOXED_TYPE (GabnStepReport, gabn_step_report, step_report_copy, g_free)
+G_DEFINE_BOXED_TYPE (GabnEvalReport, gabn_eval_report, gabn_eval_report_copy, gabn_eval_report_free)
 
 enum { PROP_0, PROP_STATE, PROP_N_SKIPPED, N_PROPS };
 static GParamSpec *properties[N_PROPS];
@@ -54,7 +67,6 @@ run_shared_clear (gpointer data)
   RunShared *shared = data;
 
   g_mutex_clear (&shared->lock);
-  g_mutex_clear (&shared->control_lock);
   g_clear_object (&shared->cancellable);
   g_clear_pointer (&shared->dataset, gabn_shared_dataset_unref);
   gabn_train_config_clear (&shared->config);
@@ -235,12 +247,9 @@ run_thread (gpointer data)
         gabn_trainer_pause (trainer);
       g_mutex_unlock (&shared->lock);
       gabn_trainer_run (trainer, shared->cancellable, &done->error);
-      /* A control worker may be using the trainer: wait for it. */
-      g_mutex_lock (&shared->control_lock);
       g_mutex_lock (&shared->lock);
       shared->trainer = NULL;
       g_mutex_unlock (&shared->lock);
-      g_mutex_unlock (&shared->control_lock);
       if (gabn_trainer_get_step (trainer) > 0)
         done->model = take_model (trainer, shared);
       gabn_trainer_free (trainer);
@@ -252,46 +261,9 @@ run_thread (gpointer data)
 
 /* ---- Control (main thread) ----------------------------------------------
  *
- * The trainer's pause/resume/cancel take its lock, which it holds for a
- * whole optimiser step (seconds on a slow machine), so they are never
- * called on the main thread. The main thread records the wanted state and
- * a worker applies it; control_lock makes the last request win, and the
- * training thread takes it before freeing the trainer, so a control worker
- * never touches a freed trainer. */
-
-static void
-control_worker (GTask *task, gpointer source, gpointer task_data, GCancellable *unused)
-{
-  RunShared *shared = task_data;
-  gboolean pause;
-  GabnTrainer *trainer;
-
-  gboolean stop;
-
-  g_mutex_lock (&shared->control_lock);
-  g_mutex_lock (&shared->lock);
-  pause = shared->pause_requested;
-  stop = shared->stop_requested;
-  trainer = shared->trainer;
-  g_mutex_unlock (&shared->lock);
-  if (stop)
-    g_cancellable_cancel (shared->cancellable); /* chained to the trainer's cancel */
-  else if (trainer != NULL && pause)
-    gabn_trainer_pause (trainer);
-  else if (trainer != NULL)
-    gabn_trainer_resume (trainer);
-  g_mutex_unlock (&shared->control_lock);
-  g_task_return_boolean (task, TRUE);
-}
-
-static void
-run_control (RunShared *shared)
-{
-  g_autoptr(GTask) task = g_task_new (NULL, NULL, NULL, NULL);
-
-  g_task_set_task_data (task, g_atomic_rc_box_acquire (shared), (GDestroyNotify) run_shared_unref);
-  gabn_jobs_run_in_thread (task, control_worker);
-}
+ * The trainer's pause, resume and cancel take only its short state lock
+ * (never held across a step), so they are called here directly; shared->lock
+ * keeps the trainer alive meanwhile. */
 
 void
 gabn_train_run_start (GabnTrainRun *self)
@@ -303,12 +275,17 @@ gabn_train_run_start (GabnTrainRun *self)
 }
 
 static void
-with_trainer (GabnTrainRun *self, gboolean pause)
+set_paused (GabnTrainRun *self, gboolean pause)
 {
-  g_mutex_lock (&self->shared->lock);
-  self->shared->pause_requested = pause;
-  g_mutex_unlock (&self->shared->lock);
-  run_control (self->shared);
+  RunShared *shared = self->shared;
+
+  g_mutex_lock (&shared->lock);
+  shared->pause_requested = pause;
+  if (shared->trainer != NULL && pause)
+    gabn_trainer_pause (shared->trainer);
+  else if (shared->trainer != NULL)
+    gabn_trainer_resume (shared->trainer);
+  g_mutex_unlock (&shared->lock);
 }
 
 gboolean
@@ -330,7 +307,7 @@ gabn_train_run_pause (GabnTrainRun *self)
   g_return_if_fail (GABN_IS_TRAIN_RUN (self));
   if (self->state != GABN_RUN_RUNNING)
     return;
-  with_trainer (self, TRUE);
+  set_paused (self, TRUE);
   set_state (self, GABN_RUN_PAUSED, _("Paused"));
 }
 
@@ -340,7 +317,7 @@ gabn_train_run_resume (GabnTrainRun *self)
   g_return_if_fail (GABN_IS_TRAIN_RUN (self));
   if (self->state != GABN_RUN_PAUSED)
     return;
-  with_trainer (self, FALSE);
+  set_paused (self, FALSE);
   set_state (self, GABN_RUN_RUNNING, _("Training"));
 }
 
@@ -348,15 +325,8 @@ void
 gabn_train_run_stop (GabnTrainRun *self)
 {
   g_return_if_fail (GABN_IS_TRAIN_RUN (self));
-  if (g_cancellable_is_cancelled (self->shared->cancellable))
-    return;
-  /* Not g_cancellable_cancel here: its handlers would run the trainer's
-   * cancel (and wait for its lock) on this thread. The control worker
-   * cancels; the trainer's cancel wakes a paused trainer too. */
-  g_mutex_lock (&self->shared->lock);
-  self->shared->stop_requested = TRUE;
-  g_mutex_unlock (&self->shared->lock);
-  run_control (self->shared);
+  /* Runs the trainer's cancel, which wakes a paused trainer too. */
+  g_cancellable_cancel (self->shared->cancellable);
 }
 
 void
@@ -400,7 +370,7 @@ gabn_train_run_get_property (GObject *object, guint prop_id, GValue *value, GPar
   switch (prop_id)
     {
     case PROP_STATE:
-      g_value_set_int (value, GABN_TRAIN_RUN (object)->state);
+      g_value_set_enum (value, GABN_TRAIN_RUN (object)->state);
       break;
     case PROP_N_SKIPPED:
       g_value_set_uint (value, GABN_TRAIN_RUN (object)->n_skipped);
@@ -417,15 +387,18 @@ gabn_train_run_class_init (GabnTrainRunClass *klass)
 
   object_class->finalize = gabn_train_run_finalize;
   object_class->get_property = gabn_train_run_get_property;
-  properties[PROP_STATE] = g_param_spec_int ("state", NULL, NULL, 0, GABN_RUN_FAILED, 0,
+  properties[PROP_STATE] = g_param_spec_enum ("state", NULL, NULL, GABN_TYPE_RUN_STATE, GABN_RUN_READY,
                                              G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_N_SKIPPED] = g_param_spec_uint ("n-skipped", NULL, NULL, 0, G_MAXUINT, 0,
                                                   G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+  /* Static scope: handlers get the run's own copy, valid while it lives. */
   signals[STEP] = g_signal_new ("step", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                                NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+                                NULL, NULL, NULL, G_TYPE_NONE, 1,
+                                GABN_TYPE_STEP_REPORT | G_SIGNAL_TYPE_STATIC_SCOPE);
   signals[EPOCH] = g_signal_new ("epoch", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                                 NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
+                                 NULL, NULL, NULL, G_TYPE_NONE, 1,
+                                 GABN_TYPE_EVAL_REPORT | G_SIGNAL_TYPE_STATIC_SCOPE);
 }
 
 static void
@@ -442,7 +415,6 @@ gabn_train_run_new (const char *name, const GabnTrainConfig *config, GabnSharedD
   RunShared *shared = g_atomic_rc_box_new0 (RunShared);
 
   g_mutex_init (&shared->lock);
-  g_mutex_init (&shared->control_lock);
   shared->cancellable = g_cancellable_new ();
   shared->dataset = gabn_shared_dataset_ref (dataset);
   gabn_train_config_copy (&shared->config, config);
@@ -465,6 +437,13 @@ gabn_train_run_get_config (GabnTrainRun *self)
 {
   g_return_val_if_fail (GABN_IS_TRAIN_RUN (self), NULL);
   return &self->shared->config;
+}
+
+GabnSharedDataset *
+gabn_train_run_get_dataset (GabnTrainRun *self)
+{
+  g_return_val_if_fail (GABN_IS_TRAIN_RUN (self), NULL);
+  return self->shared->dataset;
 }
 
 GabnRunState

@@ -5,7 +5,7 @@
 #pragma once
 
 #include <gio/gio.h>
-#include "gabn-session.h"
+#include "gabn-shared.h"
 #include "gabn-trainer.h"
 
 G_BEGIN_DECLS
@@ -19,6 +19,14 @@ typedef enum {
   GABN_RUN_FAILED,
 } GabnRunState;
 
+#define GABN_TYPE_RUN_STATE (gabn_run_state_get_type ())
+GType gabn_run_state_get_type (void);
+/* The trainer's reports as boxed types, for the run's signals. */
+#define GABN_TYPE_STEP_REPORT (gabn_step_report_get_type ())
+GType gabn_step_report_get_type (void);
+#define GABN_TYPE_EVAL_REPORT (gabn_eval_report_get_type ())
+GType gabn_eval_report_get_type (void);
+
 #define GABN_TYPE_TRAIN_RUN (gabn_train_run_get_type ())
 G_DECLARE_FINAL_TYPE (GabnTrainRun, gabn_train_run, GABN, TRAIN_RUN, GObject)
 
@@ -27,6 +35,8 @@ GabnTrainRun *gabn_train_run_new (const char *name, const GabnTrainConfig *confi
                                   GabnSharedDataset *dataset);
 const char   *gabn_train_run_get_name (GabnTrainRun *self);
 const GabnTrainConfig *gabn_train_run_get_config (GabnTrainRun *self);
+/* The dataset it trains on (borrowed). */
+GabnSharedDataset *gabn_train_run_get_dataset (GabnTrainRun *self);
 GabnRunState  gabn_train_run_get_state (GabnTrainRun *self);
 /* "Training", "Paused", "Finished"… with the error when failed. */
 const char   *gabn_train_run_get_status (GabnTrainRun *self);

@@ -6,7 +6,7 @@
 #include "gabn-train-view.h"
 #include "gabn-face-canvas.h"
 #include "gabn-settings.h"
-#include "gabn-window.h"
+#include "gabn-toast.h"
 
 #include <glib/gi18n.h>
 #include <math.h>
@@ -14,6 +14,10 @@
 
 enum { PLOT_LOSS, PLOT_ACCURACY, PLOT_STD, PLOT_SER, PLOT_DIVERGENCE, PLOT_REGION, N_PLOTS };
 static const char *plot_ids[N_PLOTS] = { "loss", "accuracy", "std", "ser", "divergence", "region" };
+
+/* The mean faces under the GAMs: of the first 8 readable photos per group. */
+#define TEMPLATE_SIZE 64
+#define TEMPLATE_PHOTOS 8
 
 /* Per run: its row widgets and series ids in each plot. */
 typedef struct {
@@ -56,12 +60,11 @@ struct _GabnTrainView
 
   /* Owned references */
   GabnSession    *session;
-  GListStore     *runs;       /* GabnTrainRun */
-  GPtrArray      *run_uis;    /* RunUi* */
+  GPtrArray      *run_uis;    /* RunUi*, one per run of the session */
   GabnPlot       *plots[N_PLOTS];
   GtkNativeDialog *chooser;
-  guint8         *templates;  /* mean face per group, for the GAM canvases */
-  int             template_size;
+  GBytes         *templates;  /* mean face per group, for the GAM canvases */
+  GCancellable   *templates_cancellable;  /* their computation, or NULL */
 
   gint64          max_report_us;
   gboolean        ready;
@@ -161,8 +164,9 @@ show_mean_gams (GabnTrainView *self, const GabnEvalReport *report)
         }
       if (self->templates != NULL)
         gabn_face_canvas_set_face (GABN_FACE_CANVAS (child),
-                                   self->templates + (gsize) g * self->template_size * self->template_size * 3,
-                                   self->template_size);
+                                   (const guint8 *) g_bytes_get_data (self->templates, NULL)
+                                   + (gsize) g * TEMPLATE_SIZE * TEMPLATE_SIZE * 3,
+                                   TEMPLATE_SIZE);
       if (report->groups[g].mean_gam != NULL)
         gabn_face_canvas_set_map (GABN_FACE_CANVAS (child), report->groups[g].mean_gam,
                                   report->gam_h, report->gam_w);
@@ -214,7 +218,7 @@ on_state (GabnTrainRun *run, GParamSpec *pspec, RunUi *ui)
   gtk_widget_set_sensitive (GTK_WIDGET (ui->stop), live);
   gtk_widget_set_visible (GTK_WIDGET (ui->explore), gabn_train_run_get_model (run) != NULL);
   if (state == GABN_RUN_FAILED)
-    gabn_widget_toast (GTK_WIDGET (ui->view), gabn_train_run_get_status (run));
+    gabn_toast (GTK_WIDGET (ui->view), gabn_train_run_get_status (run));
 }
 
 static void
@@ -249,13 +253,11 @@ static void
 on_explore_clicked (RunUi *ui)
 {
   GabnSharedModel *model = gabn_train_run_get_model (ui->run);
-  GtkWidget *window = gtk_widget_get_ancestor (GTK_WIDGET (ui->view), GABN_TYPE_WINDOW);
 
   if (model == NULL || ui->view->session == NULL)
     return;
   gabn_session_set_model (ui->view->session, model);
-  if (window != NULL)
-    gabn_window_set_view (GABN_WINDOW (window), "faces");
+  gtk_widget_activate_action (GTK_WIDGET (ui->view), "win.view", "s", "faces");
 }
 
 /* ---- Runs ----------------------------------------------------------------- */
@@ -362,66 +364,51 @@ add_series (GabnTrainView *self, RunUi *ui, const GabnDataset *ds)
   ui->js_series = gabn_plot_add_series (self->plots[PLOT_DIVERGENCE], name, ui->index, GABN_LINE_SOLID);
 }
 
-/* Mean face of each group over a few of its images (templates for the
- * mean-GAM canvases). */
 static void
-build_templates (GabnTrainView *self, const GabnDataset *ds)
+templates_ready (GObject *object, GAsyncResult *result, gpointer user_data)
 {
-  int fs = 64;
-  g_autofree double *acc = g_new0 (double, (gsize) fs * fs * 3);
-  g_autofree guint8 *rgb = g_new (guint8, fs * fs * 3);
+  g_autoptr(GabnTrainView) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) rgb = gabn_session_mean_faces_finish (GABN_SESSION (object), result, &error);
+  GtkWidget *child;
+  int g = 0;
 
-  g_clear_pointer (&self->templates, g_free);
-  self->template_size = fs;
-  self->templates = g_new0 (guint8, (gsize) MAX (1, ds->n_groups) * fs * fs * 3);
-  for (int g = 0; g < ds->n_groups; g++)
-    {
-      int used = 0;
-
-      memset (acc, 0, sizeof (double) * fs * fs * 3);
-      for (int i = 0; i < ds->n_images && used < 8; i++)
-        if (ds->images[i].group == g && gabn_dataset_load_rgb (ds, i, fs, rgb, NULL))
-          {
-            for (int k = 0; k < fs * fs * 3; k++)
-              acc[k] += rgb[k];
-            used++;
-          }
-      for (int k = 0; used > 0 && k < fs * fs * 3; k++)
-        self->templates[(gsize) g * fs * fs * 3 + k] = (guint8) lround (acc[k] / used);
-    }
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return; /* another dataset, or the view went */
+  g_clear_object (&self->templates_cancellable);
+  if (rgb == NULL)
+    return; /* the maps show without faces */
+  self->templates = g_bytes_ref (rgb);
+  /* Canvases shown before the faces arrived get them now. */
+  for (child = gtk_widget_get_first_child (GTK_WIDGET (self->gam_box)); child != NULL;
+       child = gtk_widget_get_next_sibling (child), g++)
+    gabn_face_canvas_set_face (GABN_FACE_CANVAS (child),
+                               (const guint8 *) g_bytes_get_data (rgb, NULL)
+                               + (gsize) g * TEMPLATE_SIZE * TEMPLATE_SIZE * 3,
+                               TEMPLATE_SIZE);
 }
 
-GabnTrainRun *
-gabn_train_view_start_run (GabnTrainView *self, const GabnTrainConfig *config)
+static void
+request_templates (GabnTrainView *self)
 {
-  GabnSharedDataset *dataset;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *name = NULL;
-  RunUi *ui;
-  int index;
+  if (self->templates != NULL || self->templates_cancellable != NULL)
+    return;
+  self->templates_cancellable = g_cancellable_new ();
+  gabn_session_mean_faces_async (self->session, TEMPLATE_SIZE, TEMPLATE_PHOTOS,
+                                 self->templates_cancellable, templates_ready, g_object_ref (self));
+}
 
-  g_return_val_if_fail (GABN_IS_TRAIN_VIEW (self), NULL);
-  dataset = self->session ? gabn_session_get_dataset (self->session) : NULL;
-  if (dataset == NULL)
-    {
-      gabn_widget_toast (GTK_WIDGET (self), _("Open a dataset to train on first"));
-      return NULL;
-    }
-  if (!gabn_train_config_validate (config, &error))
-    {
-      gabn_widget_toast (GTK_WIDGET (self), error->message);
-      return NULL;
-    }
-  if (self->templates == NULL)
-    build_templates (self, dataset->dataset);
-  index = (int) g_list_model_get_n_items (G_LIST_MODEL (self->runs));
-  /* Translators: run number and method, e.g. "Run 2 (GABN)" */
-  name = g_strdup_printf (_("Run %d (%s)"), index + 1,
-                          config->method == GABN_METHOD_GABN ? _("GABN") : _("Baseline"));
-  ui = g_new0 (RunUi, 1);
+/* A row (and plot series) for each run the session lists. */
+static GtkWidget *
+create_run_row (gpointer item, gpointer user_data)
+{
+  GabnTrainView *self = user_data;
+  GabnSharedDataset *dataset = gabn_train_run_get_dataset (item);
+  RunUi *ui = g_new0 (RunUi, 1);
+
   ui->view = self;
-  ui->index = index;
-  ui->run = gabn_train_run_new (name, config, dataset);
+  ui->index = (int) self->run_uis->len;
+  ui->run = g_object_ref (item);
   build_row (ui);
   add_series (self, ui, dataset->dataset);
   g_signal_connect (ui->run, "step", G_CALLBACK (on_step), ui);
@@ -429,11 +416,25 @@ gabn_train_view_start_run (GabnTrainView *self, const GabnTrainConfig *config)
   g_signal_connect (ui->run, "notify::state", G_CALLBACK (on_state), ui);
   g_signal_connect (ui->run, "notify::n-skipped", G_CALLBACK (on_skipped), ui);
   g_ptr_array_add (self->run_uis, ui);
-  g_list_store_append (self->runs, ui->run);
-  gtk_list_box_append (self->runs_list, ui->row);
-  gabn_train_run_start (ui->run);
   update_ready (self);
-  return ui->run;
+  return ui->row;
+}
+
+GabnTrainRun *
+gabn_train_view_start_run (GabnTrainView *self, const GabnTrainConfig *config)
+{
+  g_autoptr(GError) error = NULL;
+  GabnTrainRun *run;
+
+  g_return_val_if_fail (GABN_IS_TRAIN_VIEW (self), NULL);
+  if (self->session == NULL)
+    return NULL;
+  run = gabn_session_start_run (self->session, config, &error);
+  if (run == NULL)
+    gabn_toast (GTK_WIDGET (self), error->message);
+  else
+    request_templates (self);
+  return run;
 }
 
 static void
@@ -459,36 +460,6 @@ gabn_train_view_start_demo (GabnTrainView *self, int epochs)
   config.method = GABN_METHOD_GABN;
   gabn_train_view_start_run (self, &config);
   gabn_train_config_clear (&config);
-}
-
-gboolean
-gabn_train_view_stop_runs (GabnTrainView *self)
-{
-  gboolean live = FALSE;
-
-  g_return_val_if_fail (GABN_IS_TRAIN_VIEW (self), FALSE);
-  for (guint i = 0; i < self->run_uis->len; i++)
-    {
-      GabnTrainRun *run = ((RunUi *) g_ptr_array_index (self->run_uis, i))->run;
-      GabnRunState state = gabn_train_run_get_state (run);
-
-      if (state == GABN_RUN_RUNNING || state == GABN_RUN_PAUSED)
-        {
-          gabn_train_run_stop (run);
-          live = TRUE;
-        }
-    }
-  return live;
-}
-
-void
-gabn_train_view_stop_all (GabnTrainView *self)
-{
-  g_return_if_fail (GABN_IS_TRAIN_VIEW (self));
-  for (guint i = 0; i < self->run_uis->len; i++)
-    gabn_train_run_stop (((RunUi *) g_ptr_array_index (self->run_uis, i))->run);
-  for (guint i = 0; i < self->run_uis->len; i++)
-    gabn_train_run_join (((RunUi *) g_ptr_array_index (self->run_uis, i))->run);
 }
 
 /* ---- Options ------------------------------------------------------------ */
@@ -557,7 +528,7 @@ gabn_train_view_export_csv (GabnTrainView *self, const char *path, GError **erro
 
   g_return_val_if_fail (GABN_IS_TRAIN_VIEW (self), FALSE);
   if (self->run_uis->len > 0)
-    dataset = self->session ? gabn_session_get_dataset (self->session) : NULL;
+    dataset = gabn_train_run_get_dataset (((RunUi *) g_ptr_array_index (self->run_uis, 0))->run);
   if (dataset == NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("There is no run to export yet"));
@@ -583,9 +554,9 @@ on_save_response (GtkNativeDialog *dialog, int response, GabnTrainView *self)
 
       if (path != NULL && !(plots ? gabn_train_view_export_plots (self, path, &error)
                                   : gabn_train_view_export_csv (self, path, &error)))
-        gabn_widget_toast (GTK_WIDGET (self), error->message);
+        gabn_toast (GTK_WIDGET (self), error->message);
       else if (path != NULL)
-        gabn_widget_toast (GTK_WIDGET (self), plots ? _("Plots saved") : _("Metrics saved"));
+        gabn_toast (GTK_WIDGET (self), plots ? _("Plots saved") : _("Metrics saved"));
     }
   g_clear_object (&self->chooser);
 }
@@ -628,7 +599,9 @@ on_export_plots_clicked (GabnTrainView *self)
 static void
 on_dataset_changed (GabnTrainView *self)
 {
-  g_clear_pointer (&self->templates, g_free);
+  g_cancellable_cancel (self->templates_cancellable);
+  g_clear_object (&self->templates_cancellable);
+  g_clear_pointer (&self->templates, g_bytes_unref);
 }
 
 static void
@@ -640,16 +613,13 @@ gabn_train_view_dispose (GObject *object)
    * or a late notify would reach a disposed (or freed) view. */
   if (self->session != NULL)
     g_signal_handlers_disconnect_by_data (self->session, self);
-  if (self->run_uis != NULL)
-    gabn_train_view_stop_all (self);
+  on_dataset_changed (self);
   if (self->chooser != NULL)
     gtk_native_dialog_destroy (self->chooser);
   g_clear_object (&self->chooser);
-  g_clear_pointer (&self->run_uis, g_ptr_array_unref);
-  g_clear_object (&self->runs);
   gtk_widget_dispose_template (GTK_WIDGET (self), GABN_TYPE_TRAIN_VIEW);
+  g_clear_pointer (&self->run_uis, g_ptr_array_unref);
   g_clear_object (&self->session);
-  g_clear_pointer (&self->templates, g_free);
   G_OBJECT_CLASS (gabn_train_view_parent_class)->dispose (object);
 }
 
@@ -711,7 +681,6 @@ gabn_train_view_init (GabnTrainView *self)
   GabnTrainConfig config;
 
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->runs = g_list_store_new (GABN_TYPE_TRAIN_RUN);
   self->run_uis = g_ptr_array_new_with_free_func (run_ui_free);
   for (int i = 0; i < N_PLOTS; i++)
     {
@@ -735,14 +704,11 @@ gabn_train_view_set_session (GabnTrainView *self, GabnSession *session)
     g_signal_handlers_disconnect_by_data (self->session, self);
   g_set_object (&self->session, session);
   if (session != NULL)
-    g_signal_connect_swapped (session, "notify::dataset", G_CALLBACK (on_dataset_changed), self);
-}
-
-GListModel *
-gabn_train_view_get_runs (GabnTrainView *self)
-{
-  g_return_val_if_fail (GABN_IS_TRAIN_VIEW (self), NULL);
-  return G_LIST_MODEL (self->runs);
+    {
+      g_signal_connect_swapped (session, "notify::dataset", G_CALLBACK (on_dataset_changed), self);
+      gtk_list_box_bind_model (self->runs_list, gabn_session_get_runs (session), create_run_row,
+                               self, NULL);
+    }
 }
 
 GabnPlot *

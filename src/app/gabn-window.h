@@ -9,7 +9,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (GabnWindow, gabn_window, GABN, WINDOW, AdwApplicationWindow)
 
 GabnSession *gabn_window_get_session (GabnWindow *self);
-/* Shows an error or a note at the bottom of the window. */
+/* Shows an error or a note at the bottom of the window (views use the
+ * "win.toast" action, gabn-toast.h). */
 void gabn_window_toast (GabnWindow *self, const char *message);
 /* The last message shown that way (NULL if none). */
 const char *gabn_window_get_last_message (GabnWindow *self);
@@ -20,16 +21,7 @@ const char *gabn_window_get_view (GabnWindow *self);
 GtkWidget *gabn_window_get_view_widget (GabnWindow *self, const char *name);
 /* Opens a dataset folder or a model file (chosen by its content). */
 void gabn_window_open_file (GabnWindow *self, GFile *file);
-/* For screenshots and demos: once a dataset and model are loaded, starts
- * what view needs to show real content (training runs for "train", two
- * trained models for "compare", the first step for "teach"). */
-void gabn_window_prepare_demo (GabnWindow *self, const char *view);
 /* Starts the first-run content: synthetic faces and a new model. */
 void gabn_window_open_synthetic (GabnWindow *self, const char *preset);
 
-G_END_DECLS
-
-G_BEGIN_DECLS
-/* Toast on the window that holds widget (no-op when it has none). */
-void gabn_widget_toast (GtkWidget *widget, const char *message);
 G_END_DECLS

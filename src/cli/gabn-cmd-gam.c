@@ -2,11 +2,12 @@
  * numbers and as a heat-map overlay PNG (Cairo, no GTK). */
 #include "config.h"
 #include "gabn-cli.h"
-#include "gabn-batcher.h"
 #include "gabn-cli-open.h"
+#include "gabn-explorer.h"
 #include "gabn-gam.h"
 #include "gabn-image.h"
 #include "gabn-model-file.h"
+#include "gabn-split.h"
 
 #include <cairo.h>
 #include <glib/gi18n.h>
@@ -85,57 +86,19 @@ write_overlay (const char *image_path, const float *gam, int h, int w,
                                    G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
 }
 
-/* The training identities in class order, "GROUP/NAME", from the model's
- * "split" metadata (gabn-split.h: "train": [[group, name], …]); NULL when
- * the model has none (e.g. a PyTorch export). */
-static GPtrArray *
-train_identity_names (GHashTable *meta)
-{
-  const char *text = meta ? g_hash_table_lookup (meta, "split") : NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonObject *root;
-  JsonArray *train;
-  GPtrArray *names;
-
-  if (!text || !json_parser_load_from_data (parser, text, -1, NULL)
-      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    return NULL;
-  root = json_node_get_object (json_parser_get_root (parser));
-  if (!json_object_has_member (root, "train")
-      || !JSON_NODE_HOLDS_ARRAY (json_object_get_member (root, "train")))
-    return NULL;
-  train = json_object_get_array_member (root, "train");
-  names = g_ptr_array_new_with_free_func (g_free);
-  for (guint k = 0; k < json_array_get_length (train); k++)
-    {
-      JsonNode *n = json_array_get_element (train, k);
-      JsonArray *entry = JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
-
-      if (!entry || json_array_get_length (entry) != 2)
-        {
-          g_ptr_array_unref (names);
-          return NULL;
-        }
-      g_ptr_array_add (names, g_strdup_printf ("%s/%s",
-                                               json_array_get_string_element (entry, 0),
-                                               json_array_get_string_element (entry, 1)));
-    }
-  return names;
-}
-
 /* --identity: "GROUP/NAME" or NAME of a training identity (a name shared by
  * several groups needs its group), else a class index K. A name wins over
  * an index. -1 with a message printed when it names nothing. */
 static int
-resolve_identity (const char *arg, GPtrArray *names, int n_classes)
+resolve_identity (const char *arg, char **names, int n_classes)
 {
   int found = -1, matches = 0;
   guint64 k;
   const char *end;
 
-  for (guint i = 0; names && i < names->len; i++)
+  for (guint i = 0; names && names[i]; i++)
     {
-      const char *full = g_ptr_array_index (names, i);
+      const char *full = names[i];
       const char *slash = strrchr (full, '/');
 
       if (strcmp (full, arg) == 0)
@@ -152,7 +115,7 @@ resolve_identity (const char *arg, GPtrArray *names, int n_classes)
     {
       g_printerr (_("gabn gam: --identity %s: %d groups have an identity of that "
                     "name; give GROUP/NAME, e.g. “%s”\n"),
-                  arg, matches, (const char *) g_ptr_array_index (names, found));
+                  arg, matches, names[found]);
       return -1;
     }
   if (g_ascii_string_to_unsigned (arg, 10, 0, G_MAXINT, &k, NULL))
@@ -169,19 +132,17 @@ resolve_identity (const char *arg, GPtrArray *names, int n_classes)
   return -1;
 }
 
-/* The mean embedding of the other photos of image's identity in the dataset
- * at data (the GAM target of a model without class centres), into ref (d).
- * *n_other receives how many photos it averages. */
+/* The target of a model without class centres for an image of the dataset
+ * at data: the mean normalised embedding of other photos of its identity
+ * (gabn_explorer_identity_centre, as the app's explorer takes it), into
+ * ref (d). *n_other receives how many photos it averages. */
 static gboolean
 identity_mean (GabnNet *net, const char *data, const char *image, float *ref,
                int *n_other, char **identity, GError **error)
 {
   g_autoptr(GabnDataset) ds = gabn_cli_open_dataset (data, NULL, error);
   g_autofree char *want = NULL;
-  g_autofree int *others = NULL;
-  g_autofree float *input = NULL;
-  int S = gabn_net_input_size (net), d = gabn_net_embedding_dim (net);
-  int found = -1, n = 0;
+  int found = -1;
   const GabnIdentity *id;
 
   if (!ds)
@@ -202,35 +163,129 @@ identity_mean (GabnNet *net, const char *data, const char *image, float *ref,
       return FALSE;
     }
   id = &ds->identities[ds->images[found].identity];
-  others = g_new (int, id->n_images);
-  for (int k = 0; k < id->n_images; k++)
-    if (id->first_image + k != found)
-      others[n++] = id->first_image + k;
-  if (n == 0)
+  if (id->n_images < 2)
     {
       g_set_error (error, GABN_ERROR, GABN_ERROR_NOT_FOUND,
                    _("%s: its identity “%s” has no other photo: give --reference"),
                    image, id->name);
       return FALSE;
     }
-  input = g_new (float, (gsize) n * 3 * S * S);
-  if (!gabn_dataset_load_images (ds, others, n, gabn_net_get_preprocess (net), FALSE,
-                                 input, 0, NULL, error))
+  if (!gabn_explorer_identity_centre (net, ds, ds->images[found].identity, found, ref, error))
     return FALSE;
-  memset (ref, 0, sizeof (float) * d);
-  for (int start = 0; start < n; start += 16)
-    {
-      int b = MIN (16, n - start);
-      const float *e;
-
-      gabn_net_forward (net, input + (gsize) start * 3 * S * S, b);
-      e = gabn_net_embeddings (net);
-      for (int i = 0; i < b * d; i++)
-        ref[i % d] += e[i] / n;
-    }
-  *n_other = n;
+  *n_other = MIN (id->n_images - 1, GABN_EXPLORER_CENTRE_PHOTOS);
   *identity = g_strdup_printf ("%s/%s", ds->groups[id->group].name, id->name);
   return TRUE;
+}
+
+/* What gabn gam computed, for printing. */
+typedef struct {
+  GabnCamMethod method;
+  const float  *cam;
+  int           h, w;
+  float         score;
+  const char   *layer;          /* the feature layer's name, NULL: unnamed */
+  const char   *reference;      /* target: cosine to this face */
+  const char   *mean_identity;  /* target: this identity's other photos */
+  int           n_other;
+  int           identity;       /* target: this class centre (otherwise) */
+  char *const  *names;          /* training identities in class order, or NULL */
+} GamOutput;
+
+/* The class whose centre is nearest the embedding of input: the identity
+ * the model sees. */
+static int
+nearest_class (GabnNet *net, const float *input)
+{
+  int n = gabn_net_n_classes (net), best_k = -1;
+  float best = -2, c;
+  g_autofree float *de = g_new (float, gabn_net_embedding_dim (net));
+
+  gabn_net_forward (net, input, 1);
+  for (int k = 0; k < n; k++)
+    {
+      gabn_net_cosine_to_class (net, &k, &c, de);
+      if (c > best)
+        {
+          best = c;
+          best_k = k;
+        }
+    }
+  return best_k;
+}
+
+static void
+append_json_string (GString *s, const char *value)
+{
+  g_autoptr(JsonNode) node = json_node_alloc ();
+  g_autofree char *quoted = NULL;
+
+  if (value)
+    json_node_init_string (node, value);
+  else
+    json_node_init_null (node);
+  quoted = json_to_string (node, FALSE);
+  g_string_append (s, quoted);
+}
+
+static void
+print_json (const GamOutput *o)
+{
+  g_autoptr(GString) s = g_string_new (NULL);
+  g_autofree char *sc = gabn_cli_json_number (o->score);
+
+  g_string_append_printf (s, "{\"h\":%d,\"w\":%d,\"gam\":[", o->h, o->w);
+  for (int y = 0; y < o->h; y++)
+    {
+      g_string_append (s, y ? ",[" : "[");
+      for (int x = 0; x < o->w; x++)
+        {
+          g_autofree char *v = gabn_cli_json_number (o->cam[y * o->w + x]);
+          g_string_append_printf (s, "%s%s", x ? "," : "", v);
+        }
+      g_string_append_c (s, ']');
+    }
+  g_string_append_printf (s, "],\"score\":%s,\"layer\":", sc);
+  append_json_string (s, o->layer);
+  if (o->reference)
+    {
+      g_string_append (s, ",\"target\":\"reference\",\"reference\":");
+      append_json_string (s, o->reference);
+    }
+  else if (o->mean_identity)
+    {
+      g_string_append (s, ",\"target\":\"identity_mean\",\"identity\":");
+      append_json_string (s, o->mean_identity);
+      g_string_append_printf (s, ",\"photos\":%d", o->n_other);
+    }
+  else
+    {
+      g_string_append_printf (s, ",\"class\":%d,\"identity\":", o->identity);
+      append_json_string (s, o->names ? o->names[o->identity] : NULL);
+    }
+  g_string_append_c (s, '}');
+  printf ("%s\n", s->str);
+}
+
+static void
+print_text (const GamOutput *o)
+{
+  if (o->mean_identity)
+    /* Translators: the method, the identity, the number of photos, the score */
+    printf (_("%s, target the mean of %s’s %d other photos, score %.6f\n"),
+            gabn_cam_method_name (o->method), o->mean_identity, o->n_other, o->score);
+  else
+    printf (_("%s, target %s, score %.6f\n"), gabn_cam_method_name (o->method),
+            o->reference ? o->reference : "class", o->score);
+  if (!o->reference && !o->mean_identity && o->names)
+    printf (_("class %d (%s)\n"), o->identity, o->names[o->identity]);
+  else if (!o->reference && !o->mean_identity)
+    printf (_("class %d\n"), o->identity);
+  for (int y = 0; y < o->h; y++)
+    {
+      for (int x = 0; x < o->w; x++)
+        printf ("%s%.4g", x ? " " : "", o->cam[y * o->w + x]);
+      printf ("\n");
+    }
 }
 
 int
@@ -241,7 +296,7 @@ gabn_cmd_gam (int argc, char **argv)
   g_autofree char *data = NULL, *mean_identity = NULL, *layer = NULL;
   int n_other = 0;
   g_autoptr(GHashTable) meta = NULL;
-  g_autoptr(GPtrArray) names = NULL;
+  g_auto(GStrv) names = NULL;
   int identity = -1;
   gboolean json = FALSE;
   GOptionEntry entries[] = {
@@ -335,108 +390,32 @@ gabn_cmd_gam (int argc, char **argv)
                                  "identity’s other photos)"));
           return 1;
         }
-      names = train_identity_names (meta);
-      if (names && (int) names->len != n)
-        g_clear_pointer (&names, g_ptr_array_unref);
+      /* The training identities in class order, from the model's split
+       * (none in e.g. a PyTorch export). */
+      names = gabn_split_json_train_names (meta ? g_hash_table_lookup (meta, "split") : NULL);
+      if (names && (int) g_strv_length (names) != n)
+        g_clear_pointer (&names, g_strfreev);
       if (identity_arg && (identity = resolve_identity (identity_arg, names, n)) < 0)
         return 1;
       if (identity < 0)
-        {
-          /* The nearest class centre: the identity the model sees. */
-          float best = -2, c;
-          gabn_net_forward (net, input, 1);
-          for (int k = 0; k < n; k++)
-            {
-              g_autofree float *de = g_new (float, d);
-              gabn_net_cosine_to_class (net, &k, &c, de);
-              if (c > best)
-                {
-                  best = c;
-                  identity = k;
-                }
-            }
-        }
+        identity = nearest_class (net, input);
     }
   gabn_gam_compute (net, input, 1, method, ref ? NULL : &identity, ref, cam,
                     &score, NULL);
   if (out && !write_overlay (image, cam, h, w, out, &error))
     return gabn_cli_fail ("gam", error);
-  if (json)
-    {
-      g_autoptr(GString) s = g_string_new (NULL);
-      g_autofree char *sc = gabn_cli_json_number (score);
+  {
+    GamOutput o = {
+      .method = method, .cam = cam, .h = h, .w = w, .score = score,
+      .layer = gabn_net_feature_layer (net), .reference = pair,
+      .mean_identity = mean_identity, .n_other = n_other, .identity = identity,
+      .names = names,
+    };
 
-      g_string_append_printf (s, "{\"h\":%d,\"w\":%d,\"gam\":[", h, w);
-      for (int y = 0; y < h; y++)
-        {
-          g_string_append (s, y ? ",[" : "[");
-          for (int x = 0; x < w; x++)
-            {
-              g_autofree char *v = gabn_cli_json_number (cam[y * w + x]);
-              g_string_append_printf (s, "%s%s", x ? "," : "", v);
-            }
-          g_string_append_c (s, ']');
-        }
-      g_string_append_printf (s, "],\"score\":%s", sc);
-      {
-        const char *name = gabn_net_feature_layer (net);
-        g_autoptr(JsonNode) layer_node = json_node_alloc ();
-        g_autofree char *quoted = NULL;
-
-        if (name)
-          json_node_init_string (layer_node, name);
-        else
-          json_node_init_null (layer_node);
-        quoted = json_to_string (layer_node, FALSE);
-        g_string_append_printf (s, ",\"layer\":%s", quoted);
-      }
-      if (pair || mean_identity)
-        {
-          g_autoptr(JsonNode) target = json_node_init_string (json_node_alloc (),
-                                                              pair ? pair : mean_identity);
-          g_autofree char *quoted = json_to_string (target, FALSE);
-          g_string_append_printf (s, ",\"target\":\"%s\",\"%s\":%s",
-                                  pair ? "reference" : "identity_mean",
-                                  pair ? "reference" : "identity", quoted);
-          if (mean_identity)
-            g_string_append_printf (s, ",\"photos\":%d", n_other);
-        }
-      else
-        {
-          g_string_append_printf (s, ",\"class\":%d,\"identity\":", identity);
-          if (names)
-            {
-              g_autoptr(JsonNode) name = json_node_init_string (json_node_alloc (),
-                                                                g_ptr_array_index (names, identity));
-              g_autofree char *quoted = json_to_string (name, FALSE);
-              g_string_append (s, quoted);
-            }
-          else
-            g_string_append (s, "null");
-        }
-      g_string_append_c (s, '}');
-      printf ("%s\n", s->str);
-    }
-  else
-    {
-      if (mean_identity)
-        /* Translators: the method, the identity, the number of photos, the score */
-        printf (_("%s, target the mean of %s’s %d other photos, score %.6f\n"),
-                gabn_cam_method_name (method), mean_identity, n_other, score);
-      else
-        printf (_("%s, target %s, score %.6f\n"), gabn_cam_method_name (method),
-                pair ? pair : "class", score);
-      if (!ref && names)
-        printf (_("class %d (%s)\n"), identity,
-                (const char *) g_ptr_array_index (names, identity));
-      else if (!ref)
-        printf (_("class %d\n"), identity);
-      for (int y = 0; y < h; y++)
-        {
-          for (int x = 0; x < w; x++)
-            printf ("%s%.4g", x ? " " : "", cam[y * w + x]);
-          printf ("\n");
-        }
-    }
+    if (json)
+      print_json (&o);
+    else
+      print_text (&o);
+  }
   return 0;
 }

@@ -192,55 +192,143 @@ on_interrupt (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-int
-gabn_cmd_train (int argc, char **argv)
+/* The command line's options (0, -1 or NULL: the config's default). */
+typedef struct {
+  char   *data, *out, *method, *arch, *log_path, *resume, *optimiser;
+  char   *adv_mode, *erase_where, *margin, *gam;
+  char  **erase_groups;
+  int     epochs, batch, topn, threads, max_steps;
+  double  lr, lambda_adv, lambda_mask, erase_prob, holdout, margin_s, margin_m;
+  gint64  seed;
+  gboolean quiet, no_epoch_eval;
+} TrainArgs;
+
+static void
+train_args_clear (TrainArgs *a)
 {
-  g_autofree char *data = NULL, *out = NULL, *method = NULL, *arch = NULL;
-  g_autofree char *log_path = NULL, *resume = NULL, *optimiser = NULL;
-  g_autofree char *adv_mode = NULL, *erase_where = NULL, *margin = NULL;
-  g_autofree char *gam = NULL;
-  g_auto(GStrv) erase_groups = NULL;
-  int epochs = 0, batch = 0, topn = -1, threads = 0, max_steps = 0;
-  double lr = 0, lambda_adv = -1, lambda_mask = -1, erase_prob = -1, holdout = 0;
-  double margin_s = 0, margin_m = -1;
-  gint64 seed = -1;
-  gboolean quiet = FALSE, no_epoch_eval = FALSE;
-  GOptionEntry entries[] = {
-    { "data", 'd', 0, G_OPTION_ARG_FILENAME, &data, N_("Dataset folder, or synth:PRESET[,identities=N,images=N,seed=N] for the built-in generator"), "D" },
-    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, N_("Model file to write (also the checkpoint)"), "MODEL.safetensors" },
-    { "method", 0, 0, G_OPTION_ARG_STRING, &method, N_("baseline (default) or gabn"), "M" },
-    { "arch", 0, 0, G_OPTION_ARG_STRING, &arch, N_("Architecture: gabn-s (default), iresnet18, iresnet34, iresnet50"), "A" },
-    { "epochs", 0, 0, G_OPTION_ARG_INT, &epochs, N_("Epochs (default 10)"), "E" },
-    { "batch", 0, 0, G_OPTION_ARG_INT, &batch, N_("Batch size (default 32)"), "B" },
-    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, N_("Learning rate (default 0.01)"), "X" },
-    { "optimiser", 0, 0, G_OPTION_ARG_STRING, &optimiser, N_("sgd (default) or adamw"), "O" },
-    { "margin", 0, 0, G_OPTION_ARG_STRING, &margin, N_("arcface (default) or cosface"), "M" },
-    { "margin-s", 0, 0, G_OPTION_ARG_DOUBLE, &margin_s, N_("Margin head scale s (default 32)"), "S" },
-    { "margin-m", 0, 0, G_OPTION_ARG_DOUBLE, &margin_m, N_("Margin m (default 0.5 ArcFace, 0.35 CosFace)"), "M" },
-    { "lambda-adv", 0, 0, G_OPTION_ARG_DOUBLE, &lambda_adv, N_("Weight of the attention-balance loss (default 0.1)"), "X" },
-    { "lambda-mask", 0, 0, G_OPTION_ARG_DOUBLE, &lambda_mask, N_("Weight of the Top-N erased loss (default 0.5)"), "X" },
-    { "topn", 0, 0, G_OPTION_ARG_INT, &topn, N_("Cells erased (default: a third of the cells)"), "N" },
-    { "erase-prob", 0, 0, G_OPTION_ARG_DOUBLE, &erase_prob, N_("Probability of erasing per batch (default 1)"), "P" },
-    { "erase-where", 0, 0, G_OPTION_ARG_STRING, &erase_where, N_("features (default) or input"), "W" },
-    { "erase-group", 0, 0, G_OPTION_ARG_STRING_ARRAY, &erase_groups, N_("Erase only for this group (repeatable; default all)"), "NAME" },
-    { "adv-mode", 0, 0, G_OPTION_ARG_STRING, &adv_mode, N_("confusion (default) or reversal"), "MODE" },
-    { "gam", 0, 0, G_OPTION_ARG_STRING, &gam, N_("The attention map the adversary and the erasing act on: gradcam (default) or hirescam"), "CAM" },
-    { "holdout", 0, 0, G_OPTION_ARG_DOUBLE, &holdout, N_("Fraction of each group’s identities held out for evaluation when the dataset has no pairs (default 0.2)"), "F" },
-    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, N_("Random seed (default 1)"), "S" },
-    { "threads", 0, 0, G_OPTION_ARG_INT, &threads, N_("Threads (default: all cores)"), "T" },
-    { "max-steps", 0, 0, G_OPTION_ARG_INT, &max_steps, N_("Stop after this many steps"), "N" },
-    { "log", 0, 0, G_OPTION_ARG_FILENAME, &log_path, N_("Write one JSON line per step and epoch"), "FILE.jsonl" },
-    { "resume", 0, 0, G_OPTION_ARG_FILENAME, &resume, N_("Continue training from a checkpoint"), "MODEL" },
-    { "no-epoch-eval", 0, 0, G_OPTION_ARG_NONE, &no_epoch_eval, N_("Skip the evaluation after each epoch (faster; run gabn eval afterwards)"), NULL },
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, N_("Print nothing but errors"), NULL },
-    { NULL }
-  };
+  g_free (a->data);
+  g_free (a->out);
+  g_free (a->method);
+  g_free (a->arch);
+  g_free (a->log_path);
+  g_free (a->resume);
+  g_free (a->optimiser);
+  g_free (a->adv_mode);
+  g_free (a->erase_where);
+  g_free (a->margin);
+  g_free (a->gam);
+  g_strfreev (a->erase_groups);
+}
+
+/* A new run's configuration: the defaults, then what the options set. */
+static gboolean
+config_from_args (GabnTrainConfig *config, const TrainArgs *a, GError **error)
+{
+  if (a->method && !gabn_method_from_name (a->method, &config->method))
+    {
+      g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT,
+                   _("unknown method “%s” (baseline, gabn)"), a->method);
+      return FALSE;
+    }
+  if (a->arch)
+    {
+      g_free (config->arch);
+      config->arch = g_strdup (a->arch);
+    }
+  if (a->epochs > 0) config->epochs = a->epochs;
+  if (a->batch > 0) config->batch_size = a->batch;
+  if (a->lr > 0) config->lr = (float) a->lr;
+  if (a->lambda_adv >= 0) config->lambda_adv = (float) a->lambda_adv;
+  if (a->lambda_mask >= 0) config->lambda_mask = (float) a->lambda_mask;
+  if (a->topn >= 0) config->topn = a->topn;
+  if (a->erase_prob >= 0) config->erase_prob = (float) a->erase_prob;
+  if (a->seed >= 0) config->seed = (guint64) a->seed;
+  if (a->holdout > 0) config->holdout_fraction = a->holdout;
+  if (a->no_epoch_eval) config->eval_every_epoch = FALSE;
+  if (a->threads > 0) config->threads = a->threads;
+  if (a->max_steps > 0) config->max_steps = a->max_steps;
+  if (a->erase_groups && a->erase_groups[0])
+    config->erase_groups = g_strdupv (a->erase_groups);
+  if (a->optimiser || a->margin || a->erase_where || a->adv_mode || a->gam)
+    {
+      /* Enum options go through the JSON reader, which knows their names. */
+      g_autoptr(GString) json = g_string_new ("{");
+      if (a->optimiser) g_string_append_printf (json, "\"optimiser\":\"%s\",", a->optimiser);
+      if (a->margin) g_string_append_printf (json, "\"margin\":\"%s\",", a->margin);
+      if (a->erase_where) g_string_append_printf (json, "\"erase_where\":\"%s\",", a->erase_where);
+      if (a->adv_mode) g_string_append_printf (json, "\"adv_mode\":\"%s\",", a->adv_mode);
+      if (a->gam) g_string_append_printf (json, "\"gam\":\"%s\",", a->gam);
+      g_string_truncate (json, json->len - 1);
+      g_string_append_c (json, '}');
+      if (!gabn_train_config_from_json (config, json->str, error))
+        return FALSE;
+      if (a->margin && g_ascii_strcasecmp (a->margin, "cosface") == 0)
+        config->margin_m = 0.35f;
+    }
+  if (a->margin_s > 0) config->margin_s = (float) a->margin_s;
+  if (a->margin_m >= 0) config->margin_m = (float) a->margin_m;
+  return TRUE;
+}
+
+static GabnTrainer *
+new_trainer (const TrainArgs *a, GabnDataset *dataset, GError **error)
+{
+  GabnTrainConfig config;
+  GabnTrainer *trainer = NULL;
+
+  if (a->resume)
+    return gabn_trainer_new_from_checkpoint (a->resume, dataset, a->epochs, error);
+  gabn_train_config_init (&config);
+  if (config_from_args (&config, a, error))
+    trainer = gabn_trainer_new (&config, dataset, NULL, error);
+  gabn_train_config_clear (&config);
+  return trainer;
+}
+
+static void
+print_start (GabnTrainer *trainer, const GabnDataset *dataset, const char *out)
+{
+  long long total = gabn_trainer_get_total_steps (trainer);
+  g_autofree char *steps = g_strdup_printf (ngettext ("%lld step", "%lld steps",
+                                                      (unsigned long) total), total);
+
+  /* Translators: the architecture, the method, the number of groups,
+   * the number of steps ("120 steps") and the model file */
+  g_printerr (ngettext ("Training %s (%s) on %d group, %s → %s\n",
+                        "Training %s (%s) on %d groups, %s → %s\n", dataset->n_groups),
+              gabn_trainer_get_config (trainer)->arch,
+              gabn_method_name (gabn_trainer_get_config (trainer)->method),
+              dataset->n_groups, steps, out);
+}
+
+/* Trains on a thread while the main loop waits for it and for SIGINT or
+ * SIGTERM (which stop the run between steps). */
+static void
+run_to_end (TrainRun *run)
+{
+  guint sigint, sigterm;
+  GThread *thread;
+
+  run->loop = g_main_loop_new (NULL, FALSE);
+  g_mutex_init (&run->print_lock);
+  sigint = g_unix_signal_add (SIGINT, on_interrupt, run);
+  sigterm = g_unix_signal_add (SIGTERM, on_interrupt, run);
+  thread = g_thread_new ("gabn-train", train_thread, run);
+  g_main_loop_run (run->loop);
+  g_thread_join (thread);
+  g_source_remove (sigint);
+  g_source_remove (sigterm);
+  g_main_loop_unref (run->loop);
+  g_mutex_clear (&run->print_lock);
+}
+
+static int
+train_main (TrainArgs *a, GOptionEntry *entries, int argc, char **argv)
+{
   g_autoptr(GError) error = NULL;
   g_autoptr(GabnDataset) dataset = NULL;
   g_autoptr(GabnTrainer) trainer = NULL;
   TrainRun run = { 0 };
-  GThread *thread;
-  guint sigint, sigterm;
   const GabnEvalReport *last;
 
   if (!gabn_cli_parse ("train", "", _("Train a face recognizer (baseline or GABN) "
@@ -252,146 +340,106 @@ gabn_cmd_train (int argc, char **argv)
       g_printerr (_("gabn train: unexpected argument “%s”\n"), argv[1]);
       return 2;
     }
-  if (!out && resume)
-    out = g_strdup (resume);
-  if (!out)
+  if (!a->out && a->resume)
+    a->out = g_strdup (a->resume);
+  if (!a->out)
     {
       g_printerr ("%s\n", _("gabn train: --out MODEL.safetensors is required"));
       return 2;
     }
-  dataset = gabn_cli_open_dataset (data, NULL, &error);
+  dataset = gabn_cli_open_dataset (a->data, NULL, &error);
   if (!dataset)
     return gabn_cli_fail ("train", error);
+  trainer = new_trainer (a, dataset, &error);
+  if (!trainer)
+    return gabn_cli_fail ("train", error);
+  if (a->threads > 0)
+    gabn_set_threads (a->threads);
 
-  if (resume)
+  if (a->log_path)
     {
-      trainer = gabn_trainer_new_from_checkpoint (resume, dataset, epochs, &error);
-      if (!trainer)
-        return gabn_cli_fail ("train", error);
-    }
-  else
-    {
-      GabnTrainConfig config;
-      gboolean ok = TRUE;
-
-      gabn_train_config_init (&config);
-      if (method && !gabn_method_from_name (method, &config.method))
-        {
-          ok = FALSE;
-          g_set_error (&error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT,
-                       _("unknown method “%s” (baseline, gabn)"), method);
-        }
-      if (arch)
-        {
-          g_free (config.arch);
-          config.arch = g_strdup (arch);
-        }
-      if (epochs > 0) config.epochs = epochs;
-      if (batch > 0) config.batch_size = batch;
-      if (lr > 0) config.lr = (float) lr;
-      if (lambda_adv >= 0) config.lambda_adv = (float) lambda_adv;
-      if (lambda_mask >= 0) config.lambda_mask = (float) lambda_mask;
-      if (topn >= 0) config.topn = topn;
-      if (erase_prob >= 0) config.erase_prob = (float) erase_prob;
-      if (seed >= 0) config.seed = (guint64) seed;
-      if (holdout > 0) config.holdout_fraction = holdout;
-      if (no_epoch_eval) config.eval_every_epoch = FALSE;
-      if (threads > 0) config.threads = threads;
-      if (max_steps > 0) config.max_steps = max_steps;
-      if (erase_groups && erase_groups[0])
-        config.erase_groups = g_strdupv (erase_groups);
-      if (ok && (optimiser || margin || erase_where || adv_mode || gam))
-        {
-          /* Enum options go through the JSON reader, which knows their names. */
-          g_autoptr(GString) json = g_string_new ("{");
-          if (optimiser) g_string_append_printf (json, "\"optimiser\":\"%s\",", optimiser);
-          if (margin) g_string_append_printf (json, "\"margin\":\"%s\",", margin);
-          if (erase_where) g_string_append_printf (json, "\"erase_where\":\"%s\",", erase_where);
-          if (adv_mode) g_string_append_printf (json, "\"adv_mode\":\"%s\",", adv_mode);
-          if (gam) g_string_append_printf (json, "\"gam\":\"%s\",", gam);
-          g_string_truncate (json, json->len - 1);
-          g_string_append_c (json, '}');
-          ok = gabn_train_config_from_json (&config, json->str, &error);
-          if (ok && margin && g_ascii_strcasecmp (margin, "cosface") == 0)
-            config.margin_m = 0.35f;
-        }
-      if (margin_s > 0) config.margin_s = (float) margin_s;
-      if (margin_m >= 0) config.margin_m = (float) margin_m;
-      if (ok)
-        trainer = gabn_trainer_new (&config, dataset, NULL, &error);
-      gabn_train_config_clear (&config);
-      if (!trainer)
-        return gabn_cli_fail ("train", error);
-    }
-  if (threads > 0)
-    gabn_set_threads (threads);
-
-  if (log_path)
-    {
-      run.log = fopen (log_path, resume ? "a" : "w");
+      run.log = fopen (a->log_path, a->resume ? "a" : "w");
       if (!run.log)
         {
-          g_printerr (_("gabn train: cannot write %s: %s\n"), log_path, g_strerror (errno));
+          g_printerr (_("gabn train: cannot write %s: %s\n"), a->log_path, g_strerror (errno));
           return 1;
         }
     }
   run.trainer = trainer;
   run.tty = isatty (STDERR_FILENO);
-  run.quiet = quiet;
-  run.loop = g_main_loop_new (NULL, FALSE);
-  g_mutex_init (&run.print_lock);
+  run.quiet = a->quiet;
   gabn_trainer_set_callbacks (trainer, on_step, on_epoch, &run);
   gabn_trainer_set_skip_func (trainer, on_skip, &run);
-  gabn_trainer_set_checkpoint (trainer, out);
-  if (!quiet)
-    {
-      long long total = gabn_trainer_get_total_steps (trainer);
-      g_autofree char *steps = g_strdup_printf (ngettext ("%lld step", "%lld steps",
-                                                          (unsigned long) total), total);
-
-      /* Translators: the architecture, the method, the number of groups,
-       * the number of steps ("120 steps") and the model file */
-      g_printerr (ngettext ("Training %s (%s) on %d group, %s → %s\n",
-                            "Training %s (%s) on %d groups, %s → %s\n", dataset->n_groups),
-                  gabn_trainer_get_config (trainer)->arch,
-                  gabn_method_name (gabn_trainer_get_config (trainer)->method),
-                  dataset->n_groups, steps, out);
-    }
-
-  sigint = g_unix_signal_add (SIGINT, on_interrupt, &run);
-  sigterm = g_unix_signal_add (SIGTERM, on_interrupt, &run);
-  thread = g_thread_new ("gabn-train", train_thread, &run);
-  g_main_loop_run (run.loop);
-  g_thread_join (thread);
-  g_source_remove (sigint);
-  g_source_remove (sigterm);
-  g_main_loop_unref (run.loop);
-  g_mutex_clear (&run.print_lock);
+  gabn_trainer_set_checkpoint (trainer, a->out);
+  if (!a->quiet)
+    print_start (trainer, dataset, a->out);
+  run_to_end (&run);
   if (run.log)
     fclose (run.log);
-  if (run.tty && !quiet)
+  if (run.tty && !a->quiet)
     g_printerr ("\r\033[K");
   if (!run.ok)
     {
       int code = gabn_cli_fail ("train", run.error);
       if (g_error_matches (run.error, GABN_ERROR, GABN_ERROR_CANCELLED)
           && gabn_trainer_get_step (trainer) > 0)
-        g_printerr (_("The checkpoint so far is in %s (continue with --resume).\n"), out);
+        g_printerr (_("The checkpoint so far is in %s (continue with --resume).\n"), a->out);
       g_clear_error (&run.error);
       return code;
     }
   /* Without any epoch finished (max_steps inside the first one) the trainer
    * still saved; make sure the file is there in every case. */
-  if (!gabn_trainer_save (trainer, out, &error))
+  if (!gabn_trainer_save (trainer, a->out, &error))
     return gabn_cli_fail ("train", error);
   last = gabn_trainer_get_last_report (trainer);
-  if (last && !quiet)
+  if (last && !a->quiet)
     gabn_cli_print_report (stdout, last);
   if (gabn_trainer_get_n_skipped (trainer) > 0)
     g_printerr (ngettext ("%d unreadable image was skipped (listed in %s, metadata "
                           "“skipped_images”).\n",
                           "%d unreadable images were skipped (listed in %s, metadata "
                           "“skipped_images”).\n", gabn_trainer_get_n_skipped (trainer)),
-                gabn_trainer_get_n_skipped (trainer), out);
+                gabn_trainer_get_n_skipped (trainer), a->out);
   return 0;
+}
+
+int
+gabn_cmd_train (int argc, char **argv)
+{
+  TrainArgs a = { .topn = -1, .lambda_adv = -1, .lambda_mask = -1, .erase_prob = -1,
+                  .margin_m = -1, .seed = -1 };
+  GOptionEntry entries[] = {
+    { "data", 'd', 0, G_OPTION_ARG_FILENAME, &a.data, N_("Dataset folder, or synth:PRESET[,identities=N,images=N,seed=N] for the built-in generator"), "D" },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &a.out, N_("Model file to write (also the checkpoint)"), "MODEL.safetensors" },
+    { "method", 0, 0, G_OPTION_ARG_STRING, &a.method, N_("baseline (default) or gabn"), "M" },
+    { "arch", 0, 0, G_OPTION_ARG_STRING, &a.arch, N_("Architecture: gabn-s (default), iresnet18, iresnet34, iresnet50"), "A" },
+    { "epochs", 0, 0, G_OPTION_ARG_INT, &a.epochs, N_("Epochs (default 10)"), "E" },
+    { "batch", 0, 0, G_OPTION_ARG_INT, &a.batch, N_("Batch size (default 32)"), "B" },
+    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &a.lr, N_("Learning rate (default 0.01)"), "X" },
+    { "optimiser", 0, 0, G_OPTION_ARG_STRING, &a.optimiser, N_("sgd (default) or adamw"), "O" },
+    { "margin", 0, 0, G_OPTION_ARG_STRING, &a.margin, N_("arcface (default) or cosface"), "M" },
+    { "margin-s", 0, 0, G_OPTION_ARG_DOUBLE, &a.margin_s, N_("Margin head scale s (default 32)"), "S" },
+    { "margin-m", 0, 0, G_OPTION_ARG_DOUBLE, &a.margin_m, N_("Margin m (default 0.5 ArcFace, 0.35 CosFace)"), "M" },
+    { "lambda-adv", 0, 0, G_OPTION_ARG_DOUBLE, &a.lambda_adv, N_("Weight of the attention-balance loss (default 0.1)"), "X" },
+    { "lambda-mask", 0, 0, G_OPTION_ARG_DOUBLE, &a.lambda_mask, N_("Weight of the Top-N erased loss (default 0.5)"), "X" },
+    { "topn", 0, 0, G_OPTION_ARG_INT, &a.topn, N_("Cells erased (default: a third of the cells)"), "N" },
+    { "erase-prob", 0, 0, G_OPTION_ARG_DOUBLE, &a.erase_prob, N_("Probability of erasing per batch (default 1)"), "P" },
+    { "erase-where", 0, 0, G_OPTION_ARG_STRING, &a.erase_where, N_("features (default) or input"), "W" },
+    { "erase-group", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.erase_groups, N_("Erase only for this group (repeatable; default all)"), "NAME" },
+    { "adv-mode", 0, 0, G_OPTION_ARG_STRING, &a.adv_mode, N_("confusion (default) or reversal"), "MODE" },
+    { "gam", 0, 0, G_OPTION_ARG_STRING, &a.gam, N_("The attention map the adversary and the erasing act on: gradcam (default) or hirescam"), "CAM" },
+    { "holdout", 0, 0, G_OPTION_ARG_DOUBLE, &a.holdout, N_("Fraction of each group’s identities held out for evaluation when the dataset has no pairs (default 0.2)"), "F" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &a.seed, N_("Random seed (default 1)"), "S" },
+    { "threads", 0, 0, G_OPTION_ARG_INT, &a.threads, N_("Threads (default: all cores)"), "T" },
+    { "max-steps", 0, 0, G_OPTION_ARG_INT, &a.max_steps, N_("Stop after this many steps"), "N" },
+    { "log", 0, 0, G_OPTION_ARG_FILENAME, &a.log_path, N_("Write one JSON line per step and epoch"), "FILE.jsonl" },
+    { "resume", 0, 0, G_OPTION_ARG_FILENAME, &a.resume, N_("Continue training from a checkpoint"), "MODEL" },
+    { "no-epoch-eval", 0, 0, G_OPTION_ARG_NONE, &a.no_epoch_eval, N_("Skip the evaluation after each epoch (faster; run gabn eval afterwards)"), NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &a.quiet, N_("Print nothing but errors"), NULL },
+    { NULL }
+  };
+  int code = train_main (&a, entries, argc, argv);
+
+  train_args_clear (&a);
+  return code;
 }

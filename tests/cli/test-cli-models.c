@@ -424,8 +424,26 @@ test_onnx (void)
   g_assert_cmpint (run (NULL, &err, "gam", "--model", onnx, "--image", a, "--pair", b,
                         "--layer", "nope", NULL), ==, 1);
   g_assert_nonnull (strstr (err, "nope"));
-  /* No class centres: the target must be another face. */
+  /* No class centres: the target must be another face… */
   g_assert_cmpint (run (NULL, NULL, "gam", "--model", onnx, "--image", a, NULL), ==, 1);
+  /* …or the mean of the identity's other photos in a dataset (the real
+   * Olivetti faces); an image outside the dataset is named. */
+  {
+    const char *olivetti = g_getenv ("GABN_OLIVETTI");
+    g_autofree char *face = g_build_filename (olivetti, "Olivetti", "s01", "01.png", NULL);
+    g_autofree char *mean = NULL, *outside = NULL;
+    g_autoptr(JsonParser) p5 = json_parser_new ();
+
+    g_assert_cmpint (run (&mean, NULL, "gam", "--model", onnx, "--image", face,
+                          "--data", olivetti, "--json", NULL), ==, 0);
+    o = parse_object (p5, mean);
+    g_assert_cmpstr (json_object_get_string_member (o, "target"), ==, "identity_mean");
+    g_assert_cmpstr (json_object_get_string_member (o, "identity"), ==, "Olivetti/s01");
+    g_assert_cmpint (json_object_get_int_member (o, "photos"), ==, 8);
+    g_assert_cmpint (run (NULL, &outside, "gam", "--model", onnx, "--image", a,
+                          "--data", olivetti, NULL), ==, 1);
+    g_assert_nonnull (strstr (outside, "give --reference"));
+  }
 }
 
 int

@@ -426,3 +426,59 @@ gabn_split_train_groups (const GabnSplit *split, const GabnDataset *ds)
     groups[k] = ds->identities[split->train_identities[k]].group;
   return groups;
 }
+
+int *
+gabn_split_model_labels (const GabnDataset *ds, const char *split_json, int n_classes)
+{
+  int *labels = g_new (int, MAX (1, ds->n_identities));
+
+  for (int i = 0; i < ds->n_identities; i++)
+    labels[i] = -1;
+  if (split_json != NULL)
+    {
+      g_autoptr(GabnSplit) split = gabn_split_from_json (ds, split_json, NULL);
+
+      /* A split of another dataset does not map: every identity is unseen. */
+      if (split != NULL && split->n_identities == ds->n_identities)
+        for (int i = 0; i < ds->n_identities; i++)
+          labels[i] = split->label_of_identity[i] < n_classes ? split->label_of_identity[i] : -1;
+      return labels;
+    }
+  if (n_classes == ds->n_identities)
+    for (int i = 0; i < ds->n_identities; i++)
+      labels[i] = i;
+  return labels;
+}
+
+char **
+gabn_split_json_train_names (const char *split_json)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GPtrArray) names = NULL;
+  JsonObject *root;
+  JsonArray *train;
+
+  if (split_json == NULL || !json_parser_load_from_data (parser, split_json, -1, NULL)
+      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    return NULL;
+  root = json_node_get_object (json_parser_get_root (parser));
+  if (!json_object_has_member (root, "train")
+      || !JSON_NODE_HOLDS_ARRAY (json_object_get_member (root, "train")))
+    return NULL;
+  train = json_object_get_array_member (root, "train");
+  names = g_ptr_array_new_with_free_func (g_free);
+  for (guint k = 0; k < json_array_get_length (train); k++)
+    {
+      JsonNode *n = json_array_get_element (train, k);
+      JsonArray *entry = JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
+      const char *group = entry && json_array_get_length (entry) == 2
+                          ? node_string (json_array_get_element (entry, 0)) : NULL;
+      const char *name = group ? node_string (json_array_get_element (entry, 1)) : NULL;
+
+      if (name == NULL)
+        return NULL;
+      g_ptr_array_add (names, g_strdup_printf ("%s/%s", group, name));
+    }
+  g_ptr_array_add (names, NULL);
+  return (char **) g_ptr_array_steal (names, NULL);
+}

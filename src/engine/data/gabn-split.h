@@ -78,4 +78,17 @@ void gabn_split_train_images (const GabnSplit *split,
 int *gabn_split_train_groups (const GabnSplit *split,
                               const GabnDataset *dataset);
 
+/* The class label of each identity of dataset for a model with n_classes
+ * classes (n_identities ints, −1 when the identity has no class centre):
+ * from split_json (the model's "split" metadata) when given — all −1 when
+ * it names another dataset — else identity = class when the model has as
+ * many classes as the dataset has identities, else all −1. */
+int *gabn_split_model_labels (const GabnDataset *dataset, const char *split_json,
+                              int n_classes);
+
+/* The training identities of a split's JSON in class order, as
+ * "GROUP/NAME", without the dataset (NULL-terminated; NULL when the JSON
+ * has no valid "train" list). */
+char **gabn_split_json_train_names (const char *split_json);
+
 G_END_DECLS

@@ -104,7 +104,7 @@ ensure (GabnStep *s, int B)
   s->alpha = g_renew (float, s->alpha, (gsize) B * C);
   s->d_logits = g_renew (float, s->d_logits, (gsize) B * MAX (s->n_groups, 1));
   s->keep = g_renew (guint8, s->keep, (gsize) B * h * w);
-  s->input_erased = g_renew (float, s->input_erased, (gsize) B * 3 * S * S);
+  s->input_erased = g_renew (float, s->input_erased, (gsize) B * GABN_INPUT_CHANNELS * S * S);
 }
 
 /* BatchNorm running statistics to (or back from) snapshot: an erased pass,
@@ -260,6 +260,26 @@ norm2 (const float *x, gsize n)
   return sqrt (sum);
 }
 
+/* input with the pixels of every erased cell (keep == 0) zeroed, into
+ * s->input_erased: Top-N erasing on the input instead of the features. */
+static void
+erase_input (GabnStep *s, const float *input, int B, int S, int h, int w)
+{
+  const int C = GABN_INPUT_CHANNELS, n = h * w;
+
+  memcpy (s->input_erased, input, sizeof (float) * B * C * S * S);
+  for (int b = 0; b < B; b++)
+    for (int y = 0; y < S; y++)
+      for (int x = 0; x < S; x++)
+        {
+          int cell = (y * h / S) * w + (x * w / S);
+
+          if (!s->keep[(gsize) b * n + cell])
+            for (int c = 0; c < C; c++)
+              s->input_erased[(((gsize) b * C + c) * S + y) * S + x] = 0.0f;
+        }
+}
+
 static void step_body (GabnStep *s, const float *input, const int *labels,
                        const int *groups, int B, gint64 step_number,
                        GabnStepReport *report);
@@ -409,16 +429,7 @@ step_body (GabnStep *s, const float *input, const int *labels,
               /* Backbone backward of the plain pass first, then a second
                * full pass on the erased input. */
               gabn_net_backward_backbone (s->net, s->dA, NULL);
-              memcpy (s->input_erased, input, sizeof (float) * B * 3 * S * S);
-              for (int b = 0; b < B; b++)
-                for (int y = 0; y < S; y++)
-                  for (int x = 0; x < S; x++)
-                    {
-                      int cell = (y * h / S) * w + (x * w / S);
-                      if (!s->keep[(gsize) b * n + cell])
-                        for (int c = 0; c < 3; c++)
-                          s->input_erased[(((gsize) b * 3 + c) * S + y) * S + x] = 0.0f;
-                    }
+              erase_input (s, input, B, S, h, w);
               buffers_copy (s, s->buffers, FALSE);
               gabn_net_forward_backbone (s->net, s->input_erased, B);
               gabn_net_forward_head (s->net);

@@ -134,7 +134,7 @@ fold_gather (GabnOnnxBuild *b, GError **error)
   gint64 axis_attr, dims[GABN_ONNX_MAX_RANK], ds[GABN_ONNX_MAX_RANK];
   gint64 oi[GABN_ONNX_MAX_RANK];
   GabnOnnxSym *out;
-  int axis, nd = 0;
+  int axis = 0, nd = 0;
 
   if (!gabn_onnx_check_attributes (b, known, error)
       || !(data = folded_input (b, 0, FALSE, error)) || !(idx = folded_input (b, 1, FALSE, error))
@@ -237,7 +237,7 @@ fold_unsqueeze (GabnOnnxBuild *b, GError **error)
     return gabn_onnx_node_error (b, error, GABN_ERROR_UNSUPPORTED, _("unsupported axes"));
   for (int k = 0; k < n; k++)
     {
-      int a;
+      int a = 0;
       if (!axis_of (b, axes[k], rank, &a, error))
         return FALSE;
       inserted[a] = TRUE;
@@ -260,7 +260,7 @@ fold_squeeze (GabnOnnxBuild *b, GError **error)
     return FALSE;
   for (int k = 0; k < n; k++)
     {
-      int a;
+      int a = 0;
       if (!axis_of (b, axes[k], x->ndim, &a, error))
         return FALSE;
       drop[a] = TRUE;
@@ -279,7 +279,7 @@ fold_concat (GabnOnnxBuild *b, GError **error)
   const GabnOnnxSym *first;
   gint64 axis_attr, dims[GABN_ONNX_MAX_RANK], oi[GABN_ONNX_MAX_RANK];
   GabnOnnxSym *out;
-  int axis;
+  int axis = 0;
 
   if (!gabn_onnx_check_attributes (b, known, error)
       || !(first = folded_input (b, 0, FALSE, error))
@@ -421,7 +421,7 @@ fold_slice (GabnOnnxBuild *b, GError **error)
     }
   for (int k = 0; k < n; k++)
     {
-      int a;
+      int a = 0;
       gint64 dim, s, e;
 
       if (!axis_of (b, n_axes ? axes[k] : k, x->ndim, &a, error))

@@ -189,45 +189,93 @@ build_mobilefacenet (GabnNet *net)
   net->embedding_value = x;
 }
 
+/* iresnet18/34/50 differ in their stages' depths. */
+static void
+build_iresnet18 (GabnNet *net)
+{
+  static const int blocks[4] = { 2, 2, 2, 2 };
+  build_iresnet (net, blocks);
+}
+
+static void
+build_iresnet34 (GabnNet *net)
+{
+  static const int blocks[4] = { 3, 4, 6, 3 };
+  build_iresnet (net, blocks);
+}
+
+static void
+build_iresnet50 (GabnNet *net)
+{
+  static const int blocks[4] = { 3, 4, 14, 3 };
+  build_iresnet (net, blocks);
+}
+
+/* THE table of built-in architectures: name, input size, builder, and
+ * whether training offers it. Everything that names them reads it. */
+static const struct {
+  const char *name;
+  int         input_size;
+  void      (*build) (GabnNet *net);
+  gboolean    trainable;
+} archs[] = {
+  { "gabn-s",      64,  build_gabn_s,               TRUE },
+  { "iresnet18",   112, build_iresnet18,            TRUE },
+  { "iresnet34",   112, build_iresnet34,            TRUE },
+  { "iresnet50",   112, build_iresnet50,            TRUE },
+  { "dlib-resnet", 150, gabn_arch_build_dlib_resnet, FALSE },
+  /* Bench and test architecture (gabn bench --arch mobilefacenet). */
+  { "mobilefacenet", 112, build_mobilefacenet,      FALSE },
+};
+
+static int
+arch_index (const char *arch)
+{
+  for (guint i = 0; arch != NULL && i < G_N_ELEMENTS (archs); i++)
+    if (g_str_equal (arch, archs[i].name))
+      return (int) i;
+  return -1;
+}
+
 int
 gabn_arch_input_size (const char *arch)
 {
-  if (arch == NULL)
-    return 0;
-  if (g_str_equal (arch, "gabn-s"))
-    return 64;
-  if (g_str_has_prefix (arch, "iresnet") || g_str_equal (arch, "mobilefacenet"))
-    return 112;
-  if (g_str_equal (arch, "dlib-resnet"))
-    return 150;
-  return 0;
+  int i = arch_index (arch);
+
+  return i >= 0 ? archs[i].input_size : 0;
+}
+
+const char *const *
+gabn_net_architectures (void)
+{
+  static const char *trainable[G_N_ELEMENTS (archs) + 1];
+  static gsize done;
+
+  if (g_once_init_enter (&done))
+    {
+      for (guint i = 0, n = 0; i < G_N_ELEMENTS (archs); i++)
+        if (archs[i].trainable)
+          trainable[n++] = archs[i].name;
+      g_once_init_leave (&done, 1);
+    }
+  return trainable;
 }
 
 gboolean
 gabn_arch_build (GabnNet *net, const char *arch, GError **error)
 {
-  static const int r18[4] = { 2, 2, 2, 2 };
-  static const int r34[4] = { 3, 4, 6, 3 };
-  static const int r50[4] = { 3, 4, 14, 3 };
+  int i = arch_index (arch);
 
-  if (g_str_equal (arch, "gabn-s"))
-    build_gabn_s (net);
-  else if (g_str_equal (arch, "iresnet18"))
-    build_iresnet (net, r18);
-  else if (g_str_equal (arch, "iresnet34"))
-    build_iresnet (net, r34);
-  else if (g_str_equal (arch, "iresnet50"))
-    build_iresnet (net, r50);
-  else if (g_str_equal (arch, "mobilefacenet"))
-    build_mobilefacenet (net);
-  else if (g_str_equal (arch, "dlib-resnet"))
-    gabn_arch_build_dlib_resnet (net);
-  else
+  if (i < 0)
     {
+      g_autoptr(GString) known = g_string_new (NULL);
+
+      for (guint k = 0; k < G_N_ELEMENTS (archs); k++)
+        g_string_append_printf (known, "%s%s", k ? ", " : "", archs[k].name);
       g_set_error (error, GABN_ERROR, GABN_ERROR_UNSUPPORTED,
-                   _("Unknown architecture “%s” (known: gabn-s, iresnet18, "
-                   "iresnet34, iresnet50, dlib-resnet)"), arch);
+                   _("Unknown architecture “%s” (known: %s)"), arch, known->str);
       return FALSE;
     }
+  archs[i].build (net);
   return TRUE;
 }

@@ -98,6 +98,8 @@ struct _GabnNet {
   GabnValue *values;
   int n_values, values_allocated;
   int input_value, features_value, embedding_value;
+  /* The default feature layer, kept when another is first chosen (0: not yet). */
+  int default_features_value, default_n_backbone;
 
 
   int capacity;                /* images the values can hold */

@@ -357,16 +357,6 @@ gabn_net_finish (GabnNet *net, int n_classes)
 
 /* ---- Public API ------------------------------------------------------- */
 
-static const char *const architectures[] = {
-  "gabn-s", "iresnet18", "iresnet34", "iresnet50", NULL
-};
-
-const char *const *
-gabn_net_architectures (void)
-{
-  return architectures;
-}
-
 GabnNet *
 gabn_net_new (const char *arch, int n_classes, guint64 seed, GError **error)
 {
@@ -610,6 +600,17 @@ gabn_net_feature_layer (const GabnNet *net)
 gboolean
 gabn_net_set_feature_layer (GabnNet *net, const char *name, GError **error)
 {
+  if (net->default_n_backbone <= 0)
+    {
+      net->default_features_value = net->features_value;
+      net->default_n_backbone = net->n_backbone;
+    }
+  if (name == NULL)
+    {
+      net->features_value = net->default_features_value;
+      net->n_backbone = net->default_n_backbone;
+      return TRUE;
+    }
   for (int i = 0; i < net->n_nodes; i++)
     if (is_feature_layer (net, &net->nodes[i]) && g_str_equal (net->nodes[i].name, name))
       {

@@ -86,6 +86,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GabnNet, gabn_net_free)
 GabnNet *gabn_net_copy (const GabnNet *net);
 
 const char *gabn_net_arch (const GabnNet *net);
+/* Every net reads RGB images: input batches are B × GABN_INPUT_CHANNELS × S × S. */
+#define GABN_INPUT_CHANNELS 3
 int  gabn_net_input_size (const GabnNet *net);      /* 64, 112 or 150 */
 int  gabn_net_embedding_dim (const GabnNet *net);   /* 128 or 512 */
 int  gabn_net_n_classes (const GabnNet *net);
@@ -107,7 +109,8 @@ GabnFeatureLayer *gabn_net_feature_layers (const GabnNet *net, int *n_layers);
  * feature-map output after which nothing reads an earlier value). NULL for
  * a built-in's default when its node has no name. */
 const char *gabn_net_feature_layer (const GabnNet *net);
-/* Takes A at the named layer (one of gabn_net_feature_layers) from now on:
+/* Takes A at the named layer (one of gabn_net_feature_layers; NULL: back
+ * to the default) from now on:
  * gabn_net_feature_shape, _features, backward_head and the GAMs follow.
  * For GAMs (eval mode); training keeps the default. The input gradient of
  * backward_backbone is complete only when nothing after the layer reads an

@@ -5,6 +5,7 @@
 #include "gabn-gam.h"
 #include "gabn-split.h"
 
+#include <glib/gi18n.h>
 #include <math.h>
 #include <string.h>
 
@@ -12,26 +13,8 @@ int *
 gabn_explorer_identity_labels (const GabnNet *net, GHashTable *metadata,
                                const GabnDataset *dataset)
 {
-  int *labels = g_new (int, MAX (1, dataset->n_identities));
-  const char *split_json = metadata ? g_hash_table_lookup (metadata, "split") : NULL;
-  int n_classes = gabn_net_n_classes (net);
-
-  for (int i = 0; i < dataset->n_identities; i++)
-    labels[i] = -1;
-  if (split_json != NULL)
-    {
-      g_autoptr(GabnSplit) split = gabn_split_from_json (dataset, split_json, NULL);
-
-      /* A split of another dataset does not map: every identity is unseen. */
-      if (split != NULL && split->n_identities == dataset->n_identities)
-        for (int i = 0; i < dataset->n_identities; i++)
-          labels[i] = split->label_of_identity[i] < n_classes ? split->label_of_identity[i] : -1;
-      return labels;
-    }
-  if (n_classes == dataset->n_identities)
-    for (int i = 0; i < dataset->n_identities; i++)
-      labels[i] = i;
-  return labels;
+  return gabn_split_model_labels (dataset, metadata ? g_hash_table_lookup (metadata, "split") : NULL,
+                                  gabn_net_n_classes (net));
 }
 
 static float *
@@ -72,7 +55,7 @@ gabn_explorer_identity_centre (GabnNet *net, const GabnDataset *dataset, int ide
   int used = 0;
 
   memset (centre, 0, sizeof (float) * d);
-  for (int i = 0; i < id->n_images && used < 8; i++)
+  for (int i = 0; i < id->n_images && used < GABN_EXPLORER_CENTRE_PHOTOS; i++)
     {
       int img = id->first_image + i;
       double norm = 0;
@@ -121,4 +104,76 @@ gabn_explorer_top_n_mask (const float *map, int cells, int n, guint8 *mask)
       inside += MAX (map[top[i]], 0.0f);
     }
   return total > 0 ? inside / total : (double) got / MAX (1, cells);
+}
+
+void
+gabn_cam_result_free (GabnCamResult *result)
+{
+  if (result == NULL)
+    return;
+  g_free (result->map);
+  g_free (result->p);
+  g_free (result);
+}
+
+GabnCamResult *
+gabn_explorer_compute (GabnNet *net, const int *labels, const GabnDataset *dataset,
+                       const GabnCamRequest *req, GError **error)
+{
+  int d = gabn_net_embedding_dim (net), c, h, w, label = -1, identity;
+  g_autofree float *ref = g_new (float, d);
+  g_autoptr(GabnCamResult) result = g_new0 (GabnCamResult, 1);
+  gboolean ok = TRUE;
+
+  if (req->image < 0 || req->image >= dataset->n_images)
+    {
+      g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT,
+                   _("The dataset has no image %d"), req->image);
+      return NULL;
+    }
+  if (gabn_net_get_training (net))
+    gabn_net_set_training (net, FALSE);
+  if (req->layer[0] != '\0')
+    {
+      GabnCamResult *at_layer;
+
+      if (!gabn_net_set_feature_layer (net, req->layer, error))
+        return NULL;
+      {
+        GabnCamRequest at_default = *req;
+
+        at_default.layer[0] = '\0';
+        at_layer = gabn_explorer_compute (net, labels, dataset, &at_default, error);
+      }
+      gabn_net_set_feature_layer (net, NULL, NULL);
+      return at_layer;
+    }
+  gabn_net_feature_shape (net, &c, &h, &w);
+  result->h = h;
+  result->w = w;
+  result->map = g_new (float, h * w);
+  result->p = g_new (float, h * w);
+  if (req->target_kind == GABN_TARGET_REFERENCE)
+    ok = gabn_explorer_embed (net, dataset, req->target, ref, error);
+  else
+    {
+      identity = req->target_kind == GABN_TARGET_OWN
+                 ? dataset->images[req->image].identity : req->target;
+      if (identity < 0 || identity >= dataset->n_identities)
+        {
+          g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT,
+                       _("This image has no identity: choose a reference face as the target"));
+          return NULL;
+        }
+      label = labels[identity];
+      if (label < 0)
+        ok = gabn_explorer_identity_centre (net, dataset, identity, req->image, ref, error);
+    }
+  if (!ok || !gabn_explorer_cam (net, dataset, req->image, label, ref, req->method,
+                                 result->map, &result->score, error))
+    return NULL;
+  gabn_cam_normalise (result->p, result->map, 1, h * w);
+  result->region50 = gabn_cam_region_size (result->p, h * w, 0.5);
+  result->region80 = gabn_cam_region_size (result->p, h * w, 0.8);
+  return g_steal_pointer (&result);
 }
