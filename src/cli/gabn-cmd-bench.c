@@ -14,10 +14,21 @@
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <stdio.h>
+#include <sys/resource.h>
 
 typedef struct {
   double train_images_per_s, infer_images_per_s, gam_ms;
+  double peak_mb;   /* the process's peak resident memory */
 } Figures;
+
+/* Peak resident memory of this process so far, MB (Linux: ru_maxrss in kB). */
+static double
+peak_rss_mb (void)
+{
+  struct rusage u;
+
+  return getrusage (RUSAGE_SELF, &u) == 0 ? u.ru_maxrss / 1024.0 : 0.0;
+}
 
 typedef struct {
   GabnNet *net;
@@ -155,6 +166,9 @@ run_engine (const char *arch, int batch, int classes, double seconds,
   out->infer_images_per_s = batch / time_best (infer, &b, seconds, 3, 1);
   out->gam_ms = 1000 * time_best (grad_cam, &b, seconds, 10, 3);
   *flops = gabn_net_forward_flops (net);
+  /* The training step at this batch is the peak (its activations and
+   * gradients); measured before sgemm's matrices and PyTorch's child. */
+  out->peak_mb = peak_rss_mb ();
 
   gabn_optim_free (b.optim);
   g_free (b.input);
@@ -222,6 +236,7 @@ run_torch (const char *arch, int batch, int threads, int classes,
       out->train_images_per_s = json_object_get_double_member (obj, "train_images_per_s");
       out->infer_images_per_s = json_object_get_double_member (obj, "infer_images_per_s");
       out->gam_ms = json_object_get_double_member (obj, "gam_ms");
+      out->peak_mb = json_object_get_double_member_with_default (obj, "peak_mb", 0.0);
       return TRUE;
     }
   return FALSE;
@@ -234,6 +249,7 @@ keep_best (Figures *best, const Figures *other)
   best->train_images_per_s = MAX (best->train_images_per_s, other->train_images_per_s);
   best->infer_images_per_s = MAX (best->infer_images_per_s, other->infer_images_per_s);
   best->gam_ms = MIN (best->gam_ms, other->gam_ms);
+  best->peak_mb = MAX (best->peak_mb, other->peak_mb);
 }
 
 static void
@@ -258,6 +274,8 @@ print_json (const char *arch, int batch, int threads, const Figures *e,
   json_builder_add_double_value (b, e->infer_images_per_s);
   json_builder_set_member_name (b, "gam_ms");
   json_builder_add_double_value (b, e->gam_ms);
+  json_builder_set_member_name (b, "peak_mb");
+  json_builder_add_double_value (b, e->peak_mb);
   json_builder_set_member_name (b, "sgemm_gflops");
   json_builder_add_double_value (b, sgemm);
   json_builder_set_member_name (b, "effective_gflops");
@@ -272,6 +290,8 @@ print_json (const char *arch, int batch, int threads, const Figures *e,
       json_builder_add_double_value (b, t->infer_images_per_s);
       json_builder_set_member_name (b, "gam_ms");
       json_builder_add_double_value (b, t->gam_ms);
+      json_builder_set_member_name (b, "peak_mb");
+      json_builder_add_double_value (b, t->peak_mb);
       json_builder_end_object (b);
     }
   else
@@ -355,6 +375,9 @@ gabn_cmd_bench (int argc, char **argv)
   printf ("\n%-26s %12.2f", _("Grad-CAM, 1 image (ms)"), engine.gam_ms);
   if (have_torch)
     printf (" %12.2f %9.2f×", torch.gam_ms, torch.gam_ms / engine.gam_ms);
+  printf ("\n%-26s %12.0f", _("peak memory (MB)"), engine.peak_mb);
+  if (have_torch)
+    printf (" %12.0f %9.2f×", torch.peak_mb, torch.peak_mb / engine.peak_mb);
   printf ("\n\n");
   printf (_("sgemm (1024³): %.1f GFLOP/s; training step: %.1f GFLOP/s effective (%.0f%% of sgemm)\n"),
           sgemm, effective, 100 * effective / sgemm);

@@ -130,6 +130,127 @@ test_conv (void)
   check_conv (1, 3, 35, 35, 2, 3, 2, 0, TRUE);
 }
 
+/* ---- Grouped / depthwise Conv2d ------------------------------------- */
+
+static int grouped_groups;
+
+static void
+naive_conv_grouped (double *out, const float *in, const float *w,
+                    const float *bias, int B, const GabnConvShape *s, int groups)
+{
+  int Cg = s->in_c / groups, Og = s->out_c / groups;
+
+  for (int b = 0; b < B; b++)
+    for (int o = 0; o < s->out_c; o++)
+      for (int oy = 0; oy < s->out_h; oy++)
+        for (int ox = 0; ox < s->out_w; ox++)
+          {
+            double acc = bias ? bias[o] : 0;
+            for (int c = 0; c < Cg; c++)
+              for (int ki = 0; ki < s->kernel; ki++)
+                for (int kj = 0; kj < s->kernel; kj++)
+                  {
+                    int iy = oy * s->stride - s->pad + ki, ix = ox * s->stride - s->pad + kj;
+                    int ic = o / Og * Cg + c;
+                    if (iy < 0 || iy >= s->in_h || ix < 0 || ix >= s->in_w)
+                      continue;
+                    acc += (double) in[((b * s->in_c + ic) * s->in_h + iy) * s->in_w + ix]
+                           * w[((o * Cg + c) * s->kernel + ki) * s->kernel + kj];
+                  }
+            out[((b * s->out_c + o) * s->out_h + oy) * s->out_w + ox] = acc;
+          }
+}
+
+static double
+conv_grouped_loss (gpointer data)
+{
+  Case *c = data;
+
+  gabn_conv2d_grouped_forward (c->y, c->x, c->w, c->b, c->B, &c->conv, grouped_groups);
+  return gradcheck_dot (c->r, c->y, c->ny);
+}
+
+/* Against a double-precision direct convolution, the fused eval-mode
+ * BatchNorm against the layer's own arithmetic, backward by finite
+ * differences. */
+static void
+check_conv_grouped (int B, int C, int H, int W, int O, int k, int stride, int pad,
+                    int groups, gboolean bias)
+{
+  GRand *rand = g_rand_new_with_seed (B * 1000 + C * 100 + k * 10 + stride + groups);
+  Case c = { .B = B };
+  gsize nw = (gsize) O * (C / groups) * k * k;
+  g_autofree double *ref = NULL;
+  g_autofree float *dx = NULL, *dw = NULL, *db = NULL, *bn = NULL, *y2 = NULL;
+  g_autofree float *mean = NULL, *scale = NULL, *beta = NULL;
+  g_autofree char *name = g_strdup_printf ("grouped conv %dx%d s%d p%d g%d%s", k, k, stride,
+                                           pad, groups, bias ? " bias" : "");
+  double max_err = 0;
+  int P;
+
+  grouped_groups = groups;
+  gabn_conv_shape_init (&c.conv, C, H, W, O, k, stride, pad);
+  P = c.conv.out_h * c.conv.out_w;
+  c.nx = (gsize) B * C * H * W;
+  c.ny = (gsize) B * O * P;
+  c.x = randn (rand, c.nx, -1, 1);
+  c.w = randn (rand, nw, -0.5, 0.5);
+  c.b = bias ? randn (rand, O, -0.5, 0.5) : NULL;
+  c.r = randn (rand, c.ny, -1, 1);
+  c.y = g_new (float, c.ny);
+  ref = g_new (double, c.ny);
+
+  conv_grouped_loss (&c);
+  naive_conv_grouped (ref, c.x, c.w, c.b, B, &c.conv, groups);
+  for (gsize i = 0; i < c.ny; i++)
+    max_err = MAX (max_err, fabs (ref[i] - c.y[i]));
+  g_assert_cmpfloat (max_err, <, 1e-5);
+
+  mean = randn (rand, O, -0.5, 0.5);
+  scale = randn (rand, O, 0.5, 1.5);
+  beta = randn (rand, O, -0.5, 0.5);
+  bn = g_new (float, c.ny);
+  y2 = g_new (float, c.ny);
+  {
+    GabnBnEpilogue e = { .out = bn, .mean = mean, .scale = scale, .beta = beta, .relu = TRUE };
+
+    gabn_conv2d_grouped_forward_bn (y2, &e, c.x, c.w, c.b, B, &c.conv, groups);
+  }
+  g_assert_cmpmem (y2, c.ny * sizeof (float), c.y, c.ny * sizeof (float));
+  for (int b = 0; b < B; b++)
+    for (int o = 0; o < O; o++)
+      {
+        float row[P];
+
+        gabn_bn_eval_row (row, c.y + ((gsize) b * O + o) * P, P, mean[o], scale[o], beta[o], TRUE);
+        g_assert_cmpmem (row, sizeof row, bn + ((gsize) b * O + o) * P, sizeof row);
+      }
+
+  dx = g_new0 (float, c.nx);
+  dw = g_new0 (float, nw);
+  db = g_new0 (float, O);
+  gabn_conv2d_grouped_backward (dx, dw, bias ? db : NULL, c.r, c.x, c.w, B, &c.conv, groups);
+  gradcheck (name, c.x, dx, c.nx, conv_grouped_loss, &c, 1e-3f, 200, TOL);
+  gradcheck (name, c.w, dw, nw, conv_grouped_loss, &c, 1e-3f, 200, TOL);
+  if (bias)
+    gradcheck (name, c.b, db, O, conv_grouped_loss, &c, 1e-3f, 200, TOL);
+
+  g_rand_free (rand);
+  g_free (c.x); g_free (c.w); g_free (c.b); g_free (c.r); g_free (c.y);
+}
+
+static void
+test_conv_grouped (void)
+{
+  check_conv_grouped (2, 6, 9, 8, 6, 3, 1, 1, 6, TRUE);    /* depthwise */
+  check_conv_grouped (2, 6, 9, 8, 6, 3, 2, 1, 6, FALSE);   /* depthwise, stride 2 */
+  check_conv_grouped (2, 4, 7, 7, 4, 3, 2, 1, 4, FALSE);   /* odd size, stride 2 */
+  check_conv_grouped (2, 8, 6, 5, 8, 3, 1, 1, 4, FALSE);   /* groups of 2 (mbf layers.1) */
+  check_conv_grouped (3, 4, 7, 7, 4, 7, 1, 0, 4, FALSE);   /* GDC: 7×7 over the map */
+  check_conv_grouped (2, 6, 8, 8, 12, 3, 1, 1, 3, TRUE);   /* several outputs per group */
+  check_conv_grouped (1, 3, 10, 11, 3, 5, 3, 2, 3, TRUE);  /* stride 3, k 5 */
+}
+
 /* Batches larger than one chunk (several sgemm calls) give the same result
  * image by image. */
 static void
@@ -675,6 +796,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   gabn_set_threads (2);
   g_test_add_func ("/engine/layers/conv", test_conv);
+  g_test_add_func ("/engine/layers/conv-grouped", test_conv_grouped);
   g_test_add_func ("/engine/layers/conv-chunks", test_conv_chunks);
   g_test_add_func ("/engine/layers/batchnorm", test_batchnorm);
   g_test_add_func ("/engine/layers/elementwise", test_elementwise);

@@ -81,6 +81,8 @@ check_conv (int C, int H, int W, int O, int k, int stride, int pad)
   g_autofree float *want = NULL, *want_bn = NULL, *got = NULL, *got_bn = NULL;
   g_autofree float *work = NULL;
   double top = 0, worst = 0;
+  GabnBnEpilogue want_e = { .mean = mean, .scale = scale, .beta = beta, .relu = TRUE };
+  GabnBnEpilogue got_e = { .mean = mean, .scale = scale, .beta = beta, .relu = TRUE };
 
   gabn_conv_shape_init (&s, C, H, W, O, k, stride, pad);
   n_out = (gsize) O * s.out_h * s.out_w;
@@ -99,12 +101,12 @@ check_conv (int C, int H, int W, int O, int k, int stride, int pad)
   want_bn = g_new (float, n_out);
   got = g_new (float, n_out);
   got_bn = g_new (float, n_out);
+  want_e.out = want_bn;
+  got_e.out = got_bn;
   work = g_new (float, gabn_conv_workspace_floats (&s, 1));
-  gabn_conv2d_forward_bn (want, want_bn, in, weight, bias, 1, &s, work, mean,
-                          scale, beta, TRUE);
+  gabn_conv2d_forward_bn (want, &want_e, in, weight, bias, 1, &s, work);
   gabn_pack_a (packed, weight, O, C * k * k, C * k * k);
-  gabn_conv2d_forward_packed (got, got_bn, in, packed, bias, &s, mean, scale,
-                              beta, TRUE);
+  gabn_conv2d_forward_packed (got, &got_e, in, packed, bias, &s);
   for (gsize i = 0; i < n_out; i++)
     {
       top = MAX (top, fabs (want[i]));

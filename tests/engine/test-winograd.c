@@ -85,7 +85,7 @@ check_shape (int B, int C, int O, int H, int W, gboolean with_bias)
   ref = g_new (double, n_out);
 
   gabn_winograd_transform_weights (U, w, &s);
-  gabn_winograd_forward (out, NULL, in, U, NULL, bias, B, &s, work, NULL, NULL, NULL, FALSE);
+  gabn_winograd_forward (out, NULL, in, U, NULL, bias, B, &s, work);
   direct_conv (ref, in, w, bias, B, &s);
   g_test_message ("B %d C %d O %d %d×%d: max relative error %.2e", B, C, O, H, W,
                   rel_error (out, ref, n_out));
@@ -97,7 +97,7 @@ check_shape (int B, int C, int O, int H, int W, gboolean with_bias)
       g_autofree float *packed = g_new (float, gabn_winograd_packed_floats (&s));
 
       gabn_winograd_pack_weights (packed, U, &s);
-      gabn_winograd_forward (out, NULL, in, U, packed, bias, B, &s, work, NULL, NULL, NULL, FALSE);
+      gabn_winograd_forward (out, NULL, in, U, packed, bias, B, &s, work);
       g_assert_cmpfloat (rel_error (out, ref, n_out), <, 1e-5);
     }
 
@@ -150,7 +150,11 @@ test_fused_batchnorm (void)
   U = g_new (float, gabn_winograd_weight_floats (&s));
   work = g_new (float, gabn_winograd_workspace_floats (&s, B));
   gabn_winograd_transform_weights (U, w, &s);
-  gabn_winograd_forward (out, bn, in, U, NULL, NULL, B, &s, work, mean, scale, beta, TRUE);
+  {
+    GabnBnEpilogue e = { .out = bn, .mean = mean, .scale = scale, .beta = beta, .relu = TRUE };
+
+    gabn_winograd_forward (out, &e, in, U, NULL, NULL, B, &s, work);
+  }
   direct_conv (ref, in, w, NULL, B, &s);
   for (gsize i = 0; i < n_out; i++)
     {

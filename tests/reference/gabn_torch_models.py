@@ -143,12 +143,109 @@ class IResNet(nn.Module):
         return self.forward_head(self.forward_backbone(x))
 
 
+class _MbfBlock(nn.Module):
+    """arcface_torch's ConvBlock (Conv, BN, PReLU) or LinearBlock (no
+    PReLU); modules layers.{0,1,2}."""
+
+    def __init__(self, c_in, c_out, k, s, p, groups=1, prelu=True):
+        super().__init__()
+        layers = [nn.Conv2d(c_in, c_out, k, s, p, groups=groups, bias=False),
+                  nn.BatchNorm2d(c_out)]
+        if prelu:
+            layers.append(nn.PReLU(c_out))
+        self.layers = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.layers(x)
+
+
+class _MbfDepthWise(nn.Module):
+    def __init__(self, c_in, c_out, stride, groups, residual):
+        super().__init__()
+        self.residual = residual
+        self.layers = nn.Sequential(
+            _MbfBlock(c_in, groups, 1, 1, 0),
+            _MbfBlock(groups, groups, 3, stride, 1, groups=groups),
+            _MbfBlock(groups, c_out, 1, 1, 0, prelu=False))
+
+    def forward(self, x):
+        y = self.layers(x)
+        return x + y if self.residual else y
+
+
+class _MbfResidual(nn.Module):
+    def __init__(self, c, blocks, groups):
+        super().__init__()
+        self.layers = nn.Sequential(*[_MbfDepthWise(c, c, 1, groups, True)
+                                      for _ in range(blocks)])
+
+    def forward(self, x):
+        return self.layers(x)
+
+
+class _MbfGDC(nn.Module):
+    """The head: depthwise 7x7 over the whole map, BN, Flatten, Linear
+    without bias, BatchNorm1d (modules layers.{0..3})."""
+
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.Sequential(
+            _MbfBlock(512, 512, 7, 1, 0, groups=512, prelu=False),
+            nn.Flatten(), nn.Linear(512, 512, bias=False), nn.BatchNorm1d(512))
+
+    def forward(self, x):
+        return self.layers(x)
+
+
+class MobileFaceNet(nn.Module):
+    """arcface_torch's MobileFaceNet as get_mbf builds it for InsightFace's
+    w600k_mbf (blocks (1, 4, 6, 2), scale 2, 512-d): a bench and test
+    architecture of the engine (src/engine/nn/gabn-arch.c), same names.
+    A = conv_sep's output (512x7x7); the head is GDC (depthwise 7x7, BN,
+    Flatten, Linear without bias, BatchNorm1d)."""
+
+    input_size = 112
+    embedding_dim = 512
+
+    def __init__(self, n_classes=0):
+        super().__init__()
+        self.layers = nn.ModuleList([
+            _MbfBlock(3, 128, 3, 2, 1),
+            _MbfBlock(128, 128, 3, 1, 1, groups=64),
+            _MbfDepthWise(128, 128, 2, 128, False),
+            _MbfResidual(128, 4, 128),
+            _MbfDepthWise(128, 256, 2, 256, False),
+            _MbfResidual(256, 6, 256),
+            _MbfDepthWise(256, 256, 2, 512, False),
+            _MbfResidual(256, 2, 256)])
+        self.conv_sep = _MbfBlock(256, 512, 1, 1, 0)
+        self.features = _MbfGDC()
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+        if n_classes:
+            self.arcface = MarginHead(n_classes, 512)
+
+    def forward_backbone(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return self.conv_sep(x)
+
+    def forward_head(self, a):
+        return self.features(a)
+
+    def forward(self, x):
+        return self.forward_head(self.forward_backbone(x))
+
+
 def build(arch, n_classes=0):
     """A new model of a built-in architecture (PyTorch's own random init)."""
     if arch == "gabn-s":
         return GabnS(n_classes)
     if arch in IResNet.depths:
         return IResNet(arch, n_classes)
+    if arch == "mobilefacenet":
+        return MobileFaceNet(n_classes)
     raise ValueError("unknown architecture %r" % arch)
 
 

@@ -109,7 +109,7 @@ def build(arch, n_classes):
         if arch != "gabn-s":
             raise SystemExit(f"{arch} needs tests/reference/gabn_torch_models.py")
         net = GabnS(n_classes)
-    size = 112 if arch.startswith("iresnet") else 64
+    size = getattr(net, "input_size", 64)
     return net, net.forward_backbone, net.forward_head, size
 
 

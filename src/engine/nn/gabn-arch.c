@@ -114,6 +114,81 @@ build_iresnet (GabnNet *net, const int blocks[4])
   net->embedding_value = x;
 }
 
+/* ---- MobileFaceNet (arcface_torch's backbones/mobilefacenet.py, the
+ * network of InsightFace's w600k_mbf: get_mbf, blocks (1, 4, 6, 2),
+ * scale 2). A bench and test architecture: not in gabn_net_architectures,
+ * so nothing offers to train it. */
+
+/* Conv (groups) + BatchNorm, then PReLU when prelu: ConvBlock / LinearBlock,
+ * whose modules are prefix.layers.{0,1,2}. Weights as arcface_torch's
+ * _initialize_weights: N(0, 2 / fan_out), fan_out = O·k·k. */
+static int
+mbf_block (GabnNet *net, const char *prefix, int x, int out_c, int kernel,
+           int stride, int pad, int groups, gboolean prelu)
+{
+  g_autofree char *conv = g_strdup_printf ("%s.layers.0", prefix);
+  g_autofree char *bn = g_strdup_printf ("%s.layers.1", prefix);
+  g_autofree char *act = g_strdup_printf ("%s.layers.2", prefix);
+
+  x = gabn_net_conv_grouped (net, conv, x, out_c, kernel, stride, pad, groups, FALSE,
+                             GABN_INIT_NORMAL, sqrtf (2.0f / (out_c * kernel * kernel)));
+  x = gabn_net_batchnorm (net, bn, x, IRESNET_BN_EPS);
+  return prelu ? gabn_net_prelu (net, act, x) : x;
+}
+
+/* DepthWise: 1×1 to `groups` channels, depthwise 3×3 (stride), 1×1 to
+ * out_c without activation; plus the input when residual. */
+static int
+mbf_depthwise (GabnNet *net, const char *prefix, int x, int out_c, int stride,
+               int groups, gboolean residual)
+{
+  g_autofree char *p0 = g_strdup_printf ("%s.layers.0", prefix);
+  g_autofree char *p1 = g_strdup_printf ("%s.layers.1", prefix);
+  g_autofree char *p2 = g_strdup_printf ("%s.layers.2", prefix);
+  int y;
+
+  y = mbf_block (net, p0, x, groups, 1, 1, 0, 1, TRUE);
+  y = mbf_block (net, p1, y, groups, 3, stride, 1, groups, TRUE);
+  y = mbf_block (net, p2, y, out_c, 1, 1, 0, 1, FALSE);
+  return residual ? gabn_net_add (net, y, x) : y;
+}
+
+static int
+mbf_residual (GabnNet *net, int layer, int x, int blocks, int groups)
+{
+  for (int j = 0; j < blocks; j++)
+    {
+      g_autofree char *prefix = g_strdup_printf ("layers.%d.layers.%d", layer, j);
+      x = mbf_depthwise (net, prefix, x, net->values[x].c, 1, groups, TRUE);
+    }
+  return x;
+}
+
+static void
+build_mobilefacenet (GabnNet *net)
+{
+  int x = net->input_value;
+
+  x = mbf_block (net, "layers.0", x, 128, 3, 2, 1, 1, TRUE);        /* 128×56×56 */
+  x = mbf_block (net, "layers.1", x, 128, 3, 1, 1, 64, TRUE);       /* groups of 2 */
+  x = mbf_depthwise (net, "layers.2", x, 128, 2, 128, FALSE);       /* 128×28×28 */
+  x = mbf_residual (net, 3, x, 4, 128);
+  x = mbf_depthwise (net, "layers.4", x, 256, 2, 256, FALSE);       /* 256×14×14 */
+  x = mbf_residual (net, 5, x, 6, 256);
+  x = mbf_depthwise (net, "layers.6", x, 256, 2, 512, FALSE);       /* 256×7×7 */
+  x = mbf_residual (net, 7, x, 2, 256);
+  x = mbf_block (net, "conv_sep", x, 512, 1, 1, 0, 1, TRUE);        /* 512×7×7 */
+  /* A = conv_sep's output, the last feature maps with a spatial layout. */
+  net->features_value = x;
+  net->n_backbone = net->n_nodes;
+  /* GDC: depthwise 7×7 over the whole map, BatchNorm, Linear, BatchNorm1d. */
+  x = mbf_block (net, "features.layers.0", x, 512, 7, 1, 0, 512, FALSE);
+  x = gabn_net_flatten (net, x);
+  x = gabn_net_linear_bias (net, "features.layers.2", x, 512, FALSE);
+  x = gabn_net_batchnorm (net, "features.layers.3", x, IRESNET_BN_EPS);
+  net->embedding_value = x;
+}
+
 /* iresnet18/34/50 differ in their stages' depths. */
 static void
 build_iresnet18 (GabnNet *net)
@@ -149,6 +224,8 @@ static const struct {
   { "iresnet34",   112, build_iresnet34,            TRUE },
   { "iresnet50",   112, build_iresnet50,            TRUE },
   { "dlib-resnet", 150, gabn_arch_build_dlib_resnet, FALSE },
+  /* Bench and test architecture (gabn bench --arch mobilefacenet). */
+  { "mobilefacenet", 112, build_mobilefacenet,      FALSE },
 };
 
 static int

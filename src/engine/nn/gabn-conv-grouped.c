@@ -1,60 +1,141 @@
 /* gabn-conv-grouped.c: convolution in groups (depthwise when every group
  * has one input channel, as MobileFaceNet's), by direct loops: a depthwise
- * kernel has k·k products per output, too few for im2col + sgemm to pay. */
+ * kernel has k·k products per output, too few for im2col + sgemm to pay.
+ *
+ * Each input plane is first copied, zero-padded, into `stride` column
+ * phases: phase r holds the padded plane's columns r, r + s, r + 2s, …, so
+ * that input column s·ox + kx is phase kx mod s at ox + kx / s. Every
+ * inner loop then runs over consecutive output columns with no bounds
+ * test (the compiler vectorises it), for any stride; the backward passes
+ * use the same layout. */
 #include "gabn-layers.h"
 #include "gabn-parallel.h"
 
+#include <string.h>
+
 typedef struct {
   float *out;
+  const GabnBnEpilogue *bn;
   float *d_in, *d_weight, *d_bias;
   const float *in, *weight, *bias, *d_out;
   const GabnConvShape *s;
   int groups, B;
 } GroupedJob;
 
-/* One output plane (b, o): Σ over the group's Cg input channels and k×k. */
+/* The padded plane's geometry: Hp rows, phases of Wq columns each. */
+typedef struct {
+  int Hp, Wq, s, pad;
+} Phases;
+
+static void
+phases_init (Phases *ph, const GabnConvShape *s)
+{
+  int Wp = s->in_w + 2 * s->pad;
+
+  ph->s = s->stride;
+  ph->pad = s->pad;
+  ph->Hp = s->in_h + 2 * s->pad;
+  /* Output column ox reads phase column ox + kx / s ≤ Wo − 1 + (k − 1) / s. */
+  ph->Wq = MAX ((Wp + s->stride - 1) / s->stride, s->out_w + (s->kernel - 1) / s->stride);
+}
+
+static gsize
+phases_floats (const Phases *ph)
+{
+  return (gsize) ph->s * ph->Hp * ph->Wq;
+}
+
+/* buf (s phases × Hp × Wq) = plane (H × W) zero-padded, split in phases. */
+static void
+phases_fill (float *buf, const Phases *ph, const float *plane, int H, int W)
+{
+  memset (buf, 0, phases_floats (ph) * sizeof (float));
+  for (int y = 0; y < H; y++)
+    {
+      const float *row = plane + (gsize) y * W;
+
+      if (ph->s == 1)
+        {
+          memcpy (buf + (gsize) (y + ph->pad) * ph->Wq + ph->pad, row, sizeof (float) * W);
+          continue;
+        }
+      for (int x = 0; x < W; x++)
+        {
+          int px = x + ph->pad;
+          buf[((gsize) (px % ph->s) * ph->Hp + y + ph->pad) * ph->Wq + px / ph->s] = row[x];
+        }
+    }
+}
+
+/* Row py of phase r. */
+static inline float *
+phase_row (float *buf, const Phases *ph, int r, int py)
+{
+  return buf + ((gsize) r * ph->Hp + py) * ph->Wq;
+}
+
+/* dst[i] += w · src[i]; restrict so that it vectorises. */
+static inline void
+axpy_row (float *restrict dst, const float *restrict src, float w, int n)
+{
+  for (int i = 0; i < n; i++)
+    dst[i] += w * src[i];
+}
+
+/* Output planes (b, o) [begin, end): bias, then Σ over the group's Cg input
+ * channels and k×k; then the eval-mode BatchNorm into bn_out when set. */
 static void
 forward_planes (int begin, int end, gpointer data)
 {
   GroupedJob *j = data;
   const GabnConvShape *s = j->s;
   int Cg = s->in_c / j->groups, Og = s->out_c / j->groups, k = s->kernel;
+  int P = s->out_h * s->out_w;
+  Phases ph;
+  float *buf;
 
+  phases_init (&ph, s);
+  buf = g_new (float, phases_floats (&ph));
   for (int p = begin; p < end; p++)
     {
       int b = p / s->out_c, o = p % s->out_c, g = o / Og;
-      float *out = j->out + (gsize) p * s->out_h * s->out_w;
+      float *out = j->out + (gsize) p * P;
       float bias = j->bias ? j->bias[o] : 0.0f;
 
-      for (int i = 0; i < s->out_h * s->out_w; i++)
+      for (int i = 0; i < P; i++)
         out[i] = bias;
       for (int c = 0; c < Cg; c++)
         {
-          const float *in = j->in + ((gsize) b * s->in_c + g * Cg + c) * s->in_h * s->in_w;
           const float *w = j->weight + ((gsize) o * Cg + c) * k * k;
 
+          phases_fill (buf, &ph, j->in + ((gsize) b * s->in_c + g * Cg + c) * s->in_h * s->in_w,
+                       s->in_h, s->in_w);
           for (int oy = 0; oy < s->out_h; oy++)
-            for (int ky = 0; ky < k; ky++)
-              {
-                int iy = oy * s->stride - s->pad + ky;
-                if (iy < 0 || iy >= s->in_h)
-                  continue;
-                for (int kx = 0; kx < k; kx++)
-                  {
-                    float wv = w[ky * k + kx];
-                    const float *row = in + (gsize) iy * s->in_w;
-                    float *orow = out + (gsize) oy * s->out_w;
+            {
+              float *orow = out + (gsize) oy * s->out_w;
 
-                    for (int ox = 0; ox < s->out_w; ox++)
-                      {
-                        int ix = ox * s->stride - s->pad + kx;
-                        if (ix >= 0 && ix < s->in_w)
-                          orow[ox] += wv * row[ix];
-                      }
-                  }
-              }
+              for (int ky = 0; ky < k; ky++)
+                for (int kx = 0; kx < k; kx++)
+                  axpy_row (orow, phase_row (buf, &ph, kx % ph.s, oy * ph.s + ky) + kx / ph.s,
+                            w[ky * k + kx], s->out_w);
+            }
         }
+      if (j->bn)
+        gabn_bn_epilogue_row (j->bn, (gsize) p * P, o, out, P);
     }
+  g_free (buf);
+}
+
+void
+gabn_conv2d_grouped_forward_bn (float *out, const GabnBnEpilogue *bn,
+                                const float *in, const float *weight,
+                                const float *bias, int B,
+                                const GabnConvShape *s, int groups)
+{
+  GroupedJob j = { .out = out, .bn = bn, .in = in, .weight = weight,
+                   .bias = bias, .s = s, .groups = groups };
+
+  gabn_parallel_for (B * s->out_c, forward_planes, &j);
 }
 
 void
@@ -62,57 +143,63 @@ gabn_conv2d_grouped_forward (float *out, const float *in, const float *weight,
                              const float *bias, int B, const GabnConvShape *s,
                              int groups)
 {
-  GroupedJob j = { .out = out, .in = in, .weight = weight, .bias = bias,
-                   .s = s, .groups = groups };
-
-  gabn_parallel_for (B * s->out_c, forward_planes, &j);
+  gabn_conv2d_grouped_forward_bn (out, NULL, in, weight, bias, B, s, groups);
 }
 
-/* d_in of one (b, g): each input channel is written by its own group only. */
+/* d_in of one (b, g): each input channel is written by its own group only.
+ * The products are accumulated into a padded phase buffer, whose interior
+ * is then added to d_in. */
 static void
 backward_data (int begin, int end, gpointer data)
 {
   GroupedJob *j = data;
   const GabnConvShape *s = j->s;
   int Cg = s->in_c / j->groups, Og = s->out_c / j->groups, k = s->kernel;
+  Phases ph;
+  float *buf;
 
+  phases_init (&ph, s);
+  buf = g_new (float, phases_floats (&ph));
   for (int p = begin; p < end; p++)
     {
       int b = p / j->groups, g = p % j->groups;
 
-      for (int oo = 0; oo < Og; oo++)
+      for (int c = 0; c < Cg; c++)
         {
-          int o = g * Og + oo;
-          const float *dy = j->d_out + ((gsize) b * s->out_c + o) * s->out_h * s->out_w;
+          float *dx = j->d_in + ((gsize) b * s->in_c + g * Cg + c) * s->in_h * s->in_w;
 
-          for (int c = 0; c < Cg; c++)
+          memset (buf, 0, phases_floats (&ph) * sizeof (float));
+          for (int oo = 0; oo < Og; oo++)
             {
-              float *dx = j->d_in + ((gsize) b * s->in_c + g * Cg + c) * s->in_h * s->in_w;
+              int o = g * Og + oo;
+              const float *dy = j->d_out + ((gsize) b * s->out_c + o) * s->out_h * s->out_w;
               const float *w = j->weight + ((gsize) o * Cg + c) * k * k;
 
               for (int oy = 0; oy < s->out_h; oy++)
                 for (int ky = 0; ky < k; ky++)
-                  {
-                    int iy = oy * s->stride - s->pad + ky;
-                    if (iy < 0 || iy >= s->in_h)
-                      continue;
-                    for (int kx = 0; kx < k; kx++)
-                      {
-                        float wv = w[ky * k + kx];
-                        float *row = dx + (gsize) iy * s->in_w;
-                        const float *drow = dy + (gsize) oy * s->out_w;
-
-                        for (int ox = 0; ox < s->out_w; ox++)
-                          {
-                            int ix = ox * s->stride - s->pad + kx;
-                            if (ix >= 0 && ix < s->in_w)
-                              row[ix] += wv * drow[ox];
-                          }
-                      }
-                  }
+                  for (int kx = 0; kx < k; kx++)
+                    axpy_row (phase_row (buf, &ph, kx % ph.s, oy * ph.s + ky) + kx / ph.s,
+                              dy + (gsize) oy * s->out_w, w[ky * k + kx], s->out_w);
             }
+          for (int y = 0; y < s->in_h; y++)
+            for (int x = 0; x < s->in_w; x++)
+              {
+                int px = x + ph.pad;
+                dx[(gsize) y * s->in_w + x] += phase_row (buf, &ph, px % ph.s, y + ph.pad)[px / ph.s];
+              }
         }
     }
+  g_free (buf);
+}
+
+static inline float
+dot_row (const float *restrict a, const float *restrict b, int n)
+{
+  float acc = 0.0f;
+
+  for (int i = 0; i < n; i++)
+    acc += a[i] * b[i];
+  return acc;
 }
 
 /* d_weight and d_bias of output channel o, summed over the batch. */
@@ -122,7 +209,12 @@ backward_weights (int begin, int end, gpointer data)
   GroupedJob *j = data;
   const GabnConvShape *s = j->s;
   int Cg = s->in_c / j->groups, Og = s->out_c / j->groups, k = s->kernel;
+  Phases ph;
+  float *buf = NULL;
 
+  phases_init (&ph, s);
+  if (j->d_weight)
+    buf = g_new (float, phases_floats (&ph));
   for (int o = begin; o < end; o++)
     for (int b = 0; b < j->B; b++)
       {
@@ -140,29 +232,24 @@ backward_weights (int begin, int end, gpointer data)
           continue;
         for (int c = 0; c < Cg; c++)
           {
-            const float *in = j->in + ((gsize) b * s->in_c + g * Cg + c) * s->in_h * s->in_w;
             float *dw = j->d_weight + ((gsize) o * Cg + c) * k * k;
 
+            phases_fill (buf, &ph, j->in + ((gsize) b * s->in_c + g * Cg + c) * s->in_h * s->in_w,
+                         s->in_h, s->in_w);
             for (int ky = 0; ky < k; ky++)
               for (int kx = 0; kx < k; kx++)
                 {
-                  float acc = 0;
+                  float acc = 0.0f;
+
                   for (int oy = 0; oy < s->out_h; oy++)
-                    {
-                      int iy = oy * s->stride - s->pad + ky;
-                      if (iy < 0 || iy >= s->in_h)
-                        continue;
-                      for (int ox = 0; ox < s->out_w; ox++)
-                        {
-                          int ix = ox * s->stride - s->pad + kx;
-                          if (ix >= 0 && ix < s->in_w)
-                            acc += dy[oy * s->out_w + ox] * in[(gsize) iy * s->in_w + ix];
-                        }
-                    }
+                    acc += dot_row (dy + (gsize) oy * s->out_w,
+                                    phase_row (buf, &ph, kx % ph.s, oy * ph.s + ky) + kx / ph.s,
+                                    s->out_w);
                   dw[ky * k + kx] += acc;
                 }
           }
       }
+  g_free (buf);
 }
 
 void

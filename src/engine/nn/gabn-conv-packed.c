@@ -20,9 +20,8 @@
 typedef struct {
   const GabnConvShape *s;
   const float *in, *packed, *bias;
-  float *out, *bn_out;
-  const float *bn_mean, *bn_scale, *bn_beta;
-  gboolean relu;
+  float *out;
+  const GabnBnEpilogue *bn;
 } PanelJob;
 
 /* A run of a panel's columns that lies in one output row. */
@@ -113,24 +112,20 @@ panel_range (int begin, int end, gpointer data)
 
           for (int t = 0; t < cols; t++)
             y[t] += bias;
-          if (j->bn_out)
-            gabn_bn_eval_row (j->bn_out + (gsize) o * P + p0, y, cols, j->bn_mean[o],
-                              j->bn_scale[o], j->bn_beta[o], j->relu);
+          if (j->bn)
+            gabn_bn_epilogue_row (j->bn, (gsize) o * P + p0, o, y, cols);
         }
     }
 }
 
 void
-gabn_conv2d_forward_packed (float *out, float *bn_out, const float *in,
+gabn_conv2d_forward_packed (float *out, const GabnBnEpilogue *bn, const float *in,
                             const float *packed, const float *bias,
-                            const GabnConvShape *s, const float *bn_mean,
-                            const float *bn_scale, const float *bn_beta,
-                            gboolean relu)
+                            const GabnConvShape *s)
 {
   PanelJob j = {
     .s = s, .in = in, .packed = packed, .bias = bias, .out = out,
-    .bn_out = bn_out, .bn_mean = bn_mean, .bn_scale = bn_scale,
-    .bn_beta = bn_beta, .relu = relu,
+    .bn = bn,
   };
 
   g_return_if_fail (gabn_packed_gemm_available ());

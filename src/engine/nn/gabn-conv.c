@@ -59,9 +59,8 @@ typedef struct {
   float *out;
   const float *d_out;
   const float *bias;
-  float *bn_out;        /* optional eval-mode BatchNorm of out */
-  const float *bn_mean, *bn_scale, *bn_beta;
-  gboolean bn_relu;
+  const GabnBnEpilogue *bn;   /* optional eval-mode BatchNorm of out */
+  gsize bn_off;               /* the chunk's first output in bn's tensors */
   int nb;
   int ld;               /* nb·P */
 } ConvJob;
@@ -174,12 +173,6 @@ col2im_range (int begin, int end, gpointer data)
     }
 }
 
-static void
-bn_row (const ConvJob *j, float *y, const float *x, int o, int P)
-{
-  gabn_bn_eval_row (y, x, P, j->bn_mean[o], j->bn_scale[o], j->bn_beta[o], j->bn_relu);
-}
-
 /* One image's out (O × P) += bias, and bn_out = BatchNorm(out), for
  * channels [begin, end). */
 static void
@@ -195,8 +188,8 @@ bias_bn_range (int begin, int end, gpointer data)
       if (j->bias)
         for (int p = 0; p < P; p++)
           y[p] += j->bias[o];
-      if (j->bn_out)
-        bn_row (j, j->bn_out + (gsize) o * P, y, o, P);
+      if (j->bn)
+        gabn_bn_epilogue_row (j->bn, j->bn_off + (gsize) o * P, o, y, P);
     }
 }
 
@@ -216,8 +209,8 @@ scatter_range (int begin, int end, gpointer data)
 
       for (int p = 0; p < P; p++)
         dst[p] = src[p] + bias;
-      if (j->bn_out)
-        bn_row (j, j->bn_out + ((gsize) b * O + o) * P, dst, o, P);
+      if (j->bn)
+        gabn_bn_epilogue_row (j->bn, j->bn_off + ((gsize) b * O + o) * P, o, dst, P);
     }
 }
 
@@ -241,20 +234,37 @@ gabn_conv2d_forward (float *out, const float *in, const float *weight,
                      const float *bias, int B, const GabnConvShape *s,
                      float *work)
 {
-  gabn_conv2d_forward_bn (out, NULL, in, weight, bias, B, s, work,
-                          NULL, NULL, NULL, FALSE);
+  gabn_conv2d_forward_bn (out, NULL, in, weight, bias, B, s, work);
 }
 
 void
-gabn_conv2d_forward_bn (float *out, float *bn_out, const float *in,
+gabn_conv2d_forward_bn (float *out, const GabnBnEpilogue *bn, const float *in,
                         const float *weight, const float *bias, int B,
-                        const GabnConvShape *s, float *work,
-                        const float *bn_mean, const float *bn_scale,
-                        const float *bn_beta, gboolean relu)
+                        const GabnConvShape *s, float *work)
 {
   int K = s->in_c * s->kernel * s->kernel, O = s->out_c, P = s->out_h * s->out_w;
   int chunk = chunk_images (s, B);
 
+  /* 1×1, stride 1, no padding (MobileFaceNet's expand and project layers):
+   * each image's C × P plane is already its columns, and its O × P result
+   * is already NCHW: one product per image, no im2col copy, no scatter. */
+  if (s->kernel == 1 && s->stride == 1 && s->pad == 0)
+    {
+      for (int b = 0; b < B; b++)
+        {
+          ConvJob j = {
+            .s = s, .nb = 1, .ld = P, .bias = bias,
+            .out = out + (gsize) b * O * P,
+            .bn = bn, .bn_off = (gsize) b * O * P,
+          };
+
+          gabn_gemm (FALSE, FALSE, O, P, K, 1.0f, weight, K, in + (gsize) b * K * P, P,
+                     0.0f, j.out, P);
+          if (bias || bn)
+            gabn_parallel_for (O, bias_bn_range, &j);
+        }
+      return;
+    }
   for (int b0 = 0; b0 < B; b0 += chunk)
     {
       int nb = MIN (chunk, B - b0);
@@ -263,9 +273,7 @@ gabn_conv2d_forward_bn (float *out, float *bn_out, const float *in,
         .in = in + (gsize) b0 * s->in_c * s->in_h * s->in_w,
         .out = out + (gsize) b0 * O * P,
         .cols = work,
-        .bn_out = bn_out ? bn_out + (gsize) b0 * O * P : NULL,
-        .bn_mean = bn_mean, .bn_scale = bn_scale, .bn_beta = bn_beta,
-        .bn_relu = relu,
+        .bn = bn, .bn_off = (gsize) b0 * O * P,
       };
       j.tmp = work + (gsize) K * j.ld;
 
@@ -274,7 +282,7 @@ gabn_conv2d_forward_bn (float *out, float *bn_out, const float *in,
         {
           /* One image: its O × P result is already NCHW. */
           gabn_gemm (FALSE, FALSE, O, P, K, 1.0f, weight, K, j.cols, P, 0.0f, j.out, P);
-          if (bias || j.bn_out)
+          if (bias || j.bn)
             gabn_parallel_for (O, bias_bn_range, &j);
           continue;
         }

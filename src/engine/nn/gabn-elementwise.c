@@ -59,51 +59,80 @@ gabn_relu_backward (float *d_x, const float *d_y, const float *y, gsize n)
   gabn_parallel_for (n_blocks (n), relu_backward_range, &j);
 }
 
+typedef struct {
+  float *y, *d_x, *d_a;
+  const float *x, *a, *d_y;
+  int B, C, S;
+} PreluJob;
+
+/* Planes (b, c) [begin, end). */
+static void
+prelu_forward_range (int begin, int end, gpointer data)
+{
+  PreluJob *j = data;
+
+  for (int p = begin; p < end; p++)
+    {
+      gsize off = (gsize) p * j->S;
+      const float *restrict x = j->x + off;
+      float *restrict y = j->y + off;
+      float slope = j->a[p % j->C];
+
+      for (int i = 0; i < j->S; i++)
+        y[i] = x[i] > 0.0f ? x[i] : slope * x[i];
+    }
+}
+
 void
 gabn_prelu_forward (float *y, const float *x, const float *a, int B, int C, int S)
 {
-  for (int b = 0; b < B; b++)
-    for (int c = 0; c < C; c++)
-      {
-        gsize off = ((gsize) b * C + c) * S;
-        float slope = a[c];
-        for (int i = 0; i < S; i++)
-          {
-            float v = x[off + i];
-            y[off + i] = v > 0.0f ? v : slope * v;
-          }
-      }
+  PreluJob j = { .y = y, .x = x, .a = a, .B = B, .C = C, .S = S };
+
+  gabn_parallel_for (B * C, prelu_forward_range, &j);
+}
+
+/* Channels [begin, end): d_x of their planes, and d_a summed over the batch
+ * in double. Branch-free, so that the loops vectorise. */
+static void
+prelu_backward_range (int begin, int end, gpointer data)
+{
+  PreluJob *j = data;
+
+  for (int c = begin; c < end; c++)
+    {
+      double da = 0;
+      float slope = j->a[c];
+
+      for (int b = 0; b < j->B; b++)
+        {
+          gsize off = ((gsize) b * j->C + c) * j->S;
+          const float *restrict x = j->x + off, *restrict g = j->d_y + off;
+
+          if (j->d_x)
+            {
+              float *restrict dx = j->d_x + off;
+
+              for (int i = 0; i < j->S; i++)
+                dx[i] += x[i] > 0.0f ? g[i] : slope * g[i];
+            }
+          if (j->d_a)
+            for (int i = 0; i < j->S; i++)
+              da += x[i] > 0.0f ? 0.0 : (double) g[i] * x[i];
+        }
+      if (j->d_a)
+        j->d_a[c] += (float) da;
+    }
 }
 
 void
 gabn_prelu_backward (float *d_x, float *d_a, const float *d_y, const float *x,
                      const float *a, int B, int C, int S)
 {
-  for (int c = 0; c < C; c++)
-    {
-      double da = 0;
-      for (int b = 0; b < B; b++)
-        {
-          gsize off = ((gsize) b * C + c) * S;
-          for (int i = 0; i < S; i++)
-            {
-              float v = x[off + i], g = d_y[off + i];
-              if (v > 0.0f)
-                {
-                  if (d_x)
-                    d_x[off + i] += g;
-                }
-              else
-                {
-                  if (d_x)
-                    d_x[off + i] += a[c] * g;
-                  da += (double) g * v;
-                }
-            }
-        }
-      if (d_a)
-        d_a[c] += (float) da;
-    }
+  PreluJob j = { .d_x = d_x, .d_a = d_a, .d_y = d_y, .x = x, .a = a,
+                 .B = B, .C = C, .S = S };
+
+  if (d_x || d_a)
+    gabn_parallel_for (C, prelu_backward_range, &j);
 }
 
 static void

@@ -26,25 +26,34 @@ void  gabn_conv_shape_init (GabnConvShape *shape, int in_c, int in_h, int in_w,
 /* Floats of scratch memory that forward and backward need for a batch. */
 gsize gabn_conv_workspace_floats (const GabnConvShape *shape, int B);
 
+/* An eval-mode BatchNorm (and the PReLU after it) applied in a
+ * convolution's output pass: out = (x − mean[o])·scale[o] + beta[o], ReLU'd
+ * when relu; act_out (nullable) = PReLU(out) with slope[o]. Both (B,O,Ho,Wo)
+ * like the convolution's output; the same float arithmetic as the separate
+ * layers, so results are identical. */
+typedef struct {
+  float *out;
+  const float *mean, *scale, *beta;
+  gboolean relu;
+  float *act_out;
+  const float *slope;
+} GabnBnEpilogue;
+
 /* out (B,O,Ho,Wo) = in (B,C,H,W) ⋆ weight (O,C,k,k) + bias (O, nullable). */
 void gabn_conv2d_forward (float *out, const float *in, const float *weight,
                           const float *bias, int B, const GabnConvShape *shape,
                           float *work);
-/* The same, and bn_out = BatchNorm(out) with per-channel y = (x − mean)·
- * scale + beta (eval mode), ReLU'd when relu, in the same pass over out. */
-void gabn_conv2d_forward_bn (float *out, float *bn_out, const float *in,
-                             const float *weight, const float *bias, int B,
-                             const GabnConvShape *shape, float *work,
-                             const float *bn_mean, const float *bn_scale,
-                             const float *bn_beta, gboolean relu);
+/* The same, and the epilogue bn (nullable) in the same pass over out. */
+void gabn_conv2d_forward_bn (float *out, const GabnBnEpilogue *bn,
+                             const float *in, const float *weight,
+                             const float *bias, int B,
+                             const GabnConvShape *shape, float *work);
 /* As gabn_conv2d_forward_bn for one image, with the weights (O × C·k·k)
  * packed by gabn_pack_a (gabn-packed-gemm.h); needs no workspace. Only
  * when gabn_packed_gemm_available (). */
-void gabn_conv2d_forward_packed (float *out, float *bn_out, const float *in,
-                                 const float *packed, const float *bias,
-                                 const GabnConvShape *shape,
-                                 const float *bn_mean, const float *bn_scale,
-                                 const float *bn_beta, gboolean relu);
+void gabn_conv2d_forward_packed (float *out, const GabnBnEpilogue *bn,
+                                 const float *in, const float *packed,
+                                 const float *bias, const GabnConvShape *shape);
 /* d_in (B,C,H,W), d_weight (O,C,k,k), d_bias (O): all nullable, all +=. */
 void gabn_conv2d_backward (float *d_in, float *d_weight, float *d_bias,
                            const float *d_out, const float *in,
@@ -57,6 +66,11 @@ void gabn_conv2d_backward (float *d_in, float *d_weight, float *d_bias,
 void gabn_conv2d_grouped_forward (float *out, const float *in,
                                   const float *weight, const float *bias,
                                   int B, const GabnConvShape *shape, int groups);
+/* The same, and the epilogue bn (nullable) in the same pass. */
+void gabn_conv2d_grouped_forward_bn (float *out, const GabnBnEpilogue *bn,
+                                     const float *in, const float *weight,
+                                     const float *bias, int B,
+                                     const GabnConvShape *shape, int groups);
 /* d_in (B,C,H,W), d_weight (O,C/groups,k,k), d_bias (O): nullable, +=. */
 void gabn_conv2d_grouped_backward (float *d_in, float *d_weight, float *d_bias,
                                    const float *d_out, const float *in,
@@ -81,6 +95,26 @@ gabn_bn_eval_row (float *restrict y, const float *restrict x, int n,
   else
     for (int i = 0; i < n; i++)
       y[i] = (x[i] - mean) * scale + beta;
+}
+
+/* The epilogue for the row of channel o at offset off (into its outputs)
+ * from the convolution's output x (n floats). */
+static inline void
+gabn_bn_epilogue_row (const GabnBnEpilogue *e, gsize off, int o,
+                      const float *x, int n)
+{
+  float *restrict y = e->out + off;
+
+  gabn_bn_eval_row (y, x, n, e->mean[o], e->scale[o], e->beta[o], e->relu);
+  if (e->act_out)
+    {
+      float *restrict a = e->act_out + off;
+      float slope = e->slope[o];
+
+      /* gabn_prelu_forward's expression */
+      for (int i = 0; i < n; i++)
+        a[i] = y[i] > 0.0f ? y[i] : slope * y[i];
+    }
 }
 
 /* y (B,C,S) = gamma · (x − mean) · rstd + beta. Training: batch statistics

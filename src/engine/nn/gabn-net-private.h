@@ -129,6 +129,10 @@ GabnNet *gabn_net_skeleton (const char *arch, GError **error);
 int gabn_net_conv (GabnNet *net, const char *name, int in, int out_c,
                    int kernel, int stride, int pad, gboolean bias,
                    GabnInitKind init, float init_value);
+/* The same in groups (depthwise when groups = C): weight (O, C/groups, k, k). */
+int gabn_net_conv_grouped (GabnNet *net, const char *name, int in, int out_c,
+                           int kernel, int stride, int pad, int groups,
+                           gboolean bias, GabnInitKind init, float init_value);
 int gabn_net_batchnorm (GabnNet *net, const char *name, int in, float eps);
 /* BatchNorm then ReLU as one node (same tensors, no separate activation). */
 int gabn_net_batchnorm_relu (GabnNet *net, const char *name, int in, float eps);
@@ -138,6 +142,9 @@ int gabn_net_add (GabnNet *net, int a, int b);
 int gabn_net_flatten (GabnNet *net, int in);
 int gabn_net_dropout (GabnNet *net, int in, float p);
 int gabn_net_linear (GabnNet *net, const char *name, int in, int out_features);
+/* The same, without the bias tensor when !has_bias (nn.Linear(bias=False)). */
+int gabn_net_linear_bias (GabnNet *net, const char *name, int in,
+                          int out_features, gboolean has_bias);
 /* Names the last node added (a copy of name). */
 void gabn_net_name_last_node (GabnNet *net, const char *name);
 

@@ -121,27 +121,33 @@ packed_weights (GabnNet *net, GabnNode *node, int B)
   return node->packed;
 }
 
-/* out = conv(in), and bn_out = its eval-mode BatchNorm when bn_out is set. */
+/* out = conv(in), and the eval-mode epilogue bn when it is set. */
 static void
-conv_forward (GabnNet *net, GabnNode *node, int B, float *bn_out,
-              const float *bn_mean, const float *bn_scale,
-              const float *bn_beta, gboolean relu)
+conv_forward (GabnNet *net, GabnNode *node, int B, const GabnBnEpilogue *bn)
 {
   float *out = net->values[node->out].data;
   const float *in = net->values[node->in].data;
-  const float *packed = packed_weights (net, node, B);
+  const float *packed;
 
+  if (node->groups > 1)
+    {
+      gabn_conv2d_grouped_forward_bn (out, bn, in, tensor_data (net, node->weight),
+                                      tensor_data (net, node->bias), B, &node->conv,
+                                      node->groups);
+      return;
+    }
+  packed = packed_weights (net, node, B);
   if (gabn_winograd_applies (&node->conv))
-    gabn_winograd_forward (out, bn_out, in, winograd_weights (net, node), packed,
+    gabn_winograd_forward (out, bn, in, winograd_weights (net, node), packed,
                            tensor_data (net, node->bias), B, &node->conv,
-                           net->workspace, bn_mean, bn_scale, bn_beta, relu);
+                           net->workspace);
   else if (packed)
-    gabn_conv2d_forward_packed (out, bn_out, in, packed, tensor_data (net, node->bias),
-                                &node->conv, bn_mean, bn_scale, bn_beta, relu);
+    gabn_conv2d_forward_packed (out, bn, in, packed, tensor_data (net, node->bias),
+                                &node->conv);
   else
-    gabn_conv2d_forward_bn (out, bn_out, in, tensor_data (net, node->weight),
+    gabn_conv2d_forward_bn (out, bn, in, tensor_data (net, node->weight),
                             tensor_data (net, node->bias), B, &node->conv,
-                            net->workspace, bn_mean, bn_scale, bn_beta, relu);
+                            net->workspace);
 }
 
 static void
@@ -154,12 +160,7 @@ forward_node (GabnNet *net, GabnNode *node, int B)
   switch (node->kind)
     {
     case GABN_NODE_CONV:
-      if (node->groups > 1)
-        gabn_conv2d_grouped_forward (out->data, in->data, tensor_data (net, node->weight),
-                                     tensor_data (net, node->bias), B, &node->conv,
-                                     node->groups);
-      else
-        conv_forward (net, node, B, NULL, NULL, NULL, NULL, FALSE);
+      conv_forward (net, node, B, NULL);
       break;
     case GABN_NODE_BATCHNORM:
       gabn_batchnorm_forward (out->data, node->save_mean, node->save_rstd,
@@ -225,17 +226,24 @@ forward_node (GabnNet *net, GabnNode *node, int B)
     }
 }
 
-/* Eval mode, Conv then its BatchNorm: the BatchNorm is applied in the
- * convolution's output pass (one pass less over the activations), with the
- * same float arithmetic as gabn_batchnorm_forward. */
+/* Eval mode, Conv then its BatchNorm (then a PReLU when prelu is set): the
+ * BatchNorm and the PReLU are applied in the convolution's output pass (one
+ * or two passes less over the activations), with the same float arithmetic
+ * as gabn_batchnorm_forward and gabn_prelu_forward. */
 static void
-forward_conv_bn (GabnNet *net, GabnNode *conv, GabnNode *bn, int B)
+forward_conv_bn (GabnNet *net, GabnNode *conv, GabnNode *bn, GabnNode *prelu, int B)
 {
   GabnValue *x = &net->values[conv->out];
   const float *running_mean = tensor_data (net, bn->running_mean);
   const float *running_var = tensor_data (net, bn->running_var);
   const float *gamma = tensor_data (net, bn->weight);
   float *scale = g_newa (float, x->c);
+  GabnBnEpilogue epilogue = {
+    .out = net->values[bn->out].data, .mean = running_mean, .scale = scale,
+    .beta = tensor_data (net, bn->bias), .relu = bn->relu,
+    .act_out = prelu ? net->values[prelu->out].data : NULL,
+    .slope = prelu ? tensor_data (net, prelu->weight) : NULL,
+  };
 
   for (int c = 0; c < x->c; c++)
     {
@@ -245,8 +253,7 @@ forward_conv_bn (GabnNet *net, GabnNode *conv, GabnNode *bn, int B)
       bn->save_rstd[c] = (float) rstd;
       scale[c] = (float) (gamma[c] * rstd);
     }
-  conv_forward (net, conv, B, net->values[bn->out].data, running_mean, scale,
-                tensor_data (net, bn->bias), bn->relu);
+  conv_forward (net, conv, B, &epilogue);
 }
 
 void
@@ -260,12 +267,15 @@ gabn_net_run_forward (GabnNet *net, int first, int last)
       if (gabn_net_cancelled (net))
         return;
 
-      if (!net->training && node->kind == GABN_NODE_CONV && node->groups == 1 && next
+      if (!net->training && node->kind == GABN_NODE_CONV && next
           && next->kind == GABN_NODE_BATCHNORM && next->in == node->out
           && net->values[node->out].c <= 4096)
         {
-          forward_conv_bn (net, node, next, net->batch);
-          i++;
+          GabnNode *after = i + 2 < last ? &net->nodes[i + 2] : NULL;
+          gboolean prelu = after && after->kind == GABN_NODE_PRELU && after->in == next->out;
+
+          forward_conv_bn (net, node, next, prelu ? after : NULL, net->batch);
+          i += prelu ? 2 : 1;
           continue;
         }
       forward_node (net, node, net->batch);

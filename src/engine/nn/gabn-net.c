@@ -110,9 +110,18 @@ gabn_net_conv (GabnNet *net, const char *name, int in, int out_c, int kernel,
                int stride, int pad, gboolean bias, GabnInitKind init,
                float init_value)
 {
+  return gabn_net_conv_grouped (net, name, in, out_c, kernel, stride, pad, 1,
+                                bias, init, init_value);
+}
+
+int
+gabn_net_conv_grouped (GabnNet *net, const char *name, int in, int out_c,
+                       int kernel, int stride, int pad, int groups,
+                       gboolean bias, GabnInitKind init, float init_value)
+{
   GabnValue *v = &net->values[in];
   GabnConvShape shape;
-  gint64 wshape[4] = { out_c, v->c, kernel, kernel };
+  gint64 wshape[4] = { out_c, v->c / groups, kernel, kernel };
   GabnNode *node;
   int weight, bias_t = -1, out;
 
@@ -124,6 +133,7 @@ gabn_net_conv (GabnNet *net, const char *name, int in, int out_c, int kernel,
   out = gabn_net_add_value (net, out_c, shape.out_h, shape.out_w);
   node = gabn_net_add_node (net, GABN_NODE_CONV, in, out);
   node->conv = shape;
+  node->groups = groups;
   node->weight = weight;
   node->bias = bias_t;
   node->name = g_strdup (name);
@@ -227,12 +237,20 @@ gabn_net_dropout (GabnNet *net, int in, float p)
 int
 gabn_net_linear (GabnNet *net, const char *name, int in, int out_features)
 {
+  return gabn_net_linear_bias (net, name, in, out_features, TRUE);
+}
+
+int
+gabn_net_linear_bias (GabnNet *net, const char *name, int in, int out_features,
+                      gboolean has_bias)
+{
   int in_features = (int) gabn_value_size (&net->values[in]);
   gint64 shape[2] = { out_features, in_features };
   /* PyTorch's default: U(±1/√fan_in) for weight and bias. */
   float bound = 1.0f / sqrtf ((float) in_features);
   int weight = add_named (net, name, "weight", GABN_TENSOR_PARAM, 2, shape, GABN_INIT_UNIFORM, bound);
-  int bias = add_named (net, name, "bias", GABN_TENSOR_PARAM, 1, shape, GABN_INIT_UNIFORM, bound);
+  int bias = has_bias ? add_named (net, name, "bias", GABN_TENSOR_PARAM, 1, shape,
+                                   GABN_INIT_UNIFORM, bound) : -1;
   int out = gabn_net_add_value (net, out_features, 1, 1);
   GabnNode *node = gabn_net_add_node (net, GABN_NODE_LINEAR, in, out);
 

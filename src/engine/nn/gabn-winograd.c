@@ -120,9 +120,10 @@ typedef struct {
   const float *in;      /* first image of the chunk */
   float *V;             /* 16 × C × T */
   float *M;             /* 16 × O × T */
-  float *out, *bn_out;
-  const float *bias, *bn_mean, *bn_scale, *bn_beta;
-  gboolean relu;
+  float *out;
+  const float *bias;
+  const GabnBnEpilogue *bn;
+  gsize bn_off;         /* the chunk's first output in bn's tensors */
   gboolean accumulate;  /* out += y instead of out = y */
   int T;                /* tiles in the chunk */
 } WinoJob;
@@ -196,71 +197,89 @@ input_transform_range (int begin, int end, gpointer data)
     }
 }
 
-/* out (and bn_out) for (image, output channel) pairs [begin, end). */
+/* out (and bn_out) for (image, output channel) pairs [begin, end). An
+ * image's tiles are consecutive in each M block, so the transform runs over
+ * all n = th·tw tiles of a plane at once (long vectorisable loops; a row of
+ * tiles, 7 at 14 × 14, was mostly scalar remainder), then interleaves the
+ * four outputs of each tile into the plane. Same expressions, in the same
+ * order, as per tile: the results are unchanged. */
 static void
 output_transform_range (int begin, int end, gpointer data)
 {
   WinoJob *j = data;
   const GabnConvShape *s = j->s;
   int O = s->out_c, Ho = s->out_h, Wo = s->out_w, th = tiles_h (s), tw = tiles_w (s);
+  int n = th * tw;
   gsize xi_stride = (gsize) O * j->T + BLOCK_PAD;
-  float *t = g_newa (float, 8 * tw);     /* Aᵀ m: 2 rows × 4 columns × tiles */
-  float *y = g_newa (float, 2 * 2 * tw); /* the two output rows */
+  /* t = Aᵀ m: 2 rows × 4 columns of n tiles; y: 2 × 2 outputs of n tiles */
+  float *t = g_new (float, 12 * (gsize) n);
+  float *y = t + 8 * (gsize) n;
 
   for (int bo = begin; bo < end; bo++)
     {
       int b = bo / O, o = bo % O;
       float *out = j->out + (gsize) bo * Ho * Wo;
-      float *bn = j->bn_out ? j->bn_out + (gsize) bo * Ho * Wo : NULL;
       float bias = j->bias ? j->bias[o] : 0.0f;
+      const float *m = j->M + (gsize) o * j->T + (gsize) b * n;
 
-      for (int ty = 0; ty < th; ty++)
+      /* t = Aᵀ m down the columns, Aᵀ = [1 1 1 0; 0 1 −1 −1] */
+      for (int k = 0; k < 4; k++)
         {
-          const float *m = j->M + (gsize) o * j->T + (gsize) b * th * tw + ty * tw;
+          const float *restrict m0 = m + k * xi_stride, *restrict m1 = m + (4 + k) * xi_stride;
+          const float *restrict m2 = m + (8 + k) * xi_stride, *restrict m3 = m + (12 + k) * xi_stride;
+          float *restrict t0 = t + (gsize) k * n, *restrict t1 = t + (gsize) (4 + k) * n;
 
-          /* t = Aᵀ m down the columns, Aᵀ = [1 1 1 0; 0 1 −1 −1] */
-          for (int k = 0; k < 4; k++)
+          for (int i = 0; i < n; i++)
             {
-              const float *m0 = m + k * xi_stride, *m1 = m + (4 + k) * xi_stride;
-              const float *m2 = m + (8 + k) * xi_stride, *m3 = m + (12 + k) * xi_stride;
-              float *t0 = t + k * tw, *t1 = t + (4 + k) * tw;
-
-              for (int tx = 0; tx < tw; tx++)
-                {
-                  t0[tx] = m0[tx] + m1[tx] + m2[tx];
-                  t1[tx] = m1[tx] - m2[tx] - m3[tx];
-                }
-            }
-          /* y = t A along the rows */
-          for (int i = 0; i < 2; i++)
-            {
-              const float *c0 = t + (4 * i) * tw, *c1 = t + (4 * i + 1) * tw;
-              const float *c2 = t + (4 * i + 2) * tw, *c3 = t + (4 * i + 3) * tw;
-              float *yi = y + i * 2 * tw;
-
-              for (int tx = 0; tx < tw; tx++)
-                {
-                  yi[2 * tx] = c0[tx] + c1[tx] + c2[tx] + bias;
-                  yi[2 * tx + 1] = c1[tx] - c2[tx] - c3[tx] + bias;
-                }
-            }
-          for (int i = 0; i < 2 && 2 * ty + i < Ho; i++)
-            {
-              const float *yi = y + i * 2 * tw;
-              float *row = out + (gsize) (2 * ty + i) * Wo;
-
-              if (j->accumulate)
-                for (int x = 0; x < Wo; x++)
-                  row[x] += yi[x];
-              else
-                for (int x = 0; x < Wo; x++)
-                  row[x] = yi[x];
-              if (bn)
-                gabn_bn_eval_row (bn + (gsize) (2 * ty + i) * Wo, yi, Wo, j->bn_mean[o],
-                                  j->bn_scale[o], j->bn_beta[o], j->relu);
+              t0[i] = m0[i] + m1[i] + m2[i];
+              t1[i] = m1[i] - m2[i] - m3[i];
             }
         }
+      /* y = t A along the rows: y[2r + c] is output (r, c) of every tile */
+      for (int r = 0; r < 2; r++)
+        {
+          const float *restrict c0 = t + (gsize) (4 * r) * n, *restrict c1 = t + (gsize) (4 * r + 1) * n;
+          const float *restrict c2 = t + (gsize) (4 * r + 2) * n, *restrict c3 = t + (gsize) (4 * r + 3) * n;
+          float *restrict y0 = y + (gsize) (2 * r) * n, *restrict y1 = y + (gsize) (2 * r + 1) * n;
+
+          for (int i = 0; i < n; i++)
+            {
+              y0[i] = c0[i] + c1[i] + c2[i] + bias;
+              y1[i] = c1[i] - c2[i] - c3[i] + bias;
+            }
+        }
+      for (int ty = 0; ty < th; ty++)
+        for (int r = 0; r < 2 && 2 * ty + r < Ho; r++)
+          {
+            const float *y0 = y + (gsize) (2 * r) * n + ty * tw, *y1 = y + (gsize) (2 * r + 1) * n + ty * tw;
+            float *row = out + (gsize) (2 * ty + r) * Wo;
+            int full = Wo / 2;   /* tiles with both columns inside */
+
+            if (j->accumulate)
+              {
+                for (int tx = 0; tx < full; tx++)
+                  {
+                    row[2 * tx] += y0[tx];
+                    row[2 * tx + 1] += y1[tx];
+                  }
+                if (full < tw)
+                  row[2 * full] += y0[full];
+              }
+            else
+              {
+                for (int tx = 0; tx < full; tx++)
+                  {
+                    row[2 * tx] = y0[tx];
+                    row[2 * tx + 1] = y1[tx];
+                  }
+                if (full < tw)
+                  row[2 * full] = y0[full];
+              }
+          }
+      if (j->bn)
+        gabn_bn_epilogue_row (j->bn, j->bn_off + (gsize) bo * Ho * Wo, o, out, Ho * Wo);
     }
+  g_free (t);
 }
 
 gsize
@@ -278,10 +297,9 @@ gabn_winograd_pack_weights (float *packed, const float *U, const GabnConvShape *
 }
 
 static void
-winograd_run (float *out, gboolean accumulate, float *bn_out, const float *in,
+winograd_run (float *out, gboolean accumulate, const GabnBnEpilogue *bn, const float *in,
               const float *U, const float *U_packed, const float *bias, int B,
-              const GabnConvShape *s, float *work, const float *bn_mean,
-              const float *bn_scale, const float *bn_beta, gboolean relu)
+              const GabnConvShape *s, float *work)
 {
   int C = s->in_c, O = s->out_c, per_image = tiles_h (s) * tiles_w (s);
   int chunk = chunk_images (s, B);
@@ -293,9 +311,8 @@ winograd_run (float *out, gboolean accumulate, float *bn_out, const float *in,
         .s = s, .T = nb * per_image, .bias = bias,
         .in = in + (gsize) b0 * C * s->in_h * s->in_w,
         .out = out + (gsize) b0 * O * s->out_h * s->out_w,
-        .bn_out = bn_out ? bn_out + (gsize) b0 * O * s->out_h * s->out_w : NULL,
-        .bn_mean = bn_mean, .bn_scale = bn_scale, .bn_beta = bn_beta,
-        .relu = relu, .accumulate = accumulate,
+        .bn = bn, .bn_off = (gsize) b0 * O * s->out_h * s->out_w,
+        .accumulate = accumulate,
         .V = work,
       };
       gsize v_block = (gsize) C * j.T + BLOCK_PAD, m_block = (gsize) O * j.T + BLOCK_PAD;
@@ -316,15 +333,12 @@ winograd_run (float *out, gboolean accumulate, float *bn_out, const float *in,
 }
 
 void
-gabn_winograd_forward (float *out, float *bn_out, const float *in,
+gabn_winograd_forward (float *out, const GabnBnEpilogue *bn, const float *in,
                        const float *U, const float *U_packed,
                        const float *bias, int B, const GabnConvShape *s,
-                       float *work, const float *bn_mean,
-                       const float *bn_scale, const float *bn_beta,
-                       gboolean relu)
+                       float *work)
 {
-  winograd_run (out, FALSE, bn_out, in, U, U_packed, bias, B, s, work, bn_mean,
-                bn_scale, bn_beta, relu);
+  winograd_run (out, FALSE, bn, in, U, U_packed, bias, B, s, work);
 }
 
 void
@@ -337,6 +351,5 @@ gabn_winograd_backward_data (float *d_in, const float *d_out,
   /* ∂L/∂in is the 3×3, pad-1 correlation of ∂L/∂out with the kernels
    * rotated by 180° and the channel roles swapped. */
   gabn_conv_shape_init (&t, s->out_c, s->out_h, s->out_w, s->in_c, 3, 1, 1);
-  winograd_run (d_in, TRUE, NULL, d_out, U_transposed, NULL, NULL, B, &t, work,
-                NULL, NULL, NULL, FALSE);
+  winograd_run (d_in, TRUE, NULL, d_out, U_transposed, NULL, NULL, B, &t, work);
 }

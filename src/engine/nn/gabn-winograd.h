@@ -41,15 +41,13 @@ gsize gabn_winograd_packed_floats (const GabnConvShape *shape);
 void  gabn_winograd_pack_weights (float *packed, const float *U,
                                   const GabnConvShape *shape);
 
-/* As gabn_conv2d_forward_bn (bn_out, bn_mean, bn_scale, bn_beta nullable
- * together), with the weights given as U, and U_packed (nullable) used
- * instead when given (only when gabn_packed_gemm_available ()). */
-void gabn_winograd_forward (float *out, float *bn_out, const float *in,
-                            const float *U, const float *U_packed,
-                            const float *bias, int B,
-                            const GabnConvShape *shape, float *work,
-                            const float *bn_mean, const float *bn_scale,
-                            const float *bn_beta, gboolean relu);
+/* As gabn_conv2d_forward_bn (bn nullable), with the weights given as U,
+ * and U_packed (nullable) used instead when given (only when
+ * gabn_packed_gemm_available ()). */
+void gabn_winograd_forward (float *out, const GabnBnEpilogue *bn,
+                            const float *in, const float *U,
+                            const float *U_packed, const float *bias, int B,
+                            const GabnConvShape *shape, float *work);
 
 /* d_in (B,C,H,W) += the gradient through the convolution of d_out
  * (B,O,H,W), U_transposed from gabn_winograd_transform_weights_transposed.
