@@ -103,10 +103,10 @@ show_reliance (GabnGroupsView *self)
   for (int g = 0; g < maps->n_groups; g++)
     {
       const double *row = maps->reliance + (gsize) g * GABN_SYNTH_N_REGIONS;
-      double eyes_brows = gabn_reliance_shortcut_share (row);
-      g_autofree char *item = isfinite (eyes_brows)
+      double cue_share = gabn_reliance_shortcut_share (row);
+      g_autofree char *item = isfinite (cue_share)
                               /* Translators: a group and its share, in a list */
-                              ? g_strdup_printf (_("%s %.0f%%"), maps->names[g], 100 * eyes_brows)
+                              ? g_strdup_printf (_("%s %.0f%%"), maps->names[g], 100 * cue_share)
                               : g_strdup_printf (_("%s —"), maps->names[g]);
       if (cue->len > 0)
         g_string_append (cue, _(", "));
