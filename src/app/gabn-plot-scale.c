@@ -45,6 +45,20 @@ gabn_axis_scale_init (GabnAxisScale *scale, double min, double max, int max_tick
   scale->n_ticks = (int) lround ((scale->hi - scale->lo) / step) + 1;
 }
 
+void
+gabn_axis_scale_init_integer (GabnAxisScale *scale, double min, double max, int max_ticks)
+{
+  gabn_axis_scale_init (scale, min, max, max_ticks);
+  if (scale->step >= 1.0)
+    return;
+  scale->step = 1.0;
+  scale->lo = floor (scale->lo);
+  scale->hi = ceil (scale->hi);
+  if (scale->hi <= scale->lo)
+    scale->hi = scale->lo + 1.0;
+  scale->n_ticks = (int) lround (scale->hi - scale->lo) + 1;
+}
+
 double
 gabn_axis_scale_fraction (const GabnAxisScale *scale, double v)
 {

@@ -17,6 +17,11 @@ typedef struct {
 void gabn_axis_scale_init (GabnAxisScale *scale, double min, double max,
                            int max_ticks);
 
+/* As gabn_axis_scale_init, for a count (epochs, steps): ticks on whole
+ * numbers only, so a 3-epoch run is not labelled 1.2, 1.4, … */
+void gabn_axis_scale_init_integer (GabnAxisScale *scale, double min, double max,
+                                   int max_ticks);
+
 /* Position of v on the axis as 0..1 (not clamped). */
 double gabn_axis_scale_fraction (const GabnAxisScale *scale, double v);
 

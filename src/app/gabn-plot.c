@@ -32,6 +32,7 @@ struct _GabnPlot
   char          *x_label;
   char          *y_label;
   double         y_min, y_max;   /* NAN: automatic */
+  gboolean       x_integer;      /* x is a count: whole-number ticks */
   GPtrArray     *series;         /* Series*, NULL when removed */
 
   GskRenderNode *cache;          /* static drawing at cache_w×cache_h */
@@ -299,7 +300,10 @@ compute_layout (GabnPlot *self, cairo_t *cr, int width, int height, GPtrArray *l
   lay->top = top + 6;
   lay->width = MAX (10, width - lay->left - 14);
   lay->height = MAX (10, height - lay->top - (self->x_label != NULL ? 44 : 28));
-  gabn_axis_scale_init (&lay->xs, x0, x1, MAX (2, (int) (lay->width / 80)));
+  if (self->x_integer)
+    gabn_axis_scale_init_integer (&lay->xs, x0, x1, MAX (2, (int) (lay->width / 80)));
+  else
+    gabn_axis_scale_init (&lay->xs, x0, x1, MAX (2, (int) (lay->width / 80)));
   gabn_axis_scale_init (&lay->ys, y0, y1, MAX (2, (int) (lay->height / 40)));
   if (!isnan (self->y_min))
     lay->ys.lo = self->y_min;
@@ -742,6 +746,14 @@ gabn_plot_set_x_label (GabnPlot *self, const char *label)
 {
   g_return_if_fail (GABN_IS_PLOT (self));
   replace_string (&self->x_label, label);
+  invalidate (self);
+}
+
+void
+gabn_plot_set_x_integer (GabnPlot *self, gboolean integer)
+{
+  g_return_if_fail (GABN_IS_PLOT (self));
+  self->x_integer = integer;
   invalidate (self);
 }
 

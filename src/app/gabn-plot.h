@@ -20,6 +20,8 @@ GtkWidget *gabn_plot_new (void);
 void  gabn_plot_set_title (GabnPlot *self, const char *title);
 const char *gabn_plot_get_title (GabnPlot *self);
 void  gabn_plot_set_x_label (GabnPlot *self, const char *label);
+/* x counts something (epochs, steps): ticks on whole numbers only. */
+void  gabn_plot_set_x_integer (GabnPlot *self, gboolean integer);
 void  gabn_plot_set_y_label (GabnPlot *self, const char *label);
 /* Fixed y range; NAN for either bound lets the data decide it. */
 void  gabn_plot_set_y_range (GabnPlot *self, double min, double max);

@@ -970,6 +970,7 @@ gabn_teach_view_init (GabnTeachView *self)
   self->images = TEACH_IMAGES;
   gabn_plot_set_title (self->plot, _("Accuracy per group on new people (baseline dashed, GABN solid, control dotted)"));
   gabn_plot_set_x_label (self->plot, _("epoch"));
+  gabn_plot_set_x_integer (self->plot, TRUE);
   gabn_plot_set_y_label (self->plot, _("accuracy %"));
   update_step (self);
 }

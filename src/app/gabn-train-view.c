@@ -687,6 +687,7 @@ gabn_train_view_init (GabnTrainView *self)
       self->plots[i] = GABN_PLOT (gabn_plot_new ());
       gabn_plot_set_title (self->plots[i], _(titles[i]));
       gabn_plot_set_x_label (self->plots[i], i == PLOT_LOSS ? _("step") : _("epoch"));
+      gabn_plot_set_x_integer (self->plots[i], TRUE);
       gabn_plot_set_y_label (self->plots[i], _(y_labels[i]));
       gtk_widget_set_size_request (GTK_WIDGET (self->plots[i]), 240, 220);
       gtk_grid_attach (self->plot_grid, GTK_WIDGET (self->plots[i]), i % 3, i / 3, 1, 1);

@@ -137,6 +137,23 @@ test_axis_scale (void)
   gabn_axis_scale_init (&s, 1, 0, 4);         /* reversed input */
   g_assert_cmpfloat (s.lo, <=, 0);
   g_assert_cmpfloat (s.hi, >=, 1);
+
+  /* A count (epochs 1–3) gets whole-number ticks, not 1.2, 1.4, … */
+  gabn_axis_scale_init (&s, 1, 3, 10);
+  g_assert_cmpfloat (s.step, <, 1);
+  gabn_axis_scale_init_integer (&s, 1, 3, 10);
+  g_assert_cmpfloat (s.step, ==, 1);
+  g_assert_cmpfloat (s.lo, ==, 1);
+  g_assert_cmpfloat (s.hi, ==, 3);
+  g_assert_cmpint (s.n_ticks, ==, 3);
+  label = gabn_axis_scale_format (&s, 2);
+  g_assert_cmpstr (label, ==, "2");
+  g_free (label);
+  gabn_axis_scale_init_integer (&s, 1, 1, 10);  /* one epoch */
+  g_assert_cmpfloat (s.step, ==, 1);
+  g_assert_cmpfloat (s.hi, >, s.lo);
+  gabn_axis_scale_init_integer (&s, 0, 200, 4); /* wide: as before */
+  g_assert_cmpfloat (s.step, ==, 50);
 }
 
 static void
