@@ -24,8 +24,8 @@
 #define TEACH_IMAGES 6
 /* Chosen on validation faces (seed 1001, not a class's): at 3 epochs the
  * baseline stayed near chance (51–57 % per group), at 20 it fit and showed
- * the built-in gap (A/B 87 %, C/D 64/80 %); 20 GABN epochs take about a
- * minute on 2 cores (docs/RESULTS.md, "The teaching mode's schedule"). */
+ * the built-in gap (A/B 87 %, C/D 64/80 %) (docs/RESULTS.md, "The
+ * teaching mode's schedule", with its cost in time). */
 #define TEACH_EPOCHS 20
 
 enum { STEP_FACES, STEP_BASELINE, STEP_GAP, STEP_GABN, STEP_COMPARE, N_STEPS };
