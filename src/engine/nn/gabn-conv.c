@@ -6,6 +6,7 @@
  * chunks bound the memory (cols for a whole iresnet batch would be GBs). The
  * unrolling, the scattering and the sgemm slices (gabn-matmul.c) all run on
  * the engine's one pool (gabn_parallel_for). */
+#include "gabn-engine.h"
 #include "gabn-layers.h"
 #include "gabn-matmul.h"
 #include "gabn-parallel.h"
@@ -59,6 +60,7 @@ typedef struct {
   float *out;
   const float *d_out;
   const float *bias;
+  const float *weight;    /* O × K, for pointwise_images */
   const GabnBnEpilogue *bn;   /* optional eval-mode BatchNorm of out */
   gsize bn_off;               /* the chunk's first output in bn's tensors */
   int nb;
@@ -193,6 +195,30 @@ bias_bn_range (int begin, int end, gpointer data)
     }
 }
 
+/* 1×1 stride-1 convolutions of images [begin, end), one single-threaded
+ * product each with its bias and BatchNorm right after, while the image's
+ * output is still in cache: one thread phase for the whole batch instead
+ * of two per image. */
+static void
+pointwise_images (int begin, int end, gpointer data)
+{
+  const ConvJob *base = data;
+  const GabnConvShape *s = base->s;
+  int K = s->in_c, O = s->out_c, P = s->out_h * s->out_w;
+
+  for (int b = begin; b < end; b++)
+    {
+      ConvJob j = *base;
+
+      j.out = base->out + (gsize) b * O * P;
+      j.bn_off = (gsize) b * O * P;
+      gabn_gemm_serial (FALSE, FALSE, O, P, K, 1.0f, j.weight, K,
+                        base->in + (gsize) b * K * P, P, 0.0f, j.out, P);
+      if (j.bias || j.bn)
+        bias_bn_range (0, O, &j);
+    }
+}
+
 /* out[b][o] = tmp[o][b·P ...] + bias[o] for (image, channel) pairs. */
 static void
 scatter_range (int begin, int end, gpointer data)
@@ -250,6 +276,17 @@ gabn_conv2d_forward_bn (float *out, const GabnBnEpilogue *bn, const float *in,
    * is already NCHW: one product per image, no im2col copy, no scatter. */
   if (s->kernel == 1 && s->stride == 1 && s->pad == 0)
     {
+      int threads = gabn_get_threads ();
+
+      /* Enough images to share evenly: a whole product per thread. */
+      if (threads > 1 && (B % threads == 0 || B >= 4 * threads))
+        {
+          ConvJob j = { .s = s, .nb = 1, .ld = P, .bias = bias, .bn = bn,
+                        .in = in, .out = out, .weight = weight };
+
+          gabn_parallel_for (B, pointwise_images, &j);
+          return;
+        }
       for (int b = 0; b < B; b++)
         {
           ConvJob j = {
