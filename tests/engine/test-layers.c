@@ -125,6 +125,7 @@ test_conv (void)
   /* 1×1 stride 1 over a batch: one single-threaded product per image */
   check_conv (8, 7, 5, 3, 9, 1, 1, 0, TRUE);
   check_conv (3, 6, 4, 7, 5, 1, 1, 0, FALSE);
+  check_conv (2, 5, 11, 13, 300, 1, 1, 0, TRUE);  /* columns in blocks of 96, a partial one */
   check_conv (1, 2, 9, 9, 3, 5, 1, 2, FALSE);
   /* dlib's "valid" stride-2 convolutions, which leave the last row and
    * column out: a 7×7 stem and 3×3 down blocks. */

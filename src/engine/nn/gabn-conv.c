@@ -195,27 +195,43 @@ bias_bn_range (int begin, int end, gpointer data)
     }
 }
 
-/* 1×1 stride-1 convolutions of images [begin, end), one single-threaded
- * product each with its bias and BatchNorm right after, while the image's
- * output is still in cache: one thread phase for the whole batch instead
- * of two per image. */
+/* Output blocks of a 1×1 product are about this many floats (L2-sized). */
+#define POINTWISE_BLOCK_FLOATS (1 << 15)
+
+/* 1×1 stride-1 convolutions of images [begin, end) on the calling thread:
+ * one thread phase for the whole batch instead of two per image. Each
+ * image's product goes in blocks of columns, each block's bias and
+ * BatchNorm right after its product, while the block is still in cache. */
 static void
 pointwise_images (int begin, int end, gpointer data)
 {
-  const ConvJob *base = data;
-  const GabnConvShape *s = base->s;
+  const ConvJob *j = data;
+  const GabnConvShape *s = j->s;
   int K = s->in_c, O = s->out_c, P = s->out_h * s->out_w;
+  int cols = MAX (16, POINTWISE_BLOCK_FLOATS / O / 16 * 16);
 
   for (int b = begin; b < end; b++)
     {
-      ConvJob j = *base;
+      float *out = j->out + (gsize) b * O * P;
+      const float *in = j->in + (gsize) b * K * P;
 
-      j.out = base->out + (gsize) b * O * P;
-      j.bn_off = (gsize) b * O * P;
-      gabn_gemm_serial (FALSE, FALSE, O, P, K, 1.0f, j.weight, K,
-                        base->in + (gsize) b * K * P, P, 0.0f, j.out, P);
-      if (j.bias || j.bn)
-        bias_bn_range (0, O, &j);
+      for (int p0 = 0; p0 < P; p0 += cols)
+        {
+          int n = MIN (cols, P - p0);
+
+          gabn_gemm_serial (FALSE, FALSE, O, n, K, 1.0f, j->weight, K, in + p0, P,
+                            0.0f, out + p0, P);
+          for (int o = 0; o < O && (j->bias || j->bn); o++)
+            {
+              float *y = out + (gsize) o * P + p0;
+
+              if (j->bias)
+                for (int p = 0; p < n; p++)
+                  y[p] += j->bias[o];
+              if (j->bn)
+                gabn_bn_epilogue_row (j->bn, (gsize) (b * O + o) * P + p0, o, y, n);
+            }
+        }
     }
 }
 
