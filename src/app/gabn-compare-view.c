@@ -273,6 +273,20 @@ on_model_changed (GabnCompareView *self)
                        (gpointer *) &item, 1);
 }
 
+/* Two models to compare as soon as there are two: while A and B are the
+ * same entry, B moves to the model that just arrived. */
+static void
+on_candidates_changed (GabnCompareView *self, guint position, guint removed, guint added)
+{
+  guint a = gtk_drop_down_get_selected (self->model_a_dropdown);
+  guint newest = position + added - 1;
+
+  if (added == 0 || g_list_model_get_n_items (self->candidates) < 2
+      || gtk_drop_down_get_selected (self->model_b_dropdown) != a)
+    return;
+  gtk_drop_down_set_selected (self->model_b_dropdown, newest != a ? newest : (a == 0 ? 1 : 0));
+}
+
 static void
 on_model_file_added (GObject *object, GAsyncResult *result, gpointer user_data)
 {
@@ -408,6 +422,8 @@ gabn_compare_view_init (GabnCompareView *self)
       gtk_drop_down_set_expression (dropdown, gtk_property_expression_new (GABN_TYPE_MODEL_ITEM, NULL, "name"));
       gtk_drop_down_set_model (dropdown, self->candidates);
     }
+  g_signal_connect_object (self->candidates, "items-changed",
+                           G_CALLBACK (on_candidates_changed), self, G_CONNECT_SWAPPED);
   on_model_changed (self);
   gabn_plot_set_title (self->roc_plot, _("ROC per group (A solid, B dashed)"));
   gabn_plot_set_x_label (self->roc_plot, _("false accept rate"));
@@ -439,6 +455,14 @@ gabn_compare_view_select (GabnCompareView *self, guint a, guint b)
   g_return_if_fail (GABN_IS_COMPARE_VIEW (self));
   gtk_drop_down_set_selected (self->model_a_dropdown, a);
   gtk_drop_down_set_selected (self->model_b_dropdown, b);
+}
+
+void
+gabn_compare_view_get_selected (GabnCompareView *self, guint *a, guint *b)
+{
+  g_return_if_fail (GABN_IS_COMPARE_VIEW (self));
+  *a = gtk_drop_down_get_selected (self->model_a_dropdown);
+  *b = gtk_drop_down_get_selected (self->model_b_dropdown);
 }
 
 int

@@ -13,6 +13,8 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (GabnCompareView, gabn_compare_view, GABN, COMPARE_VIEW, AdwBin)
 
 void gabn_compare_view_set_session (GabnCompareView *self, GabnSession *session);
+/* The entries chosen as model A and model B. */
+void gabn_compare_view_get_selected (GabnCompareView *self, guint *a, guint *b);
 /* Chooses the models to compare by their position in the choices. */
 void gabn_compare_view_select (GabnCompareView *self, guint a, guint b);
 /* Position of the model offered under name, or −1. */

@@ -743,7 +743,10 @@ demo_advance (GabnTeachView *self)
           g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READY]);
           break;
         }
-      if (self->step == STEP_FACES && !self->faces_ready && !self->faces_loading)
+      /* Faces drawn but their first faces not decoded yet: wait (drawing
+       * again would cancel that job, and under load loop for ever). */
+      if (self->step == STEP_FACES && !self->faces_ready && !self->faces_loading
+          && !self->faces_drawn)
         gabn_teach_view_act (self);
       else if (which >= 0 && self->runs[which] == NULL && !run_busy (self, which))
         gabn_teach_view_act (self);

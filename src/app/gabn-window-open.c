@@ -94,11 +94,14 @@ gabn_window_load_model (GabnWindow *self, const char *path)
                                  open_data_new (self, path));
 }
 
-/* The shipped baseline (bench/ship-models.sh) when the dataset is the one
- * it was trained on — the built-in faces at their defaults — and the file
- * is there: installed, or in the source tree of an uninstalled build. */
+#define SHIPPED_BASELINE "gabn-s-realistic-baseline.safetensors"
+#define SHIPPED_GABN     "gabn-s-realistic-gabn.safetensors"
+
+/* A shipped model (bench/ship-models.sh) when the dataset is the one it was
+ * trained on — the built-in faces at their defaults — and the file is
+ * there: installed, or in the source tree of an uninstalled build. */
 static char *
-shipped_model_for (const GabnDataset *ds)
+shipped_model_for (const GabnDataset *ds, const char *name)
 {
   const char *dirs[] = { g_getenv ("GABN_MODELS_DIR"), GABN_MODELS_INSTALL_DIR,
                          GABN_MODELS_SOURCE_DIR };
@@ -112,11 +115,54 @@ shipped_model_for (const GabnDataset *ds)
     return NULL;
   for (gsize i = 0; i < G_N_ELEMENTS (dirs); i++)
     {
-      g_autofree char *path = dirs[i] ? g_build_filename (dirs[i], "gabn-s-realistic-baseline.safetensors", NULL) : NULL;
+      g_autofree char *path = dirs[i] ? g_build_filename (dirs[i], name, NULL) : NULL;
       if (path && g_file_test (path, G_FILE_TEST_IS_REGULAR))
         return g_steal_pointer (&path);
     }
   return NULL;
+}
+
+static gboolean
+session_offers (GabnSession *session, const char *path)
+{
+  GListModel *models = gabn_session_get_models (session);
+
+  for (guint i = 0; i < g_list_model_get_n_items (models); i++)
+    {
+      g_autoptr(GabnModelItem) item = g_list_model_get_item (models, i);
+      GabnSharedModel *model = gabn_model_item_get_model (item);
+
+      if (model != NULL && g_strcmp0 (model->path, path) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+shipped_offered_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr(OpenData) od = user_data;
+  g_autoptr(GabnWindow) self = g_weak_ref_get (&od->window);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GabnModelItem) item = gabn_session_add_model_file_finish (GABN_SESSION (object),
+                                                                      result, &error);
+
+  if (self != NULL && item == NULL && !is_cancelled (error))
+    show_load_error (self, error, _("Could not open the model"));
+}
+
+/* The shipped baseline becomes current; the GABN model trained beside it
+ * is offered in Compare, so the first comparison needs no file. */
+static void
+open_shipped_models (GabnWindow *self, const GabnDataset *ds)
+{
+  g_autofree char *baseline = shipped_model_for (ds, SHIPPED_BASELINE);
+  g_autofree char *gabn = shipped_model_for (ds, SHIPPED_GABN);
+
+  gabn_window_load_model (self, baseline);
+  if (baseline != NULL && gabn != NULL && !session_offers (self->session, gabn))
+    gabn_session_add_model_file_async (self->session, gabn, self->cancellable,
+                                       shipped_offered_cb, open_data_new (self, gabn));
 }
 
 /* Shows the error, or the new dataset (with the shipped baseline on the
@@ -134,10 +180,7 @@ finish_dataset_load (GabnWindow *self, GabnSession *session, GAsyncResult *resul
       return FALSE;
     }
   if (gabn_session_get_model (self->session) == NULL)
-    {
-      g_autofree char *shipped = shipped_model_for (gabn_session_get_dataset (self->session)->dataset);
-      gabn_window_load_model (self, shipped);
-    }
+    open_shipped_models (self, gabn_session_get_dataset (self->session)->dataset);
   return TRUE;
 }
 
