@@ -122,6 +122,10 @@ test_conv (void)
   check_conv (3, 5, 8, 8, 6, 3, 2, 1, FALSE);
   check_conv (2, 4, 6, 6, 5, 1, 2, 0, FALSE);
   check_conv (2, 4, 5, 5, 3, 1, 1, 0, TRUE);
+  /* 1×1 stride 1 over a batch: one single-threaded product per image */
+  check_conv (8, 7, 5, 3, 9, 1, 1, 0, TRUE);
+  check_conv (3, 6, 4, 7, 5, 1, 1, 0, FALSE);
+  check_conv (2, 5, 11, 13, 300, 1, 1, 0, TRUE);  /* columns in blocks of 96, a partial one */
   check_conv (1, 2, 9, 9, 3, 5, 1, 2, FALSE);
   /* dlib's "valid" stride-2 convolutions, which leave the last row and
    * column out: a 7×7 stem and 3×3 down blocks. */
@@ -247,6 +251,11 @@ test_conv_grouped (void)
   check_conv_grouped (2, 4, 7, 7, 4, 3, 2, 1, 4, FALSE);   /* odd size, stride 2 */
   check_conv_grouped (2, 8, 6, 5, 8, 3, 1, 1, 4, FALSE);   /* groups of 2 (mbf layers.1) */
   check_conv_grouped (3, 4, 7, 7, 4, 7, 1, 0, 4, FALSE);   /* GDC: 7×7 over the map */
+  /* 3×3 rows of one whole vector and a tail, of exactly one, of two */
+  check_conv_grouped (1, 3, 5, 17, 3, 3, 1, 1, 3, TRUE);
+  check_conv_grouped (2, 2, 4, 16, 2, 3, 1, 1, 2, FALSE);
+  check_conv_grouped (1, 4, 9, 33, 4, 3, 2, 1, 4, TRUE);   /* stride 2, 17 columns */
+  check_conv_grouped (1, 6, 3, 19, 3, 3, 1, 1, 3, FALSE);  /* groups of 2, 19 columns */
   check_conv_grouped (2, 6, 8, 8, 12, 3, 1, 1, 3, TRUE);   /* several outputs per group */
   check_conv_grouped (1, 3, 10, 11, 3, 5, 3, 2, 3, TRUE);  /* stride 3, k 5 */
 }

@@ -6,6 +6,7 @@
  * chunks bound the memory (cols for a whole iresnet batch would be GBs). The
  * unrolling, the scattering and the sgemm slices (gabn-matmul.c) all run on
  * the engine's one pool (gabn_parallel_for). */
+#include "gabn-engine.h"
 #include "gabn-layers.h"
 #include "gabn-matmul.h"
 #include "gabn-parallel.h"
@@ -59,6 +60,7 @@ typedef struct {
   float *out;
   const float *d_out;
   const float *bias;
+  const float *weight;    /* O × K, for pointwise_images */
   const GabnBnEpilogue *bn;   /* optional eval-mode BatchNorm of out */
   gsize bn_off;               /* the chunk's first output in bn's tensors */
   int nb;
@@ -193,6 +195,46 @@ bias_bn_range (int begin, int end, gpointer data)
     }
 }
 
+/* Output blocks of a 1×1 product are about this many floats (L2-sized). */
+#define POINTWISE_BLOCK_FLOATS (1 << 15)
+
+/* 1×1 stride-1 convolutions of images [begin, end) on the calling thread:
+ * one thread phase for the whole batch instead of two per image. Each
+ * image's product goes in blocks of columns, each block's bias and
+ * BatchNorm right after its product, while the block is still in cache. */
+static void
+pointwise_images (int begin, int end, gpointer data)
+{
+  const ConvJob *j = data;
+  const GabnConvShape *s = j->s;
+  int K = s->in_c, O = s->out_c, P = s->out_h * s->out_w;
+  int cols = MAX (16, POINTWISE_BLOCK_FLOATS / O / 16 * 16);
+
+  for (int b = begin; b < end; b++)
+    {
+      float *out = j->out + (gsize) b * O * P;
+      const float *in = j->in + (gsize) b * K * P;
+
+      for (int p0 = 0; p0 < P; p0 += cols)
+        {
+          int n = MIN (cols, P - p0);
+
+          gabn_gemm_serial (FALSE, FALSE, O, n, K, 1.0f, j->weight, K, in + p0, P,
+                            0.0f, out + p0, P);
+          for (int o = 0; o < O && (j->bias || j->bn); o++)
+            {
+              float *y = out + (gsize) o * P + p0;
+
+              if (j->bias)
+                for (int p = 0; p < n; p++)
+                  y[p] += j->bias[o];
+              if (j->bn)
+                gabn_bn_epilogue_row (j->bn, (gsize) (b * O + o) * P + p0, o, y, n);
+            }
+        }
+    }
+}
+
 /* out[b][o] = tmp[o][b·P ...] + bias[o] for (image, channel) pairs. */
 static void
 scatter_range (int begin, int end, gpointer data)
@@ -250,6 +292,17 @@ gabn_conv2d_forward_bn (float *out, const GabnBnEpilogue *bn, const float *in,
    * is already NCHW: one product per image, no im2col copy, no scatter. */
   if (s->kernel == 1 && s->stride == 1 && s->pad == 0)
     {
+      int threads = gabn_get_threads ();
+
+      /* Enough images to share evenly: a whole product per thread. */
+      if (threads > 1 && (B % threads == 0 || B >= 4 * threads))
+        {
+          ConvJob j = { .s = s, .nb = 1, .ld = P, .bias = bias, .bn = bn,
+                        .in = in, .out = out, .weight = weight };
+
+          gabn_parallel_for (B, pointwise_images, &j);
+          return;
+        }
       for (int b = 0; b < B; b++)
         {
           ConvJob j = {

@@ -96,6 +96,14 @@ gabn_gemm (gboolean trans_a, gboolean trans_b, int M, int N, int K,
   gabn_parallel_for (threads, gemm_range, &j);
 }
 
+void
+gabn_gemm_serial (gboolean trans_a, gboolean trans_b, int M, int N, int K,
+                  float alpha, const float *A, int lda, const float *B, int ldb,
+                  float beta, float *C, int ldc)
+{
+  sgemm (trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+}
+
 typedef struct {
   gboolean trans;
   int M, N, parts;
