@@ -454,6 +454,11 @@ stuck_error (GabnOnnxBuild *b, const Onnx__GraphProto *g, const gboolean *done,
             produced = pending_output (g, done, in);
             if (pass == 0 && produced)
               continue;
+            /* Reported by name, so a node without output or operator is
+             * reported as the walk reports it (no name to give). */
+            if (node->n_output == 0 || node->op_type == NULL)
+              return gabn_file_error (error, GABN_ERROR_INVALID_FILE, b->path,
+                                      _("node %zu has no operator or no output"), n + 1);
             b->node = node;
             b->node_name = node->name && node->name[0] ? node->name : node->output[0];
             if (produced)
