@@ -67,6 +67,12 @@ folded_input (GabnOnnxBuild *b, int index, gboolean optional, GError **error)
   return sym;
 }
 
+/* Every constant a file folds draws on one budget of FOLD_BUDGET elements
+ * (12 bytes each: float and integer views), so no file can make the loader
+ * hold gigabytes, one large constant or many (found by fuzzing). Real
+ * models fold shapes and small tensors. */
+#define FOLD_BUDGET ((gsize) 1 << 26)
+
 static gboolean
 too_large (GabnOnnxBuild *b, int ndim, const gint64 *dims, GError **error)
 {
@@ -74,12 +80,16 @@ too_large (GabnOnnxBuild *b, int ndim, const gint64 *dims, GError **error)
 
   for (int d = 0; d < ndim; d++)
     {
-      if (dims[d] < 0 || (dims[d] > 0 && n > (gsize) (1 << 26) / (gsize) dims[d]))
+      if (dims[d] < 0 || (dims[d] > 0 && n > FOLD_BUDGET / (gsize) dims[d]))
         return !gabn_onnx_node_error (b, error, GABN_ERROR_UNSUPPORTED,
                                       _("the constant would be too large or has a negative "
                                         "size"));
       n *= (gsize) dims[d];
     }
+  if (n > FOLD_BUDGET - b->folded)
+    return !gabn_onnx_node_error (b, error, GABN_ERROR_UNSUPPORTED,
+                                  _("the folded constants would be too large in all"));
+  b->folded += n;
   return FALSE;
 }
 
@@ -114,6 +124,8 @@ fold_shape (GabnOnnxBuild *b, GError **error)
   start = CLAMP (start, 0, x->ndim);
   end = CLAMP (end, start, x->ndim);
   n = end - start;
+  if (too_large (b, 1, &n, error))
+    return FALSE;
   out = new_const (1, &n);
   for (gint64 k = 0; k < n; k++)
     {
@@ -449,6 +461,8 @@ fold_slice (GabnOnnxBuild *b, GError **error)
       step[a] = steps[k];
     }
   strides_of (x, xs);
+  if (too_large (b, x->ndim, dims, error))
+    return FALSE;
   out = new_const (x->ndim, dims);
   for (gsize k = 0; k < out->numel; k++)
     {
@@ -493,6 +507,8 @@ fold_transpose (GabnOnnxBuild *b, GError **error)
       dims[d] = x->dims[perm[d]];
     }
   strides_of (x, xs);
+  if (too_large (b, n, dims, error))
+    return FALSE;
   out = new_const (n, dims);
   for (gsize k = 0; k < out->numel; k++)
     {

@@ -43,6 +43,7 @@ typedef struct {
   const char *node_name;        /* its name, or a made-up one */
   int node_index;
   int *producer;                /* value index → node index, −1: input */
+  gsize folded;                 /* elements of the constants folded so far */
 } GabnOnnxBuild;
 
 typedef struct {
