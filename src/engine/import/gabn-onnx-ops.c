@@ -543,6 +543,9 @@ map_reshape (GabnOnnxBuild *b, GError **error)
       else if (t[d] < 0)
         return gabn_onnx_node_error (b, error, GABN_ERROR_INVALID_FILE,
                                      _("invalid shape entry %lld"), (long long) shape->i[d]);
+      else if (t[d] > 0 && known_size > G_MAXINT64 / t[d])
+        return gabn_onnx_node_error (b, error, GABN_ERROR_INVALID_FILE,
+                                     _("the new shape is too large"));
       else
         known_size *= t[d];
     }
