@@ -1,10 +1,14 @@
 /* test-fused-eval.c: in eval mode a convolution applies its BatchNorm and
  * the PReLU after it in its own output pass (gabn-net-run.c). That must
- * change nothing: every value of the net — convolution, BatchNorm and
- * PReLU outputs alike — equals, bit for bit, the one the layers compute
- * one by one, for single images (the packed kernels) and batches, on
- * iresnet18 (Winograd, packed, im2col convolutions) and mobilefacenet
- * (grouped and depthwise ones). */
+ * change nothing: with every value kept, every value of the net —
+ * convolution, BatchNorm and PReLU outputs alike — equals, bit for bit, the
+ * one the layers compute one by one, for single images (the packed
+ * kernels) and batches, on iresnet18 (Winograd, packed, im2col
+ * convolutions) and mobilefacenet (grouped and depthwise ones). Inference
+ * skips the values only the next layer of a chain reads: then every value
+ * is either that same one or not written at all (and marked stale), and
+ * the skipped ones come back, bit for bit, when a backward over the
+ * backbone or a moved feature layer needs them. */
 #include "gabn-engine.h"
 #include "gabn-net-private.h"
 
@@ -51,26 +55,96 @@ check_arch (gconstpointer data)
     {
       gsize n_in = (gsize) batch * 3 * S * S;
       g_autofree float *input = g_new (float, n_in);
-      g_autofree float **fused_values = g_new0 (float *, net->n_values);
+      g_autofree float **layered = g_new0 (float *, net->n_values);
+      g_autofree float *d_feat = NULL, *d_kept = NULL, *d_refreshed = NULL;
+      gsize n_feat;
+      int c, h, w, stale = 0, moved = -1;
 
       for (gsize i = 0; i < n_in; i++)
         input[i] = (float) ((i * 2654435761u) % 2001) / 1000.0f - 1.0f;
+      /* One node at a time: nothing is fused, every value written. */
       gabn_net_forward (net, input, batch);
-      for (int v = 0; v < net->n_values; v++)
-        fused_values[v] = g_memdup2 (net->values[v].data, (gsize) batch
-                                     * gabn_value_size (&net->values[v]) * sizeof (float));
-      /* One node at a time: nothing is fused. */
       for (int i = 0; i < net->n_nodes; i++)
         gabn_net_run_forward (net, i, i + 1);
       for (int v = 0; v < net->n_values; v++)
+        layered[v] = g_memdup2 (net->values[v].data, (gsize) batch
+                                * gabn_value_size (&net->values[v]) * sizeof (float));
+
+      /* Fused, every value kept. */
+      for (int v = 0; v < net->n_values; v++)
+        if (v != net->input_value)
+          memset (net->values[v].data, 0xff, (gsize) batch * gabn_value_size (&net->values[v])
+                  * sizeof (float));
+      net->keep_all_values = TRUE;
+      gabn_net_forward (net, input, batch);
+      net->keep_all_values = FALSE;
+      for (int v = 0; v < net->n_values; v++)
+        if (memcmp (layered[v], net->values[v].data, (gsize) batch
+                    * gabn_value_size (&net->values[v]) * sizeof (float)) != 0)
+          g_error ("%s batch %d: value %d differs between the fused and the layer-by-layer pass",
+                   arch, batch, v);
+
+      /* Fused, only what is read: the rest is left as it was (all NaN). */
+      for (int v = 0; v < net->n_values; v++)
+        if (v != net->input_value)
+          memset (net->values[v].data, 0xff, (gsize) batch * gabn_value_size (&net->values[v])
+                  * sizeof (float));
+      gabn_net_forward (net, input, batch);
+      for (int v = 0; v < net->n_values; v++)
         {
           gsize n = (gsize) batch * gabn_value_size (&net->values[v]);
+          const guint32 *bits = (const guint32 *) net->values[v].data;
+          gboolean untouched = TRUE;
 
-          if (memcmp (fused_values[v], net->values[v].data, n * sizeof (float)) != 0)
-            g_error ("%s batch %d: value %d differs between the fused and the layer-by-layer pass",
+          for (gsize i = 0; i < n && untouched; i++)
+            untouched = bits[i] == 0xffffffffu;
+          if (net->values[v].stale)
+            {
+              g_assert_true (untouched);
+              g_assert_cmpint (v, !=, net->features_value);
+              g_assert_cmpint (v, !=, net->embedding_value);
+              stale++;
+            }
+          else if (memcmp (layered[v], net->values[v].data, n * sizeof (float)) != 0)
+            g_error ("%s batch %d: kept value %d differs from the layer-by-layer pass",
                      arch, batch, v);
-          g_free (fused_values[v]);
         }
+      g_assert_cmpint (stale, >, 0);
+
+      /* A backward over the backbone in eval mode recomputes them: the
+       * same input gradient as after a forward that kept everything. */
+      gabn_net_feature_shape (net, &c, &h, &w);
+      n_feat = (gsize) batch * c * h * w;
+      d_feat = g_new (float, n_feat);
+      d_kept = g_new (float, n_in);
+      d_refreshed = g_new (float, n_in);
+      for (gsize i = 0; i < n_feat; i++)
+        d_feat[i] = (float) ((i * 40503u) % 1001) / 500.0f - 1.0f;
+      gabn_net_backward_backbone (net, d_feat, d_refreshed);
+      for (int v = 0; v < net->n_values; v++)
+        g_assert_false (net->values[v].stale);
+      net->keep_all_values = TRUE;
+      gabn_net_forward (net, input, batch);
+      net->keep_all_values = FALSE;
+      gabn_net_backward_backbone (net, d_feat, d_kept);
+      g_assert_cmpint (memcmp (d_kept, d_refreshed, n_in * sizeof (float)), ==, 0);
+
+      /* Moving A onto a skipped convolution output after the forward. */
+      gabn_net_forward (net, input, batch);
+      for (int i = 0; i < net->n_backbone && moved < 0; i++)
+        if (net->nodes[i].kind == GABN_NODE_CONV && net->nodes[i].name != NULL
+            && net->values[net->nodes[i].out].stale
+            && net->values[net->nodes[i].out].h * net->values[net->nodes[i].out].w > 1)
+          moved = i;
+      g_assert_cmpint (moved, >=, 0);
+      g_assert_true (gabn_net_set_feature_layer (net, net->nodes[moved].name, &error));
+      gabn_net_forward_head (net);
+      g_assert_cmpint (memcmp (gabn_net_features (net), layered[net->nodes[moved].out],
+                               (gsize) batch * gabn_value_size (&net->values[net->nodes[moved].out])
+                               * sizeof (float)), ==, 0);
+      g_assert_true (gabn_net_set_feature_layer (net, NULL, &error));
+      for (int v = 0; v < net->n_values; v++)
+        g_free (layered[v]);
     }
 }
 

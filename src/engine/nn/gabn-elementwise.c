@@ -78,7 +78,18 @@ prelu_forward_range (int begin, int end, gpointer data)
       float *restrict y = j->y + off;
       float slope = j->a[p % j->C];
 
-      for (int i = 0; i < j->S; i++)
+      int i = 0;
+
+      /* Four at a time (gabn-layers.h: a ?: on floats stays scalar). */
+      for (; i + 4 <= j->S; i += 4)
+        {
+          GabnVec4 v;
+
+          __builtin_memcpy (&v, x + i, sizeof v);
+          v = gabn_vec4_select_positive (v, slope * v);
+          __builtin_memcpy (y + i, &v, sizeof v);
+        }
+      for (; i < j->S; i++)
         y[i] = x[i] > 0.0f ? x[i] : slope * x[i];
     }
 }

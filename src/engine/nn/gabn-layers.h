@@ -28,9 +28,12 @@ gsize gabn_conv_workspace_floats (const GabnConvShape *shape, int B);
 
 /* An eval-mode BatchNorm (and the PReLU after it) applied in a
  * convolution's output pass: out = (x − mean[o])·scale[o] + beta[o], ReLU'd
- * when relu; act_out (nullable) = PReLU(out) with slope[o]. Both (B,O,Ho,Wo)
- * like the convolution's output; the same float arithmetic as the separate
- * layers, so results are identical. */
+ * when relu; act_out = PReLU(out) with slope[o] when slope is set. Both
+ * (B,O,Ho,Wo) like the convolution's output; the same float arithmetic as
+ * the separate layers, so results are identical. Inference keeps only the
+ * values something reads (gabn-net-run.c): out may be NULL when there is a
+ * PReLU, and either output may be the convolution's own buffer (computed in
+ * place: that value is then not kept). */
 typedef struct {
   float *out;
   const float *mean, *scale, *beta;
@@ -97,23 +100,60 @@ gabn_bn_eval_row (float *restrict y, const float *restrict x, int n,
       y[i] = (x[i] - mean) * scale + beta;
 }
 
+/* Four floats as one GCC vector: element-wise, so exactly the scalar
+ * expressions' results, and no branch (GCC keeps a ?: on floats scalar,
+ * as a comparison may trap). Plain SSE on any x86-64, generic elsewhere. */
+typedef float GabnVec4 __attribute__ ((vector_size (16)));
+typedef int GabnVec4i __attribute__ ((vector_size (16)));
+
+/* a > 0 ? a : b, element-wise. */
+static inline GabnVec4
+gabn_vec4_select_positive (GabnVec4 a, GabnVec4 b)
+{
+  GabnVec4i pos = a > (GabnVec4) { 0 };
+
+  return (GabnVec4) ((pos & (GabnVec4i) a) | (~pos & (GabnVec4i) b));
+}
+
 /* The epilogue for the row of channel o at offset off (into its outputs)
- * from the convolution's output x (n floats). */
+ * from the convolution's output x (n floats). x may be out + off or
+ * act_out + off (in place): each block of x is read before its stores. */
 static inline void
 gabn_bn_epilogue_row (const GabnBnEpilogue *e, gsize off, int o,
                       const float *x, int n)
 {
-  float *restrict y = e->out + off;
+  float *y = e->out ? e->out + off : NULL;
+  float *a = e->slope ? e->act_out + off : NULL;
+  float mean = e->mean[o], scale = e->scale[o], beta = e->beta[o];
+  float slope = e->slope ? e->slope[o] : 0.0f;
+  int i = 0;
 
-  gabn_bn_eval_row (y, x, n, e->mean[o], e->scale[o], e->beta[o], e->relu);
-  if (e->act_out)
+  for (; i + 4 <= n; i += 4)
     {
-      float *restrict a = e->act_out + off;
-      float slope = e->slope[o];
+      GabnVec4 v;
 
-      /* gabn_prelu_forward's expression */
-      for (int i = 0; i < n; i++)
-        a[i] = y[i] > 0.0f ? y[i] : slope * y[i];
+      __builtin_memcpy (&v, x + i, sizeof v);
+      v = (v - mean) * scale + beta;  /* gabn_bn_eval_row's expression */
+      if (e->relu)
+        v = gabn_vec4_select_positive (v, (GabnVec4) { 0 });
+      if (y)
+        __builtin_memcpy (y + i, &v, sizeof v);
+      if (a)
+        {
+          v = gabn_vec4_select_positive (v, slope * v);  /* gabn_prelu_forward's */
+          __builtin_memcpy (a + i, &v, sizeof v);
+        }
+    }
+  for (; i < n; i++)
+    {
+      float v = (x[i] - mean) * scale + beta;
+
+      if (e->relu)
+        v = v > 0.0f ? v : 0.0f;
+      if (y)
+        y[i] = v;
+      if (a)
+        a[i] = v > 0.0f ? v : slope * v;
     }
 }
 

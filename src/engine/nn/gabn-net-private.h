@@ -41,6 +41,7 @@ typedef struct {
   int c, h, w;
   float *data;
   float *grad;   /* allocated at the first backward */
+  gboolean stale;  /* skipped by the last eval forward (gabn-net-run.c) */
 } GabnValue;
 
 typedef struct {
@@ -105,6 +106,9 @@ struct _GabnNet {
   int capacity;                /* images the values can hold */
   int batch;                   /* images in the last forward */
   gboolean training;
+  /* Eval forwards skip the values nobody reads (gabn-net-run.c) unless
+   * this is set (tests, and the recomputation of skipped values). */
+  gboolean keep_all_values;
   float *workspace;
   gsize workspace_floats;
   GCancellable *cancellable;   /* checked between layers; NULL: never */

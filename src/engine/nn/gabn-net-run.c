@@ -23,6 +23,7 @@ gabn_net_ensure_capacity (GabnNet *net, int batch)
           g_free (v->grad);
           v->data = g_new0 (float, (gsize) batch * gabn_value_size (v));
           v->grad = NULL;
+          v->stale = FALSE;
         }
       for (int i = 0; i < net->n_nodes; i++)
         if (net->nodes[i].kind == GABN_NODE_DROPOUT)
@@ -121,11 +122,11 @@ packed_weights (GabnNet *net, GabnNode *node, int B)
   return node->packed;
 }
 
-/* out = conv(in), and the eval-mode epilogue bn when it is set. */
+/* out (the node's output value, or the buffer of a value computed from it
+ * in place by the eval-mode epilogue bn, when set) = conv(in). */
 static void
-conv_forward (GabnNet *net, GabnNode *node, int B, const GabnBnEpilogue *bn)
+conv_forward (GabnNet *net, GabnNode *node, int B, float *out, const GabnBnEpilogue *bn)
 {
-  float *out = net->values[node->out].data;
   const float *in = net->values[node->in].data;
   const float *packed;
 
@@ -160,7 +161,7 @@ forward_node (GabnNet *net, GabnNode *node, int B)
   switch (node->kind)
     {
     case GABN_NODE_CONV:
-      conv_forward (net, node, B, NULL);
+      conv_forward (net, node, B, out->data, NULL);
       break;
     case GABN_NODE_BATCHNORM:
       gabn_batchnorm_forward (out->data, node->save_mean, node->save_rstd,
@@ -229,21 +230,27 @@ forward_node (GabnNet *net, GabnNode *node, int B)
 /* Eval mode, Conv then its BatchNorm (then a PReLU when prelu is set): the
  * BatchNorm and the PReLU are applied in the convolution's output pass (one
  * or two passes less over the activations), with the same float arithmetic
- * as gabn_batchnorm_forward and gabn_prelu_forward. */
+ * as gabn_batchnorm_forward and gabn_prelu_forward. The convolution's
+ * output (and the BatchNorm's, before a PReLU) are written only when
+ * keep_conv (keep_bn); otherwise the convolution writes into the last
+ * output and the epilogue works in place. */
 static void
-forward_conv_bn (GabnNet *net, GabnNode *conv, GabnNode *bn, GabnNode *prelu, int B)
+forward_conv_bn (GabnNet *net, GabnNode *conv, GabnNode *bn, GabnNode *prelu, int B,
+                 gboolean keep_conv, gboolean keep_bn)
 {
   GabnValue *x = &net->values[conv->out];
   const float *running_mean = tensor_data (net, bn->running_mean);
   const float *running_var = tensor_data (net, bn->running_var);
   const float *gamma = tensor_data (net, bn->weight);
   float *scale = g_newa (float, x->c);
+  float *bn_out = net->values[bn->out].data;
+  float *act_out = prelu ? net->values[prelu->out].data : NULL;
   GabnBnEpilogue epilogue = {
-    .out = net->values[bn->out].data, .mean = running_mean, .scale = scale,
+    .out = prelu && !keep_bn ? NULL : bn_out, .mean = running_mean, .scale = scale,
     .beta = tensor_data (net, bn->bias), .relu = bn->relu,
-    .act_out = prelu ? net->values[prelu->out].data : NULL,
-    .slope = prelu ? tensor_data (net, prelu->weight) : NULL,
+    .act_out = act_out, .slope = prelu ? tensor_data (net, prelu->weight) : NULL,
   };
+  float *conv_out = x->data;
 
   for (int c = 0; c < x->c; c++)
     {
@@ -253,12 +260,82 @@ forward_conv_bn (GabnNet *net, GabnNode *conv, GabnNode *bn, GabnNode *prelu, in
       bn->save_rstd[c] = (float) rstd;
       scale[c] = (float) (gamma[c] * rstd);
     }
-  conv_forward (net, conv, B, &epilogue);
+  if (!keep_conv)
+    conv_out = keep_bn || !prelu ? bn_out : act_out;
+  conv_forward (net, conv, B, conv_out, &epilogue);
 }
 
-void
-gabn_net_run_forward (GabnNet *net, int first, int last)
+/* Values read by some node other than the one after it in a fused chain,
+ * or by nobody but the caller: kept by every forward. */
+static gboolean
+value_read_elsewhere (const GabnNet *net, const int *readers, int value)
 {
+  return readers[value] != 1 || value == net->features_value
+         || value == net->embedding_value || value == net->input_value;
+}
+
+/* A skipped value that a run from node first on reads before it writes
+ * it again: made before first (any skipped value, for backward: first < 0). */
+static gboolean
+stale_read (const GabnNet *net, int value, int first)
+{
+  if (value < 0 || !net->values[value].stale)
+    return FALSE;
+  for (int i = MAX (first, 0); first >= 0 && i < net->n_nodes; i++)
+    if (net->nodes[i].out == value)
+      return FALSE;
+  return TRUE;
+}
+
+static void run_forward (GabnNet *net, int first, int last);
+
+/* Nodes [first, last) are about to read values that an eval forward
+ * skipped (backward: their outputs too): recompute everything up to the
+ * last skipped value, keeping all. Only after the caller moved the feature
+ * layer, or for a backward over the backbone after an eval forward. */
+static void
+refresh_stale (GabnNet *net, int first, int last, gboolean backward)
+{
+  gboolean needed = FALSE, training = net->training, keep = net->keep_all_values;
+  int from = backward ? -1 : first, end = 0;
+
+  for (int i = first; i < last && !needed; i++)
+    {
+      const GabnNode *node = &net->nodes[i];
+
+      needed = stale_read (net, node->in, from) || stale_read (net, node->in2, from)
+               || (backward && stale_read (net, node->out, from));
+    }
+  if (!needed)
+    return;
+  for (int i = 0; i < net->n_nodes; i++)
+    if (net->values[net->nodes[i].out].stale)
+      end = i + 1;
+  net->training = FALSE;
+  net->keep_all_values = TRUE;
+  run_forward (net, 0, end);
+  net->keep_all_values = keep;
+  net->training = training;
+}
+
+/* Inference writes only the values something reads: in the backbone, a
+ * fused chain's convolution and BatchNorm outputs that only the next layer
+ * of the chain reads, which inference and Grad-CAM at A never look at
+ * again (refresh_stale recomputes them if they are wanted after all). Past
+ * the backbone everything is kept: Grad-CAM's backward through the head
+ * runs in eval mode. */
+static void
+run_forward (GabnNet *net, int first, int last)
+{
+  gboolean elide = !net->training && !net->keep_all_values;
+  g_autofree int *readers = elide ? g_new0 (int, net->n_values) : NULL;
+
+  for (int i = 0; elide && i < net->n_nodes; i++)
+    {
+      readers[net->nodes[i].in]++;
+      if (net->nodes[i].in2 >= 0)
+        readers[net->nodes[i].in2]++;
+    }
   for (int i = first; i < last; i++)
     {
       GabnNode *node = &net->nodes[i];
@@ -273,13 +350,33 @@ gabn_net_run_forward (GabnNet *net, int first, int last)
         {
           GabnNode *after = i + 2 < last ? &net->nodes[i + 2] : NULL;
           gboolean prelu = after && after->kind == GABN_NODE_PRELU && after->in == next->out;
+          int end = i + (prelu ? 3 : 2);
+          gboolean keep_conv = TRUE, keep_bn = TRUE;
 
-          forward_conv_bn (net, node, next, prelu ? after : NULL, net->batch);
-          i += prelu ? 2 : 1;
+          if (elide && end <= net->n_backbone)
+            {
+              keep_conv = value_read_elsewhere (net, readers, node->out);
+              keep_bn = !prelu || value_read_elsewhere (net, readers, next->out);
+            }
+          forward_conv_bn (net, node, next, prelu ? after : NULL, net->batch,
+                           keep_conv, keep_bn);
+          net->values[node->out].stale = !keep_conv;
+          net->values[next->out].stale = !keep_bn;
+          if (prelu)
+            net->values[after->out].stale = FALSE;
+          i = end - 1;
           continue;
         }
       forward_node (net, node, net->batch);
+      net->values[node->out].stale = FALSE;
     }
+}
+
+void
+gabn_net_run_forward (GabnNet *net, int first, int last)
+{
+  refresh_stale (net, first, last, FALSE);
+  run_forward (net, first, last);
 }
 
 /* Backward of a convolution: weight and bias gradients by im2col, the input
@@ -423,6 +520,8 @@ void
 gabn_net_run_backward (GabnNet *net, int first, int last, gboolean param_grads,
                        gboolean want_input_grad)
 {
+  /* An eval forward skipped values that this backward reads. */
+  refresh_stale (net, first, last, TRUE);
   /* The last node's output gradient was set by the caller; zero the
    * inputs of every node in the range. */
   for (int i = first; i < last; i++)
