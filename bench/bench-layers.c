@@ -104,11 +104,18 @@ main (int argc, char **argv)
 
           st.last = i + 2;
           g_strlcat (st.kind, " +bn", sizeof st.kind);
-          /* The PReLU after it runs in the same pass (gabn-net-run.c). */
+          /* The PReLU or residual Add after it runs in the same pass
+           * (gabn-net-run.c). */
           if (after && after->kind == GABN_NODE_PRELU && after->in == next->out)
             {
               st.last = i + 3;
               g_strlcat (st.kind, "+prelu", sizeof st.kind);
+            }
+          else if (after && after->kind == GABN_NODE_ADD
+                   && (after->in == next->out) != (after->in2 == next->out))
+            {
+              st.last = i + 3;
+              g_strlcat (st.kind, "+add", sizeof st.kind);
             }
           i = st.last - 1;
         }

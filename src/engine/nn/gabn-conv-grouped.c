@@ -45,26 +45,38 @@ phases_floats (const Phases *ph)
   return (gsize) ph->s * ph->Hp * ph->Wq;
 }
 
-/* buf (s phases × Hp × Wq) = plane (H × W) zero-padded, split in phases. */
+/* buf (s phases × Hp × Wq) = plane (H × W) zero-padded, split in phases.
+ * Every float of buf is written once (no clearing pass first). */
 static void
 phases_fill (float *buf, const Phases *ph, const float *plane, int H, int W)
 {
-  memset (buf, 0, phases_floats (ph) * sizeof (float));
-  for (int y = 0; y < H; y++)
-    {
-      const float *row = plane + (gsize) y * W;
+  for (int r = 0; r < ph->s; r++)
+    for (int py = 0; py < ph->Hp; py++)
+      {
+        float *dst = buf + ((gsize) r * ph->Hp + py) * ph->Wq;
+        int y = py - ph->pad;
+        /* Phase columns qx with input column x = qx·s + r − pad in [0, W). */
+        int lo = (ph->pad - r + ph->s - 1) / ph->s;   /* ≥ 0: r < s */
+        int last = W - 1 + ph->pad - r;
+        int hi = last < 0 ? 0 : MIN (ph->Wq, last / ph->s + 1);
+        const float *row;
 
-      if (ph->s == 1)
-        {
-          memcpy (buf + (gsize) (y + ph->pad) * ph->Wq + ph->pad, row, sizeof (float) * W);
-          continue;
-        }
-      for (int x = 0; x < W; x++)
-        {
-          int px = x + ph->pad;
-          buf[((gsize) (px % ph->s) * ph->Hp + y + ph->pad) * ph->Wq + px / ph->s] = row[x];
-        }
-    }
+        if (y < 0 || y >= H || hi <= lo)
+          {
+            memset (dst, 0, sizeof (float) * ph->Wq);
+            continue;
+          }
+        row = plane + (gsize) y * W + r - ph->pad;
+        for (int qx = 0; qx < lo; qx++)
+          dst[qx] = 0.0f;
+        if (ph->s == 1)
+          memcpy (dst + lo, row + lo, sizeof (float) * (hi - lo));
+        else
+          for (int qx = lo; qx < hi; qx++)
+            dst[qx] = row[qx * ph->s];
+        for (int qx = hi; qx < ph->Wq; qx++)
+          dst[qx] = 0.0f;
+      }
 }
 
 /* Row py of phase r. */

@@ -8,6 +8,7 @@
  * it by every packed weight panel, and applies bias and BatchNorm to the
  * block it has just written: one parallel loop per layer, no scratch
  * beyond the panel. */
+#include "gabn-engine.h"
 #include "gabn-layers.h"
 #include "gabn-packed-gemm.h"
 #include "gabn-parallel.h"
@@ -130,4 +131,68 @@ gabn_conv2d_forward_packed (float *out, const GabnBnEpilogue *bn, const float *i
 
   g_return_if_fail (gabn_packed_gemm_available ());
   gabn_parallel_for ((s->out_h * s->out_w + PANEL - 1) / PANEL, panel_range, &j);
+}
+
+/* ---- 1×1 stride-1 convolutions over a batch ---------------------------
+ * Each image's C × P plane is already the product's right-hand side and
+ * its O × P result already NCHW: a job is a block of one image's columns
+ * (K × cols, copied into panels in L1/L2), multiplied by each weight panel
+ * in turn, then its bias and BatchNorm while the block is in cache. No
+ * weight packing per call and no β = 0 clearing of C, as sgemm's. */
+
+typedef struct {
+  const GabnConvShape *s;
+  const float *in, *packed, *bias;
+  float *out;
+  const GabnBnEpilogue *bn;
+  int cols, blocks;   /* columns per block, blocks per image */
+} PointwiseJob;
+
+static void
+pointwise_range (int begin, int end, gpointer data)
+{
+  const PointwiseJob *j = data;
+  int K = j->s->in_c, O = j->s->out_c, P = j->s->out_h * j->s->out_w;
+  g_autofree float *work = g_new (float, (gsize) K * j->cols);
+
+  for (int job = begin; job < end; job++)
+    {
+      int b = job / j->blocks, p0 = job % j->blocks * j->cols, n = MIN (j->cols, P - p0);
+      float *out = j->out + (gsize) b * O * P;
+
+      gabn_packed_gemm_serial (O, n, K, j->packed, j->in + (gsize) b * K * P + p0, P,
+                               out + p0, P, work);
+      for (int o = 0; o < O && (j->bias || j->bn); o++)
+        {
+          float *y = out + (gsize) o * P + p0;
+
+          if (j->bias)
+            for (int t = 0; t < n; t++)
+              y[t] += j->bias[o];
+          if (j->bn)
+            gabn_bn_epilogue_row (j->bn, (gsize) (b * O + o) * P + p0, o, y, n);
+        }
+    }
+}
+
+void
+gabn_conv2d_forward_pointwise_packed (float *out, const GabnBnEpilogue *bn,
+                                      const float *in, const float *packed,
+                                      const float *bias, int B,
+                                      const GabnConvShape *s)
+{
+  int P = s->out_h * s->out_w, threads = gabn_get_threads ();
+  /* Blocks of 64 columns (K × 64 floats of input: L1 for K ≤ 128), or
+   * narrower when a single image would not give every thread two. */
+  int cols = 64;
+  PointwiseJob j = { .s = s, .in = in, .packed = packed, .bias = bias, .out = out,
+                     .bn = bn };
+
+  g_return_if_fail (gabn_packed_gemm_available () && s->kernel == 1 && s->stride == 1
+                    && s->pad == 0);
+  while (cols > PANEL && (gsize) B * ((P + cols - 1) / cols) < 2 * (gsize) threads)
+    cols /= 2;
+  j.cols = cols;
+  j.blocks = (P + cols - 1) / cols;
+  gabn_parallel_for (B * j.blocks, pointwise_range, &j);
 }

@@ -26,20 +26,22 @@ void  gabn_conv_shape_init (GabnConvShape *shape, int in_c, int in_h, int in_w,
 /* Floats of scratch memory that forward and backward need for a batch. */
 gsize gabn_conv_workspace_floats (const GabnConvShape *shape, int B);
 
-/* An eval-mode BatchNorm (and the PReLU after it) applied in a
- * convolution's output pass: out = (x − mean[o])·scale[o] + beta[o], ReLU'd
- * when relu; act_out = PReLU(out) with slope[o] when slope is set. Both
- * (B,O,Ho,Wo) like the convolution's output; the same float arithmetic as
- * the separate layers, so results are identical. Inference keeps only the
- * values something reads (gabn-net-run.c): out may be NULL when there is a
- * PReLU, and either output may be the convolution's own buffer (computed in
- * place: that value is then not kept). */
+/* An eval-mode BatchNorm (and the PReLU or residual Add after it) applied
+ * in a convolution's output pass: out = (x − mean[o])·scale[o] + beta[o],
+ * ReLU'd when relu; act_out = PReLU(out) with slope[o] when slope is set,
+ * or out + residual when residual is. All (B,O,Ho,Wo) like the
+ * convolution's output; the same float arithmetic as the separate layers,
+ * so results are identical. Inference keeps only the values something
+ * reads (gabn-net-run.c): out may be NULL when act_out is set, and either
+ * output may be the convolution's own buffer (computed in place: that
+ * value is then not kept). */
 typedef struct {
   float *out;
   const float *mean, *scale, *beta;
   gboolean relu;
   float *act_out;
   const float *slope;
+  const float *residual;
 } GabnBnEpilogue;
 
 /* out (B,O,Ho,Wo) = in (B,C,H,W) ⋆ weight (O,C,k,k) + bias (O, nullable). */
@@ -57,6 +59,12 @@ void gabn_conv2d_forward_bn (float *out, const GabnBnEpilogue *bn,
 void gabn_conv2d_forward_packed (float *out, const GabnBnEpilogue *bn,
                                  const float *in, const float *packed,
                                  const float *bias, const GabnConvShape *shape);
+/* The same for a batch of 1×1 stride-1 unpadded convolutions, the weights
+ * (O × C) packed by gabn_pack_a. */
+void gabn_conv2d_forward_pointwise_packed (float *out, const GabnBnEpilogue *bn,
+                                           const float *in, const float *packed,
+                                           const float *bias, int B,
+                                           const GabnConvShape *shape);
 /* d_in (B,C,H,W), d_weight (O,C,k,k), d_bias (O): all nullable, all +=. */
 void gabn_conv2d_backward (float *d_in, float *d_weight, float *d_bias,
                            const float *d_out, const float *in,
@@ -123,14 +131,15 @@ gabn_bn_epilogue_row (const GabnBnEpilogue *e, gsize off, int o,
                       const float *x, int n)
 {
   float *y = e->out ? e->out + off : NULL;
-  float *a = e->slope ? e->act_out + off : NULL;
+  float *a = e->slope || e->residual ? e->act_out + off : NULL;
+  const float *r = e->residual ? e->residual + off : NULL;
   float mean = e->mean[o], scale = e->scale[o], beta = e->beta[o];
   float slope = e->slope ? e->slope[o] : 0.0f;
   int i = 0;
 
   for (; i + 4 <= n; i += 4)
     {
-      GabnVec4 v;
+      GabnVec4 v, rv;
 
       __builtin_memcpy (&v, x + i, sizeof v);
       v = (v - mean) * scale + beta;  /* gabn_bn_eval_row's expression */
@@ -138,11 +147,15 @@ gabn_bn_epilogue_row (const GabnBnEpilogue *e, gsize off, int o,
         v = gabn_vec4_select_positive (v, (GabnVec4) { 0 });
       if (y)
         __builtin_memcpy (y + i, &v, sizeof v);
-      if (a)
+      if (r)
         {
-          v = gabn_vec4_select_positive (v, slope * v);  /* gabn_prelu_forward's */
-          __builtin_memcpy (a + i, &v, sizeof v);
+          __builtin_memcpy (&rv, r + i, sizeof rv);
+          v = v + rv;  /* gabn_add_forward's */
         }
+      else if (a)
+        v = gabn_vec4_select_positive (v, slope * v);  /* gabn_prelu_forward's */
+      if (a)
+        __builtin_memcpy (a + i, &v, sizeof v);
     }
   for (; i < n; i++)
     {
@@ -152,7 +165,9 @@ gabn_bn_epilogue_row (const GabnBnEpilogue *e, gsize off, int o,
         v = v > 0.0f ? v : 0.0f;
       if (y)
         y[i] = v;
-      if (a)
+      if (r)
+        a[i] = v + r[i];
+      else if (a)
         a[i] = v > 0.0f ? v : slope * v;
     }
 }

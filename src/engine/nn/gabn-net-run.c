@@ -91,6 +91,12 @@ winograd_weights (GabnNet *net, GabnNode *node)
   return node->wino_u;
 }
 
+static gboolean
+conv_pointwise (const GabnConvShape *s)
+{
+  return s->kernel == 1 && s->stride == 1 && s->pad == 0;
+}
+
 /* For a single image in eval mode (the explorer's Grad-CAM), the weights
  * packed once for gabn-packed-gemm.h: Winograd's U for the 3×3 stride-1
  * layers, the O × C·k·k matrix for the others (gabn-conv-packed.c). NULL
@@ -104,8 +110,9 @@ packed_weights (GabnNet *net, GabnNode *node, int B)
   int K = s->in_c * s->kernel * s->kernel;
 
   /* The 3-channel stem (K = 27) stays on sgemm: its products are too
-   * short to pay for the panel's stores (measured). */
-  if (B != 1 || net->training || !gabn_packed_gemm_available ()
+   * short to pay for the panel's stores (measured). 1×1 layers read their
+   * input in place at any batch (gabn_conv2d_forward_pointwise_packed). */
+  if ((B != 1 && !conv_pointwise (s)) || net->training || !gabn_packed_gemm_available ()
       || (!winograd && K < 64))
     return NULL;
   if (node->packed == NULL)
@@ -142,6 +149,9 @@ conv_forward (GabnNet *net, GabnNode *node, int B, float *out, const GabnBnEpilo
     gabn_winograd_forward (out, bn, in, winograd_weights (net, node), packed,
                            tensor_data (net, node->bias), B, &node->conv,
                            net->workspace);
+  else if (packed && conv_pointwise (&node->conv))
+    gabn_conv2d_forward_pointwise_packed (out, bn, in, packed, tensor_data (net, node->bias),
+                                          B, &node->conv);
   else if (packed)
     gabn_conv2d_forward_packed (out, bn, in, packed, tensor_data (net, node->bias),
                                 &node->conv);
@@ -227,15 +237,15 @@ forward_node (GabnNet *net, GabnNode *node, int B)
     }
 }
 
-/* Eval mode, Conv then its BatchNorm (then a PReLU when prelu is set): the
- * BatchNorm and the PReLU are applied in the convolution's output pass (one
- * or two passes less over the activations), with the same float arithmetic
- * as gabn_batchnorm_forward and gabn_prelu_forward. The convolution's
- * output (and the BatchNorm's, before a PReLU) are written only when
- * keep_conv (keep_bn); otherwise the convolution writes into the last
- * output and the epilogue works in place. */
+/* Eval mode, Conv then its BatchNorm (then a PReLU or a residual Add when
+ * act is set): the BatchNorm and act are applied in the convolution's
+ * output pass (one or two passes less over the activations), with the same
+ * float arithmetic as gabn_batchnorm_forward, gabn_prelu_forward and
+ * gabn_add_forward. The convolution's output (and the BatchNorm's, before
+ * act) are written only when keep_conv (keep_bn); otherwise the
+ * convolution writes into the last output and the epilogue works in place. */
 static void
-forward_conv_bn (GabnNet *net, GabnNode *conv, GabnNode *bn, GabnNode *prelu, int B,
+forward_conv_bn (GabnNet *net, GabnNode *conv, GabnNode *bn, GabnNode *act, int B,
                  gboolean keep_conv, gboolean keep_bn)
 {
   GabnValue *x = &net->values[conv->out];
@@ -244,11 +254,14 @@ forward_conv_bn (GabnNet *net, GabnNode *conv, GabnNode *bn, GabnNode *prelu, in
   const float *gamma = tensor_data (net, bn->weight);
   float *scale = g_newa (float, x->c);
   float *bn_out = net->values[bn->out].data;
-  float *act_out = prelu ? net->values[prelu->out].data : NULL;
+  float *act_out = act ? net->values[act->out].data : NULL;
+  gboolean prelu = act && act->kind == GABN_NODE_PRELU;
+  gboolean add = act && act->kind == GABN_NODE_ADD;
   GabnBnEpilogue epilogue = {
-    .out = prelu && !keep_bn ? NULL : bn_out, .mean = running_mean, .scale = scale,
+    .out = act && !keep_bn ? NULL : bn_out, .mean = running_mean, .scale = scale,
     .beta = tensor_data (net, bn->bias), .relu = bn->relu,
-    .act_out = act_out, .slope = prelu ? tensor_data (net, prelu->weight) : NULL,
+    .act_out = act_out, .slope = prelu ? tensor_data (net, act->weight) : NULL,
+    .residual = add ? net->values[act->in == bn->out ? act->in2 : act->in].data : NULL,
   };
   float *conv_out = x->data;
 
@@ -261,7 +274,7 @@ forward_conv_bn (GabnNet *net, GabnNode *conv, GabnNode *bn, GabnNode *prelu, in
       scale[c] = (float) (gamma[c] * rstd);
     }
   if (!keep_conv)
-    conv_out = keep_bn || !prelu ? bn_out : act_out;
+    conv_out = keep_bn || !act ? bn_out : act_out;
   conv_forward (net, conv, B, conv_out, &epilogue);
 }
 
@@ -349,20 +362,25 @@ run_forward (GabnNet *net, int first, int last)
           && net->values[node->out].c <= 4096)
         {
           GabnNode *after = i + 2 < last ? &net->nodes[i + 2] : NULL;
-          gboolean prelu = after && after->kind == GABN_NODE_PRELU && after->in == next->out;
-          int end = i + (prelu ? 3 : 2);
+          /* The PReLU after it, or a residual Add of the BatchNorm's
+           * output and an earlier value. */
+          gboolean act = after
+                         && ((after->kind == GABN_NODE_PRELU && after->in == next->out)
+                             || (after->kind == GABN_NODE_ADD
+                                 && (after->in == next->out) != (after->in2 == next->out)));
+          int end = i + (act ? 3 : 2);
           gboolean keep_conv = TRUE, keep_bn = TRUE;
 
           if (elide && end <= net->n_backbone)
             {
               keep_conv = value_read_elsewhere (net, readers, node->out);
-              keep_bn = !prelu || value_read_elsewhere (net, readers, next->out);
+              keep_bn = !act || value_read_elsewhere (net, readers, next->out);
             }
-          forward_conv_bn (net, node, next, prelu ? after : NULL, net->batch,
+          forward_conv_bn (net, node, next, act ? after : NULL, net->batch,
                            keep_conv, keep_bn);
           net->values[node->out].stale = !keep_conv;
           net->values[next->out].stale = !keep_bn;
-          if (prelu)
+          if (act)
             net->values[after->out].stale = FALSE;
           i = end - 1;
           continue;

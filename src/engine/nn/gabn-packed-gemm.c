@@ -160,6 +160,39 @@ gabn_packed_gemm_panel (int M, int K, const float *packed, const float *b,
 }
 
 void
+gabn_packed_gemm_serial (int M, int N, int K, const float *packed, const float *B,
+                         int ldb, float *C, int ldc, float *work)
+{
+  int panels = (N + NR - 1) / NR;
+
+  /* B's columns in contiguous K × 16 panels (zero past N): its rows may
+   * lie far apart (a 56 × 56 plane per row), too many pages and cache
+   * sets for the kernel to stream them in place. */
+  for (int q = 0; q < panels; q++)
+    {
+      int n0 = q * NR, cols = MIN (NR, N - n0);
+      float *dst = work + (gsize) q * K * NR;
+
+      for (int k = 0; k < K; k++, dst += NR)
+        {
+          memcpy (dst, B + (gsize) k * ldb + n0, sizeof (float) * cols);
+          for (int t = cols; t < NR; t++)
+            dst[t] = 0.0f;
+        }
+    }
+  for (int p = 0; p * MR < M; p++)
+    {
+      const float *a = packed + (gsize) p * K * MR;
+      float *c = C + (gsize) p * MR * ldc;
+      int rows = MIN (MR, M - p * MR);
+
+      for (int q = 0; q < panels; q++)
+        kernel_6x16 (K, a, work + (gsize) q * K * NR, NR, c + q * NR, ldc, rows,
+                     MIN (NR, N - q * NR));
+    }
+}
+
+void
 gabn_packed_gemm_batch (int count, int M, int N, int K, const float *packed,
                         gsize packed_stride, const float *B, gsize b_stride,
                         int ldb, float *C, gsize c_stride, int ldc)
@@ -184,6 +217,15 @@ gabn_packed_gemm (int M, int N, int K, const float *packed, const float *B,
 }
 
 #else /* no AVX2 kernel on this architecture */
+
+void
+gabn_packed_gemm_serial (int M, int N, int K, const float *packed, const float *B,
+                         int ldb, float *C, int ldc, float *work)
+{
+  (void) M; (void) N; (void) K; (void) packed; (void) B; (void) ldb; (void) C; (void) ldc;
+  (void) work;
+  g_return_if_reached ();
+}
 
 void
 gabn_packed_gemm_panel (int M, int K, const float *packed, const float *b,

@@ -26,6 +26,13 @@ void  gabn_pack_a (float *packed, const float *A, int M, int K, int lda);
 void  gabn_packed_gemm (int M, int N, int K, const float *packed,
                         const float *B, int ldb, float *C, int ldc);
 
+/* The same on the calling thread: B copied into work (K × N rounded up
+ * to 16 floats) as contiguous panels, then each 6-row weight panel once
+ * over all of them (keep K·N small enough for work to stay in cache). */
+void  gabn_packed_gemm_serial (int M, int N, int K, const float *packed,
+                               const float *B, int ldb, float *C, int ldc,
+                               float *work);
+
 /* count products at once: product i uses packed + i·packed_stride,
  * B + i·b_stride and C + i·c_stride (floats), in one parallel loop. */
 void  gabn_packed_gemm_batch (int count, int M, int N, int K,
