@@ -69,8 +69,10 @@ phases_fill (float *buf, const Phases *ph, const float *plane, int H, int W)
         row = plane + (gsize) y * W + r - ph->pad;
         for (int qx = 0; qx < lo; qx++)
           dst[qx] = 0.0f;
+        /* Rows of 7–56 floats: a loop, not a call to memcpy. */
         if (ph->s == 1)
-          memcpy (dst + lo, row + lo, sizeof (float) * (hi - lo));
+          for (int qx = lo; qx < hi; qx++)
+            dst[qx] = row[qx];
         else
           for (int qx = lo; qx < hi; qx++)
             dst[qx] = row[qx * ph->s];
@@ -95,15 +97,19 @@ axpy_row (float *restrict dst, const float *restrict src, float w, int n)
 }
 
 /* A 3×3 kernel's nine taps for one output row: orow[i] += Σ_t w[t]·src[t][i]
- * in tap order, one pass over orow instead of nine. */
-typedef void (*Taps9Func) (float *orow, const float *const *src, const float *w, int n);
+ * in tap order, one pass over orow instead of nine; with start, orow[i] =
+ * bias + Σ… (the plane's first input channel: no separate pass setting
+ * orow to the bias first; the same sums). */
+typedef void (*Taps9Func) (float *orow, const float *const *src, const float *w, int n,
+                           gboolean start, float bias);
 
 static void
-taps9_row (float *restrict orow, const float *const *src, const float *w, int n)
+taps9_row (float *restrict orow, const float *const *src, const float *w, int n,
+           gboolean start, float bias)
 {
   for (int i = 0; i < n; i++)
     {
-      float acc = orow[i];
+      float acc = start ? bias : orow[i];
 
       for (int t = 0; t < 9; t++)
         acc += w[t] * src[t][i];
@@ -118,7 +124,8 @@ taps9_row (float *restrict orow, const float *const *src, const float *w, int n)
  * one fused multiply-add (one rounding, as the packed GEMM's). */
 __attribute__ ((target ("avx2,fma")))
 static void
-taps9_row_avx2 (float *orow, const float *const *src, const float *w, int n)
+taps9_row_avx2 (float *orow, const float *const *src, const float *w, int n,
+                gboolean start, float bias)
 {
   __m256 wv[9];
 
@@ -128,7 +135,8 @@ taps9_row_avx2 (float *orow, const float *const *src, const float *w, int n)
     {
       __m256i mask = _mm256_cmpgt_epi32 (_mm256_set1_epi32 (n - i),
                                          _mm256_setr_epi32 (0, 1, 2, 3, 4, 5, 6, 7));
-      __m256 acc = n - i >= 8 ? _mm256_loadu_ps (orow + i) : _mm256_maskload_ps (orow + i, mask);
+      __m256 acc = start ? _mm256_set1_ps (bias)
+                   : n - i >= 8 ? _mm256_loadu_ps (orow + i) : _mm256_maskload_ps (orow + i, mask);
 
       for (int t = 0; t < 9; t++)
         acc = _mm256_fmadd_ps (wv[t], n - i >= 8 ? _mm256_loadu_ps (src[t] + i)
@@ -176,8 +184,9 @@ forward_planes (int begin, int end, gpointer data)
       float *out = j->out + (gsize) p * P;
       float bias = j->bias ? j->bias[o] : 0.0f;
 
-      for (int i = 0; i < P; i++)
-        out[i] = bias;
+      if (k != 3)
+        for (int i = 0; i < P; i++)
+          out[i] = bias;
       for (int c = 0; c < Cg; c++)
         {
           const float *w = j->weight + ((gsize) o * Cg + c) * k * k;
@@ -194,7 +203,7 @@ forward_planes (int begin, int end, gpointer data)
 
                   for (int t = 0; t < 9; t++)
                     src[t] = phase_row (buf, &ph, t % 3 % ph.s, oy * ph.s + t / 3) + t % 3 / ph.s;
-                  taps9 (orow, src, w, s->out_w);
+                  taps9 (orow, src, w, s->out_w, c == 0, bias);
                   continue;
                 }
               for (int ky = 0; ky < k; ky++)
