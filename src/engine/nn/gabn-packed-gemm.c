@@ -173,12 +173,16 @@ gabn_packed_gemm_serial (int M, int N, int K, const float *packed, const float *
       int n0 = q * NR, cols = MIN (NR, N - n0);
       float *dst = work + (gsize) q * K * NR;
 
-      for (int k = 0; k < K; k++, dst += NR)
-        {
-          memcpy (dst, B + (gsize) k * ldb + n0, sizeof (float) * cols);
-          for (int t = cols; t < NR; t++)
-            dst[t] = 0.0f;
-        }
+      if (cols == NR)   /* a constant size: inlined moves, not a call */
+        for (int k = 0; k < K; k++, dst += NR)
+          memcpy (dst, B + (gsize) k * ldb + n0, sizeof (float) * NR);
+      else
+        for (int k = 0; k < K; k++, dst += NR)
+          {
+            memcpy (dst, B + (gsize) k * ldb + n0, sizeof (float) * cols);
+            for (int t = cols; t < NR; t++)
+              dst[t] = 0.0f;
+          }
     }
   for (int p = 0; p * MR < M; p++)
     {
