@@ -2,18 +2,23 @@
  * its time, layer by layer — the profile behind docs/PERFORMANCE.md.
  *
  *   bench-layers [--arch iresnet50] [--batch 16] [--runs 3] [--threads N] [--train]
+ *                [--cpu-time]
  *
  * Runs the interpreter one step at a time (a convolution and the eval-mode
  * BatchNorm and PReLU fused into it count as one step, as
  * gabn_net_run_forward runs them), keeps each step's fastest of --runs, and prints the time per kind
  * of layer and the slowest steps. With --train: training mode, forward and
  * backward (a step's backward zeroes its own input gradients, which the
- * whole-net backward does once up front: a slight overcount). */
+ * whole-net backward does once up front: a slight overcount). --cpu-time
+ * times the calling thread's CPU time instead of the wall clock: with
+ * --threads 1, what the kernels cost on a machine shared with other
+ * work, whose wall-clock times move by 2× from minute to minute. */
 #include "gabn-engine.h"
 #include "gabn-net-private.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 typedef struct {
   int first, last;     /* nodes [first, last) */
@@ -21,6 +26,20 @@ typedef struct {
   char name[96];
   double fwd, bwd;     /* fastest, seconds */
 } Step;
+
+static gboolean cpu_time;
+
+/* Microseconds of the wall clock, or of this thread's CPU time. */
+static gint64
+now (void)
+{
+  struct timespec t;
+
+  if (!cpu_time)
+    return g_get_monotonic_time ();
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &t);
+  return (gint64) t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
 
 static void
 describe (const GabnNet *net, const GabnNode *node, char *kind, gsize n)
@@ -58,6 +77,7 @@ main (int argc, char **argv)
     { "runs", 0, 0, G_OPTION_ARG_INT, &runs, "Runs (the fastest counts)", "N" },
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Threads", "N" },
     { "train", 0, 0, G_OPTION_ARG_NONE, &train, "Training mode, with backward", NULL },
+    { "cpu-time", 0, 0, G_OPTION_ARG_NONE, &cpu_time, "Time this thread's CPU time (use with --threads 1)", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new ("- time per layer");
@@ -127,10 +147,10 @@ main (int argc, char **argv)
       for (guint k = 0; k < steps->len; k++)
         {
           Step *st = &g_array_index (steps, Step, k);
-          gint64 t0 = g_get_monotonic_time ();
+          gint64 t0 = now ();
 
           gabn_net_run_forward (net, st->first, st->last);
-          st->fwd = MIN (st->fwd, (g_get_monotonic_time () - t0) / 1e6);
+          st->fwd = MIN (st->fwd, (now () - t0) / 1e6);
         }
       if (!train)
         continue;
@@ -140,10 +160,10 @@ main (int argc, char **argv)
       for (int k = (int) steps->len - 1; k >= 0; k--)
         {
           Step *st = &g_array_index (steps, Step, k);
-          gint64 t0 = g_get_monotonic_time ();
+          gint64 t0 = now ();
 
           gabn_net_run_backward (net, st->first, st->last, TRUE, FALSE);
-          st->bwd = MIN (st->bwd, (g_get_monotonic_time () - t0) / 1e6);
+          st->bwd = MIN (st->bwd, (now () - t0) / 1e6);
         }
     }
 
@@ -162,9 +182,9 @@ main (int argc, char **argv)
       sum[1] += 1;
       total += t;
     }
-  printf ("%s, batch %d, %d threads, %s: %.2f ms per pass (sum of the steps' fastest)\n\n",
+  printf ("%s, batch %d, %d threads, %s: %.2f ms%s per pass (sum of the steps' fastest)\n\n",
           arch, batch, gabn_get_threads (), train ? "training forward+backward" : "eval forward",
-          1000 * total);
+          1000 * total, cpu_time ? " of CPU time" : "");
   printf ("%-32s %6s %10s %7s\n", "layer kind", "count", "ms", "share");
   {
     GHashTableIter it;
