@@ -1,6 +1,7 @@
-/* gabn-conv-packed.c: one image's convolution on pre-packed weights — the
+/* gabn-conv-packed.c: eval-mode convolutions on pre-packed weights — the
  * explorer's single-image pass, for the convolutions Winograd does not take
- * (stride 2, 1×1; the 3-channel stem stays on sgemm, see gabn-net-run.c).
+ * (stride 2, 1×1; the 3-channel stem stays on sgemm, see gabn-net-run.c),
+ * and 1×1 layers at any batch (at the end of this file).
  *
  * sgemm would re-pack the weights on every call, and im2col would write all
  * of cols before the product reads it back from memory. Here each job
