@@ -40,8 +40,16 @@ typedef enum {
 typedef struct {
   int c, h, w;
   float *data;
-  float *grad;   /* allocated at the first backward */
+  float *grad;        /* lent by the gradient pool (gabn-grad-pool.c) while
+                         a backward pass needs it; NULL otherwise */
+  gsize grad_floats;  /* grad's size: a pooled buffer may be larger */
 } GabnValue;
+
+/* A gradient buffer no value holds now (gabn-grad-pool.c). */
+typedef struct {
+  float *data;
+  gsize floats;
+} GabnGradBuffer;
 
 typedef struct {
   GabnNodeKind kind;
@@ -107,6 +115,8 @@ struct _GabnNet {
   gboolean training;
   float *workspace;
   gsize workspace_floats;
+  GArray *grad_pool;           /* of GabnGradBuffer, free for the taking */
+  gsize grad_floats_held;      /* every gradient buffer, lent or pooled */
   GCancellable *cancellable;   /* checked between layers; NULL: never */
   GabnRng dropout_rng;
 };
@@ -176,11 +186,24 @@ gabn_net_params_touched (const GabnNet *net)
 {
   (*net->params_epoch)++;
 }
-/* A value's gradient buffer, allocated (not zeroed) on first use. */
+/* A value's gradient buffer, taken from the pool (not zeroed) when it has
+ * none. */
 float *gabn_net_value_grad (GabnNet *net, int value);
 void gabn_net_run_forward (GabnNet *net, int first, int last);
 void gabn_net_run_backward (GabnNet *net, int first, int last,
                             gboolean param_grads, gboolean want_input_grad);
+
+/* The gradient pool (gabn-grad-pool.c). A value's gradient is needed
+ * from the backward of its last reader to that of the node writing it;
+ * lending buffers for that span instead of keeping one per value for the
+ * whole step saves nearly as much memory as the activations take. */
+/* Gives value a buffer for capacity images (not zeroed): the smallest
+ * pooled one that fits, else a new one. A no-op when it has one. */
+void gabn_grad_pool_take (GabnNet *net, int value);
+/* Puts value's buffer back in the pool; a no-op when it has none. */
+void gabn_grad_pool_give_back (GabnNet *net, int value);
+/* Frees every gradient buffer, lent or pooled (the capacity changed). */
+void gabn_grad_pool_clear (GabnNet *net);
 
 static inline gsize
 gabn_value_size (const GabnValue *v)

@@ -1,7 +1,8 @@
 /* gabn-net-run.c: the forward and backward interpreter over a net's nodes.
  * Forward writes every value (activations are kept for backward); backward
- * zeroes the gradients of the values it will accumulate into, then visits
- * the nodes in reverse, each layer's backward adding (+=) its share. */
+ * visits the nodes in reverse, each layer's backward adding (+=) its share
+ * to its inputs' gradients, which are zeroed just before the first of them
+ * and given back to the pool once the node writing the value is done. */
 #include "gabn-net-private.h"
 #include "gabn-packed-gemm.h"
 #include "gabn-winograd.h"
@@ -16,13 +17,12 @@ gabn_net_ensure_capacity (GabnNet *net, int batch)
 
   if (batch > net->capacity)
     {
+      gabn_grad_pool_clear (net);
       for (int i = 0; i < net->n_values; i++)
         {
           GabnValue *v = &net->values[i];
           g_free (v->data);
-          g_free (v->grad);
           v->data = g_new0 (float, (gsize) batch * gabn_value_size (v));
-          v->grad = NULL;
         }
       for (int i = 0; i < net->n_nodes; i++)
         if (net->nodes[i].kind == GABN_NODE_DROPOUT)
@@ -403,34 +403,44 @@ backward_node (GabnNet *net, GabnNode *node, int B, gboolean param_grads,
 float *
 gabn_net_value_grad (GabnNet *net, int index)
 {
-  GabnValue *v = &net->values[index];
-
-  if (v->grad == NULL)
-    v->grad = g_new0 (float, (gsize) net->capacity * gabn_value_size (v));
-  return v->grad;
+  gabn_grad_pool_take (net, index);
+  return net->values[index].grad;
 }
 
+/* value's gradient, zeroed the first time this pass asks (zeroed[value]):
+ * later readers of the value add to what earlier ones (in reverse) left. */
 static void
-zero_value_grad (GabnNet *net, int index)
+input_grad_for_pass (GabnNet *net, int value, gboolean *zeroed)
 {
-  GabnValue *v = &net->values[index];
-
-  memset (gabn_net_value_grad (net, index), 0,
-          (gsize) net->batch * gabn_value_size (v) * sizeof (float));
+  if (zeroed[value])
+    return;
+  memset (gabn_net_value_grad (net, value), 0,
+          (gsize) net->batch * gabn_value_size (&net->values[value]) * sizeof (float));
+  zeroed[value] = TRUE;
 }
 
 void
 gabn_net_run_backward (GabnNet *net, int first, int last, gboolean param_grads,
                        gboolean want_input_grad)
 {
-  /* The last node's output gradient was set by the caller; zero the
-   * inputs of every node in the range. */
-  for (int i = first; i < last; i++)
-    {
-      zero_value_grad (net, net->nodes[i].in);
-      if (net->nodes[i].in2 >= 0)
-        zero_value_grad (net, net->nodes[i].in2);
-    }
+  /* The last node's output gradient was set by the caller. The range's
+   * inputs (written before first) keep their gradients: the caller reads
+   * them, or the next range's nodes that wrote them. */
+  g_autofree gboolean *zeroed = g_new0 (gboolean, net->n_values);
+
   for (int i = last - 1; i >= first && !gabn_net_cancelled (net); i--)
-    backward_node (net, &net->nodes[i], net->batch, param_grads, want_input_grad);
+    {
+      GabnNode *node = &net->nodes[i];
+
+      if (node->in != net->input_value || want_input_grad)
+        input_grad_for_pass (net, node->in, zeroed);
+      if (node->in2 >= 0)
+        input_grad_for_pass (net, node->in2, zeroed);
+      /* An output nothing in the range read (and no caller set) gets no
+       * gradient: zero. */
+      if (net->values[node->out].grad == NULL)
+        input_grad_for_pass (net, node->out, zeroed);
+      backward_node (net, node, net->batch, param_grads, want_input_grad);
+      gabn_grad_pool_give_back (net, node->out);
+    }
 }

@@ -412,11 +412,11 @@ gabn_net_free (GabnNet *net)
     }
   g_clear_object (&net->cancellable);
   g_free (net->params_epoch);
+  gabn_grad_pool_clear (net);
+  if (net->grad_pool)
+    g_array_unref (net->grad_pool);
   for (int i = 0; i < net->n_values; i++)
-    {
-      g_free (net->values[i].data);
-      g_free (net->values[i].grad);
-    }
+    g_free (net->values[i].data);
   g_free (net->tensors);
   g_free (net->inits);
   g_free (net->nodes);
@@ -470,7 +470,12 @@ gabn_net_copy (const GabnNet *net)
     }
   copy->values = g_memdup2 (net->values, sizeof (GabnValue) * net->values_allocated);
   for (int i = 0; i < net->n_values; i++)
-    copy->values[i].data = copy->values[i].grad = NULL;
+    {
+      copy->values[i].data = copy->values[i].grad = NULL;
+      copy->values[i].grad_floats = 0;
+    }
+  copy->grad_pool = NULL;
+  copy->grad_floats_held = 0;
   copy->capacity = copy->batch = 0;
   copy->workspace = NULL;
   copy->workspace_floats = 0;
