@@ -436,6 +436,7 @@ test_gradient_pool (void)
 {
   g_autoptr(GabnNet) used = gabn_net_new ("iresnet18", 4, 5, NULL);
   g_autoptr(GabnNet) fresh = gabn_net_new ("iresnet18", 4, 5, NULL);
+  g_autoptr(GabnNet) copy = NULL;
   int B = 2, S = gabn_net_input_size (used), labels[2] = { 3, 1 };
   gsize n_in = (gsize) B * 3 * S * S, n = gabn_net_n_params (used);
   g_autofree float *other = g_new (float, n_in);
@@ -462,6 +463,19 @@ test_gradient_pool (void)
   g_assert_cmpuint (later.value_grads, ==, first.value_grads);
   g_assert_cmpuint (later.value_grads, >, 0);
   g_assert_cmpuint (later.value_grads, <, later.activations / 2);
+
+  /* Training shares the buffers of the values nothing reads after the
+   * forward (gabn-net-transient.c); eval gives them back, and sees the same
+   * embeddings as a copy that never trained. */
+  copy = gabn_net_copy (used);
+  gabn_net_set_training (used, FALSE);
+  gabn_net_set_training (copy, FALSE);
+  gabn_net_forward (used, input, B);
+  gabn_net_forward (copy, input, B);
+  gabn_net_memory (used, &first);
+  g_assert_cmpuint (first.activations, >, later.activations);
+  g_assert_cmpmem (gabn_net_embeddings (used), B * 512 * sizeof (float),
+                   gabn_net_embeddings (copy), B * 512 * sizeof (float));
 }
 
 int

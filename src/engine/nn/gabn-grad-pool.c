@@ -21,19 +21,19 @@ gabn_grad_pool_take (GabnNet *net, int value)
   if (v->grad != NULL)
     return;
   if (net->grad_pool == NULL)
-    net->grad_pool = g_array_new (FALSE, FALSE, sizeof (GabnGradBuffer));
+    net->grad_pool = g_array_new (FALSE, FALSE, sizeof (GabnBuffer));
   /* The smallest that fits: large buffers stay for large values. */
   for (guint i = 0; i < net->grad_pool->len; i++)
     {
-      const GabnGradBuffer *b = &g_array_index (net->grad_pool, GabnGradBuffer, i);
+      const GabnBuffer *b = &g_array_index (net->grad_pool, GabnBuffer, i);
 
       if (b->floats >= need
-          && (best < 0 || b->floats < g_array_index (net->grad_pool, GabnGradBuffer, best).floats))
+          && (best < 0 || b->floats < g_array_index (net->grad_pool, GabnBuffer, best).floats))
         best = (int) i;
     }
   if (best >= 0)
     {
-      GabnGradBuffer b = g_array_index (net->grad_pool, GabnGradBuffer, best);
+      GabnBuffer b = g_array_index (net->grad_pool, GabnBuffer, best);
 
       g_array_remove_index_fast (net->grad_pool, best);
       v->grad = b.data;
@@ -49,12 +49,12 @@ void
 gabn_grad_pool_give_back (GabnNet *net, int value)
 {
   GabnValue *v = &net->values[value];
-  GabnGradBuffer b = { v->grad, v->grad_floats };
+  GabnBuffer b = { v->grad, v->grad_floats };
 
   if (v->grad == NULL)
     return;
   if (net->grad_pool == NULL)
-    net->grad_pool = g_array_new (FALSE, FALSE, sizeof (GabnGradBuffer));
+    net->grad_pool = g_array_new (FALSE, FALSE, sizeof (GabnBuffer));
   g_array_append_val (net->grad_pool, b);
   v->grad = NULL;
   v->grad_floats = 0;
@@ -72,7 +72,7 @@ gabn_grad_pool_clear (GabnNet *net)
   if (net->grad_pool != NULL)
     {
       for (guint i = 0; i < net->grad_pool->len; i++)
-        g_free (g_array_index (net->grad_pool, GabnGradBuffer, i).data);
+        g_free (g_array_index (net->grad_pool, GabnBuffer, i).data);
       g_array_set_size (net->grad_pool, 0);
     }
   net->grad_floats_held = 0;

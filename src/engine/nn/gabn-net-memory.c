@@ -16,8 +16,6 @@ derived_floats (const GabnNet *net, const GabnNode *node)
 
   if (node->wino_u)
     n += gabn_winograd_weight_floats (s);
-  if (node->wino_ut)
-    n += gabn_winograd_weight_floats (s);
   if (node->packed)
     n += gabn_winograd_applies (s) ? gabn_winograd_packed_floats (s)
                                    : gabn_packed_floats (s->out_c, s->in_c * s->kernel * s->kernel);
@@ -33,11 +31,16 @@ gabn_net_memory (const GabnNet *net, GabnNetMemory *memory)
 
   memset (memory, 0, sizeof *memory);
   for (int i = 0; i < net->n_values; i++)
-    if (net->values[i].data)
+    if (net->values[i].data && !net->values[i].transient)
       memory->activations += cap * gabn_value_size (&net->values[i]) * sizeof (float);
+  if (net->transient_buffers)
+    for (guint i = 0; i < net->transient_buffers->len; i++)
+      memory->activations += g_array_index (net->transient_buffers, GabnBuffer, i).floats
+                             * sizeof (float);
   memory->value_grads = net->grad_floats_held * sizeof (float);
   memory->parameters = (2 * net->n_params + net->n_buffers) * sizeof (float);
   memory->workspace = net->workspace_floats * sizeof (float);
+  memory->derived = net->wino_scratch_floats * sizeof (float);
   for (int i = 0; i < net->n_nodes; i++)
     {
       const GabnNode *node = &net->nodes[i];

@@ -43,13 +43,16 @@ typedef struct {
   float *grad;        /* lent by the gradient pool (gabn-grad-pool.c) while
                          a backward pass needs it; NULL otherwise */
   gsize grad_floats;  /* grad's size: a pooled buffer may be larger */
+  gboolean transient; /* data points into a shared buffer (training only,
+                         gabn-net-transient.c) */
 } GabnValue;
 
-/* A gradient buffer no value holds now (gabn-grad-pool.c). */
+/* A float buffer and its size: pooled gradients (gabn-grad-pool.c),
+ * shared activations (gabn-net-transient.c). */
 typedef struct {
   float *data;
   gsize floats;
-} GabnGradBuffer;
+} GabnBuffer;
 
 typedef struct {
   GabnNodeKind kind;
@@ -66,9 +69,9 @@ typedef struct {
   float *save_mean, *save_rstd; /* BATCHNORM, one per channel */
   float *mask;                  /* DROPOUT, capacity × size */
   int *argmax;                  /* MAXPOOL, capacity × output size */
-  float *wino_u;                /* CONV: Winograd-transformed weights */
+  float *wino_u;                /* CONV: Winograd-transformed weights, kept
+                                   in eval mode (training: wino_scratch) */
   guint64 wino_epoch;           /* *params_epoch when wino_u was made */
-  float *wino_ut;               /* CONV: the same for backward, transposed */
   float *packed;                /* CONV: wino_u packed, for single images */
   guint64 packed_epoch;         /* *params_epoch when packed was made */
   float *pooled;                /* LINEAR: weights summed per channel of A */
@@ -115,7 +118,16 @@ struct _GabnNet {
   gboolean training;
   float *workspace;
   gsize workspace_floats;
-  GArray *grad_pool;           /* of GabnGradBuffer, free for the taking */
+  /* Winograd weights made for one use (training's forward U, backward's
+   * transposed U), shared by every layer: the largest layer's size. */
+  float *wino_scratch;
+  gsize wino_scratch_floats;
+  /* Training's shared buffers of the values nothing reads after the
+   * forward (gabn-net-transient.c), NULL when not shared; made for these
+   * features_value and n_nodes. */
+  GArray *transient_buffers;   /* of GabnBuffer */
+  int transient_features, transient_n_nodes;
+  GArray *grad_pool;           /* of GabnBuffer, free for the taking */
   gsize grad_floats_held;      /* every gradient buffer, lent or pooled */
   GCancellable *cancellable;   /* checked between layers; NULL: never */
   GabnRng dropout_rng;
@@ -204,6 +216,16 @@ void gabn_grad_pool_take (GabnNet *net, int value);
 void gabn_grad_pool_give_back (GabnNet *net, int value);
 /* Frees every gradient buffer, lent or pooled (the capacity changed). */
 void gabn_grad_pool_clear (GabnNet *net);
+
+/* Shared activations (gabn-net-transient.c). In training, points the
+ * values nothing reads after the forward (not backward, not the callers)
+ * into a few shared buffers, each reused once its value's last reader has
+ * run; in eval, gives them their own buffers back. Called before every
+ * forward. */
+void gabn_net_share_transients (GabnNet *net);
+/* Forgets the shared buffers: the transient values' data become NULL (the
+ * capacity changed, or the net is freed). */
+void gabn_net_drop_transients (GabnNet *net);
 
 static inline gsize
 gabn_value_size (const GabnValue *v)

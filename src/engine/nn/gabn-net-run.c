@@ -13,11 +13,12 @@
 void
 gabn_net_ensure_capacity (GabnNet *net, int batch)
 {
-  gsize work = 0;
+  gsize work = 0, wino = 0;
 
   if (batch > net->capacity)
     {
       gabn_grad_pool_clear (net);
+      gabn_net_drop_transients (net);
       for (int i = 0; i < net->n_values; i++)
         {
           GabnValue *v = &net->values[i];
@@ -46,13 +47,22 @@ gabn_net_ensure_capacity (GabnNet *net, int batch)
 
         work = MAX (work, gabn_conv_workspace_floats (s, batch));
         if (gabn_winograd_applies (s))
-          work = MAX (work, gabn_winograd_workspace_floats (s, batch));
+          {
+            work = MAX (work, gabn_winograd_workspace_floats (s, batch));
+            wino = MAX (wino, gabn_winograd_weight_floats (s));
+          }
       }
   if (work > net->workspace_floats)
     {
       g_free (net->workspace);
       net->workspace = g_new (float, work);
       net->workspace_floats = work;
+    }
+  if (wino > net->wino_scratch_floats)
+    {
+      g_free (net->wino_scratch);
+      net->wino_scratch = g_new (float, wino);
+      net->wino_scratch_floats = wino;
     }
 }
 
@@ -73,15 +83,26 @@ tensor_grad (GabnNet *net, int index, gboolean param_grads)
 
 /* The convolution's weights in Winograd form. Training remakes them at
  * every forward (weights change every step; the transform costs well under
- * 1 % of a training batch). Evaluation keeps them while no accessor has
- * handed out writable weights since (see gabn-net.h): a single-image
- * forward would otherwise spend a fifth of its time here. */
+ * 1 % of a training batch), in the scratch all layers share: kept per
+ * layer they took iresnet50 200 MB. Evaluation keeps them while no
+ * accessor has handed out writable weights since (see gabn-net.h): a
+ * single-image forward would otherwise spend a fifth of its time here. */
 static const float *
 winograd_weights (GabnNet *net, GabnNode *node)
 {
+  if (net->training)
+    {
+      /* Eval's forms are stale (set_training bumped the epoch): not
+       * carried through training. */
+      g_clear_pointer (&node->wino_u, g_free);
+      g_clear_pointer (&node->packed, g_free);
+      gabn_winograd_transform_weights (net->wino_scratch,
+                                       tensor_data (net, node->weight), &node->conv);
+      return net->wino_scratch;
+    }
   if (node->wino_u == NULL)
     node->wino_u = g_new (float, gabn_winograd_weight_floats (&node->conv));
-  if (net->training || node->wino_epoch != *net->params_epoch)
+  if (node->wino_epoch != *net->params_epoch)
     {
       gabn_winograd_transform_weights (node->wino_u, tensor_data (net, node->weight),
                                        &node->conv);
@@ -259,6 +280,7 @@ forward_conv_bn (GabnNet *net, GabnNode *conv, GabnNode *bn, GabnNode *prelu, in
 void
 gabn_net_run_forward (GabnNet *net, int first, int last)
 {
+  gabn_net_share_transients (net);
   for (int i = first; i < last; i++)
     {
       GabnNode *node = &net->nodes[i];
@@ -304,10 +326,9 @@ conv_backward (GabnNet *net, GabnNode *node, int B, float *d_in,
     }
   gabn_conv2d_backward (NULL, d_weight, d_bias, d_out, in, weight, B, s,
                         net->workspace);
-  if (node->wino_ut == NULL)
-    node->wino_ut = g_new (float, gabn_winograd_weight_floats (s));
-  gabn_winograd_transform_weights_transposed (node->wino_ut, weight, s);
-  gabn_winograd_backward_data (d_in, d_out, node->wino_ut, B, s, net->workspace);
+  /* Made at every backward: the scratch shared with training's forward. */
+  gabn_winograd_transform_weights_transposed (net->wino_scratch, weight, s);
+  gabn_winograd_backward_data (d_in, d_out, net->wino_scratch, B, s, net->workspace);
 }
 
 static void

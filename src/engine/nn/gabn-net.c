@@ -406,13 +406,13 @@ gabn_net_free (GabnNet *net)
       g_free (net->nodes[i].save_rstd);
       g_free (net->nodes[i].mask);
       g_free (net->nodes[i].wino_u);
-      g_free (net->nodes[i].wino_ut);
       g_free (net->nodes[i].packed);
       g_free (net->nodes[i].pooled);
     }
   g_clear_object (&net->cancellable);
   g_free (net->params_epoch);
   gabn_grad_pool_clear (net);
+  gabn_net_drop_transients (net);
   if (net->grad_pool)
     g_array_unref (net->grad_pool);
   for (int i = 0; i < net->n_values; i++)
@@ -425,6 +425,7 @@ gabn_net_free (GabnNet *net)
   g_free (net->grads);
   g_free (net->buffers);
   g_free (net->workspace);
+  g_free (net->wino_scratch);
   g_free (net->arch);
   g_free (net);
 }
@@ -465,7 +466,7 @@ gabn_net_copy (const GabnNet *net)
         }
       node->mask = NULL;
       node->argmax = NULL;
-      node->wino_u = node->wino_ut = node->packed = node->pooled = NULL;
+      node->wino_u = node->packed = node->pooled = NULL;
       node->wino_epoch = node->packed_epoch = node->pooled_epoch = 0;
     }
   copy->values = g_memdup2 (net->values, sizeof (GabnValue) * net->values_allocated);
@@ -473,12 +474,16 @@ gabn_net_copy (const GabnNet *net)
     {
       copy->values[i].data = copy->values[i].grad = NULL;
       copy->values[i].grad_floats = 0;
+      copy->values[i].transient = FALSE;
     }
+  copy->transient_buffers = NULL;
   copy->grad_pool = NULL;
   copy->grad_floats_held = 0;
   copy->capacity = copy->batch = 0;
   copy->workspace = NULL;
   copy->workspace_floats = 0;
+  copy->wino_scratch = NULL;
+  copy->wino_scratch_floats = 0;
   copy->cancellable = NULL;
   return copy;
 }
