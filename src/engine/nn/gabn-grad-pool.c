@@ -77,3 +77,18 @@ gabn_grad_pool_clear (GabnNet *net)
     }
   net->grad_floats_held = 0;
 }
+
+void
+gabn_grad_pool_trim (GabnNet *net)
+{
+  if (net->grad_pool == NULL)
+    return;
+  for (guint i = 0; i < net->grad_pool->len; i++)
+    {
+      GabnBuffer *b = &g_array_index (net->grad_pool, GabnBuffer, i);
+
+      g_free (b->data);
+      net->grad_floats_held -= b->floats;
+    }
+  g_array_set_size (net->grad_pool, 0);
+}

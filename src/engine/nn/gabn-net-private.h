@@ -214,6 +214,8 @@ void gabn_net_run_backward (GabnNet *net, int first, int last,
 void gabn_grad_pool_take (GabnNet *net, int value);
 /* Puts value's buffer back in the pool; a no-op when it has none. */
 void gabn_grad_pool_give_back (GabnNet *net, int value);
+/* Frees the pooled buffers (the lent ones stay with their values). */
+void gabn_grad_pool_trim (GabnNet *net);
 /* Frees every gradient buffer, lent or pooled (the capacity changed). */
 void gabn_grad_pool_clear (GabnNet *net);
 

@@ -730,6 +730,11 @@ void
 gabn_net_set_training (GabnNet *net, gboolean training)
 {
   gabn_net_params_touched (net);  /* loaders end with it: a cheap safeguard */
+  /* Eval's backward (a Grad-CAM's) needs a fraction of a training step's
+   * gradient buffers: give those back rather than hold them beside eval's
+   * own buffers (the next training step takes new ones). */
+  if (net->training && !training)
+    gabn_grad_pool_trim (net);
   net->training = training;
 }
 
