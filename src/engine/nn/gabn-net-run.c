@@ -440,6 +440,17 @@ input_grad_for_pass (GabnNet *net, int value, gboolean *zeroed)
   zeroed[value] = TRUE;
 }
 
+/* The gradients node's backward adds to, zeroed on their first use. */
+static void
+input_grads_for_node (GabnNet *net, const GabnNode *node, gboolean *zeroed,
+                      gboolean want_input_grad)
+{
+  if (node->in != net->input_value || want_input_grad)
+    input_grad_for_pass (net, node->in, zeroed);
+  if (node->in2 >= 0)
+    input_grad_for_pass (net, node->in2, zeroed);
+}
+
 void
 gabn_net_run_backward (GabnNet *net, int first, int last, gboolean param_grads,
                        gboolean want_input_grad)
@@ -448,15 +459,13 @@ gabn_net_run_backward (GabnNet *net, int first, int last, gboolean param_grads,
    * inputs (written before first) keep their gradients: the caller reads
    * them, or the next range's nodes that wrote them. */
   g_autofree gboolean *zeroed = g_new0 (gboolean, net->n_values);
+  int i;
 
-  for (int i = last - 1; i >= first && !gabn_net_cancelled (net); i--)
+  for (i = last - 1; i >= first && !gabn_net_cancelled (net); i--)
     {
       GabnNode *node = &net->nodes[i];
 
-      if (node->in != net->input_value || want_input_grad)
-        input_grad_for_pass (net, node->in, zeroed);
-      if (node->in2 >= 0)
-        input_grad_for_pass (net, node->in2, zeroed);
+      input_grads_for_node (net, node, zeroed, want_input_grad);
       /* An output nothing in the range read (and no caller set) gets no
        * gradient: zero. */
       if (net->values[node->out].grad == NULL)
@@ -464,4 +473,8 @@ gabn_net_run_backward (GabnNet *net, int first, int last, gboolean param_grads,
       backward_node (net, node, net->batch, param_grads, want_input_grad);
       gabn_grad_pool_give_back (net, node->out);
     }
+  /* Cancelled: the gradients the caller reads still exist, zero where no
+   * node got to add to them. */
+  for (; i >= first; i--)
+    input_grads_for_node (net, &net->nodes[i], zeroed, want_input_grad);
 }
