@@ -2,10 +2,17 @@
 # bench/gabn-experiment.sh: the baseline-vs-GABN experiment on the built-in
 # synthetic faces, with its protocol fixed before it runs (docs/RESULTS.md).
 #
+#   recipe  (protocol v3; when RECIPE_SEEDS is set) baseline recipes on
+#           `realistic` at the validation seeds; the one kept (the rule in
+#           gabn_experiment_report.py `recipe`: fits its training people at
+#           every seed, fewest epochs) sets EPOCHS and joins TRAIN_ARGS for
+#           every later stage.
 #   gate    baseline on `realistic` at the validation seed: are Groups C and
 #           D at least 5 points below A and B (and above 60 %), and do they
 #           rely on the shortcut regions (eyes + brows) at least 1.5× as
 #           much as A and B? If not, the PRESET is retuned, not GABN.
+#           (With RECIPE_SEEDS: the kept recipe's runs, averaged over the
+#           validation seeds; no new run.)
 #   tune    GABN variants at the validation seed (other people than every
 #           reported seed); the variant kept is fixed by the rule below.
 #   main    for each seed S (data seed = training seed, so new people per
@@ -14,7 +21,7 @@
 #   report  the tables (Markdown on stdout) and the verdict of each
 #           criterion; reads only what the stages wrote.
 #
-# Usage: bench/gabn-experiment.sh [gate|tune|main|report|all]   (default all)
+# Usage: bench/gabn-experiment.sh [recipe|gate|tune|main|report|all]   (default all)
 # Environment (defaults in brackets):
 #   GABN      the gabn binary [_build/src/cli/gabn]
 #   OUT       where models, logs and JSON go [_build/experiment]
@@ -23,6 +30,9 @@
 #   SIZE      synthetic settings [identities=60,images=8]
 #   EPOCHS    [16];  PARALLEL  runs at once, one thread each [2]
 #   TRAIN_ARGS  both methods ["--batch 32 --margin-s 32 --margin-m 0.3 --lr 0.1"]
+#   RECIPE_SEEDS  validation seeds of the recipe stage ["": no recipe stage]
+#   RECIPES   ';'-separated EPOCHS:OPTIONS baseline recipes ["32:;32:--margin-warmup 8;16:--margin-warmup 4"]
+#   CHOSEN    GABN options fixed in advance: `tune` runs nothing [""]
 #   VARIANTS  GABN variants tried in `tune`, ';'-separated option sets
 #             ["--lambda-adv 0.1 --lambda-mask 0.5;--lambda-adv 0.1 --lambda-mask 0.5 --topn 8;--lambda-adv 0.5 --lambda-mask 0.5;--lambda-adv 0.1 --lambda-mask 0"]
 # Selection rule (fixed in advance): among the variants whose validation
@@ -36,6 +46,9 @@ OUT="${OUT:-$top/_build/experiment}"
 SEEDS="${SEEDS:-1 2 3 4 5}"
 BALANCED_SEEDS="${BALANCED_SEEDS:-1 2 3}"
 VAL_SEED="${VAL_SEED:-1001}"
+RECIPE_SEEDS="${RECIPE_SEEDS:-}"
+RECIPES="${RECIPES:-32:;32:--margin-warmup 8;16:--margin-warmup 4}"
+CHOSEN="${CHOSEN:-}"
 SIZE="${SIZE:-identities=60,images=8}"
 EPOCHS="${EPOCHS:-16}"
 PARALLEL="${PARALLEL:-2}"
@@ -46,10 +59,11 @@ PY=/usr/bin/python3
 what="${1:-all}"
 mkdir -p "$OUT"
 
-# run NAME PRESET SEED METHOD [OPTIONS…]: train, then evaluate on the
-# seed's held-out people; skipped when NAME.json exists (resumable).
+# run NAME PRESET SEED METHOD [epochs=E] [OPTIONS…]: train, then evaluate
+# on the seed's held-out people; skipped when NAME.json exists (resumable).
 run() {
-  local name=$1 preset=$2 seed=$3 method=$4; shift 4
+  local name=$1 preset=$2 seed=$3 method=$4 epochs=$EPOCHS; shift 4
+  if [[ "${1:-}" == epochs=* ]]; then epochs=${1#epochs=}; shift; fi
   local data="synth:$preset,$SIZE,seed=$seed" m="$OUT/$name.safetensors"
   [ -s "$OUT/$name.json" ] && return 0
   if [ -s "$m.state" ]; then
@@ -57,12 +71,12 @@ run() {
     # trainer state); the log keeps only the steps that checkpoint holds.
     echo "+ $name: resumed from $m" >&2
     "$PY" "$top/bench/gabn_experiment_report.py" trim-log "$m.state" "$OUT/$name.jsonl"
-    "$GABN" train --data "$data" --resume "$m" --epochs "$EPOCHS" --threads 1 \
+    "$GABN" train --data "$data" --resume "$m" --epochs "$epochs" --threads 1 \
         --no-epoch-eval --log "$OUT/$name.jsonl" --quiet
   else
     echo "+ $name: $method $* on $data" >&2
     # shellcheck disable=SC2086
-    "$GABN" train --data "$data" --out "$m" --method "$method" --epochs "$EPOCHS" \
+    "$GABN" train --data "$data" --out "$m" --method "$method" --epochs "$epochs" \
         --seed "$seed" --threads 1 $TRAIN_ARGS "$@" --no-epoch-eval \
         --log "$OUT/$name.jsonl" --quiet
   fi
@@ -84,13 +98,46 @@ flush() {
   queue=()
 }
 
-if [ "$what" = gate ] || [ "$what" = all ]; then
-  queue+=("val-baseline realistic $VAL_SEED baseline")
+if [ -n "$RECIPE_SEEDS" ] && { [ "$what" = recipe ] || [ "$what" = all ]; }; then
+  i=0
+  IFS=';' read -r -a recipes <<< "$RECIPES"
+  for r in "${recipes[@]}"; do
+    i=$((i + 1))
+    echo "$r" > "$OUT/val-recipe-$i.recipe"
+    for s in $RECIPE_SEEDS; do
+      queue+=("val-recipe-$i-$s realistic $s baseline epochs=${r%%:*} ${r#*:}")
+    done
+  done
   flush
-  "$PY" "$top/bench/gabn_experiment_report.py" gate "$OUT" || { [ "$what" = all ] && exit 1; }
+  "$PY" "$top/bench/gabn_experiment_report.py" recipe "$OUT" "$RECIPE_SEEDS" > "$OUT/recipe.chosen"
+fi
+# The kept recipe sets the schedule of everything after it.
+recipe_index=""
+if [ -n "$RECIPE_SEEDS" ] && [ "$what" != recipe ]; then
+  [ -s "$OUT/recipe.chosen" ] || { echo "run the recipe stage first" >&2; exit 1; }
+  chosen_recipe="$(cat "$OUT/recipe.chosen")"
+  EPOCHS="${chosen_recipe%%:*}"
+  TRAIN_ARGS="$TRAIN_ARGS ${chosen_recipe#*:}"
+  for f in "$OUT"/val-recipe-*.recipe; do
+    [ "$(cat "$f")" = "$chosen_recipe" ] && recipe_index="$(basename "$f" .recipe)" && recipe_index="${recipe_index#val-recipe-}"
+  done
 fi
 
-if [ "$what" = tune ] || [ "$what" = all ]; then
+if [ "$what" = gate ] || [ "$what" = all ]; then
+  if [ -n "$recipe_index" ]; then
+    "$PY" "$top/bench/gabn_experiment_report.py" gate "$OUT" "$recipe_index" "$RECIPE_SEEDS" \
+        || { [ "$what" = all ] && exit 1; }
+  else
+    queue+=("val-baseline realistic $VAL_SEED baseline")
+    flush
+    "$PY" "$top/bench/gabn_experiment_report.py" gate "$OUT" || { [ "$what" = all ] && exit 1; }
+  fi
+fi
+
+if [ -n "$CHOSEN" ] && { [ "$what" = tune ] || [ "$what" = all ]; }; then
+  echo "$CHOSEN" > "$OUT/chosen.options"
+  echo "GABN options fixed in advance: $CHOSEN" >&2
+elif [ "$what" = tune ] || [ "$what" = all ]; then
   i=0
   IFS=';' read -r -a variants <<< "$VARIANTS"
   for v in "${variants[@]}"; do
@@ -119,5 +166,5 @@ fi
 
 if [ "$what" = report ] || [ "$what" = all ]; then
   "$PY" "$top/bench/gabn_experiment_report.py" report "$OUT" "$SEEDS" \
-      "$SIZE" "$EPOCHS" "$TRAIN_ARGS" "$VAL_SEED" "$BALANCED_SEEDS"
+      "$SIZE" "$EPOCHS" "$TRAIN_ARGS" "${RECIPE_SEEDS:-$VAL_SEED}" "$BALANCED_SEEDS"
 fi

@@ -62,6 +62,13 @@ open_data_free (OpenData *od)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OpenData, open_data_free)
 
+static void
+show_model_error (GabnWindow *self, const GError *error)
+{
+  if (!is_cancelled (error))
+    show_load_error (self, error, _("Could not open the model"));
+}
+
 /* Shows the error or the new model; TRUE when it opened. */
 static gboolean
 finish_model_load (GabnWindow *self, GabnSession *session, GAsyncResult *result)
@@ -70,8 +77,7 @@ finish_model_load (GabnWindow *self, GabnSession *session, GAsyncResult *result)
 
   if (!gabn_session_load_model_finish (session, result, &error))
     {
-      if (!is_cancelled (error))
-        show_load_error (self, error, _("Could not open the model"));
+      show_model_error (self, error);
       return FALSE;
     }
   return TRUE;
@@ -147,12 +153,14 @@ shipped_offered_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   g_autoptr(GabnModelItem) item = gabn_session_add_model_file_finish (GABN_SESSION (object),
                                                                       result, &error);
 
-  if (self != NULL && item == NULL && !is_cancelled (error))
-    show_load_error (self, error, _("Could not open the model"));
+  if (self != NULL && item == NULL)
+    show_model_error (self, error);
 }
 
 /* The shipped baseline becomes current; the GABN model trained beside it
- * is offered in Compare, so the first comparison needs no file. */
+ * is offered in Compare, so the first comparison needs no file. It is
+ * offered once per window: a second dataset opened before the first add
+ * landed would otherwise offer it twice. */
 static void
 open_shipped_models (GabnWindow *self, const GabnDataset *ds)
 {
@@ -160,9 +168,13 @@ open_shipped_models (GabnWindow *self, const GabnDataset *ds)
   g_autofree char *gabn = shipped_model_for (ds, SHIPPED_GABN);
 
   gabn_window_load_model (self, baseline);
-  if (baseline != NULL && gabn != NULL && !session_offers (self->session, gabn))
-    gabn_session_add_model_file_async (self->session, gabn, self->cancellable,
-                                       shipped_offered_cb, open_data_new (self, gabn));
+  if (baseline != NULL && gabn != NULL && !self->shipped_offered
+      && !session_offers (self->session, gabn))
+    {
+      self->shipped_offered = TRUE;
+      gabn_session_add_model_file_async (self->session, gabn, self->cancellable,
+                                         shipped_offered_cb, open_data_new (self, gabn));
+    }
 }
 
 /* Shows the error, or the new dataset (with the shipped baseline on the

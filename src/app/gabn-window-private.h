@@ -43,6 +43,7 @@ struct _GabnWindow
   GtkNativeDialog     *chooser;
   gboolean             chooser_model;    /* the chooser opens a model (else a dataset) */
   GCancellable        *load_cancellable; /* dataset loads: each newer one replaces it */
+  gboolean             shipped_offered;  /* the shipped GABN model was offered once */
   GCancellable        *cancellable;      /* model loads; both cancelled on dispose */
   char                *last_message;   /* the last toast, for tests */
 };

@@ -197,7 +197,7 @@ typedef struct {
   char   *data, *out, *method, *arch, *log_path, *resume, *optimiser;
   char   *adv_mode, *erase_where, *margin, *gam;
   char  **erase_groups;
-  int     epochs, batch, topn, threads, max_steps;
+  int     epochs, batch, topn, threads, max_steps, margin_warmup;
   double  lr, lambda_adv, lambda_mask, erase_prob, holdout, margin_s, margin_m;
   gint64  seed;
   gboolean quiet, no_epoch_eval;
@@ -267,6 +267,7 @@ config_from_args (GabnTrainConfig *config, const TrainArgs *a, GError **error)
     }
   if (a->margin_s > 0) config->margin_s = (float) a->margin_s;
   if (a->margin_m >= 0) config->margin_m = (float) a->margin_m;
+  if (a->margin_warmup >= 0) config->margin_warmup_epochs = a->margin_warmup;
   return TRUE;
 }
 
@@ -407,7 +408,7 @@ int
 gabn_cmd_train (int argc, char **argv)
 {
   TrainArgs a = { .topn = -1, .lambda_adv = -1, .lambda_mask = -1, .erase_prob = -1,
-                  .margin_m = -1, .seed = -1 };
+                  .margin_m = -1, .margin_warmup = -1, .seed = -1 };
   GOptionEntry entries[] = {
     { "data", 'd', 0, G_OPTION_ARG_FILENAME, &a.data, N_("Dataset folder, or synth:PRESET[,identities=N,images=N,seed=N] for the built-in generator"), "D" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &a.out, N_("Model file to write (also the checkpoint)"), "MODEL.safetensors" },
@@ -420,6 +421,7 @@ gabn_cmd_train (int argc, char **argv)
     { "margin", 0, 0, G_OPTION_ARG_STRING, &a.margin, N_("arcface (default) or cosface"), "M" },
     { "margin-s", 0, 0, G_OPTION_ARG_DOUBLE, &a.margin_s, N_("Margin head scale s (default 32)"), "S" },
     { "margin-m", 0, 0, G_OPTION_ARG_DOUBLE, &a.margin_m, N_("Margin m (default 0.5 ArcFace, 0.35 CosFace)"), "M" },
+    { "margin-warmup", 0, 0, G_OPTION_ARG_INT, &a.margin_warmup, N_("Epochs over which m grows from 0 to its value (default 0: the full m from the first step)"), "E" },
     { "lambda-adv", 0, 0, G_OPTION_ARG_DOUBLE, &a.lambda_adv, N_("Weight of the attention-balance loss (default 0.1)"), "X" },
     { "lambda-mask", 0, 0, G_OPTION_ARG_DOUBLE, &a.lambda_mask, N_("Weight of the Top-N erased loss (default 0.5)"), "X" },
     { "topn", 0, 0, G_OPTION_ARG_INT, &a.topn, N_("Cells erased (default: a third of the cells)"), "N" },

@@ -1,6 +1,8 @@
 /* app-test-util.c: helpers shared by the app tests. */
 #include "app-test-util.h"
 
+#include "gabn-window.h"
+
 gboolean
 app_test_wait_until (AppTestPredicate predicate, gpointer data, double timeout_s)
 {
@@ -14,4 +16,13 @@ app_test_wait_until (AppTestPredicate predicate, gpointer data, double timeout_s
       g_usleep (1000);
     }
   return TRUE;
+}
+
+gboolean
+app_test_session_loaded (gpointer window)
+{
+  GabnSession *session = gabn_window_get_session (window);
+
+  return gabn_session_get_dataset (session) != NULL && gabn_session_get_model (session) != NULL
+         && !gabn_session_get_busy (session);
 }

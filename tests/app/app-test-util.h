@@ -12,4 +12,8 @@ typedef gboolean (*AppTestPredicate) (gpointer data);
 gboolean app_test_wait_until (AppTestPredicate predicate, gpointer data,
                               double timeout_s);
 
+/* A predicate: the GabnWindow data's session has a dataset and a model
+ * and is not busy. */
+gboolean app_test_session_loaded (gpointer window);
+
 G_END_DECLS

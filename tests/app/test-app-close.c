@@ -51,15 +51,6 @@ both_gone (gpointer data)
   return pointers[0] == NULL && pointers[1] == NULL;
 }
 
-static gboolean
-session_loaded (gpointer data)
-{
-  GabnSession *session = gabn_window_get_session (data);
-
-  return gabn_session_get_dataset (session) != NULL && gabn_session_get_model (session) != NULL
-         && !gabn_session_get_busy (session);
-}
-
 /* Closes window as a user does and waits until it and its session are
  * finalized: every load, computation and run it started has ended and let
  * go of them. */
@@ -117,7 +108,7 @@ test_close_during_teach_load (void)
       GabnWindow *window = new_window ();
       GabnTeachView *teach = GABN_TEACH_VIEW (gabn_window_get_view_widget (window, "teach"));
 
-      g_assert_true (app_test_wait_until (session_loaded, window, 120));
+      g_assert_true (app_test_wait_until (app_test_session_loaded, window, 120));
       g_test_message ("closing %d ms after the teaching faces started", delays_ms[i]);
       gabn_teach_view_set_size (teach, 12, 4);
       gabn_teach_view_act (teach);
@@ -142,7 +133,7 @@ test_close_during_training (void)
   g_autoptr(GabnTrainRun) run = NULL;
   GabnTrainConfig config;
 
-  g_assert_true (app_test_wait_until (session_loaded, window, 120));
+  g_assert_true (app_test_wait_until (app_test_session_loaded, window, 120));
   gabn_train_view_get_config (train, &config);
   config.epochs = 50;
   config.batch_size = 8;

@@ -33,13 +33,6 @@ session (void)
 }
 
 static gboolean
-session_loaded (gpointer data)
-{
-  return gabn_session_get_dataset (session ()) != NULL && gabn_session_get_model (session ()) != NULL
-         && !gabn_session_get_busy (session ());
-}
-
-static gboolean
 session_idle (gpointer data)
 {
   return !gabn_session_get_busy (session ());
@@ -51,7 +44,7 @@ dataset_titled (gpointer data)
 {
   GabnSharedDataset *shared = gabn_session_get_dataset (session ());
 
-  return shared != NULL && g_strcmp0 (shared->title, data) == 0 && session_loaded (NULL);
+  return shared != NULL && g_strcmp0 (shared->title, data) == 0 && app_test_session_loaded (window);
 }
 
 static gboolean
@@ -60,7 +53,7 @@ dataset_is_synthetic (gpointer data)
   GabnSharedDataset *shared = gabn_session_get_dataset (session ());
 
   return shared != NULL && g_strcmp0 (shared->dataset->format, "synthetic") == 0
-         && session_loaded (NULL);
+         && app_test_session_loaded (window);
 }
 
 /* The model read from the file at path data is current. */
@@ -432,7 +425,7 @@ main (int argc, char **argv)
   g_application_activate (G_APPLICATION (app));
   window = GABN_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
   g_assert_nonnull (window);
-  g_assert_true (app_test_wait_until (session_loaded, NULL, 120));
+  g_assert_true (app_test_wait_until (app_test_session_loaded, window, 120));
 
   g_test_add_func ("/app/drop/dataset", test_drop_dataset);
   g_test_add_func ("/app/drop/check-images", test_check_images);

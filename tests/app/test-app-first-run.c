@@ -12,15 +12,6 @@
 static GabnWindow *window;
 
 static gboolean
-session_loaded (gpointer data)
-{
-  GabnSession *session = gabn_window_get_session (window);
-
-  return gabn_session_get_dataset (session) != NULL && gabn_session_get_model (session) != NULL
-         && !gabn_session_get_busy (session);
-}
-
-static gboolean
 shipped_gabn_offered (gpointer data)
 {
   GListModel *models = gabn_session_get_models (gabn_window_get_session (window));
@@ -41,7 +32,7 @@ test_first_run (void)
   const GabnDataset *ds;
   guint a, b;
 
-  g_assert_true (app_test_wait_until (session_loaded, NULL, 300));
+  g_assert_true (app_test_wait_until (app_test_session_loaded, window, 300));
   ds = gabn_session_get_dataset (session)->dataset;
   g_assert_cmpstr (ds->format, ==, "synthetic");
   g_assert_nonnull (gabn_session_get_model (session)->path);

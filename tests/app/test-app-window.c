@@ -45,15 +45,6 @@ drain (void)
 }
 
 static gboolean
-session_loaded (gpointer data)
-{
-  GabnSession *session = gabn_window_get_session (window);
-
-  return gabn_session_get_dataset (session) != NULL && gabn_session_get_model (session) != NULL
-         && !gabn_session_get_busy (session);
-}
-
-static gboolean
 property_true (gpointer data)
 {
   gboolean value = FALSE;
@@ -76,7 +67,7 @@ test_faces (void)
   const GabnDataset *ds;
   double share3, share10, share20;
 
-  g_assert_true (app_test_wait_until (session_loaded, NULL, 120));
+  g_assert_true (app_test_wait_until (app_test_session_loaded, window, 120));
   ds = gabn_session_get_dataset (gabn_window_get_session (window))->dataset;
   g_assert_cmpstr (ds->format, ==, "synthetic");
   g_assert_cmpint (ds->n_groups, ==, 4);

@@ -320,6 +320,45 @@ test_baseline (void)
   fixture_clear (&f);
 }
 
+/* With a warm-up of 4 steps the margin loss of step k is the loss at
+ * m·k/4, then at the full m; without one, the full m from step 0. */
+static void
+test_margin_warmup (void)
+{
+  Fixture f = { 0 };
+  g_autoptr(GabnStep) step = NULL;
+  const float m = 0.2f;
+  const struct { gint64 warmup, step; float m; } cases[] = {
+    { 4, 0, 0.0f }, { 4, 1, 0.25f * m }, { 4, 3, 0.75f * m }, { 4, 4, m }, { 4, 9, m },
+    { 0, 0, m },
+  };
+
+  fixture_init (&f, GABN_METHOD_BASELINE, GABN_ERASE_FEATURES);
+  /* A scale where the margin moves the loss well past float rounding. */
+  f.config.margin_s = 16.0f;
+  f.margin.s = 16.0f;
+  step = gabn_step_new (f.net, &f.config, NULL, NULL, NULL, G);
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      GabnStepReport report = { 0 };
+      double expected, at_full;
+
+      gabn_step_set_margin_warmup (step, cases[i].warmup);
+      g_assert_true (gabn_step_compute (step, f.input, f.labels, f.groups, B, cases[i].step, &report));
+      f.margin.m = cases[i].m;
+      expected = frozen_loss (&f);
+      f.margin.m = m;
+      at_full = frozen_loss (&f);
+      g_test_message ("warm-up %d, step %d: loss %g, expected %g (full m %g)",
+                      (int) cases[i].warmup, (int) cases[i].step, report.loss_arc, expected, at_full);
+      g_assert_cmpfloat_with_epsilon (report.loss_arc, expected, 1e-5 * fabs (expected) + 1e-6);
+      if (cases[i].m < m)
+        g_assert_cmpfloat (fabs (expected - at_full), >, 1e-3);
+    }
+  g_clear_pointer (&step, gabn_step_free);
+  fixture_clear (&f);
+}
+
 static void
 test_running_stats (void)
 {
@@ -497,6 +536,7 @@ main (int argc, char **argv)
   g_test_add_func ("/gabn/step/grad-ratio", test_grad_ratio);
   g_test_add_func ("/gabn/step/baseline", test_baseline);
   g_test_add_func ("/gabn/step/running-stats", test_running_stats);
+  g_test_add_func ("/gabn/step/margin-warmup", test_margin_warmup);
   g_test_add_func ("/gabn/step/cancelled", test_cancelled);
   g_test_add_func ("/gabn/step/cancelled-midway", test_cancelled_midway);
   return g_test_run ();

@@ -45,6 +45,7 @@ test_round_trip (void)
   a.sampling = GABN_SAMPLING_GROUP_BALANCED;
   a.max_steps = 42;
   a.gam = GABN_CAM_HIRESCAM;
+  a.margin_warmup_epochs = 5;
   json = gabn_train_config_to_json (&a);
   gabn_train_config_init (&b);
   g_assert_true (gabn_train_config_from_json (&b, json, &error));
@@ -58,6 +59,7 @@ test_round_trip (void)
   g_assert_cmpint (b.topn, ==, 7);
   g_assert_cmpint (b.max_steps, ==, 42);
   g_assert_cmpint (b.gam, ==, GABN_CAM_HIRESCAM);
+  g_assert_cmpint (b.margin_warmup_epochs, ==, 5);
   g_assert_nonnull (strstr (json, "\"gam\":\"hirescam\""));
   g_assert_cmpstr (b.erase_groups[1], ==, "Group D");
   json2 = gabn_train_config_to_json (&b);
@@ -89,6 +91,12 @@ test_bad_json (void)
   g_assert_nonnull (strstr (error->message, "gam"));
   g_clear_error (&error);
   c.gam = GABN_CAM_GRADCAM;
+  /* A margin warm-up longer than the run is refused. */
+  g_assert_true (gabn_train_config_from_json (&c, "{\"epochs\":4,\"margin_warmup_epochs\":5}", &error));
+  g_assert_false (gabn_train_config_validate (&c, &error));
+  g_assert_nonnull (strstr (error->message, "margin_warmup_epochs"));
+  g_clear_error (&error);
+  c.margin_warmup_epochs = 0;
   /* Missing keys keep the defaults. */
   g_assert_true (gabn_train_config_from_json (&c, "{\"epochs\":3}", &error));
   g_assert_cmpint (c.epochs, ==, 3);

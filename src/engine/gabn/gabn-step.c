@@ -25,6 +25,7 @@ struct _GabnStep {
   float *step_buffers;     /* the same at the start of a cancellable step */
   gsize n_buffer_floats;
   GCancellable *cancellable;
+  gint64 margin_warmup_steps;
   gboolean committed;      /* D has stepped: the step must complete */
 };
 
@@ -449,6 +450,20 @@ gabn_terms (GabnStep *s, const float *input, const int *labels, const int *group
   return cfg->erase_where == GABN_ERASE_FEATURES;
 }
 
+void
+gabn_step_set_margin_warmup (GabnStep *s, gint64 warmup_steps)
+{
+  s->margin_warmup_steps = MAX (warmup_steps, 0);
+}
+
+static float
+margin_at (const GabnStep *s, gint64 step_number)
+{
+  if (step_number >= s->margin_warmup_steps)
+    return s->config->margin_m;
+  return s->config->margin_m * (float) ((double) step_number / (double) s->margin_warmup_steps);
+}
+
 /* One step: the plain pass (forward, margin loss, the head's backward),
  * GABN's terms when training GABN, then the backbone's backward. */
 static void
@@ -459,6 +474,7 @@ step_body (GabnStep *s, const float *input, const int *labels,
   int C, h, w;
 
   ensure (s, B);
+  s->margin.m = margin_at (s, step_number);
   gabn_net_feature_shape (s->net, &C, &h, &w);
   report->loss_adv = report->loss_mask = 0.0f;
   report->disc_loss = report->disc_accuracy = 0.0f;

@@ -52,6 +52,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (GabnStep, gabn_step_free)
 gboolean gabn_step_compute (GabnStep *step, const float *input, const int *labels,
                             const int *groups, int batch, gint64 step_number,
                             GabnStepReport *report);
+/* The margin m grows linearly from 0 over the first warmup_steps steps
+ * (step_number 0 … warmup_steps − 1), then stays at the config's m. */
+void gabn_step_set_margin_warmup (GabnStep *step, gint64 warmup_steps);
 /* Lets the cancellable stop a step between layers (NULL: never). */
 void gabn_step_set_cancellable (GabnStep *step, GCancellable *cancellable);
 

@@ -87,6 +87,7 @@ gabn_train_config_init (GabnTrainConfig *c)
   c->margin = GABN_MARGIN_ARCFACE;
   c->margin_s = 32.0f;
   c->margin_m = 0.5f;
+  c->margin_warmup_epochs = 0;
   c->lambda_adv = 0.1f;
   c->lambda_mask = 0.5f;
   c->topn = 0;
@@ -160,6 +161,8 @@ gabn_train_config_validate (const GabnTrainConfig *c, GError **error)
     return invalid (error, "disc_lr/disc_hidden", "must be positive");
   if (!(c->holdout_fraction > 0.0 && c->holdout_fraction < 1.0))
     return invalid (error, "holdout_fraction", "must be in (0, 1)");
+  if (c->margin_warmup_epochs < 0 || c->margin_warmup_epochs > c->epochs)
+    return invalid (error, "margin_warmup_epochs", "must be between 0 and the epochs");
   if (c->warmup_steps < 0 || c->max_steps < 0)
     return invalid (error, "warmup_steps/max_steps", "must not be negative");
   return TRUE;
@@ -208,6 +211,7 @@ gabn_train_config_to_json (const GabnTrainConfig *c)
   STR ("margin", enum_to_name (margin_names, c->margin));
   DBL ("margin_s", c->margin_s);
   DBL ("margin_m", c->margin_m);
+  INT ("margin_warmup_epochs", c->margin_warmup_epochs);
   DBL ("lambda_adv", c->lambda_adv);
   DBL ("lambda_mask", c->lambda_mask);
   INT ("topn", c->topn);
@@ -355,6 +359,7 @@ gabn_train_config_from_json (GabnTrainConfig *c, const char *json,
       || !read_int (o, "warmup_steps", &c->warmup_steps, error)
       || !read_float (o, "margin_s", &c->margin_s, error)
       || !read_float (o, "margin_m", &c->margin_m, error)
+      || !read_int (o, "margin_warmup_epochs", &c->margin_warmup_epochs, error)
       || !read_float (o, "lambda_adv", &c->lambda_adv, error)
       || !read_float (o, "lambda_mask", &c->lambda_mask, error)
       || !read_int (o, "topn", &c->topn, error)

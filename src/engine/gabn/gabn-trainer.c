@@ -137,6 +137,8 @@ setup_common (GabnTrainer *t, GError **error)
   /* Stop answers within a layer, not at the end of a step (an iresnet50
    * step takes seconds on a laptop). */
   gabn_step_set_cancellable (t->step_state, t->cancel);
+  gabn_step_set_margin_warmup (t->step_state,
+                               (gint64) t->config.margin_warmup_epochs * t->steps_per_epoch);
   gabn_eval_options_init (&t->eval_options);
   t->split_json = gabn_split_to_json (t->split);
   return TRUE;

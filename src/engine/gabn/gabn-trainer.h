@@ -73,6 +73,10 @@ typedef struct {
   GabnMarginKind margin;        /* default ArcFace */
   float          margin_s;      /* default 32 (small nets and data) */
   float          margin_m;      /* default 0.5 ArcFace / 0.35 CosFace */
+  /* m grows linearly from 0 over the first epochs: from scratch on few
+   * people a full margin can hold every cosine near 0 for most of a run
+   * (docs/RESULTS.md, protocol v3). 0 (default) = the full m from step 0. */
+  int            margin_warmup_epochs;
   /* GABN (DESIGN.md 1); ignored by the baseline. */
   float          lambda_adv;    /* default 0.1 */
   float          lambda_mask;   /* default 0.5 */
