@@ -19,7 +19,27 @@
 typedef struct {
   double train_images_per_s, infer_images_per_s, gam_ms;
   double peak_mb;   /* the process's peak resident memory */
+  /* The engine's: what its net and optimiser hold after the training
+   * step (have_memory: counted). */
+  GabnNetMemory memory;
+  gsize optimizer_bytes;
+  gboolean have_memory;
 } Figures;
+
+/* Starts the peak over (Linux ≥ 4.0: resets the high-water mark that
+ * ru_maxrss reads), so that an engine run's peak is its own and not an
+ * earlier run's eval phase. Elsewhere a no-op: the peak stays the
+ * process's, which can only overstate the engine's. */
+static void
+reset_peak_rss (void)
+{
+  FILE *f = fopen ("/proc/self/clear_refs", "w");
+
+  if (f == NULL)
+    return;
+  fputs ("5", f);
+  fclose (f);
+}
 
 /* Peak resident memory of this process so far, MB (Linux: ru_maxrss in kB). */
 static double
@@ -128,6 +148,18 @@ sgemm_gflops (double seconds)
   return 2.0 * n * n * n * runs / ((g_get_monotonic_time () - start) / 1e6) / 1e9;
 }
 
+/* Bytes of the optimiser's state (momentum; AdamW's two moments). */
+static gsize
+optimizer_bytes (GabnOptim *optim)
+{
+  GabnOptimBuffer buffers[2];
+  int n = 0;
+  gsize numel = 0;
+
+  gabn_optim_get_state (optim, buffers, &n, &numel);
+  return (gsize) n * numel * sizeof (float);
+}
+
 static gboolean
 run_engine (const char *arch, int batch, int classes, double seconds,
             Figures *out, double *flops, GError **error)
@@ -141,6 +173,7 @@ run_engine (const char *arch, int batch, int classes, double seconds,
 
   if (net == NULL)
     return FALSE;
+  reset_peak_rss ();
   S = gabn_net_input_size (net);
   gabn_net_feature_shape (net, &c, &h, &w);
   n_in = (gsize) batch * 3 * S * S;
@@ -162,13 +195,17 @@ run_engine (const char *arch, int batch, int classes, double seconds,
 
   gabn_net_set_training (net, TRUE);
   out->train_images_per_s = batch / time_best (train_step, &b, seconds, 3, 1);
+  /* The training step's peak (its activations and gradients), as
+   * bench/torch_bench.py measures PyTorch's: right after training, before
+   * eval's cached weights, sgemm's matrices and PyTorch's child. */
+  out->peak_mb = peak_rss_mb ();
+  gabn_net_memory (net, &out->memory);
+  out->optimizer_bytes = optimizer_bytes (b.optim);
+  out->have_memory = TRUE;
   gabn_net_set_training (net, FALSE);
   out->infer_images_per_s = batch / time_best (infer, &b, seconds, 3, 1);
   out->gam_ms = 1000 * time_best (grad_cam, &b, seconds, 10, 3);
   *flops = gabn_net_forward_flops (net);
-  /* The training step at this batch is the peak (its activations and
-   * gradients); measured before sgemm's matrices and PyTorch's child. */
-  out->peak_mb = peak_rss_mb ();
 
   gabn_optim_free (b.optim);
   g_free (b.input);
@@ -250,6 +287,30 @@ keep_best (Figures *best, const Figures *other)
   best->infer_images_per_s = MAX (best->infer_images_per_s, other->infer_images_per_s);
   best->gam_ms = MIN (best->gam_ms, other->gam_ms);
   best->peak_mb = MAX (best->peak_mb, other->peak_mb);
+  if (!best->have_memory)
+    {
+      best->memory = other->memory;
+      best->optimizer_bytes = other->optimizer_bytes;
+      best->have_memory = other->have_memory;
+    }
+}
+
+typedef struct {
+  const char *name;
+  gsize bytes;
+} MemoryPart;
+
+/* The engine's memory by what for, in the order printed; parts[7]. */
+static void
+memory_parts (const Figures *e, MemoryPart parts[7])
+{
+  parts[0] = (MemoryPart) { "activations", e->memory.activations };
+  parts[1] = (MemoryPart) { "value_grads", e->memory.value_grads };
+  parts[2] = (MemoryPart) { "parameters", e->memory.parameters };
+  parts[3] = (MemoryPart) { "optimizer", e->optimizer_bytes };
+  parts[4] = (MemoryPart) { "workspace", e->memory.workspace };
+  parts[5] = (MemoryPart) { "derived_weights", e->memory.derived };
+  parts[6] = (MemoryPart) { "layer_state", e->memory.layer_state };
 }
 
 static void
@@ -276,6 +337,19 @@ print_json (const char *arch, int batch, int threads, const Figures *e,
   json_builder_add_double_value (b, e->gam_ms);
   json_builder_set_member_name (b, "peak_mb");
   json_builder_add_double_value (b, e->peak_mb);
+  json_builder_set_member_name (b, "memory_mb");
+  json_builder_begin_object (b);
+  {
+    MemoryPart parts[7];
+
+    memory_parts (e, parts);
+    for (int i = 0; i < 7; i++)
+      {
+        json_builder_set_member_name (b, parts[i].name);
+        json_builder_add_double_value (b, parts[i].bytes / 1048576.0);
+      }
+  }
+  json_builder_end_object (b);
   json_builder_set_member_name (b, "sgemm_gflops");
   json_builder_add_double_value (b, sgemm);
   json_builder_set_member_name (b, "effective_gflops");
@@ -379,6 +453,14 @@ gabn_cmd_bench (int argc, char **argv)
   if (have_torch)
     printf (" %12.0f %9.2f×", torch.peak_mb, torch.peak_mb / engine.peak_mb);
   printf ("\n\n");
+  {
+    MemoryPart parts[7];
+
+    memory_parts (&engine, parts);
+    printf ("%s", _("Engine memory after the training step (MB):"));
+    for (int i = 0; i < 7; i++)
+      printf (" %s %.0f%s", parts[i].name, parts[i].bytes / 1048576.0, i < 6 ? "," : "\n");
+  }
   printf (_("sgemm (1024³): %.1f GFLOP/s; training step: %.1f GFLOP/s effective (%.0f%% of sgemm)\n"),
           sgemm, effective, 100 * effective / sgemm);
   if (!have_torch && !no_torch)

@@ -404,6 +404,80 @@ test_head_pooled (void)
   check_head_pooled ("iresnet18", "fc.weight");
 }
 
+/* One training step's parameter gradients (no update) on input. */
+static void
+step_gradients (GabnNet *net, const float *input, int B, const int *labels,
+                float *grads)
+{
+  GabnMarginConfig margin;
+  int C, h, w;
+  g_autofree float *d_emb = g_new (float, (gsize) B * gabn_net_embedding_dim (net));
+  g_autofree float *d_feat = NULL;
+
+  gabn_net_feature_shape (net, &C, &h, &w);
+  d_feat = g_new (float, (gsize) B * C * h * w);
+  gabn_margin_config_init (&margin, GABN_MARGIN_ARCFACE);
+  gabn_net_zero_grad (net);
+  gabn_net_forward (net, input, B);
+  gabn_net_margin_loss (net, &margin, labels, 1.0f, d_emb);
+  gabn_net_backward_head (net, d_emb, d_feat, TRUE);
+  gabn_net_backward_backbone (net, d_feat, NULL);
+  memcpy (grads, gabn_net_grads (net), gabn_net_n_params (net) * sizeof (float));
+}
+
+/* The values' gradient buffers come from a pool (gabn-grad-pool.c): a
+ * step whose pool still holds an earlier step's gradients gives the same
+ * gradients, bit for bit, as a fresh net's first step (every buffer is
+ * zeroed before its first use), later steps allocate nothing more, and the
+ * buffers held are far fewer than one per value (iresnet18: residual adds,
+ * whose inputs are read twice). */
+static void
+test_gradient_pool (void)
+{
+  g_autoptr(GabnNet) used = gabn_net_new ("iresnet18", 4, 5, NULL);
+  g_autoptr(GabnNet) fresh = gabn_net_new ("iresnet18", 4, 5, NULL);
+  g_autoptr(GabnNet) copy = NULL;
+  int B = 2, S = gabn_net_input_size (used), labels[2] = { 3, 1 };
+  gsize n_in = (gsize) B * 3 * S * S, n = gabn_net_n_params (used);
+  g_autofree float *other = g_new (float, n_in);
+  g_autofree float *input = g_new (float, n_in);
+  g_autofree float *want = g_new (float, n);
+  g_autofree float *got = g_new (float, n);
+  GRand *rand = g_rand_new_with_seed (17);
+  GabnNetMemory first, later;
+
+  gradcheck_fill (other, n_in, rand, -1, 1);
+  gradcheck_fill (input, n_in, rand, -1, 1);
+  g_rand_free (rand);
+  gabn_net_set_training (used, TRUE);
+  gabn_net_set_training (fresh, TRUE);
+  step_gradients (used, other, B, labels, got);
+  gabn_net_memory (used, &first);
+  step_gradients (used, input, B, labels, got);
+  step_gradients (fresh, input, B, labels, want);
+  g_assert_cmpmem (got, n * sizeof (float), want, n * sizeof (float));
+
+  gabn_net_memory (used, &later);
+  g_test_message ("gradient buffers %zu bytes, activations %zu",
+                  later.value_grads, later.activations);
+  g_assert_cmpuint (later.value_grads, ==, first.value_grads);
+  g_assert_cmpuint (later.value_grads, >, 0);
+  g_assert_cmpuint (later.value_grads, <, later.activations / 2);
+
+  /* Training shares the buffers of the values nothing reads after the
+   * forward (gabn-net-transient.c); eval gives them back, and sees the same
+   * embeddings as a copy that never trained. */
+  copy = gabn_net_copy (used);
+  gabn_net_set_training (used, FALSE);
+  gabn_net_set_training (copy, FALSE);
+  gabn_net_forward (used, input, B);
+  gabn_net_forward (copy, input, B);
+  gabn_net_memory (used, &first);
+  g_assert_cmpuint (first.activations, >, later.activations);
+  g_assert_cmpmem (gabn_net_embeddings (used), B * 512 * sizeof (float),
+                   gabn_net_embeddings (copy), B * 512 * sizeof (float));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -417,5 +491,6 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/net/copy-and-classes", test_copy_and_classes);
   g_test_add_func ("/engine/net/eval-sees-new-weights", test_eval_sees_new_weights);
   g_test_add_func ("/engine/net/head-pooled", test_head_pooled);
+  g_test_add_func ("/engine/net/gradient-pool", test_gradient_pool);
   return g_test_run ();
 }

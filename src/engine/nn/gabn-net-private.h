@@ -40,9 +40,20 @@ typedef enum {
 typedef struct {
   int c, h, w;
   float *data;
-  float *grad;   /* allocated at the first backward */
-  gboolean stale;  /* skipped by the last eval forward (gabn-net-run.c) */
+  float *grad;        /* lent by the gradient pool (gabn-grad-pool.c) while
+                         a backward pass needs it; NULL otherwise */
+  gsize grad_floats;  /* grad's size: a pooled buffer may be larger */
+  gboolean transient; /* data points into a shared buffer (training only,
+                         gabn-net-transient.c) */
+  gboolean stale;     /* skipped by the last eval forward (gabn-net-run.c) */
 } GabnValue;
+
+/* A float buffer and its size: pooled gradients (gabn-grad-pool.c),
+ * shared activations (gabn-net-transient.c). */
+typedef struct {
+  float *data;
+  gsize floats;
+} GabnBuffer;
 
 typedef struct {
   GabnNodeKind kind;
@@ -59,9 +70,9 @@ typedef struct {
   float *save_mean, *save_rstd; /* BATCHNORM, one per channel */
   float *mask;                  /* DROPOUT, capacity × size */
   int *argmax;                  /* MAXPOOL, capacity × output size */
-  float *wino_u;                /* CONV: Winograd-transformed weights */
+  float *wino_u;                /* CONV: Winograd-transformed weights, kept
+                                   in eval mode (training: wino_scratch) */
   guint64 wino_epoch;           /* *params_epoch when wino_u was made */
-  float *wino_ut;               /* CONV: the same for backward, transposed */
   float *packed;                /* CONV: wino_u packed, for single images */
   guint64 packed_epoch;         /* *params_epoch when packed was made */
   float *pooled;                /* LINEAR: weights summed per channel of A */
@@ -111,6 +122,17 @@ struct _GabnNet {
   gboolean keep_all_values;
   float *workspace;
   gsize workspace_floats;
+  /* Winograd weights made for one use (training's forward U, backward's
+   * transposed U), shared by every layer: the largest layer's size. */
+  float *wino_scratch;
+  gsize wino_scratch_floats;
+  /* Training's shared buffers of the values nothing reads after the
+   * forward (gabn-net-transient.c), NULL when not shared; made for these
+   * features_value and n_nodes. */
+  GArray *transient_buffers;   /* of GabnBuffer */
+  int transient_features, transient_n_nodes;
+  GArray *grad_pool;           /* of GabnBuffer, free for the taking */
+  gsize grad_floats_held;      /* every gradient buffer, lent or pooled */
   GCancellable *cancellable;   /* checked between layers; NULL: never */
   GabnRng dropout_rng;
 };
@@ -180,11 +202,36 @@ gabn_net_params_touched (const GabnNet *net)
 {
   (*net->params_epoch)++;
 }
-/* A value's gradient buffer, allocated (not zeroed) on first use. */
+/* A value's gradient buffer, taken from the pool (not zeroed) when it has
+ * none. */
 float *gabn_net_value_grad (GabnNet *net, int value);
 void gabn_net_run_forward (GabnNet *net, int first, int last);
 void gabn_net_run_backward (GabnNet *net, int first, int last,
                             gboolean param_grads, gboolean want_input_grad);
+
+/* The gradient pool (gabn-grad-pool.c). A value's gradient is needed
+ * from the backward of its last reader to that of the node writing it;
+ * lending buffers for that span instead of keeping one per value for the
+ * whole step saves nearly as much memory as the activations take. */
+/* Gives value a buffer for capacity images (not zeroed): the smallest
+ * pooled one that fits, else a new one. A no-op when it has one. */
+void gabn_grad_pool_take (GabnNet *net, int value);
+/* Puts value's buffer back in the pool; a no-op when it has none. */
+void gabn_grad_pool_give_back (GabnNet *net, int value);
+/* Frees the pooled buffers (the lent ones stay with their values). */
+void gabn_grad_pool_trim (GabnNet *net);
+/* Frees every gradient buffer, lent or pooled (the capacity changed). */
+void gabn_grad_pool_clear (GabnNet *net);
+
+/* Shared activations (gabn-net-transient.c). In training, points the
+ * values nothing reads after the forward (not backward, not the callers)
+ * into a few shared buffers, each reused once its value's last reader has
+ * run; in eval, gives them their own buffers back. Called before every
+ * forward. */
+void gabn_net_share_transients (GabnNet *net);
+/* Forgets the shared buffers: the transient values' data become NULL (the
+ * capacity changed, or the net is freed). */
+void gabn_net_drop_transients (GabnNet *net);
 
 static inline gsize
 gabn_value_size (const GabnValue *v)

@@ -1,7 +1,8 @@
 /* gabn-net-run.c: the forward and backward interpreter over a net's nodes.
  * Forward writes every value (activations are kept for backward); backward
- * zeroes the gradients of the values it will accumulate into, then visits
- * the nodes in reverse, each layer's backward adding (+=) its share. */
+ * visits the nodes in reverse, each layer's backward adding (+=) its share
+ * to its inputs' gradients, which are zeroed just before the first of them
+ * and given back to the pool once the node writing the value is done. */
 #include "gabn-net-private.h"
 #include "gabn-packed-gemm.h"
 #include "gabn-winograd.h"
@@ -12,17 +13,17 @@
 void
 gabn_net_ensure_capacity (GabnNet *net, int batch)
 {
-  gsize work = 0;
+  gsize work = 0, wino = 0;
 
   if (batch > net->capacity)
     {
+      gabn_grad_pool_clear (net);
+      gabn_net_drop_transients (net);
       for (int i = 0; i < net->n_values; i++)
         {
           GabnValue *v = &net->values[i];
           g_free (v->data);
-          g_free (v->grad);
           v->data = g_new0 (float, (gsize) batch * gabn_value_size (v));
-          v->grad = NULL;
           v->stale = FALSE;
         }
       for (int i = 0; i < net->n_nodes; i++)
@@ -47,13 +48,22 @@ gabn_net_ensure_capacity (GabnNet *net, int batch)
 
         work = MAX (work, gabn_conv_workspace_floats (s, batch));
         if (gabn_winograd_applies (s))
-          work = MAX (work, gabn_winograd_workspace_floats (s, batch));
+          {
+            work = MAX (work, gabn_winograd_workspace_floats (s, batch));
+            wino = MAX (wino, gabn_winograd_weight_floats (s));
+          }
       }
   if (work > net->workspace_floats)
     {
       g_free (net->workspace);
       net->workspace = g_new (float, work);
       net->workspace_floats = work;
+    }
+  if (wino > net->wino_scratch_floats)
+    {
+      g_free (net->wino_scratch);
+      net->wino_scratch = g_new (float, wino);
+      net->wino_scratch_floats = wino;
     }
 }
 
@@ -74,15 +84,27 @@ tensor_grad (GabnNet *net, int index, gboolean param_grads)
 
 /* The convolution's weights in Winograd form. Training remakes them at
  * every forward (weights change every step; the transform costs well under
- * 1 % of a training batch). Evaluation keeps them while no accessor has
- * handed out writable weights since (see gabn-net.h): a single-image
- * forward would otherwise spend a fifth of its time here. */
+ * 1 % of a training batch), in the scratch all layers share: kept per
+ * layer, with backward's transposed form, they took 370 MB of an iresnet50
+ * step. Evaluation keeps them while no
+ * accessor has handed out writable weights since (see gabn-net.h): a
+ * single-image forward would otherwise spend a fifth of its time here. */
 static const float *
 winograd_weights (GabnNet *net, GabnNode *node)
 {
+  if (net->training)
+    {
+      /* Eval's forms are stale (set_training bumped the epoch): not
+       * carried through training. */
+      g_clear_pointer (&node->wino_u, g_free);
+      g_clear_pointer (&node->packed, g_free);
+      gabn_winograd_transform_weights (net->wino_scratch,
+                                       tensor_data (net, node->weight), &node->conv);
+      return net->wino_scratch;
+    }
   if (node->wino_u == NULL)
     node->wino_u = g_new (float, gabn_winograd_weight_floats (&node->conv));
-  if (net->training || node->wino_epoch != *net->params_epoch)
+  if (node->wino_epoch != *net->params_epoch)
     {
       gabn_winograd_transform_weights (node->wino_u, tensor_data (net, node->weight),
                                        &node->conv);
@@ -393,6 +415,7 @@ run_forward (GabnNet *net, int first, int last)
 void
 gabn_net_run_forward (GabnNet *net, int first, int last)
 {
+  gabn_net_share_transients (net);
   refresh_stale (net, first, last, FALSE);
   run_forward (net, first, last);
 }
@@ -419,10 +442,9 @@ conv_backward (GabnNet *net, GabnNode *node, int B, float *d_in,
     }
   gabn_conv2d_backward (NULL, d_weight, d_bias, d_out, in, weight, B, s,
                         net->workspace);
-  if (node->wino_ut == NULL)
-    node->wino_ut = g_new (float, gabn_winograd_weight_floats (s));
-  gabn_winograd_transform_weights_transposed (node->wino_ut, weight, s);
-  gabn_winograd_backward_data (d_in, d_out, node->wino_ut, B, s, net->workspace);
+  /* Made at every backward: the scratch shared with training's forward. */
+  gabn_winograd_transform_weights_transposed (net->wino_scratch, weight, s);
+  gabn_winograd_backward_data (d_in, d_out, net->wino_scratch, B, s, net->workspace);
 }
 
 static void
@@ -518,20 +540,31 @@ backward_node (GabnNet *net, GabnNode *node, int B, gboolean param_grads,
 float *
 gabn_net_value_grad (GabnNet *net, int index)
 {
-  GabnValue *v = &net->values[index];
-
-  if (v->grad == NULL)
-    v->grad = g_new0 (float, (gsize) net->capacity * gabn_value_size (v));
-  return v->grad;
+  gabn_grad_pool_take (net, index);
+  return net->values[index].grad;
 }
 
+/* value's gradient, zeroed the first time this pass asks (zeroed[value]):
+ * later readers of the value add to what earlier ones (in reverse) left. */
 static void
-zero_value_grad (GabnNet *net, int index)
+input_grad_for_pass (GabnNet *net, int value, gboolean *zeroed)
 {
-  GabnValue *v = &net->values[index];
+  if (zeroed[value])
+    return;
+  memset (gabn_net_value_grad (net, value), 0,
+          (gsize) net->batch * gabn_value_size (&net->values[value]) * sizeof (float));
+  zeroed[value] = TRUE;
+}
 
-  memset (gabn_net_value_grad (net, index), 0,
-          (gsize) net->batch * gabn_value_size (v) * sizeof (float));
+/* The gradients node's backward adds to, zeroed on their first use. */
+static void
+input_grads_for_node (GabnNet *net, const GabnNode *node, gboolean *zeroed,
+                      gboolean want_input_grad)
+{
+  if (node->in != net->input_value || want_input_grad)
+    input_grad_for_pass (net, node->in, zeroed);
+  if (node->in2 >= 0)
+    input_grad_for_pass (net, node->in2, zeroed);
 }
 
 void
@@ -540,14 +573,26 @@ gabn_net_run_backward (GabnNet *net, int first, int last, gboolean param_grads,
 {
   /* An eval forward skipped values that this backward reads. */
   refresh_stale (net, first, last, TRUE);
-  /* The last node's output gradient was set by the caller; zero the
-   * inputs of every node in the range. */
-  for (int i = first; i < last; i++)
+  /* The last node's output gradient was set by the caller. The range's
+   * inputs (written before first) keep their gradients: the caller reads
+   * them, or the next range's nodes that wrote them. */
+  g_autofree gboolean *zeroed = g_new0 (gboolean, net->n_values);
+  int i;
+
+  for (i = last - 1; i >= first && !gabn_net_cancelled (net); i--)
     {
-      zero_value_grad (net, net->nodes[i].in);
-      if (net->nodes[i].in2 >= 0)
-        zero_value_grad (net, net->nodes[i].in2);
+      GabnNode *node = &net->nodes[i];
+
+      input_grads_for_node (net, node, zeroed, want_input_grad);
+      /* An output nothing in the range read (and no caller set) gets no
+       * gradient: zero. */
+      if (net->values[node->out].grad == NULL)
+        input_grad_for_pass (net, node->out, zeroed);
+      backward_node (net, node, net->batch, param_grads, want_input_grad);
+      gabn_grad_pool_give_back (net, node->out);
     }
-  for (int i = last - 1; i >= first && !gabn_net_cancelled (net); i--)
-    backward_node (net, &net->nodes[i], net->batch, param_grads, want_input_grad);
+  /* Cancelled: the gradients the caller reads still exist, zero where no
+   * node got to add to them. */
+  for (; i >= first; i--)
+    input_grads_for_node (net, &net->nodes[i], zeroed, want_input_grad);
 }

@@ -406,17 +406,17 @@ gabn_net_free (GabnNet *net)
       g_free (net->nodes[i].save_rstd);
       g_free (net->nodes[i].mask);
       g_free (net->nodes[i].wino_u);
-      g_free (net->nodes[i].wino_ut);
       g_free (net->nodes[i].packed);
       g_free (net->nodes[i].pooled);
     }
   g_clear_object (&net->cancellable);
   g_free (net->params_epoch);
+  gabn_grad_pool_clear (net);
+  gabn_net_drop_transients (net);
+  if (net->grad_pool)
+    g_array_unref (net->grad_pool);
   for (int i = 0; i < net->n_values; i++)
-    {
-      g_free (net->values[i].data);
-      g_free (net->values[i].grad);
-    }
+    g_free (net->values[i].data);
   g_free (net->tensors);
   g_free (net->inits);
   g_free (net->nodes);
@@ -425,6 +425,7 @@ gabn_net_free (GabnNet *net)
   g_free (net->grads);
   g_free (net->buffers);
   g_free (net->workspace);
+  g_free (net->wino_scratch);
   g_free (net->arch);
   g_free (net);
 }
@@ -465,15 +466,24 @@ gabn_net_copy (const GabnNet *net)
         }
       node->mask = NULL;
       node->argmax = NULL;
-      node->wino_u = node->wino_ut = node->packed = node->pooled = NULL;
+      node->wino_u = node->packed = node->pooled = NULL;
       node->wino_epoch = node->packed_epoch = node->pooled_epoch = 0;
     }
   copy->values = g_memdup2 (net->values, sizeof (GabnValue) * net->values_allocated);
   for (int i = 0; i < net->n_values; i++)
-    copy->values[i].data = copy->values[i].grad = NULL;
+    {
+      copy->values[i].data = copy->values[i].grad = NULL;
+      copy->values[i].grad_floats = 0;
+      copy->values[i].transient = FALSE;
+    }
+  copy->transient_buffers = NULL;
+  copy->grad_pool = NULL;
+  copy->grad_floats_held = 0;
   copy->capacity = copy->batch = 0;
   copy->workspace = NULL;
   copy->workspace_floats = 0;
+  copy->wino_scratch = NULL;
+  copy->wino_scratch_floats = 0;
   copy->cancellable = NULL;
   return copy;
 }
@@ -720,6 +730,11 @@ void
 gabn_net_set_training (GabnNet *net, gboolean training)
 {
   gabn_net_params_touched (net);  /* loaders end with it: a cheap safeguard */
+  /* Eval's backward (a Grad-CAM's) needs a fraction of a training step's
+   * gradient buffers: give those back rather than hold them beside eval's
+   * own buffers (the next training step takes new ones). */
+  if (net->training && !training)
+    gabn_grad_pool_trim (net);
   net->training = training;
 }
 

@@ -126,6 +126,19 @@ gboolean gabn_net_is_imported (const GabnNet *net);
  * benchmarks. */
 double gabn_net_forward_flops (const GabnNet *net);
 
+/* The bytes a net holds now, by what for (the optimiser's state is not the
+ * net's). For benchmarks: where a training step's memory goes. */
+typedef struct {
+  gsize activations;   /* every value's data, for the batch capacity */
+  gsize value_grads;   /* the values' gradient buffers, lent or pooled */
+  gsize parameters;    /* the parameter, gradient and buffer blobs */
+  gsize workspace;     /* the convolutions' scratch (im2col, Winograd) */
+  gsize derived;       /* weights kept in Winograd or packed form */
+  gsize layer_state;   /* BatchNorm's saved statistics, dropout masks,
+                          max-pool argmax */
+} GabnNetMemory;
+void gabn_net_memory (const GabnNet *net, GabnNetMemory *memory);
+
 /* Tensors, in PyTorch's state_dict order, class centres ("arcface.weight",
  * n_classes×d) last. Blobs: every PARAM lives in one contiguous float blob
  * and its gradient at the same offset in the gradient blob.
