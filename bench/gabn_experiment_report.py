@@ -47,10 +47,12 @@ def final_loss(out, name):
     return statistics.mean(s["loss_arc"] for s in steps if s["epoch"] == last)
 
 
-def recipes(out):
+def numbered(out, stem, ext):
+    """(i, text) of OUT/STEM-1.EXT, STEM-2.EXT, … up to the first missing:
+    the option sets the shell script wrote for each run it queued."""
     i = 1
-    while os.path.exists(os.path.join(out, f"val-recipe-{i}.recipe")):
-        with open(os.path.join(out, f"val-recipe-{i}.recipe")) as f:
+    while os.path.exists(os.path.join(out, f"{stem}-{i}.{ext}")):
+        with open(os.path.join(out, f"{stem}-{i}.{ext}")) as f:
             yield i, f.read().strip()
         i += 1
 
@@ -62,7 +64,7 @@ def recipe(out, seeds):
     one whose worst seed's final loss is lowest."""
     seeds = seeds.split()
     rows = []
-    for i, rec in recipes(out):
+    for i, rec in numbered(out, "val-recipe", "recipe"):
         epochs = int(rec.split(":", 1)[0])
         losses = [final_loss(out, f"val-recipe-{i}-{s}") for s in seeds]
         means = [100 * load(out, f"val-recipe-{i}-{s}")["mean_accuracy"] for s in seeds]
@@ -123,18 +125,10 @@ def gate(out, recipe_index=None, seeds=None):
     return 0 if ok else 1
 
 
-def variants(out):
-    i = 1
-    while os.path.exists(os.path.join(out, f"val-gabn-{i}.options")):
-        with open(os.path.join(out, f"val-gabn-{i}.options")) as f:
-            yield i, f.read().strip()
-        i += 1
-
-
 def tune(out):
     base = load(out, "val-baseline")
     rows = []
-    for i, opts in variants(out):
+    for i, opts in numbered(out, "val-gabn", "options"):
         r = load(out, f"val-gabn-{i}")
         rows.append((i, opts, 100 * r["mean_accuracy"], 100 * r["std"]))
     ok = [row for row in rows if row[2] >= 100 * base["mean_accuracy"] - 1]
