@@ -1,6 +1,7 @@
 /* main.c: starts GABN Studio. */
 #include "config.h"
 #include "gabn-application.h"
+#include "gabn-blas-core.h"
 
 #include <glib/gi18n.h>
 #include <locale.h>
@@ -11,6 +12,9 @@ main (int argc, char **argv)
   g_autoptr(GabnApplication) app = NULL;
   int status;
 
+  /* Before anything else, the D-Bus name included: may restart the app
+   * under better OpenBLAS kernels (gabn-blas-core.c). */
+  gabn_blas_core_ensure (argv);
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");

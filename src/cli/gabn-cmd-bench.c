@@ -4,6 +4,7 @@
  * the same network in the same run (bench/torch_bench.py).
  * See docs/PERFORMANCE.md for the figures and how they were measured. */
 #include "config.h"
+#include "gabn-blas-core.h"
 #include "gabn-cli.h"
 #include "gabn-gam.h"
 #include "gabn-matmul.h"
@@ -352,6 +353,18 @@ print_json (const char *arch, int batch, int threads, const Figures *e,
   json_builder_end_object (b);
   json_builder_set_member_name (b, "sgemm_gflops");
   json_builder_add_double_value (b, sgemm);
+  /* The sgemm bound depends on the kernels OpenBLAS runs, and on whether
+   * OPENBLAS_CORETYPE chose them (gabn-blas-core.c). */
+  json_builder_set_member_name (b, "blas_core");
+  if (gabn_blas_core_name () != NULL)
+    json_builder_add_string_value (b, gabn_blas_core_name ());
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "blas_coretype_env");
+  if (g_getenv ("OPENBLAS_CORETYPE") != NULL)
+    json_builder_add_string_value (b, g_getenv ("OPENBLAS_CORETYPE"));
+  else
+    json_builder_add_null_value (b);
   json_builder_set_member_name (b, "effective_gflops");
   json_builder_add_double_value (b, effective);
   json_builder_set_member_name (b, "torch");
@@ -461,6 +474,11 @@ gabn_cmd_bench (int argc, char **argv)
     for (int i = 0; i < 7; i++)
       printf (" %s %.0f%s", parts[i].name, parts[i].bytes / 1048576.0, i < 6 ? "," : "\n");
   }
+  if (gabn_blas_core_name () != NULL && g_getenv ("OPENBLAS_CORETYPE") != NULL)
+    printf (_("OpenBLAS core: %s (OPENBLAS_CORETYPE=%s)\n"), gabn_blas_core_name (),
+            g_getenv ("OPENBLAS_CORETYPE"));
+  else if (gabn_blas_core_name () != NULL)
+    printf (_("OpenBLAS core: %s\n"), gabn_blas_core_name ());
   printf (_("sgemm (1024³): %.1f GFLOP/s; training step: %.1f GFLOP/s effective (%.0f%% of sgemm)\n"),
           sgemm, effective, 100 * effective / sgemm);
   if (!have_torch && !no_torch)

@@ -1,5 +1,6 @@
 /* gabn.c: the `gabn` command-line tool: dispatches to one command per file. */
 #include "config.h"
+#include "gabn-blas-core.h"
 #include "gabn-cli.h"
 #include "gabn-engine.h"
 
@@ -42,6 +43,9 @@ print_usage (FILE *out)
 int
 main (int argc, char **argv)
 {
+  /* Before anything else: may restart the program under better OpenBLAS
+   * kernels (gabn-blas-core.c). */
+  gabn_blas_core_ensure (argv);
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
