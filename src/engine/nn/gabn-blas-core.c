@@ -9,11 +9,12 @@
  * model ≥ 11: Lunar Lake, Arrow Lake, Emerald Rapids…) on to the Pentium 4
  * branch: SSE3 "Prescott" kernels on an AVX2 or AVX-512 CPU. Fixed upstream
  * in 0.3.25 (OpenMathLib/OpenBLAS issue #4267, pull request #4268). AMD
- * Zen 4 is named Cooperlake/SkylakeX (AVX-512) since 0.3.11's family-0x19
- * branch; Zen 5 (family 0x1A) gets no name from 0.3.21 and its feature
- * fallback picks Cooperlake too (measured, docs/PERFORMANCE.md).
+ * is fine from 0.3.21 on (pull request #3628): Zen 4 (family 0x19) gets
+ * Cooperlake/SkylakeX, and families it does not know, Zen 5's 0x1A among
+ * them, get the core their CPU features allow: Cooperlake on the
+ * development machine's Zen 5 (docs/PERFORMANCE.md).
  *
- * So at the very start of main(), before any thread or window exists: if
+ * So at the very start of main(), before any window or engine thread: if
  * the user did not choose a core, and the one OpenBLAS picked runs
  * narrower vectors than this CPU and OS support, set OPENBLAS_CORETYPE to
  * the core for the CPU's level and exec the same program again. The
