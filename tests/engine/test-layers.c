@@ -387,7 +387,18 @@ check_bn (int B, int C, int S, gboolean training, gboolean relu)
     for (gsize i = 0; i < c.ny; i++)
       g_assert_true (fabsf (c.y[i]) == 0.0f || fabsf (c.y[i]) > 0.01f);
   gabn_batchnorm_backward (dx, dg, db, c.r, relu ? c.y : NULL, c.x, c.w, c.mean, c.rstd,
-                           B, C, S, training);
+                           B, C, S, training, TRUE);
+  {
+    /* Written instead of accumulated: every element, with the bits of
+     * adding to zeros (the interpreter's first writer skips the zeroing). */
+    g_autofree float *written = g_new (float, c.nx);
+
+    for (gsize i = 0; i < c.nx; i++)
+      written[i] = NAN;
+    gabn_batchnorm_backward (written, NULL, NULL, c.r, relu ? c.y : NULL, c.x, c.w,
+                             c.mean, c.rstd, B, C, S, training, FALSE);
+    g_assert_cmpmem (written, c.nx * sizeof (float), dx, c.nx * sizeof (float));
+  }
   gradcheck (name, c.x, dx, c.nx, bn_loss, &c, 1e-3f, 200, TOL);
   gradcheck (name, c.w, dg, C, bn_loss, &c, 1e-3f, 200, TOL);
   gradcheck (name, c.b, db, C, bn_loss, &c, 1e-3f, 200, TOL);

@@ -186,12 +186,14 @@ void gabn_batchnorm_forward (float *y, float *save_mean, float *save_rstd,
 /* d_x (B,C,S), d_gamma (C), d_beta (C): nullable, +=. training must match
  * forward (batch statistics depend on x; running ones do not). y_relu: the
  * fused forward's output (its gradient is masked by y > 0), or NULL
- * without ReLU. */
+ * without ReLU. Without accumulate, d_x is written (=), as if it had been
+ * zeroed first (the interpreter's first writer of a gradient). */
 void gabn_batchnorm_backward (float *d_x, float *d_gamma, float *d_beta,
                               const float *d_y, const float *y_relu,
                               const float *x, const float *gamma,
                               const float *save_mean, const float *save_rstd,
-                              int B, int C, int S, gboolean training);
+                              int B, int C, int S, gboolean training,
+                              gboolean accumulate);
 
 /* ---- Element-wise ----------------------------------------------------- */
 

@@ -422,10 +422,12 @@ gabn_net_run_forward (GabnNet *net, int first, int last)
 
 /* Backward of a convolution: weight and bias gradients by im2col, the input
  * gradient by Winograd when it applies (its weights remade each time:
- * backward runs in training, where they change every step). */
+ * backward runs in training, where they change every step). Without
+ * accumulate (only when Winograd applies, assigns_input_grad), d_in is
+ * written, not added to. */
 static void
 conv_backward (GabnNet *net, GabnNode *node, int B, float *d_in,
-               gboolean param_grads)
+               gboolean param_grads, gboolean accumulate)
 {
   const GabnConvShape *s = &node->conv;
   const float *weight = tensor_data (net, node->weight);
@@ -444,12 +446,33 @@ conv_backward (GabnNet *net, GabnNode *node, int B, float *d_in,
                         net->workspace);
   /* Made at every backward: the scratch shared with training's forward. */
   gabn_winograd_transform_weights_transposed (net->wino_scratch, weight, s);
-  gabn_winograd_backward_data (d_in, d_out, net->wino_scratch, B, s, net->workspace);
+  gabn_winograd_backward_data (d_in, d_out, net->wino_scratch, B, s, net->workspace,
+                               accumulate);
 }
 
+/* Whether node's backward can write its input's whole gradient (=)
+ * instead of adding to it: then the first of a value's readers in a pass
+ * (the last in forward order) writes it, and it is not zeroed before. The
+ * bits are those of zeroing and adding (0 + −0 is +0: see the layers). */
+static gboolean
+assigns_input_grad (const GabnNode *node)
+{
+  switch (node->kind)
+    {
+    case GABN_NODE_BATCHNORM:
+      return TRUE;
+    case GABN_NODE_CONV:
+      return node->groups == 1 && gabn_winograd_applies (&node->conv);
+    default:
+      return FALSE;
+    }
+}
+
+/* accumulate: node's input gradient is added to (else written, only where
+ * assigns_input_grad). */
 static void
 backward_node (GabnNet *net, GabnNode *node, int B, gboolean param_grads,
-               gboolean want_input_grad)
+               gboolean want_input_grad, gboolean accumulate)
 {
   GabnValue *in = &net->values[node->in];
   GabnValue *out = &net->values[node->out];
@@ -465,7 +488,7 @@ backward_node (GabnNet *net, GabnNode *node, int B, gboolean param_grads,
                                       out->grad, in->data, tensor_data (net, node->weight),
                                       B, &node->conv, node->groups);
       else
-        conv_backward (net, node, B, d_in, param_grads);
+        conv_backward (net, node, B, d_in, param_grads, accumulate);
       break;
     case GABN_NODE_BATCHNORM:
       gabn_batchnorm_backward (d_in, tensor_grad (net, node->weight, param_grads),
@@ -473,7 +496,7 @@ backward_node (GabnNet *net, GabnNode *node, int B, gboolean param_grads,
                                out->grad, node->relu ? out->data : NULL,
                                in->data, tensor_data (net, node->weight),
                                node->save_mean, node->save_rstd, B, in->c,
-                               in->h * in->w, net->training);
+                               in->h * in->w, net->training, accumulate);
       break;
     case GABN_NODE_RELU:
       if (d_in)
@@ -582,13 +605,22 @@ gabn_net_run_backward (GabnNet *net, int first, int last, gboolean param_grads,
   for (i = last - 1; i >= first && !gabn_net_cancelled (net); i--)
     {
       GabnNode *node = &net->nodes[i];
+      /* The first gradient this pass writes into node->in, by a node that
+       * can write it whole: no zeroing before. */
+      gboolean assign = assigns_input_grad (node) && !zeroed[node->in]
+                        && (node->in != net->input_value || want_input_grad);
 
+      if (assign)
+        {
+          gabn_net_value_grad (net, node->in);
+          zeroed[node->in] = TRUE;
+        }
       input_grads_for_node (net, node, zeroed, want_input_grad);
       /* An output nothing in the range read (and no caller set) gets no
        * gradient: zero. */
       if (net->values[node->out].grad == NULL)
         input_grad_for_pass (net, node->out, zeroed);
-      backward_node (net, node, net->batch, param_grads, want_input_grad);
+      backward_node (net, node, net->batch, param_grads, want_input_grad, !assign);
       gabn_grad_pool_give_back (net, node->out);
     }
   /* Cancelled: the gradients the caller reads still exist, zero where no

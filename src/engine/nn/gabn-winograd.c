@@ -344,12 +344,13 @@ gabn_winograd_forward (float *out, const GabnBnEpilogue *bn, const float *in,
 void
 gabn_winograd_backward_data (float *d_in, const float *d_out,
                              const float *U_transposed, int B,
-                             const GabnConvShape *s, float *work)
+                             const GabnConvShape *s, float *work,
+                             gboolean accumulate)
 {
   GabnConvShape t;
 
   /* ∂L/∂in is the 3×3, pad-1 correlation of ∂L/∂out with the kernels
    * rotated by 180° and the channel roles swapped. */
   gabn_conv_shape_init (&t, s->out_c, s->out_h, s->out_w, s->in_c, 3, 1, 1);
-  winograd_run (d_in, TRUE, NULL, d_out, U_transposed, NULL, NULL, B, &t, work);
+  winograd_run (d_in, accumulate, NULL, d_out, U_transposed, NULL, NULL, B, &t, work);
 }
