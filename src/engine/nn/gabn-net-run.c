@@ -450,29 +450,35 @@ conv_backward (GabnNet *net, GabnNode *node, int B, float *d_in,
                                accumulate);
 }
 
-/* Whether node's backward can write its input's whole gradient (=)
- * instead of adding to it: then the first of a value's readers in a pass
- * (the last in forward order) writes it, and it is not zeroed before. The
- * bits are those of zeroing and adding (0 + −0 is +0: see the layers). */
+/* Whether node's backward can write the whole gradient of its input
+ * (second: of in2) instead of adding to it: then the first of a value's
+ * readers in a pass (the last in forward order) writes it, and it is not
+ * zeroed before. The bits are those of zeroing and adding (0 + −0 is +0:
+ * see the layers). */
 static gboolean
-assigns_input_grad (const GabnNode *node)
+assigns_input_grad (const GabnNode *node, gboolean second)
 {
   switch (node->kind)
     {
     case GABN_NODE_BATCHNORM:
-      return TRUE;
+    case GABN_NODE_RELU:
+    case GABN_NODE_PRELU:
+    case GABN_NODE_FLATTEN:
+      return !second;
+    case GABN_NODE_ADD:
+      return node->in != node->in2;   /* x + x adds twice */
     case GABN_NODE_CONV:
-      return node->groups == 1 && gabn_winograd_applies (&node->conv);
+      return !second && node->groups == 1 && gabn_winograd_applies (&node->conv);
     default:
       return FALSE;
     }
 }
 
-/* accumulate: node's input gradient is added to (else written, only where
- * assigns_input_grad). */
+/* accumulate (accumulate2): node's gradient of in (in2) is added to, else
+ * written (only where assigns_input_grad). */
 static void
 backward_node (GabnNet *net, GabnNode *node, int B, gboolean param_grads,
-               gboolean want_input_grad, gboolean accumulate)
+               gboolean want_input_grad, gboolean accumulate, gboolean accumulate2)
 {
   GabnValue *in = &net->values[node->in];
   GabnValue *out = &net->values[node->out];
@@ -500,25 +506,26 @@ backward_node (GabnNet *net, GabnNode *node, int B, gboolean param_grads,
       break;
     case GABN_NODE_RELU:
       if (d_in)
-        gabn_relu_backward (d_in, out->grad, out->data, n);
+        gabn_relu_backward (d_in, out->grad, out->data, n, accumulate);
       break;
     case GABN_NODE_PRELU:
       gabn_prelu_backward (d_in, tensor_grad (net, node->weight, param_grads),
                            out->grad, in->data, tensor_data (net, node->weight),
-                           B, in->c, in->h * in->w);
+                           B, in->c, in->h * in->w, accumulate);
       break;
     case GABN_NODE_ADD:
-      gabn_add_backward (d_in, net->values[node->in2].grad, out->grad, n);
+      gabn_add_backward (d_in, net->values[node->in2].grad, out->grad, n, accumulate,
+                         accumulate2);
       break;
     case GABN_NODE_FLATTEN:
       if (d_in)
-        gabn_flatten_backward (d_in, out->grad, n);
+        gabn_flatten_backward (d_in, out->grad, n, accumulate);
       break;
     case GABN_NODE_DROPOUT:
       if (d_in && net->training && node->p > 0.0f)
         gabn_dropout_backward (d_in, out->grad, node->mask, n);
       else if (d_in)
-        gabn_flatten_backward (d_in, out->grad, n);
+        gabn_flatten_backward (d_in, out->grad, n, TRUE);
       break;
     case GABN_NODE_LINEAR:
       gabn_linear_backward (d_in, tensor_grad (net, node->weight, param_grads),
@@ -605,22 +612,30 @@ gabn_net_run_backward (GabnNet *net, int first, int last, gboolean param_grads,
   for (i = last - 1; i >= first && !gabn_net_cancelled (net); i--)
     {
       GabnNode *node = &net->nodes[i];
-      /* The first gradient this pass writes into node->in, by a node that
-       * can write it whole: no zeroing before. */
-      gboolean assign = assigns_input_grad (node) && !zeroed[node->in]
+      /* The first gradients this pass writes into node->in (in2), by a
+       * node that can write them whole: no zeroing before. */
+      gboolean assign = assigns_input_grad (node, FALSE) && !zeroed[node->in]
                         && (node->in != net->input_value || want_input_grad);
+      gboolean assign2 = node->in2 >= 0 && assigns_input_grad (node, TRUE)
+                         && !zeroed[node->in2];
 
       if (assign)
         {
           gabn_net_value_grad (net, node->in);
           zeroed[node->in] = TRUE;
         }
+      if (assign2)
+        {
+          gabn_net_value_grad (net, node->in2);
+          zeroed[node->in2] = TRUE;
+        }
       input_grads_for_node (net, node, zeroed, want_input_grad);
       /* An output nothing in the range read (and no caller set) gets no
        * gradient: zero. */
       if (net->values[node->out].grad == NULL)
         input_grad_for_pass (net, node->out, zeroed);
-      backward_node (net, node, net->batch, param_grads, want_input_grad, !assign);
+      backward_node (net, node, net->batch, param_grads, want_input_grad, !assign,
+                     !assign2);
       gabn_grad_pool_give_back (net, node->out);
     }
   /* Cancelled: the gradients the caller reads still exist, zero where no
