@@ -50,7 +50,9 @@ centred_sums (const float *x, int n, float m, double *sum, double *sq)
 }
 
 /* Σ g, Σ (x − m) and Σ g·(x − m), g = dy masked by y > 0 when y is given.
- * Inlined with y known NULL or not, so that the loops have no branch. */
+ * Inlined with y known NULL or not, so that the loops have no branch. The
+ * 8 lanes are two GabnVec4 (a ?: on floats would keep GCC's loop scalar):
+ * each lane adds the same elements in the same order as a scalar lane. */
 static inline __attribute__ ((always_inline)) void
 backward_sums_inline (const float *restrict x, const float *restrict dy,
                       const float *restrict y, int n, float m,
@@ -58,21 +60,32 @@ backward_sums_inline (const float *restrict x, const float *restrict dy,
 {
   for (int i0 = 0; i0 < n; i0 += SUM_BLOCK)
     {
-      float s1[LANES] = { 0 }, s2[LANES] = { 0 }, s3[LANES] = { 0 };
+      GabnVec4 v1[2] = { { 0 } }, v2[2] = { { 0 } }, v3[2] = { { 0 } };
+      float s1[LANES], s2[LANES], s3[LANES];
       int i1 = MIN (n, i0 + SUM_BLOCK), i = i0;
 
       for (; i + LANES <= i1; i += LANES)
-        for (int l = 0; l < LANES; l++)
+        for (int h = 0; h < 2; h++)
           {
-            float g = dy[i + l];  /* loaded unconditionally: vectorisable */
-            float d = x[i + l] - m;
+            GabnVec4 g, d;
 
+            __builtin_memcpy (&g, dy + i + 4 * h, sizeof g);
+            __builtin_memcpy (&d, x + i + 4 * h, sizeof d);
+            d = d - m;
             if (y != NULL)
-              g = y[i + l] > 0.0f ? g : 0.0f;
-            s1[l] += g;
-            s2[l] += d;
-            s3[l] += g * d;
+              {
+                GabnVec4 yv;
+
+                __builtin_memcpy (&yv, y + i + 4 * h, sizeof yv);
+                g = (GabnVec4) ((GabnVec4i) g & (yv > (GabnVec4) { 0 }));
+              }
+            v1[h] += g;
+            v2[h] += d;
+            v3[h] += g * d;
           }
+      __builtin_memcpy (s1, v1, sizeof s1);
+      __builtin_memcpy (s2, v2, sizeof s2);
+      __builtin_memcpy (s3, v3, sizeof s3);
       for (; i < i1; i++)
         {
           float g = dy[i];
