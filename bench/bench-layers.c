@@ -2,7 +2,7 @@
  * its time, layer by layer — the profile behind docs/PERFORMANCE.md.
  *
  *   bench-layers [--arch iresnet50] [--batch 16] [--runs 3] [--threads N] [--train]
- *                [--cpu-time]
+ *                [--cpu-time] [--no-avx512]
  *
  * Runs the interpreter one step at a time (a convolution and the eval-mode
  * BatchNorm and PReLU fused into it count as one step, as
@@ -12,9 +12,11 @@
  * whole-net backward does once up front: a slight overcount). --cpu-time
  * times the calling thread's CPU time instead of the wall clock: with
  * --threads 1, what the kernels cost on a machine shared with other
- * work, whose wall-clock times move by 2× from minute to minute. */
+ * work, whose wall-clock times move by 2× from minute to minute.
+ * --no-avx512 runs the packed kernel's AVX2 form on a CPU with AVX-512. */
 #include "gabn-engine.h"
 #include "gabn-net-private.h"
+#include "gabn-packed-gemm.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -70,7 +72,7 @@ main (int argc, char **argv)
 {
   g_autofree char *arch = g_strdup ("iresnet50");
   int batch = 16, runs = 3, threads = 0;
-  gboolean train = FALSE;
+  gboolean train = FALSE, no_avx512 = FALSE;
   GOptionEntry entries[] = {
     { "arch", 0, 0, G_OPTION_ARG_STRING, &arch, "Architecture", "A" },
     { "batch", 0, 0, G_OPTION_ARG_INT, &batch, "Images", "N" },
@@ -78,6 +80,7 @@ main (int argc, char **argv)
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Threads", "N" },
     { "train", 0, 0, G_OPTION_ARG_NONE, &train, "Training mode, with backward", NULL },
     { "cpu-time", 0, 0, G_OPTION_ARG_NONE, &cpu_time, "Time this thread's CPU time (use with --threads 1)", NULL },
+    { "no-avx512", 0, 0, G_OPTION_ARG_NONE, &no_avx512, "The packed kernel's AVX2 form only", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new ("- time per layer");
@@ -96,6 +99,8 @@ main (int argc, char **argv)
       return 2;
     }
   gabn_set_threads (threads);
+  if (no_avx512)
+    gabn_packed_gemm_set_avx512 (FALSE);
   net = gabn_net_new (arch, 1000, 1, &error);
   if (net == NULL)
     {

@@ -27,6 +27,15 @@ check (int M, int N, int K)
     C[i] = 1234.0f;   /* the gaps between rows must stay untouched */
   gabn_pack_a (packed, A, M, K, K);
   gabn_packed_gemm (M, N, K, packed, B, ldb, C, ldc);
+  if (gabn_packed_gemm_set_avx512 (FALSE))
+    {
+      /* This CPU ran the AVX-512 kernel: the AVX2 one gives the same bits. */
+      g_autofree float *C2 = g_memdup2 (C, sizeof (float) * M * ldc);
+
+      gabn_packed_gemm (M, N, K, packed, B, ldb, C2, ldc);
+      gabn_packed_gemm_set_avx512 (TRUE);
+      g_assert_cmpmem (C2, sizeof (float) * M * ldc, C, sizeof (float) * M * ldc);
+    }
   for (int m = 0; m < M; m++)
     {
       for (int n = 0; n < N; n++)
@@ -59,6 +68,9 @@ test_shapes (void)
       check (6, 16, 1);
       check (1, 1, 5);
       check (7, 17, 9);       /* one row and one column past a block */
+      check (12, 33, 7);      /* a whole pair of weight panels */
+      check (13, 15, 3);      /* a pair and one row */
+      check (23, 16, 11);     /* a pair and a pair short of one row */
       check (64, 256, 64);    /* a Winograd product of gabn-s, batch 1 */
       check (256, 16, 256);
       check (128, 49, 1152);  /* iresnet's 7 × 7 maps */

@@ -5,7 +5,8 @@
  *
  * A (M × K) is packed in panels of 6 rows, k-major: panel p holds
  * A[6p + r][k] at [p][k][r]. The kernel keeps a 6 × 16 block of C in
- * AVX2 registers and streams B's rows; machines without AVX2 and FMA use
+ * AVX2 registers, or two panels' 12 × 16 in AVX-512 ones, and streams B's
+ * rows; both give the same bits. Machines without AVX2 and FMA use
  * cblas_sgemm on the unpacked A instead (the caller keeps both). */
 #pragma once
 
@@ -15,6 +16,11 @@ G_BEGIN_DECLS
 
 /* TRUE when this CPU runs the packed kernel (AVX2 and FMA). */
 gboolean gabn_packed_gemm_available (void);
+
+/* Whether the 12 × 16 AVX-512 kernel runs (it does wherever the CPU has
+ * AVX-512F); tests turn it off to check the AVX2 one. Returns the state
+ * before. Not thread-safe: call it between products. */
+gboolean gabn_packed_gemm_set_avx512 (gboolean on);
 
 /* Floats of a packed M × K matrix. */
 gsize gabn_packed_floats (int M, int K);
