@@ -2,7 +2,8 @@
  * Forward writes every value (activations are kept for backward); backward
  * visits the nodes in reverse, each layer's backward adding (+=) its share
  * to its inputs' gradients, which are zeroed just before the first of them
- * and given back to the pool once the node writing the value is done. */
+ * (or written by the first, when it can: assigns_input_grad) and given
+ * back to the pool once the node writing the value is done. */
 #include "gabn-net-private.h"
 #include "gabn-packed-gemm.h"
 #include "gabn-winograd.h"
