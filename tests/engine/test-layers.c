@@ -387,7 +387,18 @@ check_bn (int B, int C, int S, gboolean training, gboolean relu)
     for (gsize i = 0; i < c.ny; i++)
       g_assert_true (fabsf (c.y[i]) == 0.0f || fabsf (c.y[i]) > 0.01f);
   gabn_batchnorm_backward (dx, dg, db, c.r, relu ? c.y : NULL, c.x, c.w, c.mean, c.rstd,
-                           B, C, S, training);
+                           B, C, S, training, TRUE);
+  {
+    /* Written instead of accumulated: every element, with the bits of
+     * adding to zeros (the interpreter's first writer skips the zeroing). */
+    g_autofree float *written = g_new (float, c.nx);
+
+    for (gsize i = 0; i < c.nx; i++)
+      written[i] = NAN;
+    gabn_batchnorm_backward (written, NULL, NULL, c.r, relu ? c.y : NULL, c.x, c.w,
+                             c.mean, c.rstd, B, C, S, training, FALSE);
+    g_assert_cmpmem (written, c.nx * sizeof (float), dx, c.nx * sizeof (float));
+  }
   gradcheck (name, c.x, dx, c.nx, bn_loss, &c, 1e-3f, 200, TOL);
   gradcheck (name, c.w, dg, C, bn_loss, &c, 1e-3f, 200, TOL);
   gradcheck (name, c.b, db, C, bn_loss, &c, 1e-3f, 200, TOL);
@@ -458,11 +469,23 @@ flatten_loss (gpointer data)
 }
 
 static void
+fill_nan (float *x, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    x[i] = NAN;
+}
+
+static void
 test_elementwise (void)
 {
   GRand *rand = g_rand_new_with_seed (3);
   Case c = { .B = 2, .C = 3, .H = 7 };
   g_autofree float *dx = NULL, *dx2 = NULL, *da = NULL;
+  /* The backwards' written (not accumulated) gradients: every element,
+   * with the bits of adding to zeros (the interpreter's first writer of a
+   * gradient skips the zeroing). */
+  g_autofree float *written = g_new (float, 2 * 3 * 7);
+  g_autofree float *added = g_new (float, 2 * 3 * 7);
   int zeros = 0;
 
   c.nx = c.ny = 2 * 3 * 7;
@@ -480,22 +503,42 @@ test_elementwise (void)
   relu_loss (&c);
   for (gsize i = 0; i < c.nx; i++)
     g_assert_cmpfloat (c.y[i], ==, MAX (c.x[i], 0.0f));
-  gabn_relu_backward (dx, c.r, c.y, c.nx);
+  gabn_relu_backward (dx, c.r, c.y, c.nx, TRUE);
+  fill_nan (written, c.nx);
+  gabn_relu_backward (written, c.r, c.y, c.nx, FALSE);
+  g_assert_cmpmem (written, c.nx * 4, dx, c.nx * 4);
   gradcheck ("relu x", c.x, dx, c.nx, relu_loss, &c, 1e-3f, 1000, TOL);
 
   memset (dx, 0, c.nx * 4);
   prelu_loss (&c);
-  gabn_prelu_backward (dx, da, c.r, c.x, c.w, c.B, c.C, c.H);
+  gabn_prelu_backward (dx, da, c.r, c.x, c.w, c.B, c.C, c.H, TRUE);
+  fill_nan (written, c.nx);
+  gabn_prelu_backward (written, NULL, c.r, c.x, c.w, c.B, c.C, c.H, FALSE);
+  g_assert_cmpmem (written, c.nx * 4, dx, c.nx * 4);
   gradcheck ("prelu x", c.x, dx, c.nx, prelu_loss, &c, 1e-3f, 1000, TOL);
   gradcheck ("prelu a", c.w, da, 3, prelu_loss, &c, 1e-3f, 1000, TOL);
 
   memset (dx, 0, c.nx * 4);
-  gabn_add_backward (dx, dx2, c.r, c.nx);
+  gabn_add_backward (dx, dx2, c.r, c.nx, TRUE, TRUE);
+  /* Either side written, the other added to. */
+  fill_nan (written, c.nx);
+  memset (added, 0, c.nx * 4);
+  gabn_add_backward (written, added, c.r, c.nx, FALSE, TRUE);
+  g_assert_cmpmem (written, c.nx * 4, dx, c.nx * 4);
+  g_assert_cmpmem (added, c.nx * 4, dx2, c.nx * 4);
+  fill_nan (written, c.nx);
+  memset (added, 0, c.nx * 4);
+  gabn_add_backward (added, written, c.r, c.nx, TRUE, FALSE);
+  g_assert_cmpmem (written, c.nx * 4, dx2, c.nx * 4);
+  g_assert_cmpmem (added, c.nx * 4, dx, c.nx * 4);
   gradcheck ("add a", c.x, dx, c.nx, add_loss, &c, 1e-3f, 1000, TOL);
   gradcheck ("add b", c.x2, dx2, c.nx, add_loss, &c, 1e-3f, 1000, TOL);
 
   memset (dx, 0, c.nx * 4);
-  gabn_flatten_backward (dx, c.r, c.nx);
+  gabn_flatten_backward (dx, c.r, c.nx, TRUE);
+  fill_nan (written, c.nx);
+  gabn_flatten_backward (written, c.r, c.nx, FALSE);
+  g_assert_cmpmem (written, c.nx * 4, dx, c.nx * 4);
   gradcheck ("flatten", c.x, dx, c.nx, flatten_loss, &c, 1e-3f, 1000, TOL);
 
   c.p = 0.3f;

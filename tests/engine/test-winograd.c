@@ -192,7 +192,7 @@ check_backward (int B, int C, int O, int H, int W)
   im2col_work = g_new (float, gabn_conv_workspace_floats (&s, B));
 
   gabn_winograd_transform_weights_transposed (U, w, &s);
-  gabn_winograd_backward_data (d_in, d_out, U, B, &s, work);
+  gabn_winograd_backward_data (d_in, d_out, U, B, &s, work, TRUE);
   gabn_conv2d_backward (want, NULL, NULL, d_out, in, w, B, &s, im2col_work);
   for (gsize i = 0; i < n_in; i++)
     {
@@ -202,6 +202,15 @@ check_backward (int B, int C, int O, int H, int W)
   g_test_message ("backward B %d C %d O %d %d×%d: max relative difference %.2e",
                   B, C, O, H, W, worst / scale);
   g_assert_cmpfloat (worst / scale, <, 1e-5);
+
+  /* Written (not accumulated): every element, with the bits of adding to
+   * zeros (the interpreter's first writer of a gradient skips the zeroing). */
+  memset (want, 0, n_in * sizeof (float));
+  gabn_winograd_backward_data (want, d_out, U, B, &s, work, TRUE);
+  for (gsize i = 0; i < n_in; i++)
+    d_in[i] = NAN;
+  gabn_winograd_backward_data (d_in, d_out, U, B, &s, work, FALSE);
+  g_assert_cmpmem (d_in, n_in * sizeof (float), want, n_in * sizeof (float));
   g_rand_free (rand);
 }
 

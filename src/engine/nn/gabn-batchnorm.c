@@ -50,7 +50,9 @@ centred_sums (const float *x, int n, float m, double *sum, double *sq)
 }
 
 /* Σ g, Σ (x − m) and Σ g·(x − m), g = dy masked by y > 0 when y is given.
- * Inlined with y known NULL or not, so that the loops have no branch. */
+ * Inlined with y known NULL or not, so that the loops have no branch. The
+ * 8 lanes are two GabnVec4 (a ?: on floats would keep GCC's loop scalar):
+ * each lane adds the same elements in the same order as a scalar lane. */
 static inline __attribute__ ((always_inline)) void
 backward_sums_inline (const float *restrict x, const float *restrict dy,
                       const float *restrict y, int n, float m,
@@ -58,21 +60,32 @@ backward_sums_inline (const float *restrict x, const float *restrict dy,
 {
   for (int i0 = 0; i0 < n; i0 += SUM_BLOCK)
     {
-      float s1[LANES] = { 0 }, s2[LANES] = { 0 }, s3[LANES] = { 0 };
+      GabnVec4 v1[2] = { { 0 } }, v2[2] = { { 0 } }, v3[2] = { { 0 } };
+      float s1[LANES], s2[LANES], s3[LANES];
       int i1 = MIN (n, i0 + SUM_BLOCK), i = i0;
 
       for (; i + LANES <= i1; i += LANES)
-        for (int l = 0; l < LANES; l++)
+        for (int h = 0; h < 2; h++)
           {
-            float g = dy[i + l];  /* loaded unconditionally: vectorisable */
-            float d = x[i + l] - m;
+            GabnVec4 g, d;
 
+            __builtin_memcpy (&g, dy + i + 4 * h, sizeof g);
+            __builtin_memcpy (&d, x + i + 4 * h, sizeof d);
+            d = d - m;
             if (y != NULL)
-              g = y[i + l] > 0.0f ? g : 0.0f;
-            s1[l] += g;
-            s2[l] += d;
-            s3[l] += g * d;
+              {
+                GabnVec4 yv;
+
+                __builtin_memcpy (&yv, y + i + 4 * h, sizeof yv);
+                g = (GabnVec4) ((GabnVec4i) g & (yv > (GabnVec4) { 0 }));
+              }
+            v1[h] += g;
+            v2[h] += d;
+            v3[h] += g * d;
           }
+      __builtin_memcpy (s1, v1, sizeof s1);
+      __builtin_memcpy (s2, v2, sizeof s2);
+      __builtin_memcpy (s3, v3, sizeof s3);
       for (; i < i1; i++)
         {
           float g = dy[i];
@@ -103,29 +116,35 @@ backward_sums (const float *x, const float *dy, const float *y, int n, float m,
     backward_sums_inline (x, dy, NULL, n, m, sum_g, sum_xc, sum_g_xc);
 }
 
-/* dx += a·g − c0 − (x − m)·c1, g = dy masked by y > 0 when y is given. */
+/* dx += a·g − c0 − (x − m)·c1, g = dy masked by y > 0 when y is given;
+ * without accumulate, dx = 0 + the same: the bits a zeroed dx would get
+ * (0 + −0 is +0), without the pass that zeroes it. */
 static inline __attribute__ ((always_inline)) void
 backward_dx_inline (float *restrict dx, const float *restrict x,
                     const float *restrict dy, const float *restrict y, int n,
-                    float m, float a, float c0, float c1)
+                    float m, float a, float c0, float c1, gboolean accumulate)
 {
   for (int i = 0; i < n; i++)
     {
       float g = dy[i];
       if (y != NULL)
         g = y[i] > 0.0f ? g : 0.0f;
-      dx[i] += a * g - c0 - (x[i] - m) * c1;
+      dx[i] = (accumulate ? dx[i] : 0.0f) + (a * g - c0 - (x[i] - m) * c1);
     }
 }
 
 static void
 backward_dx (float *dx, const float *x, const float *dy, const float *y, int n,
-             float m, float a, float c0, float c1)
+             float m, float a, float c0, float c1, gboolean accumulate)
 {
-  if (y)
-    backward_dx_inline (dx, x, dy, y, n, m, a, c0, c1);
+  if (y && accumulate)
+    backward_dx_inline (dx, x, dy, y, n, m, a, c0, c1, TRUE);
+  else if (y)
+    backward_dx_inline (dx, x, dy, y, n, m, a, c0, c1, FALSE);
+  else if (accumulate)
+    backward_dx_inline (dx, x, dy, NULL, n, m, a, c0, c1, TRUE);
   else
-    backward_dx_inline (dx, x, dy, NULL, n, m, a, c0, c1);
+    backward_dx_inline (dx, x, dy, NULL, n, m, a, c0, c1, FALSE);
 }
 
 typedef struct {
@@ -135,6 +154,7 @@ typedef struct {
   int B, C, S;
   float eps, momentum;
   gboolean training, relu;
+  gboolean accumulate;   /* backward: d_x += (else d_x =) */
 } BnJob;
 
 static void
@@ -269,10 +289,11 @@ backward_range (int begin, int end, gpointer data)
                  * update multiplies it by the (large) mean input. */
                 double g = (yr == NULL || yr[0] > 0.0f) ? dy[0] : 0.0;
                 double xhat = (x[0] - m - delta) * rstd;
-                dx[0] += (float) (k * (g - mean_g - xhat * mean_g_xhat));
+                dx[0] = (j->accumulate ? dx[0] : 0.0f)
+                        + (float) (k * (g - mean_g - xhat * mean_g_xhat));
                 continue;
               }
-            backward_dx (dx, x, dy, yr, j->S, m, a, c0, c1);
+            backward_dx (dx, x, dy, yr, j->S, m, a, c0, c1, j->accumulate);
           }
       }
     }
@@ -283,13 +304,13 @@ gabn_batchnorm_backward (float *d_x, float *d_gamma, float *d_beta,
                          const float *d_y, const float *y_relu, const float *x,
                          const float *gamma, const float *save_mean,
                          const float *save_rstd, int B, int C, int S,
-                         gboolean training)
+                         gboolean training, gboolean accumulate)
 {
   BnJob j = {
     .d_x = d_x, .d_gamma = d_gamma, .d_beta = d_beta, .d_y = d_y,
     .y_relu = y_relu, .x = x,
     .gamma = gamma, .mean_in = save_mean, .rstd_in = save_rstd,
-    .B = B, .C = C, .S = S, .training = training,
+    .B = B, .C = C, .S = S, .training = training, .accumulate = accumulate,
   };
 
   gabn_parallel_for (C, backward_range, &j);

@@ -12,6 +12,9 @@ typedef struct {
   float *out2;
   const float *a, *b, *c;
   gsize n;
+  /* backward: out (out2) += the gradient, else out = 0 + it (the bits of
+   * adding to a zeroed out: 0 + −0 is +0) */
+  gboolean accumulate, accumulate2;
 } EwJob;
 
 static int
@@ -47,14 +50,19 @@ relu_backward_range (int begin, int end, gpointer data)
   EwJob *j = data;
   BLOCK_RANGE (j, begin, end, i0, i1);
 
-  for (gsize i = i0; i < i1; i++)
-    j->out[i] += j->b[i] > 0.0f ? j->a[i] : 0.0f;
+  if (j->accumulate)
+    for (gsize i = i0; i < i1; i++)
+      j->out[i] += j->b[i] > 0.0f ? j->a[i] : 0.0f;
+  else
+    for (gsize i = i0; i < i1; i++)
+      j->out[i] = 0.0f + (j->b[i] > 0.0f ? j->a[i] : 0.0f);
 }
 
 void
-gabn_relu_backward (float *d_x, const float *d_y, const float *y, gsize n)
+gabn_relu_backward (float *d_x, const float *d_y, const float *y, gsize n,
+                    gboolean accumulate)
 {
-  EwJob j = { .out = d_x, .a = d_y, .b = y, .n = n };
+  EwJob j = { .out = d_x, .a = d_y, .b = y, .n = n, .accumulate = accumulate };
 
   gabn_parallel_for (n_blocks (n), relu_backward_range, &j);
 }
@@ -63,6 +71,7 @@ typedef struct {
   float *y, *d_x, *d_a;
   const float *x, *a, *d_y;
   int B, C, S;
+  gboolean accumulate;   /* backward: d_x += (else d_x = 0 + …) */
 } PreluJob;
 
 /* Planes (b, c) [begin, end). */
@@ -123,8 +132,12 @@ prelu_backward_range (int begin, int end, gpointer data)
             {
               float *restrict dx = j->d_x + off;
 
-              for (int i = 0; i < j->S; i++)
-                dx[i] += x[i] > 0.0f ? g[i] : slope * g[i];
+              if (j->accumulate)
+                for (int i = 0; i < j->S; i++)
+                  dx[i] += x[i] > 0.0f ? g[i] : slope * g[i];
+              else
+                for (int i = 0; i < j->S; i++)
+                  dx[i] = 0.0f + (x[i] > 0.0f ? g[i] : slope * g[i]);
             }
           if (j->d_a)
             for (int i = 0; i < j->S; i++)
@@ -137,10 +150,10 @@ prelu_backward_range (int begin, int end, gpointer data)
 
 void
 gabn_prelu_backward (float *d_x, float *d_a, const float *d_y, const float *x,
-                     const float *a, int B, int C, int S)
+                     const float *a, int B, int C, int S, gboolean accumulate)
 {
   PreluJob j = { .d_x = d_x, .d_a = d_a, .d_y = d_y, .x = x, .a = a,
-                 .B = B, .C = C, .S = S };
+                 .B = B, .C = C, .S = S, .accumulate = accumulate };
 
   if (d_x || d_a)
     gabn_parallel_for (C, prelu_backward_range, &j);
@@ -170,19 +183,26 @@ add_backward_range (int begin, int end, gpointer data)
   EwJob *j = data;
   BLOCK_RANGE (j, begin, end, i0, i1);
 
-  for (gsize i = i0; i < i1; i++)
-    {
-      if (j->out)
-        j->out[i] += j->a[i];
-      if (j->out2)
-        j->out2[i] += j->a[i];
-    }
+  if (j->out && j->accumulate)
+    for (gsize i = i0; i < i1; i++)
+      j->out[i] += j->a[i];
+  else if (j->out)
+    for (gsize i = i0; i < i1; i++)
+      j->out[i] = 0.0f + j->a[i];
+  if (j->out2 && j->accumulate2)
+    for (gsize i = i0; i < i1; i++)
+      j->out2[i] += j->a[i];
+  else if (j->out2)
+    for (gsize i = i0; i < i1; i++)
+      j->out2[i] = 0.0f + j->a[i];
 }
 
 void
-gabn_add_backward (float *d_a, float *d_b, const float *d_y, gsize n)
+gabn_add_backward (float *d_a, float *d_b, const float *d_y, gsize n,
+                   gboolean accumulate_a, gboolean accumulate_b)
 {
-  EwJob j = { .out = d_a, .out2 = d_b, .a = d_y, .n = n };
+  EwJob j = { .out = d_a, .out2 = d_b, .a = d_y, .n = n,
+              .accumulate = accumulate_a, .accumulate2 = accumulate_b };
 
   gabn_parallel_for (n_blocks (n), add_backward_range, &j);
 }
@@ -214,8 +234,12 @@ gabn_flatten_forward (float *y, const float *x, gsize n)
 }
 
 void
-gabn_flatten_backward (float *d_x, const float *d_y, gsize n)
+gabn_flatten_backward (float *d_x, const float *d_y, gsize n, gboolean accumulate)
 {
-  for (gsize i = 0; i < n; i++)
-    d_x[i] += d_y[i];
+  if (accumulate)
+    for (gsize i = 0; i < n; i++)
+      d_x[i] += d_y[i];
+  else
+    for (gsize i = 0; i < n; i++)
+      d_x[i] = 0.0f + d_y[i];
 }

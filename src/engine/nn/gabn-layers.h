@@ -186,29 +186,38 @@ void gabn_batchnorm_forward (float *y, float *save_mean, float *save_rstd,
 /* d_x (B,C,S), d_gamma (C), d_beta (C): nullable, +=. training must match
  * forward (batch statistics depend on x; running ones do not). y_relu: the
  * fused forward's output (its gradient is masked by y > 0), or NULL
- * without ReLU. */
+ * without ReLU. Without accumulate, d_x is written (=), as if it had been
+ * zeroed first (the interpreter's first writer of a gradient). */
 void gabn_batchnorm_backward (float *d_x, float *d_gamma, float *d_beta,
                               const float *d_y, const float *y_relu,
                               const float *x, const float *gamma,
                               const float *save_mean, const float *save_rstd,
-                              int B, int C, int S, gboolean training);
+                              int B, int C, int S, gboolean training,
+                              gboolean accumulate);
 
 /* ---- Element-wise ----------------------------------------------------- */
 
 /* y (n) = max(x, 0). */
 void gabn_relu_forward (float *y, const float *x, gsize n);
+/* The element-wise backwards add to their input gradients (d_x +=), or
+ * without accumulate write them (d_x = 0 + …: the bits of adding to zeros,
+ * for the interpreter's first writer of a gradient, which skips zeroing). */
+
 /* d_x += d_y · [y > 0]. */
-void gabn_relu_backward (float *d_x, const float *d_y, const float *y, gsize n);
+void gabn_relu_backward (float *d_x, const float *d_y, const float *y, gsize n,
+                         gboolean accumulate);
 
 /* y (B,C,S) = x > 0 ? x : a[c] · x (one slope per channel). */
 void gabn_prelu_forward (float *y, const float *x, const float *a,
                          int B, int C, int S);
 void gabn_prelu_backward (float *d_x, float *d_a, const float *d_y,
-                          const float *x, const float *a, int B, int C, int S);
+                          const float *x, const float *a, int B, int C, int S,
+                          gboolean accumulate);
 
 /* y (n) = a + b (the residual connection). */
 void gabn_add_forward (float *y, const float *a, const float *b, gsize n);
-void gabn_add_backward (float *d_a, float *d_b, const float *d_y, gsize n);
+void gabn_add_backward (float *d_a, float *d_b, const float *d_y, gsize n,
+                        gboolean accumulate_a, gboolean accumulate_b);
 
 /* y (n) = x · mask, mask (n) drawn here: 0 with probability p, else
  * 1 / (1 − p) (inverted dropout, as PyTorch). */
@@ -219,7 +228,8 @@ void gabn_dropout_backward (float *d_x, const float *d_y, const float *mask,
 
 /* y (B, C·H·W) = x (B,C,H,W): a copy, as torch.flatten(x, 1). */
 void gabn_flatten_forward (float *y, const float *x, gsize n);
-void gabn_flatten_backward (float *d_x, const float *d_y, gsize n);
+void gabn_flatten_backward (float *d_x, const float *d_y, gsize n,
+                            gboolean accumulate);
 
 /* y (B,C,S) = x · scale[c] + shift[c]: ONNX Mul/Add/Sub/Div by constants,
  * dlib's scale layer. */

@@ -2,7 +2,8 @@
  * Forward writes every value (activations are kept for backward); backward
  * visits the nodes in reverse, each layer's backward adding (+=) its share
  * to its inputs' gradients, which are zeroed just before the first of them
- * and given back to the pool once the node writing the value is done. */
+ * (or written by the first, when it can: assigns_input_grad) and given
+ * back to the pool once the node writing the value is done. */
 #include "gabn-net-private.h"
 #include "gabn-packed-gemm.h"
 #include "gabn-winograd.h"
@@ -422,10 +423,12 @@ gabn_net_run_forward (GabnNet *net, int first, int last)
 
 /* Backward of a convolution: weight and bias gradients by im2col, the input
  * gradient by Winograd when it applies (its weights remade each time:
- * backward runs in training, where they change every step). */
+ * backward runs in training, where they change every step). Without
+ * accumulate (only when Winograd applies, assigns_input_grad), d_in is
+ * written, not added to. */
 static void
 conv_backward (GabnNet *net, GabnNode *node, int B, float *d_in,
-               gboolean param_grads)
+               gboolean param_grads, gboolean accumulate)
 {
   const GabnConvShape *s = &node->conv;
   const float *weight = tensor_data (net, node->weight);
@@ -444,12 +447,39 @@ conv_backward (GabnNet *net, GabnNode *node, int B, float *d_in,
                         net->workspace);
   /* Made at every backward: the scratch shared with training's forward. */
   gabn_winograd_transform_weights_transposed (net->wino_scratch, weight, s);
-  gabn_winograd_backward_data (d_in, d_out, net->wino_scratch, B, s, net->workspace);
+  gabn_winograd_backward_data (d_in, d_out, net->wino_scratch, B, s, net->workspace,
+                               accumulate);
 }
 
+/* Whether node's backward can write the whole gradient of its input
+ * (second: of in2) instead of adding to it: then the first of a value's
+ * readers in a pass (the last in forward order) writes it, and it is not
+ * zeroed before. The bits are those of zeroing and adding (0 + −0 is +0:
+ * see the layers). */
+static gboolean
+assigns_input_grad (const GabnNode *node, gboolean second)
+{
+  switch (node->kind)
+    {
+    case GABN_NODE_BATCHNORM:
+    case GABN_NODE_RELU:
+    case GABN_NODE_PRELU:
+    case GABN_NODE_FLATTEN:
+      return !second;
+    case GABN_NODE_ADD:
+      return node->in != node->in2;   /* x + x adds twice */
+    case GABN_NODE_CONV:
+      return !second && node->groups == 1 && gabn_winograd_applies (&node->conv);
+    default:
+      return FALSE;
+    }
+}
+
+/* accumulate (accumulate2): node's gradient of in (in2) is added to, else
+ * written (only where assigns_input_grad). */
 static void
 backward_node (GabnNet *net, GabnNode *node, int B, gboolean param_grads,
-               gboolean want_input_grad)
+               gboolean want_input_grad, gboolean accumulate, gboolean accumulate2)
 {
   GabnValue *in = &net->values[node->in];
   GabnValue *out = &net->values[node->out];
@@ -465,7 +495,7 @@ backward_node (GabnNet *net, GabnNode *node, int B, gboolean param_grads,
                                       out->grad, in->data, tensor_data (net, node->weight),
                                       B, &node->conv, node->groups);
       else
-        conv_backward (net, node, B, d_in, param_grads);
+        conv_backward (net, node, B, d_in, param_grads, accumulate);
       break;
     case GABN_NODE_BATCHNORM:
       gabn_batchnorm_backward (d_in, tensor_grad (net, node->weight, param_grads),
@@ -473,29 +503,30 @@ backward_node (GabnNet *net, GabnNode *node, int B, gboolean param_grads,
                                out->grad, node->relu ? out->data : NULL,
                                in->data, tensor_data (net, node->weight),
                                node->save_mean, node->save_rstd, B, in->c,
-                               in->h * in->w, net->training);
+                               in->h * in->w, net->training, accumulate);
       break;
     case GABN_NODE_RELU:
       if (d_in)
-        gabn_relu_backward (d_in, out->grad, out->data, n);
+        gabn_relu_backward (d_in, out->grad, out->data, n, accumulate);
       break;
     case GABN_NODE_PRELU:
       gabn_prelu_backward (d_in, tensor_grad (net, node->weight, param_grads),
                            out->grad, in->data, tensor_data (net, node->weight),
-                           B, in->c, in->h * in->w);
+                           B, in->c, in->h * in->w, accumulate);
       break;
     case GABN_NODE_ADD:
-      gabn_add_backward (d_in, net->values[node->in2].grad, out->grad, n);
+      gabn_add_backward (d_in, net->values[node->in2].grad, out->grad, n, accumulate,
+                         accumulate2);
       break;
     case GABN_NODE_FLATTEN:
       if (d_in)
-        gabn_flatten_backward (d_in, out->grad, n);
+        gabn_flatten_backward (d_in, out->grad, n, accumulate);
       break;
     case GABN_NODE_DROPOUT:
       if (d_in && net->training && node->p > 0.0f)
         gabn_dropout_backward (d_in, out->grad, node->mask, n);
       else if (d_in)
-        gabn_flatten_backward (d_in, out->grad, n);
+        gabn_flatten_backward (d_in, out->grad, n, TRUE);
       break;
     case GABN_NODE_LINEAR:
       gabn_linear_backward (d_in, tensor_grad (net, node->weight, param_grads),
@@ -582,13 +613,30 @@ gabn_net_run_backward (GabnNet *net, int first, int last, gboolean param_grads,
   for (i = last - 1; i >= first && !gabn_net_cancelled (net); i--)
     {
       GabnNode *node = &net->nodes[i];
+      /* The first gradients this pass writes into node->in (in2), by a
+       * node that can write them whole: no zeroing before. */
+      gboolean assign = assigns_input_grad (node, FALSE) && !zeroed[node->in]
+                        && (node->in != net->input_value || want_input_grad);
+      gboolean assign2 = node->in2 >= 0 && assigns_input_grad (node, TRUE)
+                         && !zeroed[node->in2];
 
+      if (assign)
+        {
+          gabn_net_value_grad (net, node->in);
+          zeroed[node->in] = TRUE;
+        }
+      if (assign2)
+        {
+          gabn_net_value_grad (net, node->in2);
+          zeroed[node->in2] = TRUE;
+        }
       input_grads_for_node (net, node, zeroed, want_input_grad);
       /* An output nothing in the range read (and no caller set) gets no
        * gradient: zero. */
       if (net->values[node->out].grad == NULL)
         input_grad_for_pass (net, node->out, zeroed);
-      backward_node (net, node, net->batch, param_grads, want_input_grad);
+      backward_node (net, node, net->batch, param_grads, want_input_grad, !assign,
+                     !assign2);
       gabn_grad_pool_give_back (net, node->out);
     }
   /* Cancelled: the gradients the caller reads still exist, zero where no

@@ -9,6 +9,8 @@
 #include "gabn-packed-gemm.h"
 #include "gabn-parallel.h"
 
+#include <string.h>
+
 /* V and M of a chunk: at most this many floats (16 MB), as gabn-conv.c. */
 #define CHUNK_FLOATS (1 << 22)
 /* The 16 blocks of V (and of M) are this many floats apart beyond their
@@ -140,8 +142,12 @@ input_transform_range (int begin, int end, gpointer data)
   const GabnConvShape *s = j->s;
   int C = s->in_c, H = s->in_h, W = s->in_w, th = tiles_h (s), tw = tiles_w (s);
   int Wp = 2 * tw + 2;  /* padded row: x = −1 … 2·tw */
+  int Hp = 2 * th + 2;  /* padded rows: y = −1 … 2·th */
   gsize xi_stride = (gsize) C * j->T + BLOCK_PAD;
-  float *rows = g_newa (float, 4 * Wp);
+  /* The plane zero-padded, each input row copied once (tile rows overlap
+   * by two rows; a zeroed and filled 4-row buffer per tile row cost two
+   * library calls per row). */
+  float *padded = g_new (float, (gsize) Hp * Wp);
   float *t = g_newa (float, 4 * Wp);
 
   for (int bc = begin; bc < end; bc++)
@@ -149,22 +155,26 @@ input_transform_range (int begin, int end, gpointer data)
       int b = bc / C, c = bc % C;
       const float *plane = j->in + (gsize) bc * H * W;
 
+      for (int y = -1; y < Hp - 1; y++)
+        {
+          float *row = padded + (gsize) (y + 1) * Wp;
+
+          if (y < 0 || y >= H)
+            {
+              memset (row, 0, sizeof (float) * Wp);
+              continue;
+            }
+          row[0] = 0.0f;
+          memcpy (row + 1, plane + (gsize) y * W, sizeof (float) * W);
+          for (int x = W + 1; x < Wp; x++)
+            row[x] = 0.0f;
+        }
       for (int ty = 0; ty < th; ty++)
         {
           float *dst = j->V + (gsize) c * j->T + (gsize) b * th * tw + ty * tw;
+          /* The tile row's 4 input rows, y = 2·ty − 1 … 2·ty + 2. */
+          const float *rows = padded + (gsize) 2 * ty * Wp;
 
-          /* The tile row's 4 input rows, zero-padded. */
-          for (int r = 0; r < 4; r++)
-            {
-              int y = 2 * ty - 1 + r;
-              float *row = rows + r * Wp;
-
-              for (int x = 0; x < Wp; x++)
-                row[x] = 0.0f;
-              if (y >= 0 && y < H)
-                for (int x = 0; x < W; x++)
-                  row[x + 1] = plane[(gsize) y * W + x];
-            }
           /* t = Bᵀ d down the columns, Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0;
            * 0 1 0 −1] */
           for (int x = 0; x < Wp; x++)
@@ -195,6 +205,7 @@ input_transform_range (int begin, int end, gpointer data)
             }
         }
     }
+  g_free (padded);
 }
 
 /* out (and bn_out) for (image, output channel) pairs [begin, end). An
@@ -344,12 +355,13 @@ gabn_winograd_forward (float *out, const GabnBnEpilogue *bn, const float *in,
 void
 gabn_winograd_backward_data (float *d_in, const float *d_out,
                              const float *U_transposed, int B,
-                             const GabnConvShape *s, float *work)
+                             const GabnConvShape *s, float *work,
+                             gboolean accumulate)
 {
   GabnConvShape t;
 
   /* ∂L/∂in is the 3×3, pad-1 correlation of ∂L/∂out with the kernels
    * rotated by 180° and the channel roles swapped. */
   gabn_conv_shape_init (&t, s->out_c, s->out_h, s->out_w, s->in_c, 3, 1, 1);
-  winograd_run (d_in, TRUE, NULL, d_out, U_transposed, NULL, NULL, B, &t, work);
+  winograd_run (d_in, accumulate, NULL, d_out, U_transposed, NULL, NULL, B, &t, work);
 }

@@ -50,10 +50,12 @@ void gabn_winograd_forward (float *out, const GabnBnEpilogue *bn,
                             const GabnConvShape *shape, float *work);
 
 /* d_in (B,C,H,W) += the gradient through the convolution of d_out
- * (B,O,H,W), U_transposed from gabn_winograd_transform_weights_transposed.
- * Needs the same scratch as forward. */
+ * (B,O,H,W), U_transposed from gabn_winograd_transform_weights_transposed
+ * (without accumulate: d_in =, every element written once). Needs the
+ * same scratch as forward. */
 void gabn_winograd_backward_data (float *d_in, const float *d_out,
                                   const float *U_transposed, int B,
-                                  const GabnConvShape *shape, float *work);
+                                  const GabnConvShape *shape, float *work,
+                                  gboolean accumulate);
 
 G_END_DECLS
