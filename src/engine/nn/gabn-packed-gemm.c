@@ -47,18 +47,23 @@ gabn_packed_gemm_available (void)
   return available;
 }
 
-/* -1 until the first use: then whether the CPU (and its OS) runs AVX-512F. */
-static int use_avx512 = -1;
+/* -1 until the first use: then whether the CPU (and its OS) runs AVX-512F.
+ * Atomic: the first use may come from several pool workers at once (they
+ * all store the same answer). */
+static gint use_avx512 = -1;
 
 static gboolean
 avx512_on (void)
 {
-  if (use_avx512 < 0)
+  gint on = g_atomic_int_get (&use_avx512);
+
+  if (on < 0)
     {
       __builtin_cpu_init ();
-      use_avx512 = __builtin_cpu_supports ("avx512f");
+      on = __builtin_cpu_supports ("avx512f") != 0;
+      g_atomic_int_set (&use_avx512, on);
     }
-  return use_avx512;
+  return on;
 }
 
 gboolean
@@ -67,7 +72,7 @@ gabn_packed_gemm_set_avx512 (gboolean on)
   gboolean was = avx512_on ();
 
   __builtin_cpu_init ();
-  use_avx512 = on && __builtin_cpu_supports ("avx512f");
+  g_atomic_int_set (&use_avx512, on && __builtin_cpu_supports ("avx512f"));
   return was;
 }
 
