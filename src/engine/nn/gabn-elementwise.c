@@ -177,24 +177,29 @@ gabn_add_forward (float *y, const float *a, const float *b, gsize n)
   gabn_parallel_for (n_blocks (n), add_forward_range, &j);
 }
 
+/* d[0, n) += g, or without accumulate d = 0 + g (the bits of adding to a
+ * zeroed d). */
+static void
+pass_gradient (float *restrict d, const float *restrict g, gsize n, gboolean accumulate)
+{
+  if (accumulate)
+    for (gsize i = 0; i < n; i++)
+      d[i] += g[i];
+  else
+    for (gsize i = 0; i < n; i++)
+      d[i] = 0.0f + g[i];
+}
+
 static void
 add_backward_range (int begin, int end, gpointer data)
 {
   EwJob *j = data;
   BLOCK_RANGE (j, begin, end, i0, i1);
 
-  if (j->out && j->accumulate)
-    for (gsize i = i0; i < i1; i++)
-      j->out[i] += j->a[i];
-  else if (j->out)
-    for (gsize i = i0; i < i1; i++)
-      j->out[i] = 0.0f + j->a[i];
-  if (j->out2 && j->accumulate2)
-    for (gsize i = i0; i < i1; i++)
-      j->out2[i] += j->a[i];
-  else if (j->out2)
-    for (gsize i = i0; i < i1; i++)
-      j->out2[i] = 0.0f + j->a[i];
+  if (j->out)
+    pass_gradient (j->out + i0, j->a + i0, i1 - i0, j->accumulate);
+  if (j->out2)
+    pass_gradient (j->out2 + i0, j->a + i0, i1 - i0, j->accumulate2);
 }
 
 void
@@ -236,10 +241,5 @@ gabn_flatten_forward (float *y, const float *x, gsize n)
 void
 gabn_flatten_backward (float *d_x, const float *d_y, gsize n, gboolean accumulate)
 {
-  if (accumulate)
-    for (gsize i = 0; i < n; i++)
-      d_x[i] += d_y[i];
-  else
-    for (gsize i = 0; i < n; i++)
-      d_x[i] = 0.0f + d_y[i];
+  pass_gradient (d_x, d_y, n, accumulate);
 }
