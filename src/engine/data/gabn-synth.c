@@ -105,6 +105,8 @@ gabn_synth_config_validate (const GabnSynthConfig *c, GError **error)
     what = _("the image size must be between 16 and 512 pixels");
   else if (!(c->holdout_fraction > 0.0 && c->holdout_fraction < 1.0))
     what = _("the held-out fraction must be between 0 and 1");
+  else if (c->heldout != 0 && (c->heldout < 2 || c->heldout >= c->identities))
+    what = _("held-out identities must be at least 2 and fewer than the identities per group");
   else if (c->pairs_per_fold < 0)
     what = _("pairs per fold must not be negative");
   else if ((gint64) c->identities * c->images * GABN_SYNTH_N_GROUPS * c->size * c->size * 3
@@ -123,7 +125,8 @@ gabn_synth_config_validate (const GabnSynthConfig *c, GError **error)
 static int
 holdout_count (const GabnSynthConfig *c)
 {
-  int h = (int) lround (c->holdout_fraction * c->identities);
+  int h = c->heldout > 0 ? c->heldout
+                         : (int) lround (c->holdout_fraction * c->identities);
   return CLAMP (h, 2, c->identities - 1);
 }
 

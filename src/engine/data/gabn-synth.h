@@ -75,6 +75,11 @@ typedef struct _GabnSynthConfig {
   int      size;            /* pixels (square); default 64 */
   double   holdout_fraction;/* identities per group held out for pairs;
                                default 0.2 (at least 2 per group) */
+  int      heldout;         /* when > 0: that many held out per group
+                               instead of the fraction (2 ≤ n < identities).
+                               Identity i of a group looks the same whatever
+                               the count, so more held-out people measure
+                               the same training people on more new ones */
   int      pairs_per_fold;  /* genuine pairs per fold and group (as many
                                impostors); default 30, fewer when the
                                held-out identities cannot make that many */
