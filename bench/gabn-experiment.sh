@@ -21,6 +21,11 @@
 #   report  the tables (Markdown on stdout) and the verdict of each
 #           criterion; reads only what the stages wrote.
 #
+# With MODELS_FROM=DIR (protocol v4) nothing trains: every stage measures
+# the model of the same name that an earlier run left in DIR (its log is
+# copied beside the new JSON), on EVAL_SIZE's data — the same training
+# people with more held-out ones (`heldout=N`).
+#
 # Usage: bench/gabn-experiment.sh [recipe|gate|tune|main|report|all]   (default all)
 # Environment (defaults in brackets):
 #   GABN      the gabn binary [_build/src/cli/gabn]
@@ -30,6 +35,10 @@
 #   SIZE      synthetic settings [identities=60,images=8]
 #   EPOCHS    [16];  PARALLEL  runs at once, one thread each [2]
 #   TRAIN_ARGS  both methods ["--batch 32 --margin-s 32 --margin-m 0.3 --lr 0.1"]
+#   EVAL_SIZE  synthetic settings of the evaluation [SIZE]
+#   MODELS_FROM  measure DIR's trained models instead of training [""]
+#   GATE_EACH_SEED  1: the gate must hold at every validation seed, not
+#             only on their mean (protocol v4) [""]
 #   RECIPE_SEEDS  validation seeds of the recipe stage ["": no recipe stage]
 #   RECIPES   ';'-separated EPOCHS:OPTIONS baseline recipes ["32:;32:--margin-warmup 8;16:--margin-warmup 4"]
 #   CHOSEN    GABN options fixed in advance: `tune` runs nothing [""]
@@ -50,6 +59,9 @@ RECIPE_SEEDS="${RECIPE_SEEDS:-}"
 RECIPES="${RECIPES:-32:;32:--margin-warmup 8;16:--margin-warmup 4}"
 CHOSEN="${CHOSEN:-}"
 SIZE="${SIZE:-identities=60,images=8}"
+EVAL_SIZE="${EVAL_SIZE:-$SIZE}"
+MODELS_FROM="${MODELS_FROM:-}"
+GATE_EACH_SEED="${GATE_EACH_SEED:-}"
 EPOCHS="${EPOCHS:-16}"
 PARALLEL="${PARALLEL:-2}"
 TRAIN_ARGS="${TRAIN_ARGS:---batch 32 --margin-s 32 --margin-m 0.3 --lr 0.1}"
@@ -58,6 +70,13 @@ PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 what="${1:-all}"
 mkdir -p "$OUT"
+if [ -n "$MODELS_FROM" ]; then
+  # The earlier run's choices come with its models (its recipe and GABN
+  # options were fixed on its own validation runs).
+  for f in "$MODELS_FROM"/val-recipe-*.recipe "$MODELS_FROM"/chosen.options; do
+    [ -e "$f" ] && [ ! -e "$OUT/$(basename "$f")" ] && cp "$f" "$OUT/"
+  done
+fi
 
 # run NAME PRESET SEED METHOD [epochs=E] [OPTIONS…]: train, then evaluate
 # on the seed's held-out people; skipped when NAME.json exists (resumable).
@@ -65,8 +84,15 @@ run() {
   local name=$1 preset=$2 seed=$3 method=$4 epochs=$EPOCHS; shift 4
   if [[ "${1:-}" == epochs=* ]]; then epochs=${1#epochs=}; shift; fi
   local data="synth:$preset,$SIZE,seed=$seed" m="$OUT/$name.safetensors"
+  local eval_data="synth:$preset,$EVAL_SIZE,seed=$seed"
   [ -s "$OUT/$name.json" ] && return 0
-  if [ -s "$m.state" ]; then
+  if [ -n "$MODELS_FROM" ]; then
+    m="$MODELS_FROM/$name.safetensors"
+    [ -s "$m" ] && [ -s "$MODELS_FROM/$name.json" ] \
+      || { echo "+ $name: no finished model in $MODELS_FROM, skipped" >&2; return 0; }
+    echo "+ $name: measuring $m on $eval_data" >&2
+    cp "$MODELS_FROM/$name.jsonl" "$OUT/$name.jsonl"
+  elif [ -s "$m.state" ]; then
     # A run cut short continues from its last epoch's checkpoint (the same
     # trainer state); the log keeps only the steps that checkpoint holds.
     echo "+ $name: resumed from $m" >&2
@@ -80,7 +106,7 @@ run() {
         --seed "$seed" --threads 1 $TRAIN_ARGS "$@" --no-epoch-eval \
         --log "$OUT/$name.jsonl" --quiet
   fi
-  "$GABN" eval --model "$m" --data "$data" --threads 1 --flip --json > "$OUT/$name.json.tmp"
+  "$GABN" eval --model "$m" --data "$eval_data" --threads 1 --flip --json > "$OUT/$name.json.tmp"
   mv "$OUT/$name.json.tmp" "$OUT/$name.json"
 }
 
@@ -125,8 +151,13 @@ fi
 
 if [ "$what" = gate ] || [ "$what" = all ]; then
   if [ -n "$recipe_index" ]; then
-    "$PY" "$top/bench/gabn_experiment_report.py" gate "$OUT" "$recipe_index" "$RECIPE_SEEDS" \
-        || { [ "$what" = all ] && exit 1; }
+    if ! "$PY" "$top/bench/gabn_experiment_report.py" gate "$OUT" "$recipe_index" "$RECIPE_SEEDS" \
+        "$GATE_EACH_SEED"; then
+      # A failed gate stops new training; already-trained models are still
+      # measured, and the report says the gate failed.
+      [ "$what" = all ] && [ -z "$MODELS_FROM" ] && exit 1
+      touch "$OUT/gate.failed"
+    fi
   else
     queue+=("val-baseline realistic $VAL_SEED baseline")
     flush
@@ -166,5 +197,5 @@ fi
 
 if [ "$what" = report ] || [ "$what" = all ]; then
   "$PY" "$top/bench/gabn_experiment_report.py" report "$OUT" "$SEEDS" \
-      "$SIZE" "$EPOCHS" "$TRAIN_ARGS" "${RECIPE_SEEDS:-$VAL_SEED}" "$BALANCED_SEEDS"
+      "$SIZE" "$EPOCHS" "$TRAIN_ARGS" "${RECIPE_SEEDS:-$VAL_SEED}" "$BALANCED_SEEDS" "$EVAL_SIZE"
 fi
