@@ -410,6 +410,32 @@ test_heldout (void)
   g_assert_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT);
 }
 
+/* share=P: the collection knob's strength, for Groups C and D only, and
+ * only on a preset whose collection knob is on. */
+static void
+test_share (void)
+{
+  GabnSynthConfig c;
+  g_autoptr(GError) error = NULL;
+
+  gabn_synth_config_init (&c, GABN_SYNTH_REALISTIC);
+  g_assert_cmpint (gabn_synth_train_count (&c, 2), ==, 14);  /* 48 × 0.3 */
+  c.share = 20;
+  g_assert_true (gabn_synth_config_validate (&c, &error));
+  g_assert_cmpint (gabn_synth_train_count (&c, 0), ==, 48);
+  g_assert_cmpint (gabn_synth_train_count (&c, 1), ==, 38);
+  g_assert_cmpint (gabn_synth_train_count (&c, 2), ==, 10);
+  g_assert_cmpint (gabn_synth_train_count (&c, 3), ==, 10);
+  c.share = 101;
+  g_assert_false (gabn_synth_config_validate (&c, &error));
+  g_assert_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  gabn_synth_config_init (&c, GABN_SYNTH_BALANCED);
+  c.share = 20;
+  g_assert_false (gabn_synth_config_validate (&c, &error));
+  g_assert_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT);
+}
+
 static void
 test_invalid (void)
 {
@@ -500,6 +526,7 @@ main (int argc, char **argv)
   g_test_add_func ("/synth/swap", test_swap);
   g_test_add_func ("/synth/large", test_large);
   g_test_add_func ("/synth/heldout", test_heldout);
+  g_test_add_func ("/synth/share", test_share);
   g_test_add_func ("/synth/invalid", test_invalid);
   g_test_add_func ("/synth/write-roundtrip", test_write_roundtrip);
   return g_test_run ();
