@@ -2,7 +2,7 @@
 """The gate, the tuning choice and the report of bench/gabn-experiment.sh.
 
     gabn_experiment_report.py recipe OUT SEEDS     (prints the chosen "EPOCHS:OPTIONS")
-    gabn_experiment_report.py gate OUT [RECIPE SEEDS [EACH_SEED]]
+    gabn_experiment_report.py gate OUT [recipe-I|preset-I SEEDS [EACH_SEED]]
     gabn_experiment_report.py tune OUT            (prints the chosen options)
     gabn_experiment_report.py report OUT SEEDS SIZE EPOCHS TRAIN_ARGS VAL_SEED BALANCED_SEEDS [EVAL_SIZE]
     gabn_experiment_report.py trim-log MODEL.state LOG.jsonl
@@ -119,8 +119,10 @@ def gate(out, recipe_index=None, seeds=None, each_seed=""):
     """The gate on the mean of the validation runs; with each_seed (protocol
     v4) it must also hold at every validation seed on its own."""
     if recipe_index:
-        names_runs = [(f"seed {s}", f"val-recipe-{recipe_index}-{s}") for s in seeds.split()]
-        what = f"recipe {recipe_index}, mean over validation seeds {seeds}"
+        # "recipe-I" or "preset-I" (a bare I: a recipe, as protocol v3 wrote it)
+        stem = recipe_index if "-" in recipe_index else f"recipe-{recipe_index}"
+        names_runs = [(f"seed {s}", f"val-{stem}-{s}") for s in seeds.split()]
+        what = f"{stem.replace('-', ' ')}, mean over validation seeds {seeds}"
     else:
         names_runs = [("", "val-baseline")]
         what = "the validation baseline"
