@@ -58,10 +58,12 @@ open_synth (const char *spec, GError **error)
         config.heldout = (int) v;
       else if (strcmp (kv[0], "share") == 0)
         config.share = (int) v;
+      else if (strcmp (kv[0], "toe") == 0)
+        config.toe = (int) v;
       else
         {
           g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT,
-                       _("unknown synthetic setting “%s” (identities, images, seed, size, pairs, heldout, share)"),
+                       _("unknown synthetic setting “%s” (identities, images, seed, size, pairs, heldout, share, toe)"),
                        kv[0]);
           return NULL;
         }

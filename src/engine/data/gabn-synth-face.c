@@ -15,17 +15,19 @@ static const GabnSynthGroup groups[GABN_SYNTH_N_GROUPS] = {
   { "Group D", { 0.46, 0.33, 0.24 }, 0.04, { 0.07, 0.05, 0.04 } },
 };
 
+#define TOE_SLOPE      0.17   /* the capture camera's; `toe` overrides it */
+
 /* Collection: training identities per group, as a share of Group A's —
  * roughly how web-crawled face sets are dominated by lighter skin. */
 #define SHARES_EQUAL      { 1.0, 1.0, 1.0, 1.0 }
 #define SHARES_COLLECTED  { 1.0, 0.8, 0.3, 0.3 }
 
 static const GabnSynthKnobs knobs[GABN_SYNTH_N_PRESETS] = {
-  [GABN_SYNTH_REALISTIC]  = { SHARES_COLLECTED, TRUE, TRUE },
-  [GABN_SYNTH_BALANCED]   = { SHARES_EQUAL, FALSE, FALSE },
-  [GABN_SYNTH_IMBALANCED] = { SHARES_COLLECTED, FALSE, FALSE },
-  [GABN_SYNTH_CAPTURE]    = { SHARES_EQUAL, TRUE, FALSE },
-  [GABN_SYNTH_SHORTCUT]   = { SHARES_EQUAL, FALSE, TRUE },
+  [GABN_SYNTH_REALISTIC]  = { SHARES_COLLECTED, TRUE, TRUE, TOE_SLOPE },
+  [GABN_SYNTH_BALANCED]   = { SHARES_EQUAL, FALSE, FALSE, TOE_SLOPE },
+  [GABN_SYNTH_IMBALANCED] = { SHARES_COLLECTED, FALSE, FALSE, TOE_SLOPE },
+  [GABN_SYNTH_CAPTURE]    = { SHARES_EQUAL, TRUE, FALSE, TOE_SLOPE },
+  [GABN_SYNTH_SHORTCUT]   = { SHARES_EQUAL, FALSE, TRUE, TOE_SLOPE },
 };
 
 /* The camera. A careful photographer meters on the face: its skin comes
@@ -36,7 +38,6 @@ static const GabnSynthKnobs knobs[GABN_SYNTH_N_PRESETS] = {
 #define METER_LEVEL    0.62
 #define SHADOW_DEPTH   0.45   /* brightness lost at the chin */
 #define TOE_KNEE       0.30
-#define TOE_SLOPE      0.17
 #define GRAIN          2.0    /* sensor noise sd, grey levels */
 #define GRAIN_CAPTURE  5.0
 /* Shortcut: per-photo sd of the outline parameters (an identity's own
@@ -524,7 +525,7 @@ photograph (const guint8 *data, int stride, int size, const GabnSynthKnobs *kn,
             {
               double lin = ((px >> (16 - 8 * c)) & 0xff) / 255.0 * f;
               if (kn->capture && lin < TOE_KNEE)
-                lin = TOE_KNEE - (TOE_KNEE - lin) * TOE_SLOPE;
+                lin = TOE_KNEE - (TOE_KNEE - lin) * kn->toe_slope;
               out[c] = CLAMP ((int) lround (lin * 255.0 + g), 0, 255);
             }
         }

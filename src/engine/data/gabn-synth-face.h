@@ -38,6 +38,8 @@ typedef struct {
   gboolean capture;        /* exposure fixed for lighter skin, a shadowed
                               lower face, crushed shadows, more sensor noise */
   gboolean shortcut;       /* the outline varies from photo to photo */
+  double   toe_slope;      /* capture: the contrast kept below the tone
+                              curve's knee (crushed shadows) */
 } GabnSynthKnobs;
 
 typedef struct {

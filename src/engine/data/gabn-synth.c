@@ -109,6 +109,10 @@ gabn_synth_config_validate (const GabnSynthConfig *c, GError **error)
     what = _("held-out identities must be at least 2 and fewer than the identities per group");
   else if (c->share != 0 && gabn_synth_knobs (c->preset)->train_share[3] >= 1.0)
     what = _("a training share needs a preset that collects fewer people of some groups (realistic, imbalanced)");
+  else if (c->toe != 0 && !gabn_synth_knobs (c->preset)->capture)
+    what = _("a toe setting needs a preset whose camera is exposed for lighter skin (realistic, capture)");
+  else if (c->toe < 0 || c->toe > 100)
+    what = _("the toe must be a percent between 1 and 100");
   else if (c->share < 0 || c->share > 100)
     what = _("the training share must be a percent between 1 and 100");
   else if (c->pairs_per_fold < 0)
@@ -132,6 +136,15 @@ holdout_count (const GabnSynthConfig *c)
   int h = c->heldout > 0 ? c->heldout
                          : (int) lround (c->holdout_fraction * c->identities);
   return CLAMP (h, 2, c->identities - 1);
+}
+
+/* The preset's knobs with the config's strengths applied. */
+static void
+config_knobs (const GabnSynthConfig *c, GabnSynthKnobs *kn)
+{
+  *kn = *gabn_synth_knobs (c->preset);
+  if (c->toe > 0)
+    kn->toe_slope = c->toe / 100.0;
 }
 
 int
@@ -261,6 +274,7 @@ gabn_synth_generate (const GabnSynthConfig *c, GabnProgressFunc progress,
   g_autofree char *description = NULL;
   GabnDataset *ds;
   RenderWork work;
+  GabnSynthKnobs knobs;
   const int block = 32;
 
   if (!gabn_synth_config_validate (c, error))
@@ -295,7 +309,8 @@ gabn_synth_generate (const GabnSynthConfig *c, GabnProgressFunc progress,
   ds->synth = g_memdup2 (c, sizeof *c);
   ds->pixels = g_malloc ((gsize) ds->n_images * c->size * c->size * 3);
 
-  work = (RenderWork) { c, groups, gabn_synth_knobs (c->preset),
+  config_knobs (c, &knobs);
+  work = (RenderWork) { c, groups, &knobs,
                         (const Job *) (gpointer) jobs->data, ds->pixels };
   for (guint start = 0; start < jobs->len; start += block)
     {
@@ -322,9 +337,11 @@ gabn_synth_render_swapped (const GabnSynthConfig *c, int group, int number,
                            int image, guint regions, int donor, guint8 *rgb)
 {
   const GabnSynthGroup *g = &gabn_synth_groups ()[group];
-  const GabnSynthKnobs *kn = gabn_synth_knobs (c->preset);
+  GabnSynthKnobs knobs, *kn = &knobs;
   GabnSynthIdentity id, other;
   GabnSynthJitter jit;
+
+  config_knobs (c, &knobs);
 
   gabn_synth_identity_draw (g, group, c->seed, number, &id);
   gabn_synth_identity_draw (g, group, c->seed, donor, &other);

@@ -83,6 +83,9 @@ typedef struct _GabnSynthConfig {
   int      share;           /* when > 0: Groups C and D's training people
                                as a percent of Group A's, instead of the
                                preset's (its collection knob must be on) */
+  int      toe;             /* when > 0: the capture camera keeps this
+                               percent of the contrast below its knee,
+                               instead of 17 (its knob must be on) */
   int      pairs_per_fold;  /* genuine pairs per fold and group (as many
                                impostors); default 30, fewer when the
                                held-out identities cannot make that many */
