@@ -7,6 +7,12 @@
 #           gabn_experiment_report.py `recipe`: fits its training people at
 #           every seed, fewest epochs) sets EPOCHS and joins TRAIN_ARGS for
 #           every later stage.
+#   preset  (protocol v5; when PRESET_CANDIDATES is set) the strength of
+#           the built-in bias: for each candidate in order (extra synthetic
+#           settings, e.g. share=20), baselines at PRESET_SEEDS; the first
+#           whose gate holds (at every seed with GATE_EACH_SEED) is kept and
+#           joins the `realistic` runs' settings in every later stage;
+#           none: stop.
 #   gate    baseline on `realistic` at the validation seed: are Groups C and
 #           D at least 5 points below A and B (and above 60 %), and do they
 #           rely on the shortcut regions (eyes + brows) at least 1.5× as
@@ -21,7 +27,12 @@
 #   report  the tables (Markdown on stdout) and the verdict of each
 #           criterion; reads only what the stages wrote.
 #
-# Usage: bench/gabn-experiment.sh [recipe|gate|tune|main|report|all]   (default all)
+# With MODELS_FROM=DIR (protocol v4) nothing trains: every stage measures
+# the model of the same name that an earlier run left in DIR (its log is
+# copied beside the new JSON), on EVAL_SIZE's data — the same training
+# people with more held-out ones (`heldout=N`).
+#
+# Usage: bench/gabn-experiment.sh [recipe|preset|gate|tune|main|report|all]   (default all)
 # Environment (defaults in brackets):
 #   GABN      the gabn binary [_build/src/cli/gabn]
 #   OUT       where models, logs and JSON go [_build/experiment]
@@ -30,6 +41,15 @@
 #   SIZE      synthetic settings [identities=60,images=8]
 #   EPOCHS    [16];  PARALLEL  runs at once, one thread each [2]
 #   TRAIN_ARGS  both methods ["--batch 32 --margin-s 32 --margin-m 0.3 --lr 0.1"]
+#   EVAL_SIZE  synthetic settings of the evaluation [SIZE]
+#   MODELS_FROM  measure DIR's trained models instead of training [""]
+#   GATE_EACH_SEED  1: the gate must hold at every validation seed, not
+#             only on their mean (protocol v4) [""]
+#   PRESET_CANDIDATES  ';'-separated synthetic settings tried in order [""]
+#   PRESET_SEEDS  validation seeds of the preset stage ["1001 1002 1003"]
+#   BALANCED_FROM  take the `balanced` control's measurements from DIR
+#             (its preset has no collection knob, so an earlier protocol's
+#             runs with the same recipe and GABN options are the same) [""]
 #   RECIPE_SEEDS  validation seeds of the recipe stage ["": no recipe stage]
 #   RECIPES   ';'-separated EPOCHS:OPTIONS baseline recipes ["32:;32:--margin-warmup 8;16:--margin-warmup 4"]
 #   CHOSEN    GABN options fixed in advance: `tune` runs nothing [""]
@@ -50,6 +70,13 @@ RECIPE_SEEDS="${RECIPE_SEEDS:-}"
 RECIPES="${RECIPES:-32:;32:--margin-warmup 8;16:--margin-warmup 4}"
 CHOSEN="${CHOSEN:-}"
 SIZE="${SIZE:-identities=60,images=8}"
+EVAL_SIZE="${EVAL_SIZE:-$SIZE}"
+MODELS_FROM="${MODELS_FROM:-}"
+GATE_EACH_SEED="${GATE_EACH_SEED:-}"
+PRESET_CANDIDATES="${PRESET_CANDIDATES:-}"
+PRESET_SEEDS="${PRESET_SEEDS:-1001 1002 1003}"
+BALANCED_FROM="${BALANCED_FROM:-}"
+REALISTIC_EXTRA=""
 EPOCHS="${EPOCHS:-16}"
 PARALLEL="${PARALLEL:-2}"
 TRAIN_ARGS="${TRAIN_ARGS:---batch 32 --margin-s 32 --margin-m 0.3 --lr 0.1}"
@@ -58,15 +85,32 @@ PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 what="${1:-all}"
 mkdir -p "$OUT"
+if [ -n "$MODELS_FROM" ]; then
+  # The earlier run's choices come with its models (its recipe and GABN
+  # options were fixed on its own validation runs).
+  for f in "$MODELS_FROM"/val-recipe-*.recipe "$MODELS_FROM"/chosen.options; do
+    [ -e "$f" ] && [ ! -e "$OUT/$(basename "$f")" ] && cp "$f" "$OUT/"
+  done
+fi
 
-# run NAME PRESET SEED METHOD [epochs=E] [OPTIONS…]: train, then evaluate
-# on the seed's held-out people; skipped when NAME.json exists (resumable).
+# run NAME PRESET SEED METHOD [epochs=E] [extra=SETTINGS] [OPTIONS…]: train,
+# then evaluate on the seed's held-out people; skipped when NAME.json exists
+# (resumable).
 run() {
-  local name=$1 preset=$2 seed=$3 method=$4 epochs=$EPOCHS; shift 4
+  local name=$1 preset=$2 seed=$3 method=$4 epochs=$EPOCHS extra=""; shift 4
   if [[ "${1:-}" == epochs=* ]]; then epochs=${1#epochs=}; shift; fi
-  local data="synth:$preset,$SIZE,seed=$seed" m="$OUT/$name.safetensors"
+  if [[ "${1:-}" == extra=* ]]; then extra=",${1#extra=}"; shift
+  elif [ "$preset" = realistic ] && [ -n "$REALISTIC_EXTRA" ]; then extra=",$REALISTIC_EXTRA"; fi
+  local data="synth:$preset,$SIZE$extra,seed=$seed" m="$OUT/$name.safetensors"
+  local eval_data="synth:$preset,$EVAL_SIZE$extra,seed=$seed"
   [ -s "$OUT/$name.json" ] && return 0
-  if [ -s "$m.state" ]; then
+  if [ -n "$MODELS_FROM" ]; then
+    m="$MODELS_FROM/$name.safetensors"
+    [ -s "$m" ] && [ -s "$MODELS_FROM/$name.json" ] \
+      || { echo "+ $name: no finished model in $MODELS_FROM, skipped" >&2; return 0; }
+    echo "+ $name: measuring $m on $eval_data" >&2
+    cp "$MODELS_FROM/$name.jsonl" "$OUT/$name.jsonl"
+  elif [ -s "$m.state" ]; then
     # A run cut short continues from its last epoch's checkpoint (the same
     # trainer state); the log keeps only the steps that checkpoint holds.
     echo "+ $name: resumed from $m" >&2
@@ -80,7 +124,7 @@ run() {
         --seed "$seed" --threads 1 $TRAIN_ARGS "$@" --no-epoch-eval \
         --log "$OUT/$name.jsonl" --quiet
   fi
-  "$GABN" eval --model "$m" --data "$data" --threads 1 --flip --json > "$OUT/$name.json.tmp"
+  "$GABN" eval --model "$m" --data "$eval_data" --threads 1 --flip --json > "$OUT/$name.json.tmp"
   mv "$OUT/$name.json.tmp" "$OUT/$name.json"
 }
 
@@ -123,10 +167,47 @@ if [ -n "$RECIPE_SEEDS" ] && [ "$what" != recipe ]; then
   done
 fi
 
-if [ "$what" = gate ] || [ "$what" = all ]; then
+if [ -n "$PRESET_CANDIDATES" ] && { [ "$what" = preset ] || [ "$what" = all ]; }; then
+  if [ ! -s "$OUT/preset.chosen" ]; then
+    i=0
+    IFS=';' read -r -a candidates <<< "$PRESET_CANDIDATES"
+    saved_parallel=$PARALLEL
+    PARALLEL=$(wc -w <<< "$PRESET_SEEDS")  # a candidate's runs all at once
+    for cand in "${candidates[@]}"; do
+      i=$((i + 1))
+      echo "$cand" > "$OUT/val-preset-$i.settings"
+      for s in $PRESET_SEEDS; do
+        queue+=("val-preset-$i-$s realistic $s baseline extra=$cand")
+      done
+      flush
+      echo "Preset candidate $i ($cand):" >&2
+      if "$PY" "$top/bench/gabn_experiment_report.py" gate "$OUT" "preset-$i" "$PRESET_SEEDS" \
+          "$GATE_EACH_SEED"; then
+        echo "$cand" > "$OUT/preset.chosen"
+        break
+      fi
+    done
+    PARALLEL=$saved_parallel
+  fi
+  [ -s "$OUT/preset.chosen" ] || { echo "no preset candidate passes the gate: no GABN run" >&2; exit 1; }
+  echo "preset settings kept: $(cat "$OUT/preset.chosen")" >&2
+fi
+if [ -n "$PRESET_CANDIDATES" ] && [ "$what" != preset ]; then
+  [ -s "$OUT/preset.chosen" ] || { echo "run the preset stage first" >&2; exit 1; }
+  REALISTIC_EXTRA="$(cat "$OUT/preset.chosen")"
+fi
+
+if [ -n "$PRESET_CANDIDATES" ]; then
+  :  # the preset stage was the gate
+elif [ "$what" = gate ] || [ "$what" = all ]; then
   if [ -n "$recipe_index" ]; then
-    "$PY" "$top/bench/gabn_experiment_report.py" gate "$OUT" "$recipe_index" "$RECIPE_SEEDS" \
-        || { [ "$what" = all ] && exit 1; }
+    if ! "$PY" "$top/bench/gabn_experiment_report.py" gate "$OUT" "$recipe_index" "$RECIPE_SEEDS" \
+        "$GATE_EACH_SEED"; then
+      # A failed gate stops new training; already-trained models are still
+      # measured, and the report says the gate failed.
+      [ "$what" = all ] && [ -z "$MODELS_FROM" ] && exit 1
+      touch "$OUT/gate.failed"
+    fi
   else
     queue+=("val-baseline realistic $VAL_SEED baseline")
     flush
@@ -158,6 +239,17 @@ if [ "$what" = main ] || [ "$what" = all ]; then
     queue+=("realistic-gabn-$s realistic $s gabn $chosen")
   done
   for s in $BALANCED_SEEDS; do
+    if [ -n "$BALANCED_FROM" ]; then
+      for m in baseline gabn; do
+        for ext in json jsonl; do
+          f="$BALANCED_FROM/balanced-$m-$s.$ext"
+          if [ -s "$BALANCED_FROM/balanced-$m-$s.json" ] && [ ! -s "$OUT/balanced-$m-$s.$ext" ]; then
+            cp "$f" "$OUT/"
+          fi
+        done
+      done
+      continue
+    fi
     queue+=("balanced-baseline-$s balanced $s baseline")
     queue+=("balanced-gabn-$s balanced $s gabn $chosen")
   done
@@ -165,6 +257,9 @@ if [ "$what" = main ] || [ "$what" = all ]; then
 fi
 
 if [ "$what" = report ] || [ "$what" = all ]; then
+  val_seeds="${RECIPE_SEEDS:-$VAL_SEED}"
+  [ -n "$PRESET_CANDIDATES" ] && val_seeds="$PRESET_SEEDS"
   "$PY" "$top/bench/gabn_experiment_report.py" report "$OUT" "$SEEDS" \
-      "$SIZE" "$EPOCHS" "$TRAIN_ARGS" "${RECIPE_SEEDS:-$VAL_SEED}" "$BALANCED_SEEDS"
+      "$SIZE${REALISTIC_EXTRA:+ (realistic: $REALISTIC_EXTRA)}" "$EPOCHS" "$TRAIN_ARGS" \
+      "$val_seeds" "$BALANCED_SEEDS" "$EVAL_SIZE"
 fi

@@ -54,10 +54,14 @@ open_synth (const char *spec, GError **error)
         config.size = (int) v;
       else if (strcmp (kv[0], "pairs") == 0)
         config.pairs_per_fold = (int) v;
+      else if (strcmp (kv[0], "heldout") == 0)
+        config.heldout = (int) v;
+      else if (strcmp (kv[0], "share") == 0)
+        config.share = (int) v;
       else
         {
           g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT,
-                       _("unknown synthetic setting “%s” (identities, images, seed, size, pairs)"),
+                       _("unknown synthetic setting “%s” (identities, images, seed, size, pairs, heldout, share)"),
                        kv[0]);
           return NULL;
         }

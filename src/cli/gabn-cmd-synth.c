@@ -22,7 +22,7 @@ gabn_cmd_synth (int argc, char **argv)
   g_autofree char *out = NULL;
   g_autofree char *preset_name = NULL;
   gint64 seed = 1;
-  int identities = -1, images = -1, size = -1, threads = 0;
+  int identities = -1, images = -1, size = -1, heldout = 0, share = 0, threads = 0;
   gboolean no_jitter = FALSE, list = FALSE;
   GOptionEntry entries[] = {
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, N_("Folder to create (must not exist or be empty)"), N_("DIR") },
@@ -30,6 +30,8 @@ gabn_cmd_synth (int argc, char **argv)
     { "seed", 's', 0, G_OPTION_ARG_INT64, &seed, N_("Random seed (default 1)"), N_("SEED") },
     { "identities", 'n', 0, G_OPTION_ARG_INT, &identities, N_("Identities per group (default 60)"), N_("N") },
     { "images", 'k', 0, G_OPTION_ARG_INT, &images, N_("Images per identity (default 8)"), N_("K") },
+    { "heldout", 0, 0, G_OPTION_ARG_INT, &heldout, N_("Identities per group held out for the pairs (default: a fifth)"), N_("N") },
+    { "share", 0, 0, G_OPTION_ARG_INT, &share, N_("Groups C and D’s training people as a percent of Group A’s (realistic, imbalanced; default 30)"), N_("P") },
     { "size", 0, 0, G_OPTION_ARG_INT, &size, N_("Image size in pixels (default 64)"), N_("PX") },
     { "no-jitter", 0, 0, G_OPTION_ARG_NONE, &no_jitter, N_("No per-image pose, light or expression changes"), NULL },
     { "threads", 'j', 0, G_OPTION_ARG_INT, &threads, N_("Threads (default: all cores)"), N_("N") },
@@ -69,6 +71,8 @@ gabn_cmd_synth (int argc, char **argv)
     config.images = images;
   if (size >= 0)
     config.size = size;
+  config.heldout = heldout;
+  config.share = share;
   config.jitter = !no_jitter;
   gabn_set_threads (threads);
 

@@ -356,6 +356,86 @@ test_large (void)
   g_assert_cmpint (ds->n_pairs, ==, 4 * 10 * 30 * 2);
 }
 
+/* heldout=N: N new people per group, and the training people (their
+ * order, parameters and every photo) are those of the fraction's default —
+ * what lets a model be measured on more new people than it was split with. */
+static void
+test_heldout (void)
+{
+  g_autoptr(GabnDataset) a = generate (GABN_SYNTH_REALISTIC, 5, 20, 3, TRUE);
+  g_autoptr(GabnDataset) b = NULL;
+  g_autoptr(GError) error = NULL;
+  GabnSynthConfig c;
+  gsize bytes = (gsize) 3 * a->pixel_size * a->pixel_size * 3;
+
+  gabn_synth_config_init (&c, GABN_SYNTH_REALISTIC);
+  c.seed = 5;
+  c.identities = 36;
+  c.images = 3;
+  c.heldout = 20;
+  b = gabn_synth_generate (&c, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  for (int g = 0; g < 4; g++)
+    {
+      int n_train = gabn_synth_train_count (&c, g), first_a = -1, first_b = -1;
+      g_assert_cmpint (b->groups[g].n_identities, ==, n_train + 20);
+      g_assert_cmpint (a->groups[g].n_identities, ==, n_train + 4);
+      for (int i = 0; i < a->n_images && first_a < 0; i++)
+        if (a->images[i].group == g)
+          first_a = i;
+      for (int i = 0; i < b->n_images && first_b < 0; i++)
+        if (b->images[i].group == g)
+          first_b = i;
+      /* Training people and the first held-out one: the same pixels. */
+      for (int id = 0; id <= n_train; id++)
+        g_assert_true (memcmp (a->pixels + (first_a + (gsize) id * 3) * (bytes / 3),
+                               b->pixels + (first_b + (gsize) id * 3) * (bytes / 3),
+                               bytes) == 0);
+    }
+  /* Every held-out person is in some pair, so none of them trains. */
+  {
+    g_autoptr(GabnSplit) split = gabn_split_new (b, NULL, &error);
+    int held = 0;
+    g_assert_no_error (error);
+    for (int i = 0; i < b->n_identities; i++)
+      held += split->label_of_identity[i] < 0;
+    g_assert_cmpint (held, ==, 4 * 20);
+  }
+  c.heldout = 36;
+  g_assert_false (gabn_synth_config_validate (&c, &error));
+  g_assert_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  c.heldout = 1;
+  g_assert_false (gabn_synth_config_validate (&c, &error));
+  g_assert_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT);
+}
+
+/* share=P: the collection knob's strength, for Groups C and D only, and
+ * only on a preset whose collection knob is on. */
+static void
+test_share (void)
+{
+  GabnSynthConfig c;
+  g_autoptr(GError) error = NULL;
+
+  gabn_synth_config_init (&c, GABN_SYNTH_REALISTIC);
+  g_assert_cmpint (gabn_synth_train_count (&c, 2), ==, 14);  /* 48 × 0.3 */
+  c.share = 20;
+  g_assert_true (gabn_synth_config_validate (&c, &error));
+  g_assert_cmpint (gabn_synth_train_count (&c, 0), ==, 48);
+  g_assert_cmpint (gabn_synth_train_count (&c, 1), ==, 38);
+  g_assert_cmpint (gabn_synth_train_count (&c, 2), ==, 10);
+  g_assert_cmpint (gabn_synth_train_count (&c, 3), ==, 10);
+  c.share = 101;
+  g_assert_false (gabn_synth_config_validate (&c, &error));
+  g_assert_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  gabn_synth_config_init (&c, GABN_SYNTH_BALANCED);
+  c.share = 20;
+  g_assert_false (gabn_synth_config_validate (&c, &error));
+  g_assert_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT);
+}
+
 static void
 test_invalid (void)
 {
@@ -445,6 +525,8 @@ main (int argc, char **argv)
   g_test_add_func ("/synth/shortcut", test_shortcut);
   g_test_add_func ("/synth/swap", test_swap);
   g_test_add_func ("/synth/large", test_large);
+  g_test_add_func ("/synth/heldout", test_heldout);
+  g_test_add_func ("/synth/share", test_share);
   g_test_add_func ("/synth/invalid", test_invalid);
   g_test_add_func ("/synth/write-roundtrip", test_write_roundtrip);
   return g_test_run ();

@@ -105,6 +105,12 @@ gabn_synth_config_validate (const GabnSynthConfig *c, GError **error)
     what = _("the image size must be between 16 and 512 pixels");
   else if (!(c->holdout_fraction > 0.0 && c->holdout_fraction < 1.0))
     what = _("the held-out fraction must be between 0 and 1");
+  else if (c->heldout != 0 && (c->heldout < 2 || c->heldout >= c->identities))
+    what = _("held-out identities must be at least 2 and fewer than the identities per group");
+  else if (c->share != 0 && gabn_synth_knobs (c->preset)->train_share[3] >= 1.0)
+    what = _("a training share needs a preset that collects fewer people of some groups (realistic, imbalanced)");
+  else if (c->share < 0 || c->share > 100)
+    what = _("the training share must be a percent between 1 and 100");
   else if (c->pairs_per_fold < 0)
     what = _("pairs per fold must not be negative");
   else if ((gint64) c->identities * c->images * GABN_SYNTH_N_GROUPS * c->size * c->size * 3
@@ -123,7 +129,8 @@ gabn_synth_config_validate (const GabnSynthConfig *c, GError **error)
 static int
 holdout_count (const GabnSynthConfig *c)
 {
-  int h = (int) lround (c->holdout_fraction * c->identities);
+  int h = c->heldout > 0 ? c->heldout
+                         : (int) lround (c->holdout_fraction * c->identities);
   return CLAMP (h, 2, c->identities - 1);
 }
 
@@ -131,7 +138,12 @@ int
 gabn_synth_train_count (const GabnSynthConfig *c, int group)
 {
   double share = gabn_synth_knobs (c->preset)->train_share[group];
-  int t = (int) lround ((c->identities - holdout_count (c)) * share);
+  int t;
+
+  /* The knob's strength: the two groups the preset collects least of. */
+  if (c->share > 0 && group >= 2)
+    share = c->share / 100.0;
+  t = (int) lround ((c->identities - holdout_count (c)) * share);
   return MAX (t, 1);
 }
 

@@ -75,6 +75,14 @@ typedef struct _GabnSynthConfig {
   int      size;            /* pixels (square); default 64 */
   double   holdout_fraction;/* identities per group held out for pairs;
                                default 0.2 (at least 2 per group) */
+  int      heldout;         /* when > 0: that many held out per group
+                               instead of the fraction (2 ≤ n < identities).
+                               Identity i of a group looks the same whatever
+                               the count, so more held-out people measure
+                               the same training people on more new ones */
+  int      share;           /* when > 0: Groups C and D's training people
+                               as a percent of Group A's, instead of the
+                               preset's (its collection knob must be on) */
   int      pairs_per_fold;  /* genuine pairs per fold and group (as many
                                impostors); default 30, fewer when the
                                held-out identities cannot make that many */
