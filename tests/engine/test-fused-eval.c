@@ -84,6 +84,19 @@ check_arch (gconstpointer data)
           g_error ("%s batch %d: value %d differs between the fused and the layer-by-layer pass",
                    arch, batch, v);
 
+      /* Image by image (a batch of MobileFaceNet's layers, gabn-net-run.c)
+       * against the batch through each layer in turn: the same bits. */
+      net->keep_all_values = TRUE;
+      net->batched_only = TRUE;
+      gabn_net_forward (net, input, batch);
+      net->batched_only = FALSE;
+      net->keep_all_values = FALSE;
+      for (int v = 0; v < net->n_values; v++)
+        if (memcmp (layered[v], net->values[v].data, (gsize) batch
+                    * gabn_value_size (&net->values[v]) * sizeof (float)) != 0)
+          g_error ("%s batch %d: value %d differs between the batched and the image-by-image pass",
+                   arch, batch, v);
+
       /* Fused, only what is read: the rest is left as it was (all NaN). */
       for (int v = 0; v < net->n_values; v++)
         if (v != net->input_value)

@@ -36,6 +36,24 @@ check (int M, int N, int K)
       gabn_packed_gemm_set_avx512 (TRUE);
       g_assert_cmpmem (C2, sizeof (float) * M * ldc, C, sizeof (float) * M * ldc);
     }
+  {
+    /* The serial form (the 1×1 layers', with the 12 × 32 AVX-512 block)
+     * gives the same bits as the parallel one, in both forms. */
+    g_autofree float *C3 = g_memdup2 (C, sizeof (float) * M * ldc);
+    g_autofree float *work = g_new (float, (gsize) K * ((N + 15) / 16 * 16));
+
+    for (gsize i = 0; i < (gsize) M * ldc; i++)
+      if (i % ldc < (gsize) N)
+        C3[i] = NAN;
+    gabn_packed_gemm_serial (M, N, K, packed, B, ldb, C3, ldc, work);
+    g_assert_cmpmem (C3, sizeof (float) * M * ldc, C, sizeof (float) * M * ldc);
+    if (gabn_packed_gemm_set_avx512 (FALSE))
+      {
+        gabn_packed_gemm_serial (M, N, K, packed, B, ldb, C3, ldc, work);
+        gabn_packed_gemm_set_avx512 (TRUE);
+        g_assert_cmpmem (C3, sizeof (float) * M * ldc, C, sizeof (float) * M * ldc);
+      }
+  }
   for (int m = 0; m < M; m++)
     {
       for (int n = 0; n < N; n++)
@@ -74,6 +92,9 @@ test_shapes (void)
       check (64, 256, 64);    /* a Winograd product of gabn-s, batch 1 */
       check (256, 16, 256);
       check (128, 49, 1152);  /* iresnet's 7 × 7 maps */
+      check (24, 64, 128);    /* whole 12 × 32 blocks */
+      check (25, 47, 13);     /* a pair of panels, one partial; a panel alone */
+      check (12, 20, 5);      /* one 12 × 32 block, its second panel partial */
     }
 }
 

@@ -9,6 +9,7 @@
  * test (the compiler vectorises it), for any stride; the backward passes
  * use the same layout. */
 #include "gabn-layers.h"
+#include "gabn-packed-gemm.h"
 #include "gabn-parallel.h"
 
 #include <string.h>
@@ -155,11 +156,143 @@ taps9_func (void)
   return __builtin_cpu_supports ("avx2") && __builtin_cpu_supports ("fma")
          ? taps9_row_avx2 : taps9_row;
 }
+
+/* ---- 3×3, pad 1, in AVX-512, read in place (no phase buffers) ----------
+ * The same sums as taps9_row_avx2 over the phase buffers — bias, then for
+ * each input channel of the group its nine taps in order, one FMA each,
+ * a padding tap an FMA with 0 — so the same bits, but 16 columns a vector
+ * and no copy of the input: masked loads give the padding's zeros (and
+ * fault on no masked-off lane, so they may start before or end after the
+ * plane). */
+
+/* Stride 1 over the plane as one flat row of H·W outputs: vector v holds
+ * outputs 16v … 16v + 15 across row ends (a 7 × 7 plane is 4 vectors, not
+ * 7 rows of 7), and tap t reads the same flat run shifted by
+ * (t / 3 − 1)·W + t % 3 − 1, its lanes masked where that tap falls in the
+ * padding. masks[v · 10 + t] for the taps, masks[v · 10 + 9] for the
+ * store. */
+static void
+flat_masks (guint16 *masks, int H, int W)
+{
+  int P = H * W;
+
+  for (int v = 0; v * 16 < P; v++)
+    for (int t = 0; t < 10; t++)
+      {
+        guint16 m = 0;
+
+        for (int l = 0; l < 16; l++)
+          {
+            int i = v * 16 + l, y = i / W + t / 3 - 1, x = i % W + t % 3 - 1;
+
+            if (i < P && (t == 9 || (y >= 0 && y < H && x >= 0 && x < W)))
+              m |= 1u << l;
+          }
+        masks[v * 10 + t] = m;
+      }
+}
+
+__attribute__ ((target ("avx512f")))
+static void
+plane3x3_s1_avx512 (float *out, const float *in, gsize in_plane, int Cg, const float *w,
+                    float bias, int H, int W, const guint16 *masks)
+{
+  int P = H * W;
+  gssize off[9];
+
+  for (int t = 0; t < 9; t++)
+    off[t] = (gssize) (t / 3 - 1) * W + t % 3 - 1;
+  for (int i = 0; i < P; i += 16, masks += 10)
+    {
+      __m512 acc = _mm512_set1_ps (bias);
+
+      for (int c = 0; c < Cg; c++)
+        {
+          /* Addresses as integers: a masked lane may lie before the plane. */
+          guintptr src = (guintptr) (in + c * in_plane + i);
+          const float *wc = w + c * 9;
+
+          for (int t = 0; t < 9; t++)
+            acc = _mm512_fmadd_ps (_mm512_set1_ps (wc[t]),
+                                   _mm512_maskz_loadu_ps (masks[t],
+                                                          (const void *) (src + off[t] * (gssize) sizeof (float))),
+                                   acc);
+        }
+      _mm512_mask_storeu_ps (out + i, masks[9], acc);
+    }
+}
+
+/* Stride 2, by output rows: 16 outputs need the input columns 2·ox − 1,
+ * 2·ox, 2·ox + 1 (taps kx = 0, 1, 2), the odd, even and odd columns of
+ * two 32-float runs one apart, split by permutes. */
+__attribute__ ((target ("avx512f")))
+static void
+plane3x3_s2_avx512 (float *out, const float *in, gsize in_plane, int Cg, const float *w,
+                    float bias, int H, int W, int Ho, int Wo)
+{
+  const __m512i even = _mm512_setr_epi32 (0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_setr_epi32 (1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+
+  for (int oy = 0; oy < Ho; oy++)
+    for (int ox0 = 0; ox0 < Wo; ox0 += 16)
+      {
+        __m512 acc = _mm512_set1_ps (bias);
+        int x0 = 2 * ox0;   /* the input column of tap kx = 1 at lane 0 */
+        /* Lanes j of the 32-float runs at columns x0 + j (taps 1, 2) and
+         * x0 − 1 + j (tap 0) that lie in [0, W). */
+        int n_at = CLAMP (W - x0, 0, 32), n_before = CLAMP (W - x0 + 1, 0, 32);
+        guint32 at = n_at == 32 ? 0xffffffffu : (1u << n_at) - 1;
+        guint32 before = (n_before == 32 ? 0xffffffffu : (1u << n_before) - 1) & (x0 == 0 ? ~1u : ~0u);
+        __mmask16 a0 = at & 0xffff, a1 = at >> 16, b0 = before & 0xffff, b1 = before >> 16;
+
+        for (int c = 0; c < Cg; c++)
+          for (int ky = 0; ky < 3; ky++)
+            {
+              int iy = 2 * oy + ky - 1;
+              __m512 tap0 = _mm512_setzero_ps (), tap1 = tap0, tap2 = tap0;
+              const float *wt = w + c * 9 + ky * 3;
+
+              if (iy >= 0 && iy < H)
+                {
+                  guintptr row = (guintptr) (in + c * in_plane + (gsize) iy * W + x0);
+                  __m512 lo = _mm512_maskz_loadu_ps (a0, (const void *) row);
+                  __m512 hi = _mm512_maskz_loadu_ps (a1, (const void *) (row + 16 * sizeof (float)));
+                  __m512 plo = _mm512_maskz_loadu_ps (b0, (const void *) (row - sizeof (float)));
+                  __m512 phi = _mm512_maskz_loadu_ps (b1, (const void *) (row + 15 * sizeof (float)));
+
+                  tap0 = _mm512_permutex2var_ps (plo, even, phi);
+                  tap1 = _mm512_permutex2var_ps (lo, even, hi);
+                  tap2 = _mm512_permutex2var_ps (lo, odd, hi);
+                }
+              acc = _mm512_fmadd_ps (_mm512_set1_ps (wt[0]), tap0, acc);
+              acc = _mm512_fmadd_ps (_mm512_set1_ps (wt[1]), tap1, acc);
+              acc = _mm512_fmadd_ps (_mm512_set1_ps (wt[2]), tap2, acc);
+            }
+        _mm512_mask_storeu_ps (out + (gsize) oy * Wo + ox0,
+                               Wo - ox0 >= 16 ? 0xffff : (__mmask16) ((1u << (Wo - ox0)) - 1), acc);
+      }
+}
+
+/* Whether the AVX-512 3×3 forms run: the packed kernel's switch
+ * (gabn_packed_gemm_set_avx512), so that tests can compare both forms. */
+static gboolean
+avx512_3x3 (const GabnConvShape *s)
+{
+  return s->kernel == 3 && s->pad == 1 && (s->stride == 1 || s->stride == 2)
+         && gabn_packed_gemm_avx512 ();
+}
 #else
 static Taps9Func
 taps9_func (void)
 {
   return taps9_row;
+}
+
+static gboolean
+avx512_3x3 (const GabnConvShape *s)
+{
+  (void) s;
+  return FALSE;
 }
 #endif
 
@@ -176,6 +309,36 @@ forward_planes (int begin, int end, gpointer data)
   Phases ph;
   float *buf;
 
+#if defined(__x86_64__) && defined(__GNUC__)
+  if (avx512_3x3 (s))
+    {
+      gsize in_plane = (gsize) s->in_h * s->in_w;
+      g_autofree guint16 *masks = NULL;
+
+      if (s->stride == 1)
+        {
+          masks = g_new (guint16, (P + 15) / 16 * 10);
+          flat_masks (masks, s->out_h, s->out_w);
+        }
+      for (int p = begin; p < end; p++)
+        {
+          int b = p / s->out_c, o = p % s->out_c, g = o / Og;
+          float *out = j->out + (gsize) p * P;
+          const float *in = j->in + ((gsize) b * s->in_c + g * Cg) * in_plane;
+          const float *w = j->weight + (gsize) o * Cg * 9;
+          float bias = j->bias ? j->bias[o] : 0.0f;
+
+          if (s->stride == 1)
+            plane3x3_s1_avx512 (out, in, in_plane, Cg, w, bias, s->out_h, s->out_w, masks);
+          else
+            plane3x3_s2_avx512 (out, in, in_plane, Cg, w, bias, s->in_h, s->in_w,
+                                s->out_h, s->out_w);
+          if (j->bn)
+            gabn_bn_epilogue_row (j->bn, (gsize) p * P, o, out, P);
+        }
+      return;
+    }
+#endif
   phases_init (&ph, s);
   buf = g_new (float, phases_floats (&ph));
   for (int p = begin; p < end; p++)

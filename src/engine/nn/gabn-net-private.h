@@ -120,6 +120,9 @@ struct _GabnNet {
   /* Eval forwards skip the values nobody reads (gabn-net-run.c) unless
    * this is set (tests, and the recomputation of skipped values). */
   gboolean keep_all_values;
+  /* Eval forwards take the batch through each layer in turn, never image
+   * by image (tests: both give the same bits). */
+  gboolean batched_only;
   float *workspace;
   gsize workspace_floats;
   /* Winograd weights made for one use (training's forward U, backward's

@@ -6,6 +6,7 @@
  * back to the pool once the node writing the value is done. */
 #include "gabn-net-private.h"
 #include "gabn-packed-gemm.h"
+#include "gabn-parallel.h"
 #include "gabn-winograd.h"
 
 #include <math.h>
@@ -152,12 +153,23 @@ packed_weights (GabnNet *net, GabnNode *node, int B)
   return node->packed;
 }
 
-/* out (the node's output value, or the buffer of a value computed from it
- * in place by the eval-mode epilogue bn, when set) = conv(in). */
-static void
-conv_forward (GabnNet *net, GabnNode *node, int B, float *out, const GabnBnEpilogue *bn)
+/* Where image b0 of value v starts. */
+static inline float *
+value_at (GabnNet *net, int v, int b0)
 {
-  const float *in = net->values[node->in].data;
+  GabnValue *value = &net->values[v];
+
+  return value->data + (gsize) b0 * gabn_value_size (value);
+}
+
+/* out (the node's output value, or the buffer of a value computed from it
+ * in place by the eval-mode epilogue bn, when set) = conv(in) for images
+ * b0 … b0 + B − 1; work: the workspace for B images. */
+static void
+conv_forward (GabnNet *net, GabnNode *node, int b0, int B, float *out,
+              const GabnBnEpilogue *bn, float *work)
+{
+  const float *in = value_at (net, node->in, b0);
   const float *packed;
 
   if (node->groups > 1)
@@ -170,8 +182,7 @@ conv_forward (GabnNet *net, GabnNode *node, int B, float *out, const GabnBnEpilo
   packed = packed_weights (net, node, B);
   if (gabn_winograd_applies (&node->conv))
     gabn_winograd_forward (out, bn, in, winograd_weights (net, node), packed,
-                           tensor_data (net, node->bias), B, &node->conv,
-                           net->workspace);
+                           tensor_data (net, node->bias), B, &node->conv, work);
   else if (packed && conv_pointwise (&node->conv))
     gabn_conv2d_forward_pointwise_packed (out, bn, in, packed, tensor_data (net, node->bias),
                                           B, &node->conv);
@@ -180,26 +191,26 @@ conv_forward (GabnNet *net, GabnNode *node, int B, float *out, const GabnBnEpilo
                                 &node->conv);
   else
     gabn_conv2d_forward_bn (out, bn, in, tensor_data (net, node->weight),
-                            tensor_data (net, node->bias), B, &node->conv,
-                            net->workspace);
+                            tensor_data (net, node->bias), B, &node->conv, work);
 }
 
 static void
-forward_node (GabnNet *net, GabnNode *node, int B)
+forward_node (GabnNet *net, GabnNode *node, int b0, int B, float *work)
 {
   GabnValue *in = &net->values[node->in];
   GabnValue *out = &net->values[node->out];
+  float *in_data = value_at (net, node->in, b0), *out_data = value_at (net, node->out, b0);
   gsize n = (gsize) B * gabn_value_size (in);
 
   switch (node->kind)
     {
     case GABN_NODE_CONV:
-      conv_forward (net, node, B, out->data, NULL);
+      conv_forward (net, node, b0, B, out_data, NULL, work);
       break;
     case GABN_NODE_BATCHNORM:
-      gabn_batchnorm_forward (out->data, node->save_mean, node->save_rstd,
+      gabn_batchnorm_forward (out_data, node->save_mean, node->save_rstd,
                               tensor_data (net, node->running_mean),
-                              tensor_data (net, node->running_var), in->data,
+                              tensor_data (net, node->running_var), in_data,
                               tensor_data (net, node->weight),
                               tensor_data (net, node->bias), B, in->c,
                               in->h * in->w, node->eps, node->momentum,
@@ -208,51 +219,51 @@ forward_node (GabnNet *net, GabnNode *node, int B)
         tensor_data (net, node->count)[0] += 1.0f;
       break;
     case GABN_NODE_RELU:
-      gabn_relu_forward (out->data, in->data, n);
+      gabn_relu_forward (out_data, in_data, n);
       break;
     case GABN_NODE_PRELU:
-      gabn_prelu_forward (out->data, in->data, tensor_data (net, node->weight),
+      gabn_prelu_forward (out_data, in_data, tensor_data (net, node->weight),
                           B, in->c, in->h * in->w);
       break;
     case GABN_NODE_ADD:
-      gabn_add_forward (out->data, in->data, net->values[node->in2].data, n);
+      gabn_add_forward (out_data, in_data, value_at (net, node->in2, b0), n);
       break;
     case GABN_NODE_FLATTEN:
-      gabn_flatten_forward (out->data, in->data, n);
+      gabn_flatten_forward (out_data, in_data, n);
       break;
     case GABN_NODE_DROPOUT:
       if (net->training && node->p > 0.0f)
-        gabn_dropout_forward (out->data, node->mask, in->data, n, node->p,
+        gabn_dropout_forward (out_data, node->mask, in_data, n, node->p,
                               &net->dropout_rng);
       else
-        memcpy (out->data, in->data, n * sizeof (float));
+        memcpy (out_data, in_data, n * sizeof (float));
       break;
     case GABN_NODE_LINEAR:
-      gabn_linear_forward (out->data, in->data, tensor_data (net, node->weight),
+      gabn_linear_forward (out_data, in_data, tensor_data (net, node->weight),
                            tensor_data (net, node->bias), B,
                            (int) gabn_value_size (in), out->c);
       break;
     case GABN_NODE_AFFINE:
-      gabn_affine_forward (out->data, in->data, tensor_data (net, node->weight),
+      gabn_affine_forward (out_data, in_data, tensor_data (net, node->weight),
                            tensor_data (net, node->bias), B, in->c, in->h * in->w);
       break;
     case GABN_NODE_PAD:
-      gabn_pad_forward (out->data, in->data, B, in->c, in->h, in->w, node->pad[0],
+      gabn_pad_forward (out_data, in_data, B, in->c, in->h, in->w, node->pad[0],
                         node->pad[1], node->pad[2], node->pad[3], node->p);
       break;
     case GABN_NODE_MAXPOOL:
-      gabn_maxpool_forward (out->data, node->argmax, in->data, B, in->c, in->h, in->w,
+      gabn_maxpool_forward (out_data, node->argmax, in_data, B, in->c, in->h, in->w,
                             node->conv.kernel, node->conv.stride, node->conv.pad);
       break;
     case GABN_NODE_AVGPOOL:
-      gabn_avgpool_forward (out->data, in->data, B, in->c, in->h, in->w,
+      gabn_avgpool_forward (out_data, in_data, B, in->c, in->h, in->w,
                             node->conv.kernel, node->conv.stride, node->conv.pad);
       break;
     case GABN_NODE_GLOBALPOOL:
-      gabn_global_avgpool_forward (out->data, in->data, B, in->c, in->h * in->w);
+      gabn_global_avgpool_forward (out_data, in_data, B, in->c, in->h * in->w);
       break;
     case GABN_NODE_ZERO_PAD:
-      gabn_zero_pad_forward (out->data, in->data, B, in->c, in->h, in->w,
+      gabn_zero_pad_forward (out_data, in_data, B, in->c, in->h, in->w,
                              out->c, out->h, out->w);
       break;
     default:
@@ -268,37 +279,50 @@ forward_node (GabnNet *net, GabnNode *node, int B)
  * act) are written only when keep_conv (keep_bn); otherwise the
  * convolution writes into the last output and the epilogue works in place. */
 static void
-forward_conv_bn (GabnNet *net, GabnNode *conv, GabnNode *bn, GabnNode *act, int B,
-                 gboolean keep_conv, gboolean keep_bn)
+forward_conv_bn (GabnNet *net, GabnNode *conv, GabnNode *bn, GabnNode *act, int b0, int B,
+                 gboolean keep_conv, gboolean keep_bn, float *work)
 {
   GabnValue *x = &net->values[conv->out];
   const float *running_mean = tensor_data (net, bn->running_mean);
   const float *running_var = tensor_data (net, bn->running_var);
   const float *gamma = tensor_data (net, bn->weight);
   float *scale = g_newa (float, x->c);
-  float *bn_out = net->values[bn->out].data;
-  float *act_out = act ? net->values[act->out].data : NULL;
+  float *bn_out = value_at (net, bn->out, b0);
+  float *act_out = act ? value_at (net, act->out, b0) : NULL;
   gboolean prelu = act && act->kind == GABN_NODE_PRELU;
   gboolean add = act && act->kind == GABN_NODE_ADD;
   GabnBnEpilogue epilogue = {
     .out = act && !keep_bn ? NULL : bn_out, .mean = running_mean, .scale = scale,
     .beta = tensor_data (net, bn->bias), .relu = bn->relu,
     .act_out = act_out, .slope = prelu ? tensor_data (net, act->weight) : NULL,
-    .residual = add ? net->values[act->in == bn->out ? act->in2 : act->in].data : NULL,
+    .residual = add ? value_at (net, act->in == bn->out ? act->in2 : act->in, b0) : NULL,
   };
-  float *conv_out = x->data;
+  float *conv_out = value_at (net, conv->out, b0);
 
   for (int c = 0; c < x->c; c++)
     {
       double rstd = 1.0 / sqrt ((double) running_var[c] + bn->eps);
 
-      bn->save_mean[c] = running_mean[c];
-      bn->save_rstd[c] = (float) rstd;
       scale[c] = (float) (gamma[c] * rstd);
     }
   if (!keep_conv)
     conv_out = keep_bn || !act ? bn_out : act_out;
-  conv_forward (net, conv, B, conv_out, &epilogue);
+  conv_forward (net, conv, b0, B, conv_out, &epilogue, work);
+}
+
+/* What forward_conv_bn keeps of the BatchNorm for backward (the same for
+ * every image: written once per pass, not by each image's run). */
+static void
+save_bn_stats (GabnNet *net, GabnNode *bn)
+{
+  const float *running_mean = tensor_data (net, bn->running_mean);
+  const float *running_var = tensor_data (net, bn->running_var);
+
+  for (int c = 0; c < net->values[bn->out].c; c++)
+    {
+      bn->save_mean[c] = running_mean[c];
+      bn->save_rstd[c] = (float) (1.0 / sqrt ((double) running_var[c] + bn->eps));
+    }
 }
 
 /* Values read by some node other than the one after it in a fused chain,
@@ -354,6 +378,180 @@ refresh_stale (GabnNet *net, int first, int last, gboolean backward)
   net->training = training;
 }
 
+/* A fused eval-mode chain at node i (Conv, its BatchNorm, maybe the PReLU
+ * or residual Add after it): FALSE when there is none; else its end (the
+ * node after it), its activation node (or NULL) and which of its values
+ * are written (see run_forward). */
+typedef struct {
+  int end;
+  GabnNode *act;
+  gboolean keep_conv, keep_bn;
+} Chain;
+
+static gboolean
+chain_at (GabnNet *net, int i, int last, const int *readers, Chain *ch)
+{
+  GabnNode *node = &net->nodes[i];
+  GabnNode *next = i + 1 < last ? &net->nodes[i + 1] : NULL;
+  GabnNode *after = i + 2 < last ? &net->nodes[i + 2] : NULL;
+  gboolean act;
+
+  if (net->training || node->kind != GABN_NODE_CONV || !next
+      || next->kind != GABN_NODE_BATCHNORM || next->in != node->out
+      || net->values[node->out].c > 4096)
+    return FALSE;
+  /* The PReLU after it, or a residual Add of the BatchNorm's output and an
+   * earlier value. */
+  act = after && ((after->kind == GABN_NODE_PRELU && after->in == next->out)
+                  || (after->kind == GABN_NODE_ADD
+                      && (after->in == next->out) != (after->in2 == next->out)));
+  ch->end = i + (act ? 3 : 2);
+  ch->act = act ? after : NULL;
+  ch->keep_conv = ch->keep_bn = TRUE;
+  if (readers && ch->end <= net->n_backbone)
+    {
+      ch->keep_conv = value_read_elsewhere (net, readers, node->out);
+      ch->keep_bn = !act || value_read_elsewhere (net, readers, next->out);
+    }
+  return TRUE;
+}
+
+/* Nodes [first, last) for images b0 … b0 + B − 1 (work: a workspace for
+ * B images). With stats, the fused BatchNorms' saved statistics are
+ * written and the skipped values marked (once per pass: not by the runs
+ * of single images, which share them). */
+static void
+run_nodes (GabnNet *net, int first, int last, const int *readers, int b0, int B,
+           float *work, gboolean stats)
+{
+  for (int i = first; i < last; i++)
+    {
+      GabnNode *node = &net->nodes[i];
+      Chain ch;
+
+      if (gabn_net_cancelled (net))
+        return;
+      if (chain_at (net, i, last, readers, &ch))
+        {
+          GabnNode *bn = &net->nodes[i + 1];
+
+          if (stats)
+            save_bn_stats (net, bn);
+          forward_conv_bn (net, node, bn, ch.act, b0, B, ch.keep_conv, ch.keep_bn, work);
+          if (stats)
+            {
+              net->values[node->out].stale = !ch.keep_conv;
+              net->values[bn->out].stale = !ch.keep_bn;
+              if (ch.act)
+                net->values[ch.act->out].stale = FALSE;
+            }
+          i = ch.end - 1;
+          continue;
+        }
+      forward_node (net, node, b0, B, work);
+      if (stats)
+        net->values[node->out].stale = FALSE;
+    }
+}
+
+/* Whether a convolution computes one image with the same kernel as a
+ * batch (so with the same bits), needing no workspace: grouped ones and
+ * the 1×1 ones on the packed kernel (at any batch: packed_weights). Not
+ * the others: a single image runs on the packed kernel, a batch on sgemm
+ * (for Winograd's layers faster per image, measured on iresnet50), and
+ * sgemm itself may sum in another order for one image's shape than for a
+ * batch's (the 3-channel stem: tested). */
+static gboolean
+conv_same_per_image (const GabnNode *node)
+{
+  return node->groups > 1
+         || (conv_pointwise (&node->conv) && node->conv.in_c >= 64
+             && gabn_packed_gemm_available ());
+}
+
+/* Where the nodes from first on that an eval forward runs image by image
+ * end: each image through all of them while its activations are in the
+ * cache, the threads taking whole images instead of a thread phase per
+ * layer (MobileFaceNet's ~50 layers at batch 16). Only layers whose eval
+ * forward treats each image alone, writes nothing shared and gives the
+ * batch's bits (conv_same_per_image, their fused chains, PReLU, ReLU,
+ * Add). first: none. */
+static int
+by_image_end (GabnNet *net, int first, int last, const int *readers)
+{
+  int end = first;
+
+  if (net->training || net->batch < 2 || net->batched_only)
+    return first;
+  for (int i = first; i < last; i++)
+    {
+      GabnNode *node = &net->nodes[i];
+      Chain ch;
+
+      if (chain_at (net, i, last, readers, &ch))
+        i = ch.end - 1;
+      else if (node->kind != GABN_NODE_CONV && node->kind != GABN_NODE_PRELU
+               && node->kind != GABN_NODE_RELU && node->kind != GABN_NODE_ADD)
+        break;
+      if (node->kind == GABN_NODE_CONV && !conv_same_per_image (node))
+        break;
+      end = i + 1;
+    }
+  return end;
+}
+
+typedef struct {
+  GabnNet *net;
+  int first, last;
+  const int *readers;
+  gint next_image;
+} ImageJob;
+
+/* Each of the threads [begin, end) takes images from the shared counter
+ * until none is left (a late thread's images go to the others). The
+ * layers' own parallel loops run serially inside (gabn-parallel.c). */
+static void
+image_range (int begin, int end, gpointer data)
+{
+  ImageJob *j = data;
+  int b;
+
+  (void) begin;
+  (void) end;
+  /* These layers need no workspace (packed 1×1, grouped). */
+  while ((b = g_atomic_int_add (&j->next_image, 1)) < j->net->batch)
+    run_nodes (j->net, j->first, j->last, j->readers, b, 1, NULL, FALSE);
+}
+
+static void
+run_by_image (GabnNet *net, int first, int last, const int *readers)
+{
+  ImageJob j = { .net = net, .first = first, .last = last, .readers = readers };
+
+  /* Everything shared first, on this thread: the packed weights (made
+   * lazily), the BatchNorm statistics and the stale marks. */
+  for (int i = first; i < last; i++)
+    if (net->nodes[i].kind == GABN_NODE_CONV && net->nodes[i].groups == 1)
+      packed_weights (net, &net->nodes[i], 1);
+  for (int i = first; i < last; i++)
+    {
+      Chain ch;
+
+      if (chain_at (net, i, last, readers, &ch))
+        {
+          save_bn_stats (net, &net->nodes[i + 1]);
+          net->values[net->nodes[i].out].stale = !ch.keep_conv;
+          net->values[net->nodes[i + 1].out].stale = !ch.keep_bn;
+          if (ch.act)
+            net->values[ch.act->out].stale = FALSE;
+          i = ch.end - 1;
+          continue;
+        }
+      net->values[net->nodes[i].out].stale = FALSE;
+    }
+  gabn_parallel_for (MIN (gabn_get_threads (), net->batch), image_range, &j);
+}
+
 /* Inference writes only the values something reads: in the backbone, a
  * fused chain's convolution and BatchNorm outputs that only the next layer
  * of the chain reads, which inference and Grad-CAM at A never look at
@@ -365,6 +563,7 @@ run_forward (GabnNet *net, int first, int last)
 {
   gboolean elide = !net->training && !net->keep_all_values;
   g_autofree int *readers = elide ? g_new0 (int, net->n_values) : NULL;
+  int next;
 
   for (int i = 0; elide && i < net->n_nodes; i++)
     {
@@ -372,44 +571,23 @@ run_forward (GabnNet *net, int first, int last)
       if (net->nodes[i].in2 >= 0)
         readers[net->nodes[i].in2]++;
     }
-  for (int i = first; i < last; i++)
+  for (int i = first; i < last && !gabn_net_cancelled (net); i = next)
     {
-      GabnNode *node = &net->nodes[i];
-      GabnNode *next = i + 1 < last ? &net->nodes[i + 1] : NULL;
+      int end = by_image_end (net, i, last, readers), convs = 0;
+      Chain ch;
 
-      if (gabn_net_cancelled (net))
-        return;
-
-      if (!net->training && node->kind == GABN_NODE_CONV && next
-          && next->kind == GABN_NODE_BATCHNORM && next->in == node->out
-          && net->values[node->out].c <= 4096)
+      for (int k = i; k < end; k++)
+        convs += net->nodes[k].kind == GABN_NODE_CONV;
+      /* Runs of two convolutions or more image by image; the rest (one
+       * node, a fused chain or a short run) for the whole batch. */
+      if (convs >= 2)
         {
-          GabnNode *after = i + 2 < last ? &net->nodes[i + 2] : NULL;
-          /* The PReLU after it, or a residual Add of the BatchNorm's
-           * output and an earlier value. */
-          gboolean act = after
-                         && ((after->kind == GABN_NODE_PRELU && after->in == next->out)
-                             || (after->kind == GABN_NODE_ADD
-                                 && (after->in == next->out) != (after->in2 == next->out)));
-          int end = i + (act ? 3 : 2);
-          gboolean keep_conv = TRUE, keep_bn = TRUE;
-
-          if (elide && end <= net->n_backbone)
-            {
-              keep_conv = value_read_elsewhere (net, readers, node->out);
-              keep_bn = !act || value_read_elsewhere (net, readers, next->out);
-            }
-          forward_conv_bn (net, node, next, act ? after : NULL, net->batch,
-                           keep_conv, keep_bn);
-          net->values[node->out].stale = !keep_conv;
-          net->values[next->out].stale = !keep_bn;
-          if (act)
-            net->values[after->out].stale = FALSE;
-          i = end - 1;
+          run_by_image (net, i, end, readers);
+          next = end;
           continue;
         }
-      forward_node (net, node, net->batch);
-      net->values[node->out].stale = FALSE;
+      next = end > i ? end : chain_at (net, i, last, readers, &ch) ? ch.end : i + 1;
+      run_nodes (net, i, next, readers, 0, net->batch, net->workspace, TRUE);
     }
 }
 

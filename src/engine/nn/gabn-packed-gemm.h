@@ -22,6 +22,10 @@ gboolean gabn_packed_gemm_available (void);
  * before. Not thread-safe: call it between products. */
 gboolean gabn_packed_gemm_set_avx512 (gboolean on);
 
+/* Whether the AVX-512 forms run now (the CPU has AVX-512F and the switch
+ * above is on): also the depthwise 3×3 kernels' (gabn-conv-grouped.c). */
+gboolean gabn_packed_gemm_avx512 (void);
+
 /* Floats of a packed M × K matrix. */
 gsize gabn_packed_floats (int M, int K);
 /* packed = A (M × K, row stride lda) in panels. */
