@@ -780,13 +780,14 @@ void
 gabn_net_run_backward (GabnNet *net, int first, int last, gboolean param_grads,
                        gboolean want_input_grad)
 {
-  /* An eval forward skipped values that this backward reads. */
-  refresh_stale (net, first, last, TRUE);
   /* The last node's output gradient was set by the caller. The range's
    * inputs (written before first) keep their gradients: the caller reads
    * them, or the next range's nodes that wrote them. */
   g_autofree gboolean *zeroed = g_new0 (gboolean, net->n_values);
   int i;
+
+  /* An eval forward skipped values that this backward reads. */
+  refresh_stale (net, first, last, TRUE);
 
   for (i = last - 1; i >= first && !gabn_net_cancelled (net); i--)
     {
