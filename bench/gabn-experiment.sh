@@ -44,7 +44,8 @@
 #   EVAL_SIZE  synthetic settings of the evaluation [SIZE]
 #   MODELS_FROM  measure DIR's trained models instead of training [""]
 #   GATE_EACH_SEED  1: the gate must hold at every validation seed, not
-#             only on their mean (protocol v4) [""]
+#             only on their mean (protocol v4); accuracy: its accuracy
+#             checks at every seed, the reliance check on the mean (v7) [""]
 #   PRESET_CANDIDATES  ';'-separated synthetic settings tried in order [""]
 #   PRESET_SEEDS  validation seeds of the preset stage ["1001 1002 1003"]
 #   BALANCED_FROM  take the `balanced` control's measurements from DIR
