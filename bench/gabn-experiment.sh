@@ -132,12 +132,13 @@ run() {
 # Runs the queued jobs (lines of arguments to run) PARALLEL at a time.
 queue=()
 flush() {
-  local running=0
   for job in "${queue[@]}"; do
+    # Count the running jobs rather than the waits: `wait -n` can return at
+    # once for a job an earlier `wait` already reaped (protocol v7 ran
+    # three at a time after its preset stage).
+    while [ "$(jobs -rp | wc -l)" -ge "$PARALLEL" ]; do wait -n || true; done
     # shellcheck disable=SC2086
     run $job &
-    running=$((running + 1))
-    if [ "$running" -ge "$PARALLEL" ]; then wait -n; running=$((running - 1)); fi
   done
   wait
   queue=()
