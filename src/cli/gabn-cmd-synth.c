@@ -22,7 +22,7 @@ gabn_cmd_synth (int argc, char **argv)
   g_autofree char *out = NULL;
   g_autofree char *preset_name = NULL;
   gint64 seed = 1;
-  int identities = -1, images = -1, size = -1, heldout = 0, share = 0, threads = 0;
+  int identities = -1, images = -1, size = -1, heldout = 0, share = 0, toe = 0, threads = 0;
   gboolean no_jitter = FALSE, list = FALSE;
   GOptionEntry entries[] = {
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out, N_("Folder to create (must not exist or be empty)"), N_("DIR") },
@@ -32,6 +32,7 @@ gabn_cmd_synth (int argc, char **argv)
     { "images", 'k', 0, G_OPTION_ARG_INT, &images, N_("Images per identity (default 8)"), N_("K") },
     { "heldout", 0, 0, G_OPTION_ARG_INT, &heldout, N_("Identities per group held out for the pairs (default: a fifth)"), N_("N") },
     { "share", 0, 0, G_OPTION_ARG_INT, &share, N_("Groups C and D’s training people as a percent of Group A’s (realistic, imbalanced; default 30)"), N_("P") },
+    { "toe", 0, 0, G_OPTION_ARG_INT, &toe, N_("Percent of contrast the capture camera keeps in the darks (realistic, capture; default 17)"), N_("P") },
     { "size", 0, 0, G_OPTION_ARG_INT, &size, N_("Image size in pixels (default 64)"), N_("PX") },
     { "no-jitter", 0, 0, G_OPTION_ARG_NONE, &no_jitter, N_("No per-image pose, light or expression changes"), NULL },
     { "threads", 'j', 0, G_OPTION_ARG_INT, &threads, N_("Threads (default: all cores)"), N_("N") },
@@ -73,6 +74,7 @@ gabn_cmd_synth (int argc, char **argv)
     config.size = size;
   config.heldout = heldout;
   config.share = share;
+  config.toe = toe;
   config.jitter = !no_jitter;
   gabn_set_threads (threads);
 

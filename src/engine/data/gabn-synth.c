@@ -195,6 +195,9 @@ gabn_synth_describe (const GabnSynthConfig *c)
   g_string_append_printf (s, "Knobs: collection %s, capture %s, shortcut %s.\n",
                           kn->train_share[3] < 1.0 ? "on" : "off",
                           kn->capture ? "on" : "off", kn->shortcut ? "on" : "off");
+  if (kn->capture)
+    g_string_append_printf (s, "The capture camera keeps %d %% of the contrast below "
+                            "its knee.\n", c->toe > 0 ? c->toe : (int) lround (kn->toe_slope * 100));
   g_string_append (s, "Groups (skin as RGB 0-255):\n");
   for (int g = 0; g < GABN_SYNTH_N_GROUPS; g++)
     {
