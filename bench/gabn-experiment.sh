@@ -15,7 +15,7 @@
 #           none: stop.
 #   gate    baseline on `realistic` at the validation seed: are Groups C and
 #           D at least 5 points below A and B (and above 60 %), and do they
-#           rely on the shortcut regions (eyes + brows) at least 1.5× as
+#           rely on the shortcut region (the outline) at least 1.5× as
 #           much as A and B? If not, the PRESET is retuned, not GABN.
 #           (With RECIPE_SEEDS: the kept recipe's runs, averaged over the
 #           validation seeds; no new run.)
@@ -209,6 +209,8 @@ elif [ "$what" = gate ] || [ "$what" = all ]; then
       # measured, and the report says the gate failed.
       [ "$what" = all ] && [ -z "$MODELS_FROM" ] && exit 1
       touch "$OUT/gate.failed"
+    else
+      rm -f "$OUT/gate.failed"
     fi
   else
     queue+=("val-baseline realistic $VAL_SEED baseline")
