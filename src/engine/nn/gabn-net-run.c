@@ -416,6 +416,25 @@ chain_at (GabnNet *net, int i, int last, const int *readers, Chain *ch)
   return TRUE;
 }
 
+/* Once per pass, for node i (a fused chain when ch): the BatchNorm's saved
+ * statistics, and which outputs the pass leaves stale (not written). */
+static void
+note_pass (GabnNet *net, int i, const Chain *ch)
+{
+  GabnNode *node = &net->nodes[i];
+
+  if (!ch)
+    {
+      net->values[node->out].stale = FALSE;
+      return;
+    }
+  save_bn_stats (net, &net->nodes[i + 1]);
+  net->values[node->out].stale = !ch->keep_conv;
+  net->values[net->nodes[i + 1].out].stale = !ch->keep_bn;
+  if (ch->act)
+    net->values[ch->act->out].stale = FALSE;
+}
+
 /* Nodes [first, last) for images b0 … b0 + B − 1 (work: a workspace for
  * B images). With stats, the fused BatchNorms' saved statistics are
  * written and the skipped values marked (once per pass: not by the runs
@@ -433,24 +452,16 @@ run_nodes (GabnNet *net, int first, int last, const int *readers, int b0, int B,
         return;
       if (chain_at (net, i, last, readers, &ch))
         {
-          GabnNode *bn = &net->nodes[i + 1];
-
           if (stats)
-            save_bn_stats (net, bn);
-          forward_conv_bn (net, node, bn, ch.act, b0, B, ch.keep_conv, ch.keep_bn, work);
-          if (stats)
-            {
-              net->values[node->out].stale = !ch.keep_conv;
-              net->values[bn->out].stale = !ch.keep_bn;
-              if (ch.act)
-                net->values[ch.act->out].stale = FALSE;
-            }
+            note_pass (net, i, &ch);
+          forward_conv_bn (net, node, &net->nodes[i + 1], ch.act, b0, B, ch.keep_conv,
+                           ch.keep_bn, work);
           i = ch.end - 1;
           continue;
         }
       forward_node (net, node, b0, B, work);
       if (stats)
-        net->values[node->out].stale = FALSE;
+        note_pass (net, i, NULL);
     }
 }
 
@@ -537,17 +548,11 @@ run_by_image (GabnNet *net, int first, int last, const int *readers)
     {
       Chain ch;
 
-      if (chain_at (net, i, last, readers, &ch))
-        {
-          save_bn_stats (net, &net->nodes[i + 1]);
-          net->values[net->nodes[i].out].stale = !ch.keep_conv;
-          net->values[net->nodes[i + 1].out].stale = !ch.keep_bn;
-          if (ch.act)
-            net->values[ch.act->out].stale = FALSE;
-          i = ch.end - 1;
-          continue;
-        }
-      net->values[net->nodes[i].out].stale = FALSE;
+      gboolean chain = chain_at (net, i, last, readers, &ch);
+
+      note_pass (net, i, chain ? &ch : NULL);
+      if (chain)
+        i = ch.end - 1;
     }
   gabn_parallel_for (MIN (gabn_get_threads (), net->batch), image_range, &j);
 }
