@@ -73,11 +73,11 @@ test_counts (void)
       g_assert_cmpint (bal->groups[g].n_images, ==, 80);
     }
   /* Imbalanced: 4 held out everywhere; 16 training in A, 13 in B (0.8),
-   * 5 in C and D (0.3). */
+   * 2 in C and D (0.15). */
   g_assert_cmpint (imb->groups[0].n_identities, ==, 4 + 16);
   g_assert_cmpint (imb->groups[1].n_identities, ==, 4 + 13);
-  g_assert_cmpint (imb->groups[2].n_identities, ==, 4 + 5);
-  g_assert_cmpint (imb->groups[3].n_identities, ==, 4 + 5);
+  g_assert_cmpint (imb->groups[2].n_identities, ==, 4 + 2);
+  g_assert_cmpint (imb->groups[3].n_identities, ==, 4 + 2);
   for (int i = 0; i < imb->n_images; i++)
     {
       g_assert_null (imb->images[i].path);
@@ -191,7 +191,7 @@ test_ground_rule (void)
 
   for (gsize i = 0; i < G_N_ELEMENTS (presets); i++)
     {
-      g_autoptr(GabnDataset) ds = generate (presets[i], 5, 16, 1, FALSE);
+      g_autoptr(GabnDataset) ds = generate (presets[i], 5, 24, 1, FALSE);  /* ≥ 7 people in C */
       double f[4];
 
       varying_fraction (ds, f);
@@ -419,7 +419,7 @@ test_share (void)
   g_autoptr(GError) error = NULL;
 
   gabn_synth_config_init (&c, GABN_SYNTH_REALISTIC);
-  g_assert_cmpint (gabn_synth_train_count (&c, 2), ==, 14);  /* 48 × 0.3 */
+  g_assert_cmpint (gabn_synth_train_count (&c, 2), ==, 7);  /* 48 × 0.15 */
   c.share = 20;
   g_assert_true (gabn_synth_config_validate (&c, &error));
   g_assert_cmpint (gabn_synth_train_count (&c, 0), ==, 48);

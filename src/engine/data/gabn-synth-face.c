@@ -20,7 +20,7 @@ static const GabnSynthGroup groups[GABN_SYNTH_N_GROUPS] = {
 /* Collection: training identities per group, as a share of Group A's —
  * roughly how web-crawled face sets are dominated by lighter skin. */
 #define SHARES_EQUAL      { 1.0, 1.0, 1.0, 1.0 }
-#define SHARES_COLLECTED  { 1.0, 0.8, 0.3, 0.3 }
+#define SHARES_COLLECTED  { 1.0, 0.8, 0.15, 0.15 }
 
 static const GabnSynthKnobs knobs[GABN_SYNTH_N_PRESETS] = {
   [GABN_SYNTH_REALISTIC]  = { SHARES_COLLECTED, TRUE, TRUE, TOE_SLOPE },
