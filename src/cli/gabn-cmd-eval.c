@@ -18,6 +18,29 @@ progress_to_terminal (double fraction, const char *message, gpointer user_data)
     g_printerr ("\r\033[K%s %3d%%", message ? message : "", (int) (fraction * 100));
 }
 
+/* The model's own held-out split does not fit this dataset (e.g. the same
+ * training people with more held-out ones): say whether the dataset's
+ * pairs are still people the model never trained on. */
+static void
+note_other_pairs (const GabnDataset *dataset, const GabnPair *pairs, int n_pairs,
+                  const char *split_json, const char *why)
+{
+  int people = 0;
+  int seen = gabn_split_trained_in_pairs (dataset, pairs, n_pairs, split_json, &people);
+
+  if (seen == 0)
+    g_printerr (_("gabn eval: measuring on the dataset’s pairs: %d people, none of whom the "
+                  "model trained on (its own held-out split does not apply: %s)\n"), people, why);
+  else if (seen > 0)
+    g_printerr (_("gabn eval: warning: %d of the %d people in the dataset’s pairs were among "
+                  "the model’s training people, so its accuracy on them overstates how it "
+                  "does on new people (its own held-out split does not apply: %s)\n"),
+                seen, people, why);
+  else
+    g_printerr (_("gabn eval: the model’s split does not fit this dataset (%s); using the "
+                  "dataset’s pairs, which may include people the model trained on\n"), why);
+}
+
 int
 gabn_cmd_eval (int argc, char **argv)
 {
@@ -86,12 +109,11 @@ gabn_cmd_eval (int argc, char **argv)
         source = _("the model’s held-out split");
       else if (dataset->n_pairs > 0)
         {
-          if (split_json)
-            g_printerr (_("gabn eval: the model’s split does not fit this dataset (%s); "
-                          "using the dataset’s pairs\n"), split_error->message);
           pairs = dataset->pairs;
           n_pairs = dataset->n_pairs;
           source = _("the dataset’s pairs");
+          if (split_json)
+            note_other_pairs (dataset, pairs, n_pairs, split_json, split_error->message);
         }
       else if (gabn_net_n_classes (net) == 0 && !split_json)
         {

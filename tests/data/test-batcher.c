@@ -103,6 +103,39 @@ test_split_without_pairs (void)
                    sizeof (GabnPair) * s->n_pairs);
 }
 
+/* Which of a dataset's pair people a split trained on: none for its own
+ * pairs; every one when the pairs are its training people's; -1 without
+ * a training list. */
+static void
+test_trained_in_pairs (void)
+{
+  g_autoptr(GabnDataset) ds = synth (GABN_SYNTH_BALANCED, 12, 3, 16);
+  g_autoptr(GabnSplit) s = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *json = NULL;
+  g_autofree GabnPair *train_pairs = NULL;
+  int people = 0, n = 0;
+
+  ds->n_pairs = 0;
+  s = gabn_split_new (ds, NULL, &error);
+  g_assert_no_error (error);
+  json = gabn_split_to_json (s);
+  g_assert_cmpint (gabn_split_trained_in_pairs (ds, s->pairs, s->n_pairs, json, &people), ==, 0);
+  g_assert_cmpint (people, ==, s->n_eval_identities);
+
+  /* Genuine pairs of the first three training people. */
+  train_pairs = g_new0 (GabnPair, 3);
+  for (int k = 0; k < 3; k++, n++)
+    {
+      const GabnIdentity *id = &ds->identities[s->train_identities[k]];
+      train_pairs[n] = (GabnPair) { id->first_image, id->first_image + 1, TRUE, 0 };
+    }
+  g_assert_cmpint (gabn_split_trained_in_pairs (ds, train_pairs, n, json, &people), ==, 3);
+  g_assert_cmpint (people, ==, 3);
+  g_assert_cmpint (gabn_split_trained_in_pairs (ds, train_pairs, n, "{}", &people), ==, -1);
+  g_assert_cmpint (people, ==, 3);
+}
+
 static void
 test_split_json_errors (void)
 {
@@ -493,6 +526,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/split/without-pairs", test_split_without_pairs);
   g_test_add_func ("/split/json-errors", test_split_json_errors);
+  g_test_add_func ("/split/trained-in-pairs", test_trained_in_pairs);
   g_test_add_func ("/batcher/batches", test_batches);
   g_test_add_func ("/batcher/balanced-sampling", test_balanced_sampling);
   g_test_add_func ("/batcher/cancel-and-hold", test_cancel_and_hold);

@@ -482,3 +482,43 @@ gabn_split_json_train_names (const char *split_json)
   g_ptr_array_add (names, NULL);
   return (char **) g_ptr_array_steal (names, NULL);
 }
+
+int
+gabn_split_trained_in_pairs (const GabnDataset *ds, const GabnPair *pairs, int n_pairs,
+                             const char *split_json, int *n_people)
+{
+  g_auto(GStrv) names = gabn_split_json_train_names (split_json);
+  g_autoptr(GHashTable) trained = NULL;
+  g_autofree gboolean *in_pairs = g_new0 (gboolean, MAX (ds->n_identities, 1));
+  int people = 0, seen = 0;
+
+  for (int p = 0; p < n_pairs; p++)
+    {
+      int ids[2] = { ds->images[pairs[p].a].identity, ds->images[pairs[p].b].identity };
+      for (int k = 0; k < 2; k++)
+        if (ids[k] >= 0)
+          in_pairs[ids[k]] = TRUE;
+    }
+  if (names != NULL)
+    {
+      trained = g_hash_table_new (g_str_hash, g_str_equal);
+      for (char **n = names; *n; n++)
+        g_hash_table_add (trained, *n);
+    }
+  for (int i = 0; i < ds->n_identities; i++)
+    {
+      g_autofree char *key = NULL;
+
+      if (!in_pairs[i])
+        continue;
+      people++;
+      if (trained == NULL)
+        continue;
+      key = g_strdup_printf ("%s/%s", ds->groups[ds->identities[i].group].name,
+                             ds->identities[i].name);
+      seen += g_hash_table_contains (trained, key);
+    }
+  if (n_people)
+    *n_people = people;
+  return trained ? seen : -1;
+}

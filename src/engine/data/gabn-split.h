@@ -91,4 +91,12 @@ int *gabn_split_model_labels (const GabnDataset *dataset, const char *split_json
  * has no valid "train" list). */
 char **gabn_split_json_train_names (const char *split_json);
 
+/* How many of the people in PAIRS (images of DATASET) a split's JSON
+ * trained on, matched by group and name: a model measured on pairs other
+ * than its own split's must not have seen their people. *n_people gets
+ * the number of people the pairs cover. -1 when the JSON names no
+ * training people. */
+int gabn_split_trained_in_pairs (const GabnDataset *dataset, const GabnPair *pairs,
+                                 int n_pairs, const char *split_json, int *n_people);
+
 G_END_DECLS
