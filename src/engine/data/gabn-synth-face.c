@@ -30,19 +30,8 @@ static const GabnSynthKnobs knobs[GABN_SYNTH_N_PRESETS] = {
   [GABN_SYNTH_SHORTCUT]   = { SHARES_EQUAL, FALSE, TRUE, TOE_SLOPE },
 };
 
-/* The camera. A careful photographer meters on the face: its skin comes
- * out at METER_LEVEL whatever its tone. The capture knob's camera keeps
- * the exposure metered on Group A's skin for everyone, puts the lower face
- * in shadow (light from above), compresses what falls below TOE_KNEE to
- * TOE_SLOPE of its contrast (crushed shadows) and adds more sensor noise. */
-#define METER_LEVEL    0.62
-#define SHADOW_DEPTH   0.45   /* brightness lost at the chin */
-#define TOE_KNEE       0.30
-#define GRAIN          2.0    /* sensor noise sd, grey levels */
-#define GRAIN_CAPTURE  5.0
-/* Shortcut: per-photo sd of the outline parameters (an identity's own
- * values are uniform in [-1, 1], sd 0.58). */
-#define SHORTCUT_SD    0.8
+/* The camera's constants are in gabn-synth-face.h (the set's README
+ * quotes them). */
 
 static const guint8 param_regions[GABN_SYNTH_N_PARAMS] = {
   [P_FACE_W] = GABN_REGION_OUTLINE, [P_FACE_H] = GABN_REGION_OUTLINE,
@@ -137,8 +126,8 @@ gabn_synth_jitter_draw (const GabnSynthKnobs *kn, gboolean jitter, guint64 seed,
       gabn_rng_init (&cue, seed, 0x5c + (guint64) group_index, identity, image);
       for (int k = 0; k < GABN_SYNTH_N_PARAMS; k++)
         if (param_regions[k] & GABN_SYNTH_SHORTCUT_REGIONS)
-          out->shortcut[k] = clampd (gabn_rng_normal (&cue) * SHORTCUT_SD,
-                                     -2.5 * SHORTCUT_SD, 2.5 * SHORTCUT_SD);
+          out->shortcut[k] = clampd (gabn_rng_normal (&cue) * GABN_SYNTH_SHORTCUT_SD,
+                                     -2.5 * GABN_SYNTH_SHORTCUT_SD, 2.5 * GABN_SYNTH_SHORTCUT_SD);
     }
   if (!jitter)
     return;
@@ -488,7 +477,7 @@ smoothstep (double lo, double hi, double x)
 static double
 exposure_gain (const GabnSynthKnobs *kn, const GabnSynthGroup *group)
 {
-  return METER_LEVEL / luminance (kn->capture ? groups[0].skin : group->skin);
+  return GABN_SYNTH_METER_LEVEL / luminance (kn->capture ? groups[0].skin : group->skin);
 }
 
 /* The camera: the drawn scene (bytes of an RGB24 surface) → photo bytes.
@@ -500,7 +489,7 @@ photograph (const guint8 *data, int stride, int size, const GabnSynthKnobs *kn,
 {
   double lx = cos (jit->light_angle) * 2.0 * jit->light_strength;
   double ly = sin (jit->light_angle) * 2.0 * jit->light_strength;
-  double grain = kn->capture ? GRAIN_CAPTURE : GRAIN;
+  double grain = kn->capture ? GABN_SYNTH_GRAIN_CAPTURE : GABN_SYNTH_GRAIN;
   GabnRng rng;
 
   gabn_rng_init (&rng, jit->noise_seed, 0x9e, 0, 0);
@@ -509,7 +498,7 @@ photograph (const guint8 *data, int stride, int size, const GabnSynthKnobs *kn,
       const guint32 *row = (const guint32 *) (gconstpointer) (data + (gsize) y * stride);
       double v = (y + 0.5) / size;
       /* Light from above: the face darkens from the nose down. */
-      double shade = kn->capture ? 1.0 - SHADOW_DEPTH * smoothstep (0.5, 0.92, v) : 1.0;
+      double shade = kn->capture ? 1.0 - GABN_SYNTH_SHADOW_DEPTH * smoothstep (0.5, 0.92, v) : 1.0;
       for (int x = 0; x < size; x++)
         {
           guint32 px = row[x];
@@ -524,8 +513,8 @@ photograph (const guint8 *data, int stride, int size, const GabnSynthKnobs *kn,
           for (int c = 0; c < 3; c++)
             {
               double lin = ((px >> (16 - 8 * c)) & 0xff) / 255.0 * f;
-              if (kn->capture && lin < TOE_KNEE)
-                lin = TOE_KNEE - (TOE_KNEE - lin) * kn->toe_slope;
+              if (kn->capture && lin < GABN_SYNTH_TOE_KNEE)
+                lin = GABN_SYNTH_TOE_KNEE - (GABN_SYNTH_TOE_KNEE - lin) * kn->toe_slope;
               out[c] = CLAMP ((int) lround (lin * 255.0 + g), 0, 255);
             }
         }

@@ -24,6 +24,21 @@ enum {
   GABN_SYNTH_N_PARAMS
 };
 
+/* The camera (docs/SYNTHETIC.md). A careful photographer meters on the
+ * face: its skin comes out at METER_LEVEL whatever its tone. The capture
+ * knob's camera keeps the exposure metered on Group A's skin for everyone,
+ * puts the lower face in shadow (light from above), compresses what falls
+ * below TOE_KNEE to the knobs' toe_slope of its contrast (crushed shadows)
+ * and adds more sensor noise. */
+#define GABN_SYNTH_METER_LEVEL    0.62
+#define GABN_SYNTH_SHADOW_DEPTH   0.45   /* brightness lost at the chin */
+#define GABN_SYNTH_TOE_KNEE       0.30
+#define GABN_SYNTH_GRAIN          2.0    /* sensor noise sd, grey levels */
+#define GABN_SYNTH_GRAIN_CAPTURE  5.0
+/* Shortcut: per-photo sd of the outline parameters (an identity's own
+ * values are uniform in [-1, 1], sd 0.58). */
+#define GABN_SYNTH_SHORTCUT_SD    0.8
+
 typedef struct {
   const char *name;        /* "Group A" */
   double skin[3];          /* mean skin colour, 0..1 per channel */

@@ -219,10 +219,15 @@ gabn_synth_describe (const GabnSynthConfig *c)
     "  nose: length, width, bridge shadow\n"
     "  mouth: height, width, lip thickness, lip tone, curve\n"
     "  texture: skin tone, cheek colour, freckles, beard shadow\n"
-    "Camera: metered on each face's skin; with capture, metered on Group A's skin\n"
-    "for everyone, a shadow over the lower face (30% at the chin), shadows below\n"
-    "28% compressed to 30% of their contrast, sensor noise sd 4 levels (else 2).\n"
-    "Shortcut: outline parameters + N(0, 0.8²) per photo.\n"
+    "Camera: metered on each face's skin; with capture, metered on Group A's skin\n");
+  g_string_append_printf (s,
+    "for everyone, a shadow over the lower face (%.0f%% at the chin), shadows below\n"
+    "%.0f%% compressed to %d%% of their contrast, sensor noise sd %.0f levels (else %.0f).\n"
+    "Shortcut: outline parameters + N(0, %.1f²) per photo.\n",
+    GABN_SYNTH_SHADOW_DEPTH * 100, GABN_SYNTH_TOE_KNEE * 100,
+    c->toe > 0 ? c->toe : (int) lround (kn->toe_slope * 100),
+    GABN_SYNTH_GRAIN_CAPTURE, GABN_SYNTH_GRAIN, GABN_SYNTH_SHORTCUT_SD);
+  g_string_append (s,
     "Per-image jitter (when on): rotation sd 2° (max 5°), shift sd 1.2% (max 3%),\n"
     "scale sd 2%, directional light up to ±15%, brightness sd 7%, smile,\n"
     "eye openness sd 8%, brow raise, background grey 35-65%.\n");
