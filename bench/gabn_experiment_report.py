@@ -39,12 +39,37 @@ def shortcut(r, g):
     return sum(rel[k] for k in SHORTCUT) if rel else None
 
 
-def final_loss(out, name):
-    """The mean margin loss over the last epoch's steps of NAME's log."""
+def last_epoch_steps(out, name):
+    """The step records of the last epoch of NAME's log."""
     with open(os.path.join(out, name + ".jsonl")) as f:
         steps = [json.loads(l) for l in f if '"type":"step"' in l]
     last = max(s["epoch"] for s in steps)
-    return statistics.mean(s["loss_arc"] for s in steps if s["epoch"] == last)
+    return [s for s in steps if s["epoch"] == last]
+
+
+def final_loss(out, name):
+    """The mean margin loss over the last epoch's steps of NAME's log."""
+    return statistics.mean(s["loss_arc"] for s in last_epoch_steps(out, name))
+
+
+def diagnostics(out, seeds):
+    """The adversary as its GABN runs logged it, last epoch: how often D
+    tells the group from a batch's maps (chance 1/groups), the
+    confusion loss, and ‖λ_adv·∂L_conf/∂A‖ / ‖∂L_arc/∂A‖ — how hard the
+    balance term pushes on the map against the recognition loss."""
+    print("GABN's adversary in its last epoch (means over the epoch's steps; "
+          "D's accuracy is on the training batch's maps, chance 25 %; the gradient "
+          "ratio is the median over the steps):\n")
+    print("| seed | D accuracy | D loss | L_adv | L_mask | L_arc | ‖λ·∂L_conf/∂A‖ / ‖∂L_arc/∂A‖ |")
+    print("|---|---|---|---|---|---|---|")
+    for s in seeds:
+        st = last_epoch_steps(out, f"realistic-gabn-{s}")
+        ratios = [x["grad_ratio"] for x in st if x.get("grad_ratio") is not None]
+        m = lambda k: statistics.mean(x[k] for x in st)
+        print(f"| {s} | {fmt(100 * m('disc_accuracy'))} % | {fmt(m('disc_loss'), 3)} "
+              f"| {fmt(m('loss_adv'), 3)} | {fmt(m('loss_mask'), 2)} | {fmt(m('loss_arc'), 2)} "
+              f"| {fmt(statistics.median(ratios), 4) if ratios else '—'} |")
+    print()
 
 
 def numbered(out, stem, ext):
@@ -291,6 +316,7 @@ def report(out, seeds, size, epochs, train_args, val_seed, balanced_seeds, eval_
                 summary(out, "realistic", fitted, names)
         else:
             bal = (res, diffs)
+    diagnostics(out, seeds)
     # The criteria of docs/RESULTS.md, each with its numbers.
     res, diffs = real
     std_d = diffs["STD (pp)"]
