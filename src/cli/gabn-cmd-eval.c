@@ -20,7 +20,9 @@ progress_to_terminal (double fraction, const char *message, gpointer user_data)
 
 /* The model's own held-out split does not fit this dataset (e.g. the same
  * training people with more held-out ones): say whether the dataset's
- * pairs are still people the model never trained on. */
+ * pairs hold people the model trained on. By name: a name is all a split
+ * keeps, and two versions of a dataset may reuse one for another person
+ * (the built-in faces of another seed), so the warning says "if". */
 static void
 note_other_pairs (const GabnDataset *dataset, const GabnPair *pairs, int n_pairs,
                   const char *split_json, const char *why)
@@ -29,12 +31,14 @@ note_other_pairs (const GabnDataset *dataset, const GabnPair *pairs, int n_pairs
   int seen = gabn_split_trained_in_pairs (dataset, pairs, n_pairs, split_json, &people);
 
   if (seen == 0)
-    g_printerr (_("gabn eval: measuring on the dataset’s pairs: %d people, none of whom the "
-                  "model trained on (its own held-out split does not apply: %s)\n"), people, why);
+    g_printerr (_("gabn eval: measuring on the dataset’s pairs: %d people, none of them named "
+                  "among the model’s training people (its own held-out split does not apply: "
+                  "%s)\n"), people, why);
   else if (seen > 0)
-    g_printerr (_("gabn eval: warning: %d of the %d people in the dataset’s pairs were among "
-                  "the model’s training people, so its accuracy on them overstates how it "
-                  "does on new people (its own held-out split does not apply: %s)\n"),
+    g_printerr (_("gabn eval: warning: %d of the %d people in the dataset’s pairs have the "
+                  "names of people the model trained on; if they are the same people, its "
+                  "accuracy on them overstates how it does on new people (its own held-out "
+                  "split does not apply: %s)\n"),
                 seen, people, why);
   else
     g_printerr (_("gabn eval: the model’s split does not fit this dataset (%s); using the "
