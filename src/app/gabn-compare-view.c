@@ -475,6 +475,21 @@ gabn_compare_view_find_model (GabnCompareView *self, const char *name)
   return -1;
 }
 
+int
+gabn_compare_view_find_model_file (GabnCompareView *self, const char *basename)
+{
+  g_return_val_if_fail (GABN_IS_COMPARE_VIEW (self), -1);
+  for (guint i = 0; i < g_list_model_get_n_items (self->candidates); i++)
+    {
+      GabnSharedModel *model = gabn_model_item_get_model (candidate (self, i));
+      g_autofree char *base = model && model->path ? g_path_get_basename (model->path) : NULL;
+
+      if (g_strcmp0 (base, basename) == 0)
+        return (int) i;
+    }
+  return -1;
+}
+
 guint
 gabn_compare_view_get_n_models (GabnCompareView *self)
 {

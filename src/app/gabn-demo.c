@@ -21,8 +21,10 @@ demo_free (Demo *demo)
   g_free (demo);
 }
 
-/* The session's first run (baseline) as A, its second (GABN) as B, once
- * both offer their models. */
+/* The shipped baseline (the current model, the first candidate) as A and
+ * the shipped GABN model as B — what a first run offers — once both are
+ * there; without them, the session's first run (baseline) as A and its
+ * second (GABN) as B, once both offer their models. */
 static void
 compare_demo_runs (Demo *demo)
 {
@@ -32,9 +34,22 @@ compare_demo_runs (Demo *demo)
   g_autoptr(GabnTrainRun) second = NULL;
   int a, b;
 
-  if (g_list_model_get_n_items (runs) < 2 || demo->compared)
+  if (demo->window == NULL || demo->compared)
     return;
   compare = GABN_COMPARE_VIEW (gabn_window_get_view_widget (demo->window, "compare"));
+  if (gabn_window_has_shipped_models (demo->window))
+    {
+      a = gabn_compare_view_find_model_file (compare, GABN_SHIPPED_BASELINE);
+      b = gabn_compare_view_find_model_file (compare, GABN_SHIPPED_GABN);
+      if (a < 0 || b < 0)
+        return;
+      demo->compared = TRUE;
+      gabn_compare_view_select (compare, a, b);
+      gabn_compare_view_compare (compare);
+      return;
+    }
+  if (g_list_model_get_n_items (runs) < 2)
+    return;
   first = g_list_model_get_item (runs, 0);
   second = g_list_model_get_item (runs, 1);
   a = gabn_compare_view_find_model (compare, gabn_train_run_get_name (first));
@@ -71,8 +86,19 @@ start_demo (Demo *demo)
       GabnTrainView *train = GABN_TRAIN_VIEW (gabn_window_get_view_widget (demo->window, "train"));
 
       if (g_str_equal (view, "compare"))
-        g_signal_connect_after (gabn_session_get_models (session), "items-changed",
-                                G_CALLBACK (on_models_changed), demo);
+        {
+          g_signal_connect_after (gabn_session_get_models (session), "items-changed",
+                                  G_CALLBACK (on_models_changed), demo);
+          if (gabn_window_has_shipped_models (demo->window))
+            {
+              /* The baseline becomes current and the GABN model joins
+               * the list, each when its file has loaded. */
+              g_signal_connect_swapped (session, "notify::model",
+                                        G_CALLBACK (compare_demo_runs), demo);
+              compare_demo_runs (demo);
+              return;
+            }
+        }
       gabn_train_view_start_demo (train, g_str_equal (view, "train") ? 3 : 1);
     }
   else if (g_str_equal (view, "teach"))

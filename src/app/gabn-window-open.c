@@ -100,9 +100,6 @@ gabn_window_load_model (GabnWindow *self, const char *path)
                                  open_data_new (self, path));
 }
 
-#define SHIPPED_BASELINE "gabn-s-realistic-baseline.safetensors"
-#define SHIPPED_GABN     "gabn-s-realistic-gabn.safetensors"
-
 /* A shipped model (bench/ship-models.sh) when the dataset is the one it was
  * trained on — the built-in faces at their defaults — and the file is
  * there: installed, or in the source tree of an uninstalled build. */
@@ -126,6 +123,21 @@ shipped_model_for (const GabnDataset *ds, const char *name)
         return g_steal_pointer (&path);
     }
   return NULL;
+}
+
+gboolean
+gabn_window_has_shipped_models (GabnWindow *self)
+{
+  GabnSharedDataset *ds;
+  g_autofree char *baseline = NULL, *gabn = NULL;
+
+  g_return_val_if_fail (GABN_IS_WINDOW (self), FALSE);
+  ds = gabn_session_get_dataset (self->session);
+  if (ds == NULL)
+    return FALSE;
+  baseline = shipped_model_for (ds->dataset, GABN_SHIPPED_BASELINE);
+  gabn = shipped_model_for (ds->dataset, GABN_SHIPPED_GABN);
+  return baseline != NULL && gabn != NULL;
 }
 
 static gboolean
@@ -164,8 +176,8 @@ shipped_offered_cb (GObject *object, GAsyncResult *result, gpointer user_data)
 static void
 open_shipped_models (GabnWindow *self, const GabnDataset *ds)
 {
-  g_autofree char *baseline = shipped_model_for (ds, SHIPPED_BASELINE);
-  g_autofree char *gabn = shipped_model_for (ds, SHIPPED_GABN);
+  g_autofree char *baseline = shipped_model_for (ds, GABN_SHIPPED_BASELINE);
+  g_autofree char *gabn = shipped_model_for (ds, GABN_SHIPPED_GABN);
 
   gabn_window_load_model (self, baseline);
   if (baseline != NULL && gabn != NULL && !self->shipped_offered

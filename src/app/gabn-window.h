@@ -23,5 +23,11 @@ GtkWidget *gabn_window_get_view_widget (GabnWindow *self, const char *name);
 void gabn_window_open_file (GabnWindow *self, GFile *file);
 /* Starts the first-run content: synthetic faces and a new model. */
 void gabn_window_open_synthetic (GabnWindow *self, const char *preset);
+/* The shipped models' file names (bench/ship-models.sh), and whether the
+ * session's dataset is the one they were trained on and both files are
+ * there (the window then opens the baseline and offers the GABN one). */
+#define GABN_SHIPPED_BASELINE "gabn-s-realistic-baseline.safetensors"
+#define GABN_SHIPPED_GABN     "gabn-s-realistic-gabn.safetensors"
+gboolean gabn_window_has_shipped_models (GabnWindow *self);
 
 G_END_DECLS
