@@ -137,9 +137,11 @@ gabn_conv2d_forward_packed (float *out, const GabnBnEpilogue *bn, const float *i
 /* ---- 1×1 stride-1 convolutions over a batch ---------------------------
  * Each image's C × P plane is already the product's right-hand side and
  * its O × P result already NCHW: a job is a block of one image's columns
- * (K × cols, copied into panels in L1/L2), multiplied by each weight panel
- * in turn, then its bias and BatchNorm while the block is in cache. No
- * weight packing per call and no β = 0 clearing of C, as sgemm's. */
+ * (K × cols, read in place by the AVX-512 kernel, copied into panels for
+ * the AVX2 one), multiplied by each weight panel in turn, its bias and
+ * BatchNorm applied to each block of C in registers (AVX-512) or while it
+ * is in cache (AVX2). No weight packing per call and no β = 0 clearing of
+ * C, as sgemm's. */
 
 typedef struct {
   const GabnConvShape *s;
@@ -154,26 +156,27 @@ pointwise_range (int begin, int end, gpointer data)
 {
   const PointwiseJob *j = data;
   int K = j->s->in_c, O = j->s->out_c, P = j->s->out_h * j->s->out_w;
-  g_autofree float *work = g_new (float, (gsize) K * j->cols);
+  /* Panels of B: 64-byte aligned for the kernel's 64-byte loads. */
+  float *work = g_aligned_alloc (MAX ((gsize) K * ((j->cols + 31) / 32 * 32), 1), sizeof (float), 64);
+  const GabnBnEpilogue *bn = j->bn;
+  /* The product's own value is stored only when it is not one of the
+   * epilogue's outputs (computed in place). */
+  GabnPackedEpilogue ep = {
+    .bias = j->bias, .bn = bn,
+    .keep_raw = bn && j->out != bn->out
+                && !((bn->slope || bn->residual) && j->out == bn->act_out),
+  };
 
   for (int job = begin; job < end; job++)
     {
       int b = job / j->blocks, p0 = job % j->blocks * j->cols, n = MIN (j->cols, P - p0);
       float *out = j->out + (gsize) b * O * P;
 
+      ep.bn_off = (gsize) b * O * P + p0;
       gabn_packed_gemm_serial (O, n, K, j->packed, j->in + (gsize) b * K * P + p0, P,
-                               out + p0, P, work);
-      for (int o = 0; o < O && (j->bias || j->bn); o++)
-        {
-          float *y = out + (gsize) o * P + p0;
-
-          if (j->bias)
-            for (int t = 0; t < n; t++)
-              y[t] += j->bias[o];
-          if (j->bn)
-            gabn_bn_epilogue_row (j->bn, (gsize) (b * O + o) * P + p0, o, y, n);
-        }
+                               out + p0, P, work, j->bias || bn ? &ep : NULL);
     }
+  g_aligned_free (work);
 }
 
 void
@@ -182,7 +185,10 @@ gabn_conv2d_forward_pointwise_packed (float *out, const GabnBnEpilogue *bn,
                                       const float *bias, int B,
                                       const GabnConvShape *s)
 {
-  int P = s->out_h * s->out_w, threads = gabn_get_threads ();
+  /* Inside an image-by-image pass (gabn-net-run.c) this loop runs on its
+   * thread alone: no narrower blocks for threads that will not come (7 × 7
+   * maps ran in 16-column blocks, on the kernel's slower 12 × 16 form). */
+  int P = s->out_h * s->out_w, threads = gabn_parallel_nested () ? 1 : gabn_get_threads ();
   /* Blocks of 64 columns (K × 64 floats of input: L1 for K ≤ 128), or
    * narrower when a single image would not give every thread two. */
   int cols = 64;
