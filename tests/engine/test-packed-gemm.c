@@ -7,6 +7,7 @@
 #include "gabn-packed-gemm.h"
 
 #include <math.h>
+#include <string.h>
 
 static void
 check (int M, int N, int K)
@@ -139,7 +140,29 @@ check_conv (int C, int H, int W, int O, int k, int stride, int pad)
   work = g_new (float, gabn_conv_workspace_floats (&s, 1));
   gabn_conv2d_forward_bn (want, &want_e, in, weight, bias, 1, &s, work);
   gabn_pack_a (packed, weight, O, C * k * k, C * k * k);
-  gabn_conv2d_forward_packed (got, &got_e, in, packed, bias, &s);
+  gabn_conv2d_forward_packed (got, &got_e, in, packed, bias, 1, &s);
+  {
+    /* The image second in a batch of two gets the same bits, and so does
+     * the AVX2 form (its epilogue a pass of its own, after the product). */
+    g_autofree float *in2 = g_new (float, 2 * n_in), *got2 = g_new (float, 2 * n_out);
+    g_autofree float *got2_bn = g_new (float, 2 * n_out);
+    GabnBnEpilogue e2 = got_e;
+
+    for (gsize i = 0; i < n_in; i++)
+      in2[i] = g_rand_double_range (rand, -1, 1);
+    memcpy (in2 + n_in, in, sizeof (float) * n_in);
+    e2.out = got2_bn;
+    gabn_conv2d_forward_packed (got2, &e2, in2, packed, bias, 2, &s);
+    g_assert_cmpmem (got2 + n_out, sizeof (float) * n_out, got, sizeof (float) * n_out);
+    g_assert_cmpmem (got2_bn + n_out, sizeof (float) * n_out, got_bn, sizeof (float) * n_out);
+    if (gabn_packed_gemm_set_avx512 (FALSE))
+      {
+        gabn_conv2d_forward_packed (got2, &e2, in, packed, bias, 1, &s);
+        gabn_packed_gemm_set_avx512 (TRUE);
+        g_assert_cmpmem (got2, sizeof (float) * n_out, got, sizeof (float) * n_out);
+        g_assert_cmpmem (got2_bn, sizeof (float) * n_out, got_bn, sizeof (float) * n_out);
+      }
+  }
   for (gsize i = 0; i < n_out; i++)
     {
       top = MAX (top, fabs (want[i]));
@@ -170,6 +193,8 @@ test_conv (void)
       check_conv (64, 14, 14, 128, 3, 2, 1);  /* 7 × 7 outputs: a partial panel */
       check_conv (64, 14, 14, 128, 1, 2, 0);  /* iresnet's downsample */
       check_conv (7, 9, 37, 5, 3, 1, 1);      /* odd sizes, stride 1 */
+      check_conv (3, 22, 20, 28, 3, 2, 1);    /* a stem (K = 27), 4 rows past a pair */
+      check_conv (3, 9, 9, 20, 3, 1, 1);      /* one, stride 1 */
     }
 }
 

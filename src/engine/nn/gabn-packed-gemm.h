@@ -67,13 +67,15 @@ void  gabn_packed_gemm_batch (int count, int M, int N, int K,
                               float *C, gsize c_stride, int ldc);
 
 /* Width of the column panels gabn_packed_gemm_panel multiplies. */
-#define GABN_PACKED_PANEL 16
+#define GABN_PACKED_PANEL 32
 
 /* C (M × cols, row stride ldc) = packed A (M × K) · b, where b is one
- * panel of K × GABN_PACKED_PANEL floats, contiguous (columns past cols
- * are read, not stored). On the calling thread: for callers that build
- * their own B panels in parallel (gabn-conv-packed.c). */
+ * panel of K × GABN_PACKED_PANEL floats, contiguous (64-byte aligned is
+ * best; columns past cols are read, not stored), then the epilogue ep
+ * (nullable) as gabn_packed_gemm_serial's. On the calling thread: for
+ * callers that build their own B panels in parallel (gabn-conv-packed.c). */
 void  gabn_packed_gemm_panel (int M, int K, const float *packed, const float *b,
-                              float *C, int ldc, int cols);
+                              float *C, int ldc, int cols,
+                              const GabnPackedEpilogue *ep);
 
 G_END_DECLS
