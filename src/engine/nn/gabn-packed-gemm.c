@@ -248,8 +248,7 @@ __attribute__ ((target ("avx512f"), always_inline))
 static inline void
 block_x32 (int K, const float *a0, const float *a1, const float *b, float *c, int ldc,
            int rows, int cols, const GabnPackedEpilogue *ep, int row0, int col0,
-           const float *src, gsize lds, const gboolean two, const gboolean wide,
-           const gboolean copy)
+           const gboolean two, const gboolean wide)
 {
   __m512 c0a = _mm512_setzero_ps (), c0b = _mm512_setzero_ps ();
   __m512 c1a = _mm512_setzero_ps (), c1b = _mm512_setzero_ps ();
@@ -269,27 +268,7 @@ block_x32 (int K, const float *a0, const float *a1, const float *b, float *c, in
 
   for (int k = 0; k < K; k++, a0 += MR, a1 += MR, b += 2 * NR)
     {
-      __m512 bk0, bk1;
-
-      if (copy)
-        {
-          /* The panel b is written here, from B's row k at src (zeros past
-           * cols), while the FMAs wait on these loads no more than on b's. */
-          /* B's rows lie far apart (a plane each): ask for them early. */
-          _mm_prefetch ((const char *) (src + (k + 8) * lds), _MM_HINT_T0);
-          if (wide)
-            _mm_prefetch ((const char *) (src + (k + 8) * lds + NR), _MM_HINT_T0);
-          bk0 = _mm512_maskz_loadu_ps (mask0, src + k * lds);
-          bk1 = wide ? _mm512_maskz_loadu_ps (mask1, src + k * lds + NR) : bk0;
-          _mm512_storeu_ps ((float *) b, bk0);
-          if (wide)
-            _mm512_storeu_ps ((float *) b + NR, bk1);
-        }
-      else
-        {
-          bk0 = _mm512_loadu_ps (b);
-          bk1 = wide ? _mm512_loadu_ps (b + NR) : bk0;
-        }
+      __m512 bk0 = _mm512_loadu_ps (b), bk1 = wide ? _mm512_loadu_ps (b + NR) : bk0;
 
       ROW_FMA (0, a0[0]); ROW_FMA (1, a0[1]); ROW_FMA (2, a0[2]);
       ROW_FMA (3, a0[3]); ROW_FMA (4, a0[4]); ROW_FMA (5, a0[5]);
@@ -317,24 +296,20 @@ block_x32 (int K, const float *a0, const float *a1, const float *b, float *c, in
 #undef ROW_FMA
 
 /* The four forms: two weight panels or one (the last ≤ 6 rows of M), 32
- * columns or 16 (the last ≤ 16 columns of B); and the first two again as
- * they copy B's columns at src (row stride lds) into the panel b. */
-#define BLOCK_FORM(name, two, wide, copy)                                        \
+ * columns or 16 (the last ≤ 16 columns of B). */
+#define BLOCK_FORM(name, two, wide)                                              \
   __attribute__ ((target ("avx512f")))                                           \
   static void                                                                    \
   name (int K, const float *a, const float *b, float *c, int ldc, int rows,      \
-        int cols, const GabnPackedEpilogue *ep, int row0, int col0,              \
-        const float *src, gsize lds)                                             \
+        int cols, const GabnPackedEpilogue *ep, int row0, int col0)              \
   {                                                                              \
     block_x32 (K, a, a + (two ? (gsize) K * MR : 0), b, c, ldc, rows, cols, ep,  \
-               row0, col0, src, lds, two, wide, copy);                           \
+               row0, col0, two, wide);                                           \
   }
-BLOCK_FORM (kernel_12x32, TRUE, TRUE, FALSE)
-BLOCK_FORM (kernel_12x16_ep, TRUE, FALSE, FALSE)
-BLOCK_FORM (kernel_6x32, FALSE, TRUE, FALSE)
-BLOCK_FORM (kernel_6x16_ep, FALSE, FALSE, FALSE)
-BLOCK_FORM (kernel_12x32_copy, TRUE, TRUE, TRUE)
-BLOCK_FORM (kernel_12x16_copy, TRUE, FALSE, TRUE)
+BLOCK_FORM (kernel_12x32, TRUE, TRUE)
+BLOCK_FORM (kernel_12x16_ep, TRUE, FALSE)
+BLOCK_FORM (kernel_6x32, FALSE, TRUE)
+BLOCK_FORM (kernel_6x16_ep, FALSE, FALSE)
 #undef BLOCK_FORM
 
 /* C rows [0, rows) (rows ≤ 12) of one 16-column block = the weight panels
@@ -431,28 +406,21 @@ copy_panels32 (float *work, const float *B, int ldb, int N, int K)
 
 /* C's rows [row0, row0 + rows) (rows ≤ 12), columns [n0, n0 + cols)
  * (cols ≤ 32) = the weight panels at a · the 32-column panel b, the
- * epilogue in registers: the AVX-512 form that fits the block. src: when
- * set (rows > 6 only), b is first filled from B's columns there (row
- * stride lds). */
+ * epilogue in registers: the AVX-512 form that fits the block. */
 static void
 block_avx512 (int K, const float *a, const float *b, float *C, int ldc, int row0,
-              int rows, int n0, int cols, const GabnPackedEpilogue *ep,
-              const float *src, gsize lds)
+              int rows, int n0, int cols, const GabnPackedEpilogue *ep)
 {
   float *c = C + (gsize) row0 * ldc + n0;
 
-  if (src && cols > NR)
-    kernel_12x32_copy (K, a, b, c, ldc, rows, cols, ep, row0, n0, src, lds);
-  else if (src)
-    kernel_12x16_copy (K, a, b, c, ldc, rows, cols, ep, row0, n0, src, lds);
-  else if (rows > MR && cols > NR)
-    kernel_12x32 (K, a, b, c, ldc, rows, cols, ep, row0, n0, NULL, 0);
+  if (rows > MR && cols > NR)
+    kernel_12x32 (K, a, b, c, ldc, rows, cols, ep, row0, n0);
   else if (rows > MR)
-    kernel_12x16_ep (K, a, b, c, ldc, rows, cols, ep, row0, n0, NULL, 0);
+    kernel_12x16_ep (K, a, b, c, ldc, rows, cols, ep, row0, n0);
   else if (cols > NR)
-    kernel_6x32 (K, a, b, c, ldc, rows, cols, ep, row0, n0, NULL, 0);
+    kernel_6x32 (K, a, b, c, ldc, rows, cols, ep, row0, n0);
   else
-    kernel_6x16_ep (K, a, b, c, ldc, rows, cols, ep, row0, n0, NULL, 0);
+    kernel_6x16_ep (K, a, b, c, ldc, rows, cols, ep, row0, n0);
 }
 
 void
@@ -463,7 +431,7 @@ gabn_packed_gemm_panel (int M, int K, const float *packed, const float *b,
     {
       for (int p = 0; p * MR < M; p += 2)
         block_avx512 (K, packed + (gsize) p * K * MR, b, C, ldc, p * MR,
-                      MIN (2 * MR, M - p * MR), 0, cols, ep, NULL, 0);
+                      MIN (2 * MR, M - p * MR), 0, cols, ep);
       return;
     }
   for (int p = 0; p * MR < M; p += 2)
@@ -489,15 +457,12 @@ gabn_packed_gemm_serial (int M, int N, int K, const float *packed, const float *
   if (avx512_on ())
     {
       /* Each pair of weight panels over all of B's panels in turn (the
-       * pair in L1, the panels in cache); the first pair makes the panels
-       * as it reads B (its loads overlap its FMAs, a copy's would not). */
-      if (M <= MR)
-        copy_panels32 (work, B, ldb, N, K);
+       * pair in L1, the panels in cache). */
+      copy_panels32 (work, B, ldb, N, K);
       for (int p = 0; p * MR < M; p += 2)
         for (int n0 = 0; n0 < N; n0 += 2 * NR)
           block_avx512 (K, packed + (gsize) p * K * MR, work + (gsize) n0 * K, C, ldc,
-                        p * MR, MIN (2 * MR, M - p * MR), n0, MIN (2 * NR, N - n0), ep,
-                        p == 0 && M > MR ? B + n0 : NULL, ldb);
+                        p * MR, MIN (2 * MR, M - p * MR), n0, MIN (2 * NR, N - n0), ep);
       return;
     }
   /* B's columns in contiguous K × 16 panels (zero past N): its rows may
