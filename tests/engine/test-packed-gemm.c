@@ -7,6 +7,7 @@
 #include "gabn-packed-gemm.h"
 
 #include <math.h>
+#include <string.h>
 
 static void
 check (int M, int N, int K)
@@ -40,16 +41,16 @@ check (int M, int N, int K)
     /* The serial form (the 1×1 layers', with the 12 × 32 AVX-512 block)
      * gives the same bits as the parallel one, in both forms. */
     g_autofree float *C3 = g_memdup2 (C, sizeof (float) * M * ldc);
-    g_autofree float *work = g_new (float, (gsize) K * ((N + 15) / 16 * 16));
+    g_autofree float *work = g_new (float, (gsize) K * ((N + 31) / 32 * 32));
 
     for (gsize i = 0; i < (gsize) M * ldc; i++)
       if (i % ldc < (gsize) N)
         C3[i] = NAN;
-    gabn_packed_gemm_serial (M, N, K, packed, B, ldb, C3, ldc, work);
+    gabn_packed_gemm_serial (M, N, K, packed, B, ldb, C3, ldc, work, NULL);
     g_assert_cmpmem (C3, sizeof (float) * M * ldc, C, sizeof (float) * M * ldc);
     if (gabn_packed_gemm_set_avx512 (FALSE))
       {
-        gabn_packed_gemm_serial (M, N, K, packed, B, ldb, C3, ldc, work);
+        gabn_packed_gemm_serial (M, N, K, packed, B, ldb, C3, ldc, work, NULL);
         gabn_packed_gemm_set_avx512 (TRUE);
         g_assert_cmpmem (C3, sizeof (float) * M * ldc, C, sizeof (float) * M * ldc);
       }
@@ -139,7 +140,29 @@ check_conv (int C, int H, int W, int O, int k, int stride, int pad)
   work = g_new (float, gabn_conv_workspace_floats (&s, 1));
   gabn_conv2d_forward_bn (want, &want_e, in, weight, bias, 1, &s, work);
   gabn_pack_a (packed, weight, O, C * k * k, C * k * k);
-  gabn_conv2d_forward_packed (got, &got_e, in, packed, bias, &s);
+  gabn_conv2d_forward_packed (got, &got_e, in, packed, bias, 1, &s);
+  {
+    /* The image second in a batch of two gets the same bits, and so does
+     * the AVX2 form (its epilogue a pass of its own, after the product). */
+    g_autofree float *in2 = g_new (float, 2 * n_in), *got2 = g_new (float, 2 * n_out);
+    g_autofree float *got2_bn = g_new (float, 2 * n_out);
+    GabnBnEpilogue e2 = got_e;
+
+    for (gsize i = 0; i < n_in; i++)
+      in2[i] = g_rand_double_range (rand, -1, 1);
+    memcpy (in2 + n_in, in, sizeof (float) * n_in);
+    e2.out = got2_bn;
+    gabn_conv2d_forward_packed (got2, &e2, in2, packed, bias, 2, &s);
+    g_assert_cmpmem (got2 + n_out, sizeof (float) * n_out, got, sizeof (float) * n_out);
+    g_assert_cmpmem (got2_bn + n_out, sizeof (float) * n_out, got_bn, sizeof (float) * n_out);
+    if (gabn_packed_gemm_set_avx512 (FALSE))
+      {
+        gabn_conv2d_forward_packed (got2, &e2, in, packed, bias, 1, &s);
+        gabn_packed_gemm_set_avx512 (TRUE);
+        g_assert_cmpmem (got2, sizeof (float) * n_out, got, sizeof (float) * n_out);
+        g_assert_cmpmem (got2_bn, sizeof (float) * n_out, got_bn, sizeof (float) * n_out);
+      }
+  }
   for (gsize i = 0; i < n_out; i++)
     {
       top = MAX (top, fabs (want[i]));
@@ -170,6 +193,142 @@ test_conv (void)
       check_conv (64, 14, 14, 128, 3, 2, 1);  /* 7 × 7 outputs: a partial panel */
       check_conv (64, 14, 14, 128, 1, 2, 0);  /* iresnet's downsample */
       check_conv (7, 9, 37, 5, 3, 1, 1);      /* odd sizes, stride 1 */
+      check_conv (3, 22, 20, 28, 3, 2, 1);    /* a stem (K = 27), 4 rows past a pair */
+      check_conv (3, 9, 9, 20, 3, 1, 1);      /* one, stride 1 */
+    }
+}
+
+/* What the 1×1 layers' epilogue must give: the product, then the bias and
+ * gabn_bn_epilogue_row in passes of their own (the code before the
+ * epilogue moved into the kernel). */
+static void
+reference_pointwise (float *conv, const GabnBnEpilogue *e, const float *in,
+                     const float *packed, const float *bias, int B, int C, int O, int P)
+{
+  for (int b = 0; b < B; b++)
+    {
+      float *y = conv + (gsize) b * O * P;
+
+      gabn_packed_gemm (O, P, C, packed, in + (gsize) b * C * P, P, y, P);
+      for (int o = 0; o < O; o++, y += P)
+        {
+          if (bias)
+            for (int t = 0; t < P; t++)
+              y[t] += bias[o];
+          if (e)
+            gabn_bn_epilogue_row (e, (gsize) (b * O + o) * P, o, y, P);
+        }
+    }
+}
+
+/* Which buffers an epilogue writes: 0 separate out, act_out unused; 1 the
+ * PReLU in place (out NULL, act_out the convolution's buffer); 2 the
+ * residual Add into a buffer of its own, out kept; 3 out in place, the
+ * PReLU into a buffer of its own; 4 no BatchNorm, the bias only. */
+static void
+check_pointwise (int C, int H, int O, int form)
+{
+  int B = 2, P = H * H;
+  gsize n_in = (gsize) B * C * P, n_out = (gsize) B * O * P;
+  GabnConvShape s;
+  GRand *rand = g_rand_new_with_seed (C * 131 + H * 17 + O * 3 + form);
+  g_autofree float *in = g_new (float, n_in), *weight = g_new (float, (gsize) O * C);
+  g_autofree float *packed = g_new (float, gabn_packed_floats (O, C));
+  g_autofree float *bias = g_new (float, O), *mean = g_new (float, O);
+  g_autofree float *scale = g_new (float, O), *beta = g_new (float, O);
+  g_autofree float *slope = g_new (float, O), *residual = g_new (float, n_out);
+  float *want[3], *got[3];   /* the convolution's buffer, out, act_out */
+  GabnBnEpilogue e[2];
+
+  gabn_conv_shape_init (&s, C, H, H, O, 1, 1, 0);
+  for (gsize i = 0; i < n_in; i++)
+    in[i] = g_rand_double_range (rand, -1, 1);
+  for (gsize i = 0; i < (gsize) O * C; i++)
+    weight[i] = g_rand_double_range (rand, -1, 1);
+  for (gsize i = 0; i < n_out; i++)
+    residual[i] = g_rand_double_range (rand, -1, 1);
+  for (int o = 0; o < O; o++)
+    {
+      bias[o] = g_rand_double_range (rand, -1, 1);
+      mean[o] = g_rand_double_range (rand, -1, 1);
+      scale[o] = g_rand_double_range (rand, 0.5, 2);
+      beta[o] = g_rand_double_range (rand, -1, 1);
+      slope[o] = g_rand_double_range (rand, -0.5, 0.5);
+    }
+  gabn_pack_a (packed, weight, O, C, C);
+  for (int k = 0; k < 3; k++)
+    {
+      want[k] = g_new (float, n_out);
+      got[k] = g_new (float, n_out);
+      for (gsize i = 0; i < n_out; i++)
+        want[k][i] = got[k][i] = 1234.0f;   /* what is not written must stay */
+    }
+  for (int v = 0; v < 2; v++)
+    {
+      float **buf = v ? got : want;
+
+      e[v] = (GabnBnEpilogue) { .mean = mean, .scale = scale, .beta = beta,
+                                .relu = form == 0 || form == 2, .out = buf[1] };
+      if (form == 1 || form == 3)
+        e[v].slope = slope;
+      if (form == 2)
+        e[v].residual = residual;
+      if (form == 1)
+        e[v] = (GabnBnEpilogue) { .mean = mean, .scale = scale, .beta = beta,
+                                  .act_out = buf[0], .slope = slope };
+      else if (form == 2 || form == 3)
+        e[v].act_out = buf[2];
+      if (form == 3)
+        e[v].out = buf[0];
+    }
+  reference_pointwise (want[0], form == 4 ? NULL : &e[0], in, packed, bias, B, C, O, P);
+  gabn_conv2d_forward_pointwise_packed (got[0], form == 4 ? NULL : &e[1], in, packed,
+                                        bias, B, &s);
+  for (int k = 0; k < 3; k++)
+    g_assert_cmpmem (got[k], sizeof (float) * n_out, want[k], sizeof (float) * n_out);
+  if (gabn_packed_gemm_set_avx512 (FALSE))
+    {
+      /* The AVX2 form (the epilogue in a pass of its own) gives the same. */
+      for (int k = 0; k < 3; k++)
+        for (gsize i = 0; i < n_out; i++)
+          got[k][i] = 1234.0f;
+      gabn_conv2d_forward_pointwise_packed (got[0], form == 4 ? NULL : &e[1], in, packed,
+                                            bias, B, &s);
+      gabn_packed_gemm_set_avx512 (TRUE);
+      for (int k = 0; k < 3; k++)
+        g_assert_cmpmem (got[k], sizeof (float) * n_out, want[k], sizeof (float) * n_out);
+    }
+  for (int k = 0; k < 3; k++)
+    {
+      g_free (want[k]);
+      g_free (got[k]);
+    }
+  g_rand_free (rand);
+}
+
+/* The 1×1 layers' product with the bias, BatchNorm, ReLU, PReLU and
+ * residual Add applied as the blocks leave the kernel, bit for bit against
+ * the product followed by the separate epilogue, in every output
+ * arrangement net-run uses, on shapes with partial row pairs (O = 20, 28),
+ * partial column blocks (P = 25, 49, 196) and whole ones. */
+static void
+test_pointwise (void)
+{
+  if (!gabn_packed_gemm_available ())
+    {
+      g_test_skip ("this CPU has no AVX2 and FMA: the engine uses sgemm instead");
+      return;
+    }
+  for (int threads = 1; threads <= 2; threads++)
+    {
+      gabn_set_threads (threads);
+      for (int form = 0; form <= 4; form++)
+        {
+          check_pointwise (64, 8, 24, form);    /* whole 12 × 32 blocks */
+          check_pointwise (16, 7, 20, form);    /* 8 rows past a pair; 49 columns */
+          check_pointwise (32, 14, 28, form);   /* 4 rows past a pair; 196 columns */
+          check_pointwise (8, 5, 13, form);     /* 25 columns: one 16-wide block */
+        }
     }
 }
 
@@ -179,5 +338,6 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/engine/packed-gemm/shapes", test_shapes);
   g_test_add_func ("/engine/packed-gemm/conv", test_conv);
+  g_test_add_func ("/engine/packed-gemm/pointwise", test_pointwise);
   return g_test_run ();
 }

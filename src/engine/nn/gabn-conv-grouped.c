@@ -192,35 +192,65 @@ flat_masks (guint16 *masks, int H, int W)
       }
 }
 
+/* Tap t of the run of vectors at src (an address: a masked lane may lie
+ * before the plane), vector u of them. */
+#define TAP(u, t) _mm512_maskz_loadu_ps (masks[(u) * 10 + (t)],                     \
+                                         (const void *) (src + (off[t] + (u) * 16)   \
+                                                               * (gssize) sizeof (float)))
+
 __attribute__ ((target ("avx512f")))
 static void
 plane3x3_s1_avx512 (float *out, const float *in, gsize in_plane, int Cg, const float *w,
                     float bias, int H, int W, const guint16 *masks)
 {
-  int P = H * W;
+  int P = H * W, i = 0;
   gssize off[9];
 
   for (int t = 0; t < 9; t++)
     off[t] = (gssize) (t / 3 - 1) * W + t % 3 - 1;
-  for (int i = 0; i < P; i += 16, masks += 10)
+  /* Four vectors at a time: four independent FMA chains (one chain waits
+   * for each FMA's result before the next tap's). */
+  for (; i + 64 <= P; i += 64, masks += 40)
+    {
+      __m512 acc0 = _mm512_set1_ps (bias), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+
+      for (int c = 0; c < Cg; c++)
+        {
+          guintptr src = (guintptr) (in + c * in_plane + i);
+          const float *wc = w + c * 9;
+
+          for (int t = 0; t < 9; t++)
+            {
+              __m512 wt = _mm512_set1_ps (wc[t]);
+
+              acc0 = _mm512_fmadd_ps (wt, TAP (0, t), acc0);
+              acc1 = _mm512_fmadd_ps (wt, TAP (1, t), acc1);
+              acc2 = _mm512_fmadd_ps (wt, TAP (2, t), acc2);
+              acc3 = _mm512_fmadd_ps (wt, TAP (3, t), acc3);
+            }
+        }
+      /* All four in the plane (i + 64 ≤ P): no store masks. */
+      _mm512_storeu_ps (out + i, acc0);
+      _mm512_storeu_ps (out + i + 16, acc1);
+      _mm512_storeu_ps (out + i + 32, acc2);
+      _mm512_storeu_ps (out + i + 48, acc3);
+    }
+  for (; i < P; i += 16, masks += 10)
     {
       __m512 acc = _mm512_set1_ps (bias);
 
       for (int c = 0; c < Cg; c++)
         {
-          /* Addresses as integers: a masked lane may lie before the plane. */
           guintptr src = (guintptr) (in + c * in_plane + i);
           const float *wc = w + c * 9;
 
           for (int t = 0; t < 9; t++)
-            acc = _mm512_fmadd_ps (_mm512_set1_ps (wc[t]),
-                                   _mm512_maskz_loadu_ps (masks[t],
-                                                          (const void *) (src + off[t] * (gssize) sizeof (float))),
-                                   acc);
+            acc = _mm512_fmadd_ps (_mm512_set1_ps (wc[t]), TAP (0, t), acc);
         }
       _mm512_mask_storeu_ps (out + i, masks[9], acc);
     }
 }
+#undef TAP
 
 /* Stride 2, by output rows: 16 outputs need the input columns 2·ox − 1,
  * 2·ox, 2·ox + 1 (taps kx = 0, 1, 2), the odd, even and odd columns of

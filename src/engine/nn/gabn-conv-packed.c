@@ -1,13 +1,13 @@
 /* gabn-conv-packed.c: eval-mode convolutions on pre-packed weights — the
  * explorer's single-image pass, for the convolutions Winograd does not take
- * (stride 2, 1×1; the 3-channel stem stays on sgemm, see gabn-net-run.c),
+ * (stride 2, 1×1), the 3-channel stem at any batch (see gabn-net-run.c),
  * and 1×1 layers at any batch (at the end of this file).
  *
  * sgemm would re-pack the weights on every call, and im2col would write all
  * of cols before the product reads it back from memory. Here each job
- * unrolls only a 16-column panel of cols (K × 16, in L1 or L2), multiplies
- * it by every packed weight panel, and applies bias and BatchNorm to the
- * block it has just written: one parallel loop per layer, no scratch
+ * unrolls only a 32-column panel of cols (K × 32, in L1 or L2), multiplies
+ * it by every packed weight panel, and applies bias and BatchNorm to each
+ * block as it leaves the kernel: one parallel loop per layer, no scratch
  * beyond the panel. */
 #include "gabn-engine.h"
 #include "gabn-layers.h"
@@ -21,9 +21,10 @@
 
 typedef struct {
   const GabnConvShape *s;
-  const float *in, *packed, *bias;
+  const float *in, *packed, *bias;   /* in: the image being unrolled */
   float *out;
   const GabnBnEpilogue *bn;
+  int panels;                        /* per image */
 } PanelJob;
 
 /* A run of a panel's columns that lies in one output row. */
@@ -32,13 +33,14 @@ typedef struct {
   int iy0, ix0;     /* input row and column of kernel tap (0, 0) at t */
 } Segment;
 
-/* b (K × PANEL) = cols[·][p0 … p0 + PANEL), zero past the last column.
+/* b (K × PANEL) = cols[·][p0 … p0 + PANEL) of the image at j->in, zero
+ * past the last column.
  * The panel is cut into runs along output rows (one run for rows of 16 or
  * more, several for 8 × 8 or 7 × 7 maps), so that each run needs one
  * bounds check per input row and kernel column, and the interior is plain
  * copies (four at a time for stride 2). */
 static void
-unroll_panel (const PanelJob *j, int p0, float *b)
+unroll_panel (const PanelJob *j, const float *in, int p0, float *b)
 {
   const GabnConvShape *s = j->s;
   int k = s->kernel, H = s->in_h, W = s->in_w, Wo = s->out_w, st = s->stride;
@@ -55,7 +57,7 @@ unroll_panel (const PanelJob *j, int p0, float *b)
     }
   for (int c = 0; c < s->in_c; c++)
     {
-      const float *plane = j->in + (gsize) c * H * W;
+      const float *plane = in + (gsize) c * H * W;
 
       for (int ki = 0; ki < k; ki++)
         for (int kj = 0; kj < k; kj++, b += PANEL)
@@ -93,53 +95,63 @@ unroll_panel (const PanelJob *j, int p0, float *b)
     }
 }
 
+/* The epilogue of a convolution writing out, as the kernel takes it: the
+ * product's own value stored only when it is not one of bn's outputs
+ * (computed in place). */
+static GabnPackedEpilogue
+packed_epilogue (const float *out, const GabnBnEpilogue *bn, const float *bias)
+{
+  return (GabnPackedEpilogue) {
+    .bias = bias, .bn = bn,
+    .keep_raw = bn && out != bn->out && !((bn->slope || bn->residual) && out == bn->act_out),
+  };
+}
+
 static void
 panel_range (int begin, int end, gpointer data)
 {
   const PanelJob *j = data;
   const GabnConvShape *s = j->s;
   int K = s->in_c * s->kernel * s->kernel, O = s->out_c, P = s->out_h * s->out_w;
-  g_autofree float *b = g_new (float, (gsize) K * PANEL);
+  /* 64-byte aligned for the kernel's 64-byte loads. */
+  float *b = g_aligned_alloc ((gsize) K * PANEL, sizeof (float), 64);
+  GabnPackedEpilogue ep = packed_epilogue (j->out, j->bn, j->bias);
 
-  for (int panel = begin; panel < end; panel++)
+  for (int job = begin; job < end; job++)
     {
-      int p0 = panel * PANEL, cols = MIN (PANEL, P - p0);
+      int image = job / j->panels, p0 = job % j->panels * PANEL, cols = MIN (PANEL, P - p0);
+      gsize out_off = (gsize) image * O * P + p0;
 
-      unroll_panel (j, p0, b);
-      gabn_packed_gemm_panel (O, K, j->packed, b, j->out + p0, P, cols);
-      for (int o = 0; o < O; o++)
-        {
-          float *y = j->out + (gsize) o * P + p0;
-          float bias = j->bias ? j->bias[o] : 0.0f;
-
-          for (int t = 0; t < cols; t++)
-            y[t] += bias;
-          if (j->bn)
-            gabn_bn_epilogue_row (j->bn, (gsize) o * P + p0, o, y, cols);
-        }
+      unroll_panel (j, j->in + (gsize) image * s->in_c * s->in_h * s->in_w, p0, b);
+      ep.bn_off = out_off;
+      gabn_packed_gemm_panel (O, K, j->packed, b, j->out + out_off, P, cols,
+                              j->bias || j->bn ? &ep : NULL);
     }
+  g_aligned_free (b);
 }
 
 void
 gabn_conv2d_forward_packed (float *out, const GabnBnEpilogue *bn, const float *in,
-                            const float *packed, const float *bias,
+                            const float *packed, const float *bias, int B,
                             const GabnConvShape *s)
 {
   PanelJob j = {
     .s = s, .in = in, .packed = packed, .bias = bias, .out = out,
-    .bn = bn,
+    .bn = bn, .panels = (s->out_h * s->out_w + PANEL - 1) / PANEL,
   };
 
   g_return_if_fail (gabn_packed_gemm_available ());
-  gabn_parallel_for ((s->out_h * s->out_w + PANEL - 1) / PANEL, panel_range, &j);
+  gabn_parallel_for (B * j.panels, panel_range, &j);
 }
 
 /* ---- 1×1 stride-1 convolutions over a batch ---------------------------
  * Each image's C × P plane is already the product's right-hand side and
  * its O × P result already NCHW: a job is a block of one image's columns
- * (K × cols, copied into panels in L1/L2), multiplied by each weight panel
- * in turn, then its bias and BatchNorm while the block is in cache. No
- * weight packing per call and no β = 0 clearing of C, as sgemm's. */
+ * (K × cols, read in place by the AVX-512 kernel, copied into panels for
+ * the AVX2 one), multiplied by each weight panel in turn, its bias and
+ * BatchNorm applied to each block of C in registers (AVX-512) or while it
+ * is in cache (AVX2). No weight packing per call and no β = 0 clearing of
+ * C, as sgemm's. */
 
 typedef struct {
   const GabnConvShape *s;
@@ -154,26 +166,21 @@ pointwise_range (int begin, int end, gpointer data)
 {
   const PointwiseJob *j = data;
   int K = j->s->in_c, O = j->s->out_c, P = j->s->out_h * j->s->out_w;
-  g_autofree float *work = g_new (float, (gsize) K * j->cols);
+  /* Panels of B: 64-byte aligned for the kernel's 64-byte loads. */
+  float *work = g_aligned_alloc ((gsize) K * ((j->cols + PANEL - 1) / PANEL * PANEL),
+                                 sizeof (float), 64);
+  GabnPackedEpilogue ep = packed_epilogue (j->out, j->bn, j->bias);
 
   for (int job = begin; job < end; job++)
     {
       int b = job / j->blocks, p0 = job % j->blocks * j->cols, n = MIN (j->cols, P - p0);
       float *out = j->out + (gsize) b * O * P;
 
+      ep.bn_off = (gsize) b * O * P + p0;
       gabn_packed_gemm_serial (O, n, K, j->packed, j->in + (gsize) b * K * P + p0, P,
-                               out + p0, P, work);
-      for (int o = 0; o < O && (j->bias || j->bn); o++)
-        {
-          float *y = out + (gsize) o * P + p0;
-
-          if (j->bias)
-            for (int t = 0; t < n; t++)
-              y[t] += j->bias[o];
-          if (j->bn)
-            gabn_bn_epilogue_row (j->bn, (gsize) (b * O + o) * P + p0, o, y, n);
-        }
+                               out + p0, P, work, j->bias || j->bn ? &ep : NULL);
     }
+  g_aligned_free (work);
 }
 
 void
@@ -182,7 +189,10 @@ gabn_conv2d_forward_pointwise_packed (float *out, const GabnBnEpilogue *bn,
                                       const float *bias, int B,
                                       const GabnConvShape *s)
 {
-  int P = s->out_h * s->out_w, threads = gabn_get_threads ();
+  /* Inside an image-by-image pass (gabn-net-run.c) this loop runs on its
+   * thread alone: no narrower blocks for threads that will not come (7 × 7
+   * maps ran in 16-column blocks, on the kernel's slower 12 × 16 form). */
+  int P = s->out_h * s->out_w, threads = gabn_parallel_nested () ? 1 : gabn_get_threads ();
   /* Blocks of 64 columns (K × 64 floats of input: L1 for K ≤ 128), or
    * narrower when a single image would not give every thread two. */
   int cols = 64;

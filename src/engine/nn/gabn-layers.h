@@ -53,12 +53,13 @@ void gabn_conv2d_forward_bn (float *out, const GabnBnEpilogue *bn,
                              const float *in, const float *weight,
                              const float *bias, int B,
                              const GabnConvShape *shape, float *work);
-/* As gabn_conv2d_forward_bn for one image, with the weights (O × C·k·k)
- * packed by gabn_pack_a (gabn-packed-gemm.h); needs no workspace. Only
- * when gabn_packed_gemm_available (). */
+/* As gabn_conv2d_forward_bn, with the weights (O × C·k·k) packed by
+ * gabn_pack_a (gabn-packed-gemm.h); needs no workspace. Each image gets
+ * the same bits alone as in a batch. Only when gabn_packed_gemm_available (). */
 void gabn_conv2d_forward_packed (float *out, const GabnBnEpilogue *bn,
                                  const float *in, const float *packed,
-                                 const float *bias, const GabnConvShape *shape);
+                                 const float *bias, int B,
+                                 const GabnConvShape *shape);
 /* The same for a batch of 1×1 stride-1 unpadded convolutions, the weights
  * (O × C) packed by gabn_pack_a. */
 void gabn_conv2d_forward_pointwise_packed (float *out, const GabnBnEpilogue *bn,

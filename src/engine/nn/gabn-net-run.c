@@ -121,6 +121,16 @@ conv_pointwise (const GabnConvShape *s)
   return s->kernel == 1 && s->stride == 1 && s->pad == 0;
 }
 
+/* The stem: a convolution of the 3-channel image (not Winograd's: too few
+ * channels), on the packed kernel at any batch (gabn-conv-packed.c): its
+ * K = 27 products are too short for sgemm, which took it at 30 GFLOP/s
+ * with its im2col and its scatter into NCHW (measured on MobileFaceNet). */
+static gboolean
+conv_stem (const GabnConvShape *s)
+{
+  return s->in_c <= 4 && !gabn_winograd_applies (s);
+}
+
 /* For a single image in eval mode (the explorer's Grad-CAM), the weights
  * packed once for gabn-packed-gemm.h: Winograd's U for the 3×3 stride-1
  * layers, the O × C·k·k matrix for the others (gabn-conv-packed.c). NULL
@@ -133,11 +143,11 @@ packed_weights (GabnNet *net, GabnNode *node, int B)
   gboolean winograd = gabn_winograd_applies (s);
   int K = s->in_c * s->kernel * s->kernel;
 
-  /* The 3-channel stem (K = 27) stays on sgemm: its products are too
-   * short to pay for the panel's stores (measured). 1×1 layers read their
-   * input in place at any batch (gabn_conv2d_forward_pointwise_packed). */
-  if ((B != 1 && !conv_pointwise (s)) || net->training || !gabn_packed_gemm_available ()
-      || (!winograd && K < 64))
+  /* 1×1 layers read their input in place at any batch
+   * (gabn_conv2d_forward_pointwise_packed); the stem, any batch too. */
+  if (net->training || !gabn_packed_gemm_available ())
+    return NULL;
+  if (!conv_stem (s) && ((B != 1 && !conv_pointwise (s)) || (!winograd && K < 64)))
     return NULL;
   if (node->packed == NULL)
     node->packed = g_new (float, winograd ? gabn_winograd_packed_floats (s)
@@ -187,7 +197,7 @@ conv_forward (GabnNet *net, GabnNode *node, int b0, int B, float *out,
     gabn_conv2d_forward_pointwise_packed (out, bn, in, packed, tensor_data (net, node->bias),
                                           B, &node->conv);
   else if (packed)
-    gabn_conv2d_forward_packed (out, bn, in, packed, tensor_data (net, node->bias),
+    gabn_conv2d_forward_packed (out, bn, in, packed, tensor_data (net, node->bias), B,
                                 &node->conv);
   else
     gabn_conv2d_forward_bn (out, bn, in, tensor_data (net, node->weight),
@@ -466,17 +476,19 @@ run_nodes (GabnNet *net, int first, int last, const int *readers, int b0, int B,
 }
 
 /* Whether a convolution computes one image with the same kernel as a
- * batch (so with the same bits), needing no workspace: grouped ones and
- * the 1×1 ones on the packed kernel (at any batch: packed_weights). Not
- * the others: a single image runs on the packed kernel, a batch on sgemm
- * (for Winograd's layers faster per image, measured on iresnet50), and
- * sgemm itself may sum in another order for one image's shape than for a
- * batch's (the 3-channel stem: tested). */
+ * batch (so with the same bits), needing no workspace: grouped ones, the
+ * 1×1 ones and the stem on the packed kernel (at any batch:
+ * packed_weights). Not the others: a single image runs on the packed
+ * kernel, a batch on sgemm (for Winograd's layers faster per image,
+ * measured on iresnet50), and sgemm itself may sum in another order for
+ * one image's shape than for a batch's (tested, on the stem when it was
+ * sgemm's). */
 static gboolean
 conv_same_per_image (const GabnNode *node)
 {
   return node->groups > 1
-         || (conv_pointwise (&node->conv) && node->conv.in_c >= 64
+         || (((conv_pointwise (&node->conv) && node->conv.in_c >= 64)
+              || conv_stem (&node->conv))
              && gabn_packed_gemm_available ());
 }
 

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #define MR 6
-#define NR GABN_PACKED_PANEL
+#define NR 16   /* columns per vector block; GABN_PACKED_PANEL = 2 · NR */
 
 gsize
 gabn_packed_floats (int M, int K)
@@ -192,23 +192,63 @@ kernel_12x16 (int K, const float *a0, const float *a1, const float *b, int ldb,
   }
 }
 
-/* The same over two consecutive 16-column panels b0 and b1 (each K × 16,
- * contiguous): a 12 × 32 block of C in 24 registers, two loads of b per
- * 24 FMAs instead of one per 12 — the 12 × 16 form issues almost as many
- * loads (its broadcasts) as FMAs, which caps it below the FMA units' rate.
- * Each element's sum is the same FMA chain over k as kernel_12x16's, so
- * the bits are the same. cols (1 … 32) counts b0's columns first. */
+/* The epilogue of one row of a block (channel o, ≤ 16 columns in m) as it
+ * leaves the registers: gabn_bn_epilogue_row's float arithmetic, element by
+ * element, so its bits. The empty asm keeps GCC from fusing the BatchNorm's
+ * multiply and add into one FMA (rounded once: other bits). */
+__attribute__ ((target ("avx512f"), always_inline))
+static inline void
+epilogue_store (const GabnPackedEpilogue *ep, int o, gsize off, float *c,
+                __m512 v, __mmask16 m)
+{
+  const GabnBnEpilogue *e = ep ? ep->bn : NULL;
+  __m512 zero = _mm512_setzero_ps ();
+
+  if (ep && ep->bias)
+    v = _mm512_add_ps (v, _mm512_set1_ps (ep->bias[o]));
+  if (e == NULL || ep->keep_raw)
+    _mm512_mask_storeu_ps (c, m, v);
+  if (e == NULL)
+    return;
+  v = _mm512_mul_ps (_mm512_sub_ps (v, _mm512_set1_ps (e->mean[o])),
+                     _mm512_set1_ps (e->scale[o]));
+  __asm__ ("" : "+v" (v));
+  v = _mm512_add_ps (v, _mm512_set1_ps (e->beta[o]));
+  if (e->relu)
+    v = _mm512_maskz_mov_ps (_mm512_cmp_ps_mask (v, zero, _CMP_GT_OQ), v);
+  if (e->out)
+    _mm512_mask_storeu_ps (e->out + off, m, v);
+  if (e->residual)
+    v = _mm512_add_ps (v, _mm512_maskz_loadu_ps (m, e->residual + off));
+  else if (e->slope)
+    v = _mm512_mask_blend_ps (_mm512_cmp_ps_mask (v, zero, _CMP_GT_OQ),
+                              _mm512_mul_ps (_mm512_set1_ps (e->slope[o]), v), v);
+  if (e->residual || e->slope)
+    _mm512_mask_storeu_ps (e->act_out + off, m, v);
+}
+
+/* The same over a 32-column panel b of B (K × 32, contiguous, zero past
+ * cols) and one weight panel a0 or, when two, the next one a1 as well: a
+ * 12 × 32 block of C in 24 registers, two loads of b per 24 FMAs instead
+ * of one per 12 — the 12 × 16 form issues almost as many loads (its
+ * broadcasts) as FMAs, which caps it below the FMA units' rate. wide:
+ * both halves of the panel, else only its first 16 columns (cols ≤ 16:
+ * no FMAs on zeros). Each element's sum is the same FMA chain over k as
+ * kernel_12x16's, so the bits are the same. Then the epilogue ep
+ * (nullable) for C's rows row0 + r, columns col0 + n. */
 #define ROW_FMA(r, av)                                                  \
   do {                                                                  \
     __m512 a_ = _mm512_set1_ps (av);                                    \
     c##r##a = _mm512_fmadd_ps (a_, bk0, c##r##a);                       \
-    c##r##b = _mm512_fmadd_ps (a_, bk1, c##r##b);                       \
+    if (wide)                                                           \
+      c##r##b = _mm512_fmadd_ps (a_, bk1, c##r##b);                     \
   } while (0)
 
-__attribute__ ((target ("avx512f")))
-static void
-kernel_12x32 (int K, const float *a0, const float *a1, const float *b0,
-              const float *b1, float *c, int ldc, int rows, int cols)
+__attribute__ ((target ("avx512f"), always_inline))
+static inline void
+block_x32 (int K, const float *a0, const float *a1, const float *b, float *c, int ldc,
+           int rows, int cols, const GabnPackedEpilogue *ep, int row0, int col0,
+           const gboolean two, const gboolean wide)
 {
   __m512 c0a = _mm512_setzero_ps (), c0b = _mm512_setzero_ps ();
   __m512 c1a = _mm512_setzero_ps (), c1b = _mm512_setzero_ps ();
@@ -226,29 +266,51 @@ kernel_12x32 (int K, const float *a0, const float *a1, const float *b0,
   __mmask16 mask1 = cols >= 2 * NR ? 0xffff
                     : cols <= NR ? 0 : (__mmask16) ((1u << (cols - NR)) - 1);
 
-  for (int k = 0; k < K; k++, a0 += MR, a1 += MR, b0 += NR, b1 += NR)
+  for (int k = 0; k < K; k++, a0 += MR, a1 += MR, b += 2 * NR)
     {
-      __m512 bk0 = _mm512_loadu_ps (b0), bk1 = _mm512_loadu_ps (b1);
+      __m512 bk0 = _mm512_loadu_ps (b), bk1 = wide ? _mm512_loadu_ps (b + NR) : bk0;
 
       ROW_FMA (0, a0[0]); ROW_FMA (1, a0[1]); ROW_FMA (2, a0[2]);
       ROW_FMA (3, a0[3]); ROW_FMA (4, a0[4]); ROW_FMA (5, a0[5]);
-      ROW_FMA (6, a1[0]); ROW_FMA (7, a1[1]); ROW_FMA (8, a1[2]);
-      ROW_FMA (9, a1[3]); ROW_FMA (10, a1[4]); ROW_FMA (11, a1[5]);
+      if (two)
+        {
+          ROW_FMA (6, a1[0]); ROW_FMA (7, a1[1]); ROW_FMA (8, a1[2]);
+          ROW_FMA (9, a1[3]); ROW_FMA (10, a1[4]); ROW_FMA (11, a1[5]);
+        }
     }
   {
     __m512 acc[2 * MR][2] = {
       { c0a, c0b }, { c1a, c1b }, { c2a, c2b }, { c3a, c3b }, { c4a, c4b }, { c5a, c5b },
       { c6a, c6b }, { c7a, c7b }, { c8a, c8b }, { c9a, c9b }, { c10a, c10b }, { c11a, c11b },
     };
+    gsize off = ep ? ep->bn_off + (gsize) row0 * ldc + col0 : 0;
 
-    for (int r = 0; r < rows; r++)
+    for (int r = 0; r < rows; r++, c += ldc, off += ldc)
       {
-        _mm512_mask_storeu_ps (c + (gsize) r * ldc, mask0, acc[r][0]);
-        _mm512_mask_storeu_ps (c + (gsize) r * ldc + NR, mask1, acc[r][1]);
+        epilogue_store (ep, row0 + r, off, c, acc[r][0], mask0);
+        if (wide && mask1)
+          epilogue_store (ep, row0 + r, off + NR, c + NR, acc[r][1], mask1);
       }
   }
 }
 #undef ROW_FMA
+
+/* The four forms: two weight panels or one (the last ≤ 6 rows of M), 32
+ * columns or 16 (the last ≤ 16 columns of B). */
+#define BLOCK_FORM(name, two, wide)                                              \
+  __attribute__ ((target ("avx512f")))                                           \
+  static void                                                                    \
+  name (int K, const float *a, const float *b, float *c, int ldc, int rows,      \
+        int cols, const GabnPackedEpilogue *ep, int row0, int col0)              \
+  {                                                                              \
+    block_x32 (K, a, a + (two ? (gsize) K * MR : 0), b, c, ldc, rows, cols, ep,  \
+               row0, col0, two, wide);                                           \
+  }
+BLOCK_FORM (kernel_12x32, TRUE, TRUE)
+BLOCK_FORM (kernel_12x16_ep, TRUE, FALSE)
+BLOCK_FORM (kernel_6x32, FALSE, TRUE)
+BLOCK_FORM (kernel_6x16_ep, FALSE, FALSE)
+#undef BLOCK_FORM
 
 /* C rows [0, rows) (rows ≤ 12) of one 16-column block = the weight panels
  * at a (6 rows) and a + 6·K (the next 6, when rows > 6) · b. */
@@ -302,24 +364,110 @@ packed_range (int begin, int end, gpointer data)
   g_free (edge);
 }
 
+/* The epilogue ep on C's rows [row0, row0 + rows), columns [0, cols), in a
+ * pass of its own (the AVX2 form's): the bias, then gabn_bn_epilogue_row. */
+static void
+epilogue_pass (const GabnPackedEpilogue *ep, float *C, int ldc, int row0, int rows,
+               int cols)
+{
+  for (int o = row0; o < row0 + rows; o++)
+    {
+      float *y = C + (gsize) o * ldc;
+
+      if (ep->bias)
+        for (int t = 0; t < cols; t++)
+          y[t] += ep->bias[o];
+      if (ep->bn)
+        gabn_bn_epilogue_row (ep->bn, ep->bn_off + (gsize) o * ldc, o, y, cols);
+    }
+}
+
+/* work (K × 32 floats per 32 columns of B, zero past N) = B's columns as
+ * contiguous 32-column panels. */
+static void
+copy_panels32 (float *work, const float *B, int ldb, int N, int K)
+{
+  for (int n0 = 0; n0 < N; n0 += 2 * NR)
+    {
+      int cols = MIN (2 * NR, N - n0);
+      float *dst = work + (gsize) n0 * K;
+
+      if (cols == 2 * NR)   /* a constant size: inlined moves, not a call */
+        for (int k = 0; k < K; k++, dst += 2 * NR)
+          memcpy (dst, B + (gsize) k * ldb + n0, sizeof (float) * 2 * NR);
+      else
+        for (int k = 0; k < K; k++, dst += 2 * NR)
+          {
+            memcpy (dst, B + (gsize) k * ldb + n0, sizeof (float) * cols);
+            memset (dst + cols, 0, sizeof (float) * (2 * NR - cols));
+          }
+    }
+}
+
+/* C's rows [row0, row0 + rows) (rows ≤ 12), columns [n0, n0 + cols)
+ * (cols ≤ 32) = the weight panels at a · the 32-column panel b, the
+ * epilogue in registers: the AVX-512 form that fits the block. */
+static void
+block_avx512 (int K, const float *a, const float *b, float *C, int ldc, int row0,
+              int rows, int n0, int cols, const GabnPackedEpilogue *ep)
+{
+  float *c = C + (gsize) row0 * ldc + n0;
+
+  if (rows > MR && cols > NR)
+    kernel_12x32 (K, a, b, c, ldc, rows, cols, ep, row0, n0);
+  else if (rows > MR)
+    kernel_12x16_ep (K, a, b, c, ldc, rows, cols, ep, row0, n0);
+  else if (cols > NR)
+    kernel_6x32 (K, a, b, c, ldc, rows, cols, ep, row0, n0);
+  else
+    kernel_6x16_ep (K, a, b, c, ldc, rows, cols, ep, row0, n0);
+}
+
 void
 gabn_packed_gemm_panel (int M, int K, const float *packed, const float *b,
-                        float *C, int ldc, int cols)
+                        float *C, int ldc, int cols, const GabnPackedEpilogue *ep)
 {
+  if (avx512_on ())
+    {
+      for (int p = 0; p * MR < M; p += 2)
+        block_avx512 (K, packed + (gsize) p * K * MR, b, C, ldc, p * MR,
+                      MIN (2 * MR, M - p * MR), 0, cols, ep);
+      return;
+    }
   for (int p = 0; p * MR < M; p += 2)
-    kernel_pair (K, packed + (gsize) p * K * MR, b, NR, C + (gsize) p * MR * ldc,
-                 ldc, MIN (2 * MR, M - p * MR), cols);
+    {
+      int rows = MIN (2 * MR, M - p * MR);
+      float *c = C + (gsize) p * MR * ldc;
+
+      for (int n0 = 0; n0 < cols; n0 += NR)
+        kernel_pair (K, packed + (gsize) p * K * MR, b + n0, 2 * NR, c + n0, ldc, rows,
+                     MIN (NR, cols - n0));
+      if (ep)
+        epilogue_pass (ep, C, ldc, p * MR, rows, cols);
+    }
 }
 
 void
 gabn_packed_gemm_serial (int M, int N, int K, const float *packed, const float *B,
-                         int ldb, float *C, int ldc, float *work)
+                         int ldb, float *C, int ldc, float *work,
+                         const GabnPackedEpilogue *ep)
 {
   int panels = (N + NR - 1) / NR;
 
+  if (avx512_on ())
+    {
+      /* Each pair of weight panels over all of B's panels in turn (the
+       * pair in L1, the panels in cache). */
+      copy_panels32 (work, B, ldb, N, K);
+      for (int p = 0; p * MR < M; p += 2)
+        for (int n0 = 0; n0 < N; n0 += 2 * NR)
+          block_avx512 (K, packed + (gsize) p * K * MR, work + (gsize) n0 * K, C, ldc,
+                        p * MR, MIN (2 * MR, M - p * MR), n0, MIN (2 * NR, N - n0), ep);
+      return;
+    }
   /* B's columns in contiguous K × 16 panels (zero past N): its rows may
    * lie far apart (a 56 × 56 plane per row), too many pages and cache
-   * sets for the kernel to stream them in place. */
+   * sets for the AVX2 kernel to stream them in place. */
   for (int q = 0; q < panels; q++)
     {
       int n0 = q * NR, cols = MIN (NR, N - n0);
@@ -340,16 +488,13 @@ gabn_packed_gemm_serial (int M, int N, int K, const float *packed, const float *
     {
       const float *a = packed + (gsize) p * K * MR;
       float *c = C + (gsize) p * MR * ldc;
-      int rows = MIN (2 * MR, M - p * MR), q = 0;
+      int rows = MIN (2 * MR, M - p * MR);
 
-      if (rows > MR && avx512_on ())
-        for (; q + 1 < panels; q += 2)
-          kernel_12x32 (K, a, a + (gsize) K * MR, work + (gsize) q * K * NR,
-                        work + (gsize) (q + 1) * K * NR, c + q * NR, ldc, rows,
-                        MIN (2 * NR, N - q * NR));
-      for (; q < panels; q++)
+      for (int q = 0; q < panels; q++)
         kernel_pair (K, a, work + (gsize) q * K * NR, NR, c + q * NR, ldc, rows,
                      MIN (NR, N - q * NR));
+      if (ep)
+        epilogue_pass (ep, C, ldc, p * MR, rows, N);
     }
 }
 
@@ -381,18 +526,19 @@ gabn_packed_gemm (int M, int N, int K, const float *packed, const float *B,
 
 void
 gabn_packed_gemm_serial (int M, int N, int K, const float *packed, const float *B,
-                         int ldb, float *C, int ldc, float *work)
+                         int ldb, float *C, int ldc, float *work,
+                         const GabnPackedEpilogue *ep)
 {
   (void) M; (void) N; (void) K; (void) packed; (void) B; (void) ldb; (void) C; (void) ldc;
-  (void) work;
+  (void) work; (void) ep;
   g_return_if_reached ();
 }
 
 void
 gabn_packed_gemm_panel (int M, int K, const float *packed, const float *b,
-                        float *C, int ldc, int cols)
+                        float *C, int ldc, int cols, const GabnPackedEpilogue *ep)
 {
-  (void) M; (void) K; (void) packed; (void) b; (void) C; (void) ldc; (void) cols;
+  (void) M; (void) K; (void) packed; (void) b; (void) C; (void) ldc; (void) cols; (void) ep;
   g_return_if_reached ();
 }
 

@@ -12,6 +12,8 @@
 
 #include <glib.h>
 
+#include "gabn-layers.h"
+
 G_BEGIN_DECLS
 
 /* TRUE when this CPU runs the packed kernel (AVX2 and FMA). */
@@ -36,12 +38,26 @@ void  gabn_pack_a (float *packed, const float *A, int M, int K, int lda);
 void  gabn_packed_gemm (int M, int N, int K, const float *packed,
                         const float *B, int ldb, float *C, int ldc);
 
+/* What a 1×1 layer does to each block of C as it leaves the kernel: the
+ * convolution's bias, then the eval-mode BatchNorm epilogue bn, element
+ * (m, n) of C at bn's offset bn_off + m·ldc + n. keep_raw: store the
+ * product (+ bias) in C too; FALSE when C is one of bn's outputs anyway. */
+typedef struct {
+  const float *bias;            /* per row of C; nullable */
+  const GabnBnEpilogue *bn;     /* nullable */
+  gsize bn_off;
+  gboolean keep_raw;
+} GabnPackedEpilogue;
+
 /* The same on the calling thread: B copied into work (K × N rounded up
- * to 16 floats) as contiguous panels, then each 6-row weight panel once
- * over all of them (keep K·N small enough for work to stay in cache). */
+ * to 32 floats; 64-byte aligned is best) as contiguous panels, each 6-row
+ * weight panel once over all of them (keep K·N small enough for work to
+ * stay in cache), then the epilogue ep (nullable) on each block of C while
+ * it is in registers (AVX-512) or in cache (AVX2). The same bits as
+ * gabn_packed_gemm followed by the bias and gabn_bn_epilogue_row. */
 void  gabn_packed_gemm_serial (int M, int N, int K, const float *packed,
                                const float *B, int ldb, float *C, int ldc,
-                               float *work);
+                               float *work, const GabnPackedEpilogue *ep);
 
 /* count products at once: product i uses packed + i·packed_stride,
  * B + i·b_stride and C + i·c_stride (floats), in one parallel loop. */
@@ -51,13 +67,15 @@ void  gabn_packed_gemm_batch (int count, int M, int N, int K,
                               float *C, gsize c_stride, int ldc);
 
 /* Width of the column panels gabn_packed_gemm_panel multiplies. */
-#define GABN_PACKED_PANEL 16
+#define GABN_PACKED_PANEL 32
 
 /* C (M × cols, row stride ldc) = packed A (M × K) · b, where b is one
- * panel of K × GABN_PACKED_PANEL floats, contiguous (columns past cols
- * are read, not stored). On the calling thread: for callers that build
- * their own B panels in parallel (gabn-conv-packed.c). */
+ * panel of K × GABN_PACKED_PANEL floats, contiguous (64-byte aligned is
+ * best; columns past cols are read, not stored), then the epilogue ep
+ * (nullable) as gabn_packed_gemm_serial's. On the calling thread: for
+ * callers that build their own B panels in parallel (gabn-conv-packed.c). */
 void  gabn_packed_gemm_panel (int M, int K, const float *packed, const float *b,
-                              float *C, int ldc, int cols);
+                              float *C, int ldc, int cols,
+                              const GabnPackedEpilogue *ep);
 
 G_END_DECLS

@@ -190,3 +190,9 @@ gabn_parallel_for (int n, GabnRangeFunc fn, gpointer data)
     }
   g_mutex_unlock (&dispatch_lock);
 }
+
+gboolean
+gabn_parallel_nested (void)
+{
+  return g_private_get (&in_worker) != NULL;
+}

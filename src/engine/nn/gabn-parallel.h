@@ -12,4 +12,9 @@ G_BEGIN_DECLS
 typedef void (*GabnRangeFunc) (int begin, int end, gpointer data);
 void gabn_parallel_for (int n, GabnRangeFunc fn, gpointer data);
 
+/* TRUE on a thread running a gabn_parallel_for chunk, where another loop
+ * runs serially: callers sizing their jobs for the threads need not cut
+ * work for threads that will not come. */
+gboolean gabn_parallel_nested (void);
+
 G_END_DECLS
