@@ -18,10 +18,10 @@ void gabn_compare_view_get_selected (GabnCompareView *self, guint *a, guint *b);
 /* Chooses the models to compare by their position in the choices. */
 void gabn_compare_view_select (GabnCompareView *self, guint a, guint b);
 /* Position of the model offered under name, or −1. */
-/* The candidate whose model was loaded from a file of this base name, or
- * -1 (for the screenshot mode: independent of the UI's language). */
-int gabn_compare_view_find_model_file (GabnCompareView *self, const char *basename);
 int   gabn_compare_view_find_model (GabnCompareView *self, const char *name);
+/* The candidate whose model was loaded from a file of this base name, or
+ * −1 (for the screenshot mode: independent of the UI's language). */
+int   gabn_compare_view_find_model_file (GabnCompareView *self, const char *basename);
 guint gabn_compare_view_get_n_models (GabnCompareView *self);
 /* Evaluates both in a worker and fills the table and the plot. */
 void gabn_compare_view_compare (GabnCompareView *self);
