@@ -70,6 +70,25 @@ def diagnostics(out, seeds):
               f"| {fmt(m('loss_adv'), 3)} | {fmt(m('loss_mask'), 2)} | {fmt(m('loss_arc'), 2)} "
               f"| {fmt(statistics.median(ratios), 4) if ratios else '—'} |")
     print()
+    # The same over training: the balance term matters while the
+    # features form, not once the recognition loss has vanished.
+    print("Over training (median gradient ratio / D's mean batch accuracy, per quarter of "
+          "the epochs):\n")
+    print("| seed | first quarter | second | third | fourth |")
+    print("|---|---|---|---|---|")
+    for s in seeds:
+        with open(os.path.join(out, f"realistic-gabn-{s}.jsonl")) as f:
+            st = [json.loads(l) for l in f if '"type":"step"' in l]
+        n = max(x["epoch"] for x in st) + 1
+        cells = []
+        for q in range(4):
+            part = [x for x in st if q * n // 4 <= x["epoch"] < (q + 1) * n // 4]
+            r = [x["grad_ratio"] for x in part if x.get("grad_ratio") is not None]
+            cells.append(f"{fmt(statistics.median(r), 3) if r else '—'} / "
+                         f"{fmt(100 * statistics.mean(x['disc_accuracy'] for x in part))} %"
+                         if part else "—")
+        print(f"| {s} | " + " | ".join(cells) + " |")
+    print()
 
 
 def numbered(out, stem, ext):
