@@ -39,12 +39,20 @@ def shortcut(r, g):
     return sum(rel[k] for k in SHORTCUT) if rel else None
 
 
-def last_epoch_steps(out, name):
-    """The step records of the last epoch of NAME's log."""
+def log_steps(out, name):
+    """The step records of NAME's training log."""
     with open(os.path.join(out, name + ".jsonl")) as f:
-        steps = [json.loads(l) for l in f if '"type":"step"' in l]
+        return [json.loads(l) for l in f if '"type":"step"' in l]
+
+
+def last_epoch(steps):
     last = max(s["epoch"] for s in steps)
     return [s for s in steps if s["epoch"] == last]
+
+
+def last_epoch_steps(out, name):
+    """The step records of the last epoch of NAME's log."""
+    return last_epoch(log_steps(out, name))
 
 
 def final_loss(out, name):
@@ -62,8 +70,9 @@ def diagnostics(out, seeds):
           "ratio is the median over the steps):\n")
     print("| seed | D accuracy | D loss | L_adv | L_mask | L_arc | ‖λ·∂L_conf/∂A‖ / ‖∂L_arc/∂A‖ |")
     print("|---|---|---|---|---|---|---|")
+    logs = {s: log_steps(out, f"realistic-gabn-{s}") for s in seeds}
     for s in seeds:
-        st = last_epoch_steps(out, f"realistic-gabn-{s}")
+        st = last_epoch(logs[s])
         ratios = [x["grad_ratio"] for x in st if x.get("grad_ratio") is not None]
         m = lambda k: statistics.mean(x[k] for x in st)
         print(f"| {s} | {fmt(100 * m('disc_accuracy'))} % | {fmt(m('disc_loss'), 3)} "
@@ -77,8 +86,7 @@ def diagnostics(out, seeds):
     print("| seed | first quarter | second | third | fourth |")
     print("|---|---|---|---|---|")
     for s in seeds:
-        with open(os.path.join(out, f"realistic-gabn-{s}.jsonl")) as f:
-            st = [json.loads(l) for l in f if '"type":"step"' in l]
+        st = logs[s]
         n = max(x["epoch"] for x in st) + 1
         cells = []
         for q in range(4):
