@@ -191,11 +191,13 @@ main (int argc, char **argv)
 
       if (sum == NULL)
         {
-          sum = g_new0 (double, 2);
+          sum = g_new0 (double, 4);
           g_hash_table_insert (kinds, g_strdup (st->kind), sum);
         }
       sum[0] += t;
       sum[1] += 1;
+      sum[2] += st->fwd;
+      sum[3] += train ? st->bwd : 0;
       total += t;
     }
   printf ("%s, batch %d, %d threads, %s: %.2f ms%s per pass (sum of the steps' fastest)\n\n",
@@ -203,7 +205,8 @@ main (int argc, char **argv)
           1000 * total, cpu_time ? " of CPU time" : "");
   printf ("the whole forward in one call: %.2f ms%s (fastest of %d)\n\n", 1000 * whole,
           cpu_time ? " of CPU time" : "", runs);
-  printf ("%-32s %6s %10s %7s\n", "layer kind", "count", "ms", "share");
+  printf ("%-32s %6s %10s %7s%s\n", "layer kind", "count", "ms", "share",
+          train ? "   forward  backward" : "");
   {
     GHashTableIter it;
     gpointer key, value;
@@ -225,8 +228,11 @@ main (int argc, char **argv)
     for (guint a = 0; a < keys->len; a++)
       {
         double *v = g_hash_table_lookup (kinds, keys->pdata[a]);
-        printf ("%-32s %6.0f %10.2f %6.1f%%\n", (char *) keys->pdata[a], v[1], 1000 * v[0],
+        printf ("%-32s %6.0f %10.2f %6.1f%%", (char *) keys->pdata[a], v[1], 1000 * v[0],
                 100 * v[0] / total);
+        if (train)
+          printf (" %9.2f %9.2f", 1000 * v[2], 1000 * v[3]);
+        printf ("\n");
       }
   }
   return 0;

@@ -223,6 +223,55 @@ test_backward (void)
   check_backward (2, 256, 128, 8, 8);
 }
 
+/* d_weight += ∂/∂weight, against the im2col backward: accumulates, odd
+ * and even sizes, several chunks (40 images of 64 × 32 × 32). */
+static void
+check_backward_weights (int B, int C, int O, int H, int W)
+{
+  GabnConvShape s;
+  GRand *rand = g_rand_new_with_seed (C * 17 + H);
+  gsize n_in = (gsize) B * C * H * W, n_out = (gsize) B * O * H * W, n_w = (gsize) O * C * 9;
+  g_autofree float *d_out = g_new (float, n_out);
+  g_autofree float *in = g_new (float, n_in);
+  g_autofree float *w = g_new (float, n_w);
+  g_autofree float *d_w = g_new (float, n_w);
+  g_autofree float *want = g_new (float, n_w);
+  g_autofree float *D = NULL, *work = NULL, *im2col_work = NULL;
+  double worst = 0, scale = 0;
+
+  gabn_conv_shape_init (&s, C, H, W, O, 3, 1, 1);
+  fill (d_out, n_out, rand);
+  fill (in, n_in, rand);
+  fill (w, n_w, rand);
+  fill (d_w, n_w, rand);              /* something to accumulate into */
+  memcpy (want, d_w, n_w * sizeof (float));
+  D = g_new (float, gabn_winograd_weight_grad_floats (&s));
+  work = g_new (float, gabn_winograd_workspace_floats (&s, B));
+  im2col_work = g_new (float, gabn_conv_workspace_floats (&s, B));
+
+  gabn_winograd_backward_weights (d_w, d_out, in, B, &s, work, D);
+  gabn_conv2d_backward (NULL, want, NULL, d_out, in, w, B, &s, im2col_work);
+  for (gsize i = 0; i < n_w; i++)
+    {
+      worst = MAX (worst, fabs (d_w[i] - want[i]));
+      scale = MAX (scale, fabs (want[i]));
+    }
+  g_test_message ("weight gradient B %d C %d O %d %d×%d: max relative difference %.2e",
+                  B, C, O, H, W, worst / scale);
+  g_assert_cmpfloat (worst / scale, <, 1e-5);
+  g_rand_free (rand);
+}
+
+static void
+test_backward_weights (void)
+{
+  check_backward_weights (1, 16, 24, 8, 8);
+  check_backward_weights (2, 24, 16, 7, 5);
+  check_backward_weights (3, 16, 16, 1, 9);
+  check_backward_weights (40, 64, 64, 32, 32);
+  check_backward_weights (2, 256, 128, 8, 8);
+}
+
 static void
 test_applies (void)
 {
@@ -246,6 +295,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/winograd/shapes", test_shapes);
   g_test_add_func ("/engine/winograd/fused-batchnorm", test_fused_batchnorm);
   g_test_add_func ("/engine/winograd/backward", test_backward);
+  g_test_add_func ("/engine/winograd/backward-weights", test_backward_weights);
   g_test_add_func ("/engine/winograd/applies", test_applies);
   return g_test_run ();
 }

@@ -616,9 +616,10 @@ gabn_net_run_forward (GabnNet *net, int first, int last)
   run_forward (net, first, last);
 }
 
-/* Backward of a convolution: weight and bias gradients by im2col, the input
- * gradient by Winograd when it applies (its weights remade each time:
- * backward runs in training, where they change every step). Without
+/* Backward of a convolution: by im2col, or where Winograd applies the
+ * weight gradient and the input gradient by Winograd (the transposed
+ * weights remade each time: backward runs in training, where they change
+ * every step) and only the bias gradient by im2col's code. Without
  * accumulate (only when Winograd applies, assigns_input_grad), d_in is
  * written, not added to. */
 static void
@@ -632,14 +633,20 @@ conv_backward (GabnNet *net, GabnNode *node, int B, float *d_in,
   float *d_weight = tensor_grad (net, node->weight, param_grads);
   float *d_bias = tensor_grad (net, node->bias, param_grads);
 
-  if (d_in == NULL || !gabn_winograd_applies (s))
+  if (!gabn_winograd_applies (s))
     {
       gabn_conv2d_backward (d_in, d_weight, d_bias, d_out, in, weight, B, s,
                             net->workspace);
       return;
     }
-  gabn_conv2d_backward (NULL, d_weight, d_bias, d_out, in, weight, B, s,
-                        net->workspace);
+  gabn_conv2d_backward (NULL, NULL, d_bias, d_out, in, weight, B, s, net->workspace);
+  /* The weight gradient first: its sums use the scratch (shared with
+   * training's forward) that the transposed weights then take. */
+  if (d_weight)
+    gabn_winograd_backward_weights (d_weight, d_out, in, B, s, net->workspace,
+                                    net->wino_scratch);
+  if (d_in == NULL)
+    return;
   /* Made at every backward: the scratch shared with training's forward. */
   gabn_winograd_transform_weights_transposed (net->wino_scratch, weight, s);
   gabn_winograd_backward_data (d_in, d_out, net->wino_scratch, B, s, net->workspace,

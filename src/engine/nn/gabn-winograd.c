@@ -1,4 +1,5 @@
-/* gabn-winograd.c: F(2×2, 3×3) convolution, see gabn-winograd.h.
+/* gabn-winograd.c: F(2×2, 3×3) convolution and its weight gradient, see
+ * gabn-winograd.h.
  *
  * A chunk of nb images is transformed at once so that each of the 16
  * products is one large sgemm over all of the chunk's tiles (T = nb · tiles
@@ -120,8 +121,11 @@ gabn_winograd_transform_weights_transposed (float *U, const float *weight,
 typedef struct {
   const GabnConvShape *s;
   const float *in;      /* first image of the chunk */
+  const float *d_out;   /* first image of the chunk (weight gradient) */
   float *V;             /* 16 × C × T */
-  float *M;             /* 16 × O × T */
+  float *M;             /* 16 × O × T; the weight gradient's Z */
+  float *D;             /* 16 × O × C: Σ_t Z[ξ] V[ξ]ᵀ (weight gradient) */
+  float *d_weight;
   float *out;
   const float *bias;
   const GabnBnEpilogue *bn;
@@ -364,4 +368,148 @@ gabn_winograd_backward_data (float *d_in, const float *d_out,
    * rotated by 180° and the channel roles swapped. */
   gabn_conv_shape_init (&t, s->out_c, s->out_h, s->out_w, s->in_c, 3, 1, 1);
   winograd_run (d_in, accumulate, NULL, d_out, U_transposed, NULL, NULL, B, &t, work);
+}
+
+/* The weight gradient. With M = U ⊙ V and y = Aᵀ M A per tile,
+ * ∂L/∂M = A ∂y Aᵀ =: Z, ∂L/∂U = Z ⊙ V and ∂L/∂g = Gᵀ (∂L/∂U) G; summed over
+ * the tiles, each of the 16 positions ξ is one product over all of them:
+ * D[ξ] (O × C) = Z[ξ] (O × T) · V[ξ]ᵀ, then ∂L/∂g = Gᵀ D G per kernel. The
+ * products are 16/36 of im2col's, and V is 4 floats per output pixel and
+ * channel where im2col's columns are 9. */
+
+/* Z for (image, output channel) pairs [begin, end): the adjoint of
+ * output_transform_range. The plane is padded to whole tiles with zeros
+ * (outputs past an odd border get no gradient). */
+static void
+grad_transform_range (int begin, int end, gpointer data)
+{
+  WinoJob *j = data;
+  const GabnConvShape *s = j->s;
+  int O = s->out_c, Ho = s->out_h, Wo = s->out_w, th = tiles_h (s), tw = tiles_w (s);
+  int Wp = 2 * tw;
+  gsize xi_stride = (gsize) O * j->T + BLOCK_PAD;
+  float *rows = g_new (float, 2 * (gsize) Wp);
+  float *t = g_new (float, 4 * (gsize) Wp);
+
+  for (int bo = begin; bo < end; bo++)
+    {
+      int b = bo / O, o = bo % O;
+      const float *plane = j->d_out + (gsize) bo * Ho * Wo;
+
+      for (int ty = 0; ty < th; ty++)
+        {
+          float *dst = j->M + (gsize) o * j->T + (gsize) b * th * tw + ty * tw;
+
+          for (int r = 0; r < 2; r++)
+            {
+              int y = 2 * ty + r;
+
+              if (y < Ho)
+                memcpy (rows + r * Wp, plane + (gsize) y * Wo, sizeof (float) * Wo);
+              else
+                memset (rows + r * Wp, 0, sizeof (float) * Wo);
+              for (int x = Wo; x < Wp; x++)
+                rows[r * Wp + x] = 0.0f;
+            }
+          /* t = A ∂y down the columns, A = [1 0; 1 1; 1 −1; 0 −1] */
+          for (int x = 0; x < Wp; x++)
+            {
+              float r0 = rows[x], r1 = rows[Wp + x];
+
+              t[x] = r0;
+              t[Wp + x] = r0 + r1;
+              t[2 * Wp + x] = r0 - r1;
+              t[3 * Wp + x] = -r1;
+            }
+          /* Z = t Aᵀ along the rows, tile tx at columns 2tx, 2tx + 1 */
+          for (int i = 0; i < 4; i++)
+            {
+              const float *ti = t + i * Wp;
+              float *z0 = dst + (i * 4 + 0) * xi_stride, *z1 = dst + (i * 4 + 1) * xi_stride;
+              float *z2 = dst + (i * 4 + 2) * xi_stride, *z3 = dst + (i * 4 + 3) * xi_stride;
+
+              for (int tx = 0; tx < tw; tx++)
+                {
+                  float c0 = ti[2 * tx], c1 = ti[2 * tx + 1];
+
+                  z0[tx] = c0;
+                  z1[tx] = c0 + c1;
+                  z2[tx] = c0 - c1;
+                  z3[tx] = -c1;
+                }
+            }
+        }
+    }
+  g_free (rows);
+  g_free (t);
+}
+
+/* d_weight[o][c] += Gᵀ D[o][c] G for (o, c) pairs [begin, end). */
+static void
+weight_grad_range (int begin, int end, gpointer data)
+{
+  WinoJob *j = data;
+  gsize xi_stride = u_block (j->s);
+
+  for (int oc = begin; oc < end; oc++)
+    {
+      float d[16], t[3][4];
+      float *g = j->d_weight + (gsize) oc * 9;
+
+      for (int xi = 0; xi < 16; xi++)
+        d[xi] = j->D[xi * xi_stride + oc];
+      /* t = Gᵀ D, Gᵀ = [1 ½ ½ 0; 0 ½ −½ 0; 0 ½ ½ 1] */
+      for (int k = 0; k < 4; k++)
+        {
+          t[0][k] = d[k] + 0.5f * (d[4 + k] + d[8 + k]);
+          t[1][k] = 0.5f * (d[4 + k] - d[8 + k]);
+          t[2][k] = 0.5f * (d[4 + k] + d[8 + k]) + d[12 + k];
+        }
+      /* g += t G along the rows */
+      for (int a = 0; a < 3; a++)
+        {
+          g[3 * a + 0] += t[a][0] + 0.5f * (t[a][1] + t[a][2]);
+          g[3 * a + 1] += 0.5f * (t[a][1] - t[a][2]);
+          g[3 * a + 2] += 0.5f * (t[a][1] + t[a][2]) + t[a][3];
+        }
+    }
+}
+
+gsize
+gabn_winograd_weight_grad_floats (const GabnConvShape *s)
+{
+  return gabn_winograd_weight_floats (s);
+}
+
+void
+gabn_winograd_backward_weights (float *d_weight, const float *d_out, const float *in,
+                                int B, const GabnConvShape *s, float *work, float *D)
+{
+  int C = s->in_c, O = s->out_c, per_image = tiles_h (s) * tiles_w (s);
+  int chunk = chunk_images (s, B);
+
+  for (int b0 = 0; b0 < B; b0 += chunk)
+    {
+      int nb = MIN (chunk, B - b0);
+      WinoJob j = {
+        .s = s, .T = nb * per_image,
+        .in = in + (gsize) b0 * C * s->in_h * s->in_w,
+        .d_out = d_out + (gsize) b0 * O * s->out_h * s->out_w,
+        .V = work,
+      };
+      gsize v_block = (gsize) C * j.T + BLOCK_PAD, z_block = (gsize) O * j.T + BLOCK_PAD;
+
+      j.M = work + 16 * v_block;
+      gabn_parallel_for (nb * C, input_transform_range, &j);
+      gabn_parallel_for (nb * O, grad_transform_range, &j);
+      /* D[ξ] (O × C) (+)= Z[ξ] (O × T) · V[ξ]ᵀ (T × C), ξ = 0..15 */
+      for (int xi = 0; xi < 16; xi++)
+        gabn_gemm (FALSE, TRUE, O, C, j.T, 1.0f, j.M + xi * z_block, j.T,
+                   j.V + xi * v_block, j.T, b0 == 0 ? 0.0f : 1.0f, D + xi * u_block (s), C);
+    }
+  {
+    WinoJob j = { .s = s, .D = D, .d_weight = d_weight };
+
+    gabn_parallel_for (O * C, weight_grad_range, &j);
+  }
 }

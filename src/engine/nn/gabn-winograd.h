@@ -58,4 +58,15 @@ void gabn_winograd_backward_data (float *d_in, const float *d_out,
                                   const GabnConvShape *shape, float *work,
                                   gboolean accumulate);
 
+/* d_weight (O,C,3,3) += ∂L/∂weight of the convolution of in (B,C,H,W)
+ * giving out, from d_out (B,O,H,W) = ∂L/∂out: the same transforms, 16
+ * products over all tiles (see gabn-winograd.c). work: as forward's; D:
+ * gabn_winograd_weight_grad_floats floats of scratch. Sums in another
+ * order than im2col's (a few ulps of the result's scale; tested). */
+gsize gabn_winograd_weight_grad_floats (const GabnConvShape *shape);
+void gabn_winograd_backward_weights (float *d_weight, const float *d_out,
+                                     const float *in, int B,
+                                     const GabnConvShape *shape, float *work,
+                                     float *D);
+
 G_END_DECLS
