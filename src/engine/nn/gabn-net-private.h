@@ -125,8 +125,9 @@ struct _GabnNet {
   gboolean batched_only;
   float *workspace;
   gsize workspace_floats;
-  /* Winograd weights made for one use (training's forward U, backward's
-   * transposed U), shared by every layer: the largest layer's size. */
+  /* Weights made for one use in training (forward's Winograd U or packed
+   * panels, backward's transposed U and its weight-gradient sums), shared
+   * by every layer: the largest layer's size. */
   float *wino_scratch;
   gsize wino_scratch_floats;
   /* Training's shared buffers of the values nothing reads after the
