@@ -495,6 +495,48 @@ fill_nan (float *x, gsize n)
     x[i] = NAN;
 }
 
+/* PReLU's backward on planes long enough for its vector lanes (77 = 9
+ * blocks of 8 and a tail, over two 64-element sum blocks): d_x element by
+ * element with the scalar expression's bits, accumulated and written, and
+ * the slope's gradient against a double sum. */
+static void
+test_prelu_lanes (void)
+{
+  enum { B = 2, C = 3, S = 77, N = B * C * S };
+  GRand *rand = g_rand_new_with_seed (11);
+  g_autofree float *x = randn (rand, N, -1, 1);
+  g_autofree float *g = randn (rand, N, -1, 1);
+  g_autofree float *a = randn (rand, C, 0.1, 0.4);
+  g_autofree float *dx = randn (rand, N, -1, 1);
+  g_autofree float *start = g_memdup2 (dx, N * sizeof (float));
+  g_autofree float *written = g_new (float, N);
+  float da[C] = { 0.5f, -0.25f, 0.0f };
+
+  for (int i = 0; i < S; i += 5)
+    x[i] = 0.0f;   /* x = 0 takes the slope, as PyTorch's */
+  gabn_prelu_backward (dx, da, g, x, a, B, C, S, TRUE);
+  fill_nan (written, N);
+  gabn_prelu_backward (written, NULL, g, x, a, B, C, S, FALSE);
+  for (int c = 0; c < C; c++)
+    {
+      double want = c == 0 ? 0.5 : c == 1 ? -0.25 : 0.0;
+
+      for (int b = 0; b < B; b++)
+        for (int i = 0; i < S; i++)
+          {
+            gsize k = ((gsize) b * C + c) * S + i;
+            float d = x[k] > 0.0f ? g[k] : a[c] * g[k];
+
+            g_assert_cmpfloat (dx[k], ==, start[k] + d);
+            g_assert_cmpfloat (written[k], ==, 0.0f + d);
+            if (!(x[k] > 0.0f))
+              want += (double) g[k] * x[k];
+          }
+      g_assert_cmpfloat_with_epsilon (da[c], want, 1e-5);
+    }
+  g_rand_free (rand);
+}
+
 static void
 test_elementwise (void)
 {
@@ -872,6 +914,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/layers/conv-chunks", test_conv_chunks);
   g_test_add_func ("/engine/layers/batchnorm", test_batchnorm);
   g_test_add_func ("/engine/layers/elementwise", test_elementwise);
+  g_test_add_func ("/engine/layers/prelu-lanes", test_prelu_lanes);
   g_test_add_func ("/engine/layers/linear", test_linear);
   g_test_add_func ("/engine/layers/pool", test_pool);
   g_test_add_func ("/engine/layers/l2norm", test_l2norm);

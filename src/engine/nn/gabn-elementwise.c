@@ -113,6 +113,61 @@ gabn_prelu_forward (float *y, const float *x, const float *a, int B, int C, int 
 
 /* Channels [begin, end): d_x of their planes, and d_a summed over the batch
  * in double. Branch-free, so that the loops vectorise. */
+/* d_x (when wanted) and the slope's Σ g·x over x ≤ 0 for one channel plane,
+ * in GabnVec4 lanes (a ?: on floats kept this loop scalar, with its sum
+ * one chain of double additions: 20× the forward's time on MobileFaceNet).
+ * d_x gets the scalar expressions' bits; the sum runs in 8 float lanes
+ * over blocks of 64, the blocks added in double, as BatchNorm's sums. */
+static void
+prelu_backward_plane (float *restrict dx, const float *restrict x, const float *restrict g,
+                      int S, float slope, gboolean accumulate, double *da)
+{
+  const GabnVec4 zero = { 0 };
+
+  for (int i0 = 0; i0 < S; i0 += 64)
+    {
+      GabnVec4 acc[2] = { { 0 } };
+      float lanes[8];
+      int i1 = MIN (S, i0 + 64), i = i0;
+
+      for (; i + 8 <= i1; i += 8)
+        for (int h = 0; h < 2; h++)
+          {
+            GabnVec4 xv, gv, d;
+            GabnVec4i pos;
+
+            __builtin_memcpy (&xv, x + i + 4 * h, sizeof xv);
+            __builtin_memcpy (&gv, g + i + 4 * h, sizeof gv);
+            pos = xv > zero;
+            if (dx)
+              {
+                GabnVec4 prev;
+
+                d = (GabnVec4) ((pos & (GabnVec4i) gv) | (~pos & (GabnVec4i) (slope * gv)));
+                if (accumulate)
+                  __builtin_memcpy (&prev, dx + i + 4 * h, sizeof prev);
+                else
+                  prev = zero;
+                d = prev + d;
+                __builtin_memcpy (dx + i + 4 * h, &d, sizeof d);
+              }
+            if (da)
+              acc[h] += (GabnVec4) (~pos & (GabnVec4i) (gv * xv));
+          }
+      __builtin_memcpy (lanes, acc, sizeof lanes);
+      for (; i < i1; i++)
+        {
+          if (dx)
+            dx[i] = (accumulate ? dx[i] : 0.0f) + (x[i] > 0.0f ? g[i] : slope * g[i]);
+          if (da && !(x[i] > 0.0f))
+            lanes[0] += g[i] * x[i];
+        }
+      if (da)
+        for (int l = 0; l < 8; l++)
+          *da += lanes[l];
+    }
+}
+
 static void
 prelu_backward_range (int begin, int end, gpointer data)
 {
@@ -121,27 +176,13 @@ prelu_backward_range (int begin, int end, gpointer data)
   for (int c = begin; c < end; c++)
     {
       double da = 0;
-      float slope = j->a[c];
 
       for (int b = 0; b < j->B; b++)
         {
           gsize off = ((gsize) b * j->C + c) * j->S;
-          const float *restrict x = j->x + off, *restrict g = j->d_y + off;
 
-          if (j->d_x)
-            {
-              float *restrict dx = j->d_x + off;
-
-              if (j->accumulate)
-                for (int i = 0; i < j->S; i++)
-                  dx[i] += x[i] > 0.0f ? g[i] : slope * g[i];
-              else
-                for (int i = 0; i < j->S; i++)
-                  dx[i] = 0.0f + (x[i] > 0.0f ? g[i] : slope * g[i]);
-            }
-          if (j->d_a)
-            for (int i = 0; i < j->S; i++)
-              da += x[i] > 0.0f ? 0.0 : (double) g[i] * x[i];
+          prelu_backward_plane (j->d_x ? j->d_x + off : NULL, j->x + off, j->d_y + off,
+                                j->S, j->a[c], j->accumulate, j->d_a ? &da : NULL);
         }
       if (j->d_a)
         j->d_a[c] += (float) da;
