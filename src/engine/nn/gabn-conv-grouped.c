@@ -431,6 +431,31 @@ gabn_conv2d_grouped_forward (float *out, const float *in, const float *weight,
   gabn_conv2d_grouped_forward_bn (out, NULL, in, weight, bias, B, s, groups);
 }
 
+/* dy (Ho × Wo) into rows of the phase buffer's width Wq, zero past Wo.
+ * At stride 1, output (oy, ox) then reads the padded input at flat offset
+ * oy·Wq + ox + ky·Wq + kx: each tap is one long loop over the whole plane
+ * (the padding columns add zeros), not Ho loops of Wo (7–56) floats. Only
+ * the first (Ho − 1)·Wq + Wo floats are read: the last tap then ends
+ * inside the padded plane (see flat_len). */
+static void
+dy_flat (float *dst, const float *dy, const GabnConvShape *s, int Wq)
+{
+  for (int oy = 0; oy < s->out_h; oy++)
+    {
+      float *row = dst + (gsize) oy * Wq;
+
+      memcpy (row, dy + (gsize) oy * s->out_w, sizeof (float) * s->out_w);
+      for (int x = s->out_w; x < Wq; x++)
+        row[x] = 0.0f;
+    }
+}
+
+static int
+flat_len (const GabnConvShape *s, int Wq)
+{
+  return (s->out_h - 1) * Wq + s->out_w;
+}
+
 /* d_in of one (b, g): each input channel is written by its own group only.
  * The products are accumulated into a padded phase buffer, whose interior
  * is then added to d_in. */
@@ -441,10 +466,11 @@ backward_data (int begin, int end, gpointer data)
   const GabnConvShape *s = j->s;
   int Cg = s->in_c / j->groups, Og = s->out_c / j->groups, k = s->kernel;
   Phases ph;
-  float *buf;
+  float *buf, *flat;
 
   phases_init (&ph, s);
   buf = g_new (float, phases_floats (&ph));
+  flat = ph.s == 1 ? g_new (float, (gsize) s->out_h * ph.Wq) : NULL;
   for (int p = begin; p < end; p++)
     {
       int b = p / j->groups, g = p % j->groups;
@@ -460,6 +486,15 @@ backward_data (int begin, int end, gpointer data)
               const float *dy = j->d_out + ((gsize) b * s->out_c + o) * s->out_h * s->out_w;
               const float *w = j->weight + ((gsize) o * Cg + c) * k * k;
 
+              if (flat)
+                {
+                  dy_flat (flat, dy, s, ph.Wq);
+                  for (int ky = 0; ky < k; ky++)
+                    for (int kx = 0; kx < k; kx++)
+                      axpy_row (buf + (gsize) ky * ph.Wq + kx, flat, w[ky * k + kx],
+                                flat_len (s, ph.Wq));
+                  continue;
+                }
               for (int oy = 0; oy < s->out_h; oy++)
                 for (int ky = 0; ky < k; ky++)
                   for (int kx = 0; kx < k; kx++)
@@ -467,24 +502,56 @@ backward_data (int begin, int end, gpointer data)
                               dy + (gsize) oy * s->out_w, w[ky * k + kx], s->out_w);
             }
           for (int y = 0; y < s->in_h; y++)
-            for (int x = 0; x < s->in_w; x++)
-              {
-                int px = x + ph.pad;
-                dx[(gsize) y * s->in_w + x] += phase_row (buf, &ph, px % ph.s, y + ph.pad)[px / ph.s];
-              }
+            {
+              float *restrict row = dx + (gsize) y * s->in_w;
+
+              /* One phase: the row is contiguous (no division per element). */
+              if (ph.s == 1)
+                {
+                  const float *restrict src = phase_row (buf, &ph, 0, y + ph.pad) + ph.pad;
+
+                  for (int x = 0; x < s->in_w; x++)
+                    row[x] += src[x];
+                  continue;
+                }
+              for (int x = 0; x < s->in_w; x++)
+                {
+                  int px = x + ph.pad;
+                  row[x] += phase_row (buf, &ph, px % ph.s, y + ph.pad)[px / ph.s];
+                }
+            }
         }
     }
   g_free (buf);
+  g_free (flat);
+}
+
+/* Σ a·b over n floats into 8 lanes (a float sum in one chain stays scalar:
+ * GCC may not reorder it), the tail into lane 0. */
+static inline void
+dot_row_lanes (GabnVec4 acc[2], const float *restrict a, const float *restrict b, int n)
+{
+  int i = 0;
+
+  for (; i + 8 <= n; i += 8)
+    for (int h = 0; h < 2; h++)
+      {
+        GabnVec4 x, y;
+
+        __builtin_memcpy (&x, a + i + 4 * h, sizeof x);
+        __builtin_memcpy (&y, b + i + 4 * h, sizeof y);
+        acc[h] += x * y;
+      }
+  for (; i < n; i++)
+    acc[0][0] += a[i] * b[i];
 }
 
 static inline float
-dot_row (const float *restrict a, const float *restrict b, int n)
+lanes_sum (const GabnVec4 acc[2])
 {
-  float acc = 0.0f;
+  GabnVec4 v = acc[0] + acc[1];
 
-  for (int i = 0; i < n; i++)
-    acc += a[i] * b[i];
-  return acc;
+  return (v[0] + v[1]) + (v[2] + v[3]);
 }
 
 /* d_weight and d_bias of output channel o, summed over the batch. */
@@ -495,11 +562,13 @@ backward_weights (int begin, int end, gpointer data)
   const GabnConvShape *s = j->s;
   int Cg = s->in_c / j->groups, Og = s->out_c / j->groups, k = s->kernel;
   Phases ph;
-  float *buf = NULL;
+  float *buf = NULL, *flat = NULL;
 
   phases_init (&ph, s);
   if (j->d_weight)
     buf = g_new (float, phases_floats (&ph));
+  if (j->d_weight && ph.s == 1)
+    flat = g_new (float, (gsize) s->out_h * ph.Wq);
   for (int o = begin; o < end; o++)
     for (int b = 0; b < j->B; b++)
       {
@@ -508,33 +577,67 @@ backward_weights (int begin, int end, gpointer data)
 
         if (j->d_bias)
           {
+            /* Rows in float lanes, added in double. */
             double sum = 0;
-            for (int i = 0; i < s->out_h * s->out_w; i++)
-              sum += dy[i];
+
+            for (int oy = 0; oy < s->out_h; oy++)
+              {
+                const float *row = dy + (gsize) oy * s->out_w;
+                GabnVec4 acc[2] = { { 0 } };
+                int i = 0;
+
+                for (; i + 8 <= s->out_w; i += 8)
+                  for (int h = 0; h < 2; h++)
+                    {
+                      GabnVec4 x;
+
+                      __builtin_memcpy (&x, row + i + 4 * h, sizeof x);
+                      acc[h] += x;
+                    }
+                for (; i < s->out_w; i++)
+                  acc[0][0] += row[i];
+                sum += lanes_sum (acc);
+              }
             j->d_bias[o] += (float) sum;
           }
         if (!j->d_weight)
           continue;
+        if (flat)
+          dy_flat (flat, dy, s, ph.Wq);
         for (int c = 0; c < Cg; c++)
           {
             float *dw = j->d_weight + ((gsize) o * Cg + c) * k * k;
 
             phases_fill (buf, &ph, j->in + ((gsize) b * s->in_c + g * Cg + c) * s->in_h * s->in_w,
                          s->in_h, s->in_w);
+            if (flat)
+              {
+                for (int ky = 0; ky < k; ky++)
+                  for (int kx = 0; kx < k; kx++)
+                    {
+                      GabnVec4 acc[2] = { { 0 } };
+
+                      dot_row_lanes (acc, flat, buf + (gsize) ky * ph.Wq + kx,
+                                     flat_len (s, ph.Wq));
+                      dw[ky * k + kx] += lanes_sum (acc);
+                    }
+                continue;
+              }
             for (int ky = 0; ky < k; ky++)
               for (int kx = 0; kx < k; kx++)
                 {
-                  float acc = 0.0f;
+                  GabnVec4 acc[2] = { { 0 } };
 
                   for (int oy = 0; oy < s->out_h; oy++)
-                    acc += dot_row (dy + (gsize) oy * s->out_w,
-                                    phase_row (buf, &ph, kx % ph.s, oy * ph.s + ky) + kx / ph.s,
-                                    s->out_w);
-                  dw[ky * k + kx] += acc;
+                    dot_row_lanes (acc, dy + (gsize) oy * s->out_w,
+                                   phase_row (buf, &ph, kx % ph.s, oy * ph.s + ky) + kx / ph.s,
+                                   s->out_w);
+                  dw[ky * k + kx] += lanes_sum (acc);
                 }
           }
       }
   g_free (buf);
+  g_free (flat);
 }
 
 void
