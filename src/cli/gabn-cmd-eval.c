@@ -21,16 +21,25 @@ progress_to_terminal (double fraction, const char *message, gpointer user_data)
 /* The model's own held-out split does not fit this dataset (e.g. the same
  * training people with more held-out ones): say whether the dataset's
  * pairs hold people the model trained on. By name: a name is all a split
- * keeps, and two versions of a dataset may reuse one for another person
- * (the built-in faces of another seed), so the warning says "if". */
+ * keeps of a folder's people, and two versions of a dataset may reuse one
+ * for another person, so the warning says "if"; of the built-in faces it
+ * also keeps the seed (since 2026-12-06), which settles it. */
 static void
 note_other_pairs (const GabnDataset *dataset, const GabnPair *pairs, int n_pairs,
                   const char *split_json, const char *why)
 {
   int people = 0;
   int seen = gabn_split_trained_in_pairs (dataset, pairs, n_pairs, split_json, &people);
+  guint64 made_on;
 
-  if (seen == 0)
+  /* Another seed of the built-in faces: the same names, other people. */
+  if (dataset->synth && gabn_split_json_synth_seed (split_json, &made_on)
+      && made_on != dataset->synth->seed)
+    g_printerr (_("gabn eval: measuring on the dataset’s pairs: %d people, all new to the model "
+                  "(the built-in faces of seed %" G_GUINT64_FORMAT "; it trained on those of "
+                  "seed %" G_GUINT64_FORMAT ", whose people have the same names)\n"),
+                people, dataset->synth->seed, made_on);
+  else if (seen == 0)
     g_printerr (_("gabn eval: measuring on the dataset’s pairs: %d people, none of them named "
                   "among the model’s training people (its own held-out split does not apply: "
                   "%s)\n"), people, why);

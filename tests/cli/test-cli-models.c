@@ -229,6 +229,15 @@ test_eval (void)
                         "synth:balanced,identities=4,heldout=2,images=5,seed=2", NULL), ==, 0);
   g_assert_nonnull (strstr (err, "warning: 8 of the 8 people in the dataset’s pairs have the names"));
   g_clear_pointer (&err, g_free);
+  /* Another seed of the built-in faces at the same size: the same names,
+   * other people — not the model's split. */
+  g_clear_pointer (&table, g_free);
+  g_assert_cmpint (run (&table, &err, "eval", "--model", model, "--data",
+                        "synth:balanced,identities=6,images=5,seed=3", NULL), ==, 0);
+  g_assert_nonnull (strstr (err, "all new to the model (the built-in faces of seed 3; it trained "
+                                 "on those of seed 2"));
+  g_assert_null (strstr (table, "held-out split"));
+  g_clear_pointer (&err, g_free);
 
   g_assert_cmpint (run (NULL, &err, "eval", "--model", "/nonexistent.safetensors",
                         "--data", DATA, NULL), ==, 1);

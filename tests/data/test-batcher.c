@@ -186,6 +186,37 @@ test_split_json_errors (void)
     g_assert_error (error, GABN_ERROR, GABN_ERROR_NOT_FOUND);
     g_clear_error (&error);
   }
+  /* The built-in faces of another seed: the same names and counts, other
+   * people. The seed is saved and checked; a split saved before it was
+   * (no "synth_seed") is taken as before. */
+  {
+    GabnSynthConfig c;
+    g_autoptr(GabnDataset) other = NULL;
+    g_autofree char *old_json = g_strdup (json);
+    char *at = strstr (old_json, "\"synth_seed\":");
+    guint64 seed = 0;
+
+    g_assert_true (gabn_split_json_synth_seed (json, &seed));
+    g_assert_cmpuint (seed, ==, ds->synth->seed);
+    gabn_synth_config_init (&c, GABN_SYNTH_BALANCED);
+    c.identities = 5;
+    c.images = 2;
+    c.size = 16;
+    c.seed = ds->synth->seed + 1;
+    other = gabn_synth_generate (&c, NULL, NULL, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (other->n_images, ==, ds->n_images);
+    g_assert_null (gabn_split_from_json (other, json, &error));
+    g_assert_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT);
+    g_assert_nonnull (strstr (error->message, "other people under the same names"));
+    g_clear_error (&error);
+    g_assert_nonnull (at);
+    memcpy (at, "\"synth_seex\"", 12);   /* as if saved before the seed was */
+    g_assert_false (gabn_split_json_synth_seed (old_json, &seed));
+    g_clear_pointer (&s, gabn_split_free);
+    s = gabn_split_from_json (other, old_json, &error);
+    g_assert_no_error (error);
+  }
   /* No identities (FairFace-like): no split. */
   ds->n_identities = 0;
   g_assert_null (gabn_split_new (ds, NULL, &error));

@@ -3,6 +3,7 @@
 #include "gabn-split.h"
 #include "gabn-pairs.h"
 #include "gabn-rng.h"
+#include "gabn-synth.h"
 
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
@@ -170,6 +171,13 @@ gabn_split_to_json (const GabnSplit *split)
   json_builder_add_double_value (b, split->holdout_fraction);
   json_builder_set_member_name (b, "n_images");
   json_builder_add_int_value (b, ds->n_images);
+  /* The built-in faces of another seed have as many images under the same
+   * names, and other people: the seed tells them apart. */
+  if (ds->synth)
+    {
+      json_builder_set_member_name (b, "synth_seed");
+      json_builder_add_int_value (b, (gint64) ds->synth->seed);
+    }
   json_builder_set_member_name (b, "train");
   add_identities (b, ds, split->train_identities, split->n_train_identities);
   json_builder_set_member_name (b, "eval");
@@ -311,6 +319,19 @@ gabn_split_from_json (const GabnDataset *ds, const char *json, GError **error)
       return NULL;
     }
 
+  {
+    guint64 made_on;
+
+    if (ds->synth && gabn_split_json_synth_seed (json, &made_on) && made_on != ds->synth->seed)
+      {
+        g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT,
+                     _("The saved split was made on the built-in faces of seed %" G_GUINT64_FORMAT
+                       "; these are of seed %" G_GUINT64_FORMAT ": other people under the "
+                       "same names"),
+                     made_on, ds->synth->seed);
+        return NULL;
+      }
+  }
   table = identity_table (ds);
   held_out = g_new0 (gboolean, ds->n_identities);
   seen = g_new0 (gboolean, ds->n_identities);
@@ -521,4 +542,22 @@ gabn_split_trained_in_pairs (const GabnDataset *ds, const GabnPair *pairs, int n
   if (n_people)
     *n_people = people;
   return trained ? seen : -1;
+}
+
+gboolean
+gabn_split_json_synth_seed (const char *split_json, guint64 *seed)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *root;
+  gint64 value;
+
+  if (split_json == NULL || !json_parser_load_from_data (parser, split_json, -1, NULL)
+      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    return FALSE;
+  root = json_node_get_object (json_parser_get_root (parser));
+  if (!json_object_has_member (root, "synth_seed")
+      || !node_int (json_object_get_member (root, "synth_seed"), &value) || value < 0)
+    return FALSE;
+  *seed = (guint64) value;
+  return TRUE;
 }

@@ -17,9 +17,13 @@
  *   {"version":1, "seed":S, "holdout_fraction":F, "n_images":N,
  *    "train":[[group, identity], …]   (in class-label order),
  *    "eval":[[group, identity], …],
- *    "pairs":"dataset"  or  [[a, b, same, fold], …]   (image indices)}
+ *    "pairs":"dataset"  or  [[a, b, same, fold], …]   (image indices),
+ *    "synth_seed":S   (the built-in faces' seed; only on them, since
+ *                      2026-12-06)}
  * Identities are stored by name so that re-opening the folder maps them
- * back; n_images guards against a dataset that changed on disk. */
+ * back; n_images guards against a dataset that changed on disk, and
+ * synth_seed against the built-in faces of another seed (the same names
+ * and counts, other people). */
 #pragma once
 
 #include "gabn-dataset.h"
@@ -98,5 +102,9 @@ char **gabn_split_json_train_names (const char *split_json);
  * training people. */
 int gabn_split_trained_in_pairs (const GabnDataset *dataset, const GabnPair *pairs,
                                  int n_pairs, const char *split_json, int *n_people);
+
+/* The seed of the built-in faces a split's JSON was made on, when it says
+ * (splits made before 2026-12-06, and on other datasets, do not). */
+gboolean gabn_split_json_synth_seed (const char *split_json, guint64 *seed);
 
 G_END_DECLS
