@@ -444,6 +444,21 @@ grad_transform_range (int begin, int end, gpointer data)
   g_free (t);
 }
 
+/* D[ξ] for positions ξ in [begin, end), over the chunk's tiles. */
+static void
+weight_sums_range (int begin, int end, gpointer data)
+{
+  WinoJob *j = data;
+  const GabnConvShape *s = j->s;
+  int C = s->in_c, O = s->out_c;
+  gsize v_block = (gsize) C * j->T + BLOCK_PAD, z_block = (gsize) O * j->T + BLOCK_PAD;
+
+  for (int xi = begin; xi < end; xi++)
+    gabn_gemm_serial (FALSE, TRUE, O, C, j->T, 1.0f, j->M + xi * z_block, j->T,
+                      j->V + xi * v_block, j->T, j->accumulate ? 1.0f : 0.0f,
+                      j->D + xi * u_block (s), C);
+}
+
 /* d_weight[o][c] += Gᵀ D[o][c] G for (o, c) pairs [begin, end). */
 static void
 weight_grad_range (int begin, int end, gpointer data)
@@ -497,15 +512,17 @@ gabn_winograd_backward_weights (float *d_weight, const float *d_out, const float
         .d_out = d_out + (gsize) b0 * O * s->out_h * s->out_w,
         .V = work,
       };
-      gsize v_block = (gsize) C * j.T + BLOCK_PAD, z_block = (gsize) O * j.T + BLOCK_PAD;
+      gsize v_block = (gsize) C * j.T + BLOCK_PAD;
 
       j.M = work + 16 * v_block;
+      j.D = D;
+      j.accumulate = b0 > 0;
       gabn_parallel_for (nb * C, input_transform_range, &j);
       gabn_parallel_for (nb * O, grad_transform_range, &j);
-      /* D[ξ] (O × C) (+)= Z[ξ] (O × T) · V[ξ]ᵀ (T × C), ξ = 0..15 */
-      for (int xi = 0; xi < 16; xi++)
-        gabn_gemm (FALSE, TRUE, O, C, j.T, 1.0f, j.M + xi * z_block, j.T,
-                   j.V + xi * v_block, j.T, b0 == 0 ? 0.0f : 1.0f, D + xi * u_block (s), C);
+      /* D[ξ] (O × C) (+)= Z[ξ] (O × T) · V[ξ]ᵀ (T × C), ξ = 0..15: whole
+       * products per thread (their O × C is small against T; sliced, each
+       * thread's part would be thinner still). */
+      gabn_parallel_for (16, weight_sums_range, &j);
     }
   {
     WinoJob j = { .s = s, .D = D, .d_weight = d_weight };
