@@ -367,6 +367,26 @@ gabn_conv2d_backward (float *d_in, float *d_weight, float *d_bias,
   if (d_in == NULL && d_weight == NULL)
     return;
 
+  /* 1×1, stride 1, no padding: each image's planes are already the
+   * products' operands (as in forward): no gather, no im2col copy, no
+   * col2im. */
+  if (s->kernel == 1 && s->stride == 1 && s->pad == 0)
+    {
+      for (int b = 0; b < B; b++)
+        {
+          const float *dy = d_out + (gsize) b * O * P, *x = in + (gsize) b * K * P;
+
+          /* d_weight (O × C) += dy (O × P) · xᵀ */
+          if (d_weight)
+            gabn_gemm (FALSE, TRUE, O, K, P, 1.0f, dy, P, x, P, 1.0f, d_weight, K);
+          /* d_in (C × P) += Wᵀ · dy */
+          if (d_in)
+            gabn_gemm (TRUE, FALSE, K, P, O, 1.0f, weight, K, dy, P, 1.0f,
+                       d_in + (gsize) b * K * P, P);
+        }
+      return;
+    }
+
   for (int b0 = 0; b0 < B; b0 += chunk)
     {
       int nb = MIN (chunk, B - b0);
