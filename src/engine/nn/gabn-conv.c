@@ -41,14 +41,30 @@ chunk_images (const GabnConvShape *s, int B)
   return (int) MIN ((gsize) B, nb);
 }
 
+/* The backward takes planes of 14 × 14 and up one image at a time, in
+ * BACKWARD_LANES lanes (see backward_by_image). */
+#define BACKWARD_LANES 4
+#define BY_IMAGE_MIN_P 196
+
+static gboolean
+backward_by_image (const GabnConvShape *s)
+{
+  return s->out_h * s->out_w >= BY_IMAGE_MIN_P
+         && !(s->kernel == 1 && s->stride == 1 && s->pad == 0);
+}
+
 gsize
 gabn_conv_workspace_floats (const GabnConvShape *s, int B)
 {
   gsize K = (gsize) s->in_c * s->kernel * s->kernel;
   gsize P = (gsize) s->out_h * s->out_w;
-
   /* cols + dcols + tmp */
-  return (gsize) chunk_images (s, MAX (B, 1)) * P * (2 * K + s->out_c);
+  gsize chunks = (gsize) chunk_images (s, MAX (B, 1)) * P * (2 * K + s->out_c);
+
+  if (!backward_by_image (s))
+    return chunks;
+  /* Per lane: cols (then dcols) and its sum of the weight gradient. */
+  return MAX (chunks, BACKWARD_LANES * (K * P + (gsize) s->out_c * K));
 }
 
 typedef struct {
@@ -346,6 +362,77 @@ gabn_conv2d_forward_bn (float *out, const GabnBnEpilogue *bn, const float *in,
     }
 }
 
+typedef struct {
+  const GabnConvShape *s;
+  float *d_in, *work;
+  const float *in, *d_out, *weight;
+  gboolean want_weight;
+  int B;
+  int images[BACKWARD_LANES];   /* images each lane took */
+} LaneJob;
+
+/* Lane l takes images l, l + LANES, …, one at a time: its columns (K × P)
+ * stay in cache from im2col to the products and from the product to
+ * col2im, and its d_out (O × P) is read in place (no gather). Its weight
+ * gradient goes to its own sum, added in lane order after: the same bits
+ * on any number of threads. */
+static void
+backward_lanes (int begin, int end, gpointer data)
+{
+  LaneJob *lj = data;
+  const GabnConvShape *s = lj->s;
+  int K = s->in_c * s->kernel * s->kernel, O = s->out_c, P = s->out_h * s->out_w;
+  gsize in_size = (gsize) s->in_c * s->in_h * s->in_w;
+
+  for (int l = begin; l < end; l++)
+    {
+      /* cols, then (once the weight gradient has read them) dcols */
+      float *cols = lj->work + (gsize) l * ((gsize) K * P + (gsize) O * K);
+      float *sum = cols + (gsize) K * P;
+
+      lj->images[l] = 0;
+      for (int b = l; b < lj->B; b += BACKWARD_LANES, lj->images[l]++)
+        {
+          const float *dy = lj->d_out + (gsize) b * O * P;
+          ConvJob j = { .s = s, .nb = 1, .ld = P, .in = lj->in + b * in_size, .cols = cols };
+
+          if (lj->want_weight)
+            {
+              im2col_range (0, s->in_c, &j);
+              /* sum (O × K) (+)= d_out (O × P) · colsᵀ */
+              gabn_gemm_serial (FALSE, TRUE, O, K, P, 1.0f, dy, P, cols, P,
+                                lj->images[l] > 0 ? 1.0f : 0.0f, sum, K);
+            }
+          if (lj->d_in)
+            {
+              /* dcols (K × P) = Wᵀ · d_out, over the columns */
+              gabn_gemm_serial (TRUE, FALSE, K, P, O, 1.0f, lj->weight, K, dy, P, 0.0f, cols, P);
+              j.d_in = lj->d_in + b * in_size;
+              col2im_range (0, s->in_c, &j);
+            }
+        }
+    }
+}
+
+static void
+backward_by_images (float *d_in, float *d_weight, const float *d_out, const float *in,
+                    const float *weight, int B, const GabnConvShape *s, float *work)
+{
+  int K = s->in_c * s->kernel * s->kernel, O = s->out_c, P = s->out_h * s->out_w;
+  LaneJob lj = { .s = s, .d_in = d_in, .work = work, .in = in, .d_out = d_out,
+                 .weight = weight, .want_weight = d_weight != NULL, .B = B };
+
+  gabn_parallel_for (BACKWARD_LANES, backward_lanes, &lj);
+  for (int l = 0; d_weight && l < BACKWARD_LANES; l++)
+    {
+      const float *sum = work + (gsize) l * ((gsize) K * P + (gsize) O * K) + (gsize) K * P;
+
+      if (lj.images[l] > 0)
+        for (gsize i = 0; i < (gsize) O * K; i++)
+          d_weight[i] += sum[i];
+    }
+}
+
 void
 gabn_conv2d_backward (float *d_in, float *d_weight, float *d_bias,
                       const float *d_out, const float *in, const float *weight,
@@ -384,6 +471,11 @@ gabn_conv2d_backward (float *d_in, float *d_weight, float *d_bias,
             gabn_gemm (TRUE, FALSE, K, P, O, 1.0f, weight, K, dy, P, 1.0f,
                        d_in + (gsize) b * K * P, P);
         }
+      return;
+    }
+  if (backward_by_image (s))
+    {
+      backward_by_images (d_in, d_weight, d_out, in, weight, B, s, work);
       return;
     }
 
