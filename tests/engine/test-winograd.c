@@ -122,6 +122,8 @@ test_shapes (void)
   check_shape (4, 64, 64, 32, 32, FALSE);  /* gabn-s layer */
   check_shape (40, 64, 64, 32, 32, TRUE);  /* several chunks */
   check_shape (2, 256, 256, 8, 8, FALSE);
+  check_shape (1, 256, 128, 14, 14, TRUE);  /* iresnet's 14 × 14: wide packed form */
+  check_shape (1, 64, 64, 30, 30, FALSE);   /* 225 tiles: wide form, partial block */
 }
 
 static void
