@@ -653,7 +653,11 @@ wide_range (int begin, int end, gpointer data)
     {
       int blk = job % j->blocks, p = job / j->blocks % j->pairs;
       int i = job / j->blocks / j->pairs;
-      int n0 = blk * WN, cols = MIN (WN, j->N - n0), rows = MIN (WR, j->M - p * WR);
+      /* N spread evenly over the blocks (49 = 5 · 5 + 4 · 6, not 8 · 6 + 1:
+       * a block of one column loads as much as it multiplies). */
+      int n0 = (int) ((gint64) j->N * blk / j->blocks);
+      int cols = (int) ((gint64) j->N * (blk + 1) / j->blocks) - n0;
+      int rows = MIN (WR, j->M - p * WR);
 
       forms[cols] (j->K, j->packed + i * j->packed_stride + (gsize) p * WR * j->K,
                    j->B + i * j->b_stride + n0, j->ldb,
