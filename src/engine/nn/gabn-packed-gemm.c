@@ -92,6 +92,13 @@ gabn_packed_gemm_avx512 (void)
 }
 
 gboolean
+gabn_packed_gemm_wide_pays (void)
+{
+  __builtin_cpu_init ();
+  return __builtin_cpu_supports ("avx512f") != 0;
+}
+
+gboolean
 gabn_packed_gemm_set_avx512 (gboolean on)
 {
   gboolean was = avx512_on ();
@@ -734,6 +741,12 @@ gabn_packed_gemm_available (void)
 
 gboolean
 gabn_packed_gemm_avx512 (void)
+{
+  return FALSE;
+}
+
+gboolean
+gabn_packed_gemm_wide_pays (void)
 {
   return FALSE;
 }

@@ -316,13 +316,14 @@ output_transform_range (int begin, int end, gpointer data)
 /* Whether the packed products (single images) take the wide form
  * (gabn-packed-gemm.h): output channels in whole wide panels. Its blocks of
  * six tiles fit few tiles better than the 16-column blocks (49 at 14 × 14
- * padded to 64: 7 % less CPU per iresnet50 pass). Not for 64 input
- * channels: over so short a sum its transposed store costs more than the
- * padding saves (iresnet50's 56 × 56 layers: 8.7 → 9.7 ms). */
+ * padded to 64: 7 % less CPU per iresnet50 pass) on AVX-512 CPUs. Not for
+ * 64 input channels: over so short a sum its transposed store costs more
+ * than the padding saves (iresnet50's 56 × 56 layers: 8.7 → 9.7 ms). */
 static gboolean
 wide_layout (const GabnConvShape *s)
 {
-  return s->out_c % GABN_PACKED_WIDE == 0 && s->in_c >= 128;
+  return gabn_packed_gemm_wide_pays () && s->out_c % GABN_PACKED_WIDE == 0
+         && s->in_c >= 128;
 }
 
 /* Floats between the packed U[ξ] and U[ξ + 1]. */
