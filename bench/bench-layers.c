@@ -13,7 +13,9 @@
  * times the calling thread's CPU time instead of the wall clock: with
  * --threads 1, what the kernels cost on a machine shared with other
  * work, whose wall-clock times move by 2× from minute to minute.
- * --no-avx512 runs the packed kernel's AVX2 form on a CPU with AVX-512. */
+ * --no-avx512 runs the packed kernel's AVX2 form on a CPU with AVX-512
+ * (Winograd's single-image products keep the layout chosen for the CPU:
+ * the wide one, in its AVX2 form, which an AVX2-only CPU does not run). */
 #include "gabn-engine.h"
 #include "gabn-net-private.h"
 #include "gabn-packed-gemm.h"

@@ -9,6 +9,31 @@
 #include <math.h>
 #include <string.h>
 
+/* The wide form (C's rows in the vectors: single images' Winograd
+ * products) gives the bits of the packed product C (M × N, row stride ldc)
+ * of A and B, in both its AVX-512 and AVX2 forms, and writes nothing
+ * between C's rows. */
+static void
+check_wide (int M, int N, int K, const float *A, const float *B, int ldb,
+            const float *C, int ldc)
+{
+  g_autofree float *packed = g_new (float, gabn_packed_wide_floats (M, K));
+  g_autofree float *Cw = g_memdup2 (C, sizeof (float) * M * ldc);
+  gboolean avx512 = gabn_packed_gemm_avx512 ();
+
+  gabn_pack_a_wide (packed, A, M, K, K);
+  for (int form = 0; form < (avx512 ? 2 : 1); form++)
+    {
+      gabn_packed_gemm_set_avx512 (form == 0 && avx512);
+      for (gsize i = 0; i < (gsize) M * ldc; i++)
+        if (i % ldc < (gsize) N)
+          Cw[i] = NAN;
+      gabn_packed_gemm_wide_batch (1, M, N, K, packed, 0, B, 0, ldb, Cw, 0, ldc);
+      g_assert_cmpmem (Cw, sizeof (float) * M * ldc, C, sizeof (float) * M * ldc);
+    }
+  gabn_packed_gemm_set_avx512 (avx512);
+}
+
 static void
 check (int M, int N, int K)
 {
@@ -55,6 +80,7 @@ check (int M, int N, int K)
         g_assert_cmpmem (C3, sizeof (float) * M * ldc, C, sizeof (float) * M * ldc);
       }
   }
+  check_wide (M, N, K, A, B, ldb, C, ldc);
   for (int m = 0; m < M; m++)
     {
       for (int n = 0; n < N; n++)
@@ -96,6 +122,9 @@ test_shapes (void)
       check (24, 64, 128);    /* whole 12 × 32 blocks */
       check (25, 47, 13);     /* a pair of panels, one partial; a panel alone */
       check (12, 20, 5);      /* one 12 × 32 block, its second panel partial */
+      check (256, 49, 256);   /* iresnet's 14 × 14 Winograd products, batch 1 */
+      check (70, 13, 17);     /* a wide panel and 6 rows; 6 + 6 + 1 columns */
+      check (64, 5, 3);       /* one wide block of 5 columns */
     }
 }
 

@@ -122,12 +122,19 @@ test_shapes (void)
   check_shape (4, 64, 64, 32, 32, FALSE);  /* gabn-s layer */
   check_shape (40, 64, 64, 32, 32, TRUE);  /* several chunks */
   check_shape (2, 256, 256, 8, 8, FALSE);
+  check_shape (1, 256, 128, 14, 14, TRUE);  /* iresnet's 14 × 14: wide packed form */
+  check_shape (1, 64, 64, 30, 30, FALSE);   /* 225 tiles: wide form, partial block */
+  /* Planes of more than 1024 tiles go band by band on packed weights, the
+   * two threads each in a slot of the workspace. */
+  check_shape (1, 64, 64, 66, 66, TRUE);    /* 33 bands of 33 tiles */
+  check_shape (2, 128, 64, 66, 61, TRUE);   /* wide form; partial tiles; 2 images */
 }
 
+/* The BatchNorm + ReLU epilogue in the output transform (packed: on packed
+ * weights, band by band on planes of more than 256 tiles). */
 static void
-test_fused_batchnorm (void)
+check_fused (int B, int C, int O, int H, int W, gboolean packed)
 {
-  const int B = 3, C = 16, O = 20, H = 9, W = 6;
   GabnConvShape s;
   GRand *rand = g_rand_new_with_seed (7);
   gsize n_out = (gsize) B * O * H * W;
@@ -153,7 +160,14 @@ test_fused_batchnorm (void)
   {
     GabnBnEpilogue e = { .out = bn, .mean = mean, .scale = scale, .beta = beta, .relu = TRUE };
 
-    gabn_winograd_forward (out, &e, in, U, NULL, NULL, B, &s, work);
+    g_autofree float *U_packed = NULL;
+
+    if (packed)
+      {
+        U_packed = g_new (float, gabn_winograd_packed_floats (&s));
+        gabn_winograd_pack_weights (U_packed, U, &s);
+      }
+    gabn_winograd_forward (out, &e, in, U, U_packed, NULL, B, &s, work);
   }
   direct_conv (ref, in, w, NULL, B, &s);
   for (gsize i = 0; i < n_out; i++)
@@ -165,6 +179,17 @@ test_fused_batchnorm (void)
       g_assert_cmpfloat_with_epsilon (bn[i], want, 1e-4);
     }
   g_rand_free (rand);
+}
+
+static void
+test_fused_batchnorm (void)
+{
+  check_fused (3, 16, 20, 9, 6, FALSE);
+  if (gabn_packed_gemm_available ())
+    {
+      check_fused (1, 16, 64, 70, 65, TRUE);  /* band by band: 35 bands */
+      check_fused (2, 16, 20, 9, 6, TRUE);
+    }
 }
 
 /* d_in += ∂/∂in, against the im2col backward: accumulates, any shape. */

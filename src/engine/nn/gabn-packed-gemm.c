@@ -15,20 +15,39 @@ gabn_packed_floats (int M, int K)
   return (gsize) (M + MR - 1) / MR * MR * K;
 }
 
-void
-gabn_pack_a (float *packed, const float *A, int M, int K, int lda)
+/* packed = A in panels of height rows, k-major within each panel. */
+static void
+pack_panels (float *packed, const float *A, int M, int K, int lda, int height)
 {
-  int panels = (M + MR - 1) / MR;
+  int panels = (M + height - 1) / height;
 
   for (int p = 0; p < panels; p++)
     for (int k = 0; k < K; k++)
-      for (int r = 0; r < MR; r++)
+      for (int r = 0; r < height; r++)
         {
-          int row = p * MR + r;
+          int row = p * height + r;
 
           /* Rows past M are zeros: the kernel computes them, nobody stores them. */
-          packed[((gsize) p * K + k) * MR + r] = row < M ? A[(gsize) row * lda + k] : 0.0f;
+          packed[((gsize) p * K + k) * height + r] = row < M ? A[(gsize) row * lda + k] : 0.0f;
         }
+}
+
+void
+gabn_pack_a (float *packed, const float *A, int M, int K, int lda)
+{
+  pack_panels (packed, A, M, K, lda, MR);
+}
+
+gsize
+gabn_packed_wide_floats (int M, int K)
+{
+  return (gsize) (M + GABN_PACKED_WIDE - 1) / GABN_PACKED_WIDE * GABN_PACKED_WIDE * K;
+}
+
+void
+gabn_pack_a_wide (float *packed, const float *A, int M, int K, int lda)
+{
+  pack_panels (packed, A, M, K, lda, GABN_PACKED_WIDE);
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -70,6 +89,13 @@ gboolean
 gabn_packed_gemm_avx512 (void)
 {
   return avx512_on ();
+}
+
+gboolean
+gabn_packed_gemm_wide_pays (void)
+{
+  __builtin_cpu_init ();
+  return __builtin_cpu_supports ("avx512f") != 0;
 }
 
 gboolean
@@ -498,6 +524,171 @@ gabn_packed_gemm_serial (int M, int N, int K, const float *packed, const float *
     }
 }
 
+/* ---- Wide panels: C's rows in the vectors ----------------------------
+ * For products with few columns (a single image's Winograd tiles: 49 at
+ * 14 × 14, which the 16-column blocks above pad to 64): a block is 64 rows
+ * of C (one wide panel of A, four 512-bit vectors) by WN columns of B, each
+ * column's element of B broadcast, so a short N wastes at most WN − 1
+ * columns. Each element's sum is the same FMA chain over k as the kernels
+ * above (a·b = b·a exactly), so the same bits. */
+#define WR GABN_PACKED_WIDE
+#define WN 6
+
+/* The block (rows × cols of C, row stride ldc) from the accumulators of
+ * column r at acc[r · WR …]: transposed on the way out. */
+static inline void
+wide_store (const float *acc, float *c, int ldc, int rows, int cols)
+{
+  for (int m = 0; m < rows; m++, c += ldc)
+    for (int r = 0; r < cols; r++)
+      c[r] = acc[r * WR + m];
+}
+
+/* C's block = the wide panel a (K × 64) · B's columns b … b + cols − 1 (row
+ * stride ldb), cols ≤ WN a constant of each form below (unrolled). */
+__attribute__ ((target ("avx512f"), always_inline))
+static inline void
+wide_block_avx512 (int K, const float *a, const float *b, int ldb, float *c, int ldc,
+                   int rows, const int cols)
+{
+  __m512 acc[WN][4];
+  float out[WN * WR] __attribute__ ((aligned (64)));
+
+  for (int r = 0; r < WN; r++)
+    for (int v = 0; v < 4; v++)
+      acc[r][v] = _mm512_setzero_ps ();
+  for (int k = 0; k < K; k++, a += WR, b += ldb)
+    {
+      __m512 a0 = _mm512_loadu_ps (a), a1 = _mm512_loadu_ps (a + 16);
+      __m512 a2 = _mm512_loadu_ps (a + 32), a3 = _mm512_loadu_ps (a + 48);
+
+      for (int r = 0; r < cols; r++)
+        {
+          __m512 br = _mm512_set1_ps (b[r]);
+
+          acc[r][0] = _mm512_fmadd_ps (a0, br, acc[r][0]);
+          acc[r][1] = _mm512_fmadd_ps (a1, br, acc[r][1]);
+          acc[r][2] = _mm512_fmadd_ps (a2, br, acc[r][2]);
+          acc[r][3] = _mm512_fmadd_ps (a3, br, acc[r][3]);
+        }
+    }
+  for (int r = 0; r < cols; r++)
+    for (int v = 0; v < 4; v++)
+      _mm512_store_ps (out + r * WR + 16 * v, acc[r][v]);
+  wide_store (out, c, ldc, rows, cols);
+}
+
+/* The same in AVX2: the panel's 64 rows 16 at a time (12 accumulators). */
+__attribute__ ((target ("avx2,fma"), always_inline))
+static inline void
+wide_block_avx2 (int K, const float *a, const float *b, int ldb, float *c, int ldc,
+                 int rows, const int cols)
+{
+  float out[WN * WR] __attribute__ ((aligned (32)));
+
+  for (int m0 = 0; m0 < WR; m0 += 16)
+    {
+      const float *ak = a + m0, *bk = b;
+      __m256 acc[WN][2];
+
+      for (int r = 0; r < WN; r++)
+        acc[r][0] = acc[r][1] = _mm256_setzero_ps ();
+      for (int k = 0; k < K; k++, ak += WR, bk += ldb)
+        {
+          __m256 a0 = _mm256_loadu_ps (ak), a1 = _mm256_loadu_ps (ak + 8);
+
+          for (int r = 0; r < cols; r++)
+            {
+              __m256 br = _mm256_broadcast_ss (bk + r);
+
+              acc[r][0] = _mm256_fmadd_ps (a0, br, acc[r][0]);
+              acc[r][1] = _mm256_fmadd_ps (a1, br, acc[r][1]);
+            }
+        }
+      for (int r = 0; r < cols; r++)
+        {
+          _mm256_store_ps (out + r * WR + m0, acc[r][0]);
+          _mm256_store_ps (out + r * WR + m0 + 8, acc[r][1]);
+        }
+    }
+  wide_store (out, c, ldc, rows, cols);
+}
+
+#define WIDE_FORM(n)                                                             \
+  __attribute__ ((target ("avx512f")))                                           \
+  static void                                                                    \
+  wide_avx512_##n (int K, const float *a, const float *b, int ldb, float *c,     \
+                   int ldc, int rows)                                            \
+  {                                                                              \
+    wide_block_avx512 (K, a, b, ldb, c, ldc, rows, n);                           \
+  }                                                                              \
+  __attribute__ ((target ("avx2,fma")))                                          \
+  static void                                                                    \
+  wide_avx2_##n (int K, const float *a, const float *b, int ldb, float *c,       \
+                 int ldc, int rows)                                              \
+  {                                                                              \
+    wide_block_avx2 (K, a, b, ldb, c, ldc, rows, n);                             \
+  }
+WIDE_FORM (1)
+WIDE_FORM (2)
+WIDE_FORM (3)
+WIDE_FORM (4)
+WIDE_FORM (5)
+WIDE_FORM (6)
+#undef WIDE_FORM
+
+typedef void (*WideForm) (int K, const float *a, const float *b, int ldb, float *c,
+                          int ldc, int rows);
+
+static const WideForm wide_avx512[WN + 1] = {
+  NULL, wide_avx512_1, wide_avx512_2, wide_avx512_3, wide_avx512_4, wide_avx512_5,
+  wide_avx512_6,
+};
+static const WideForm wide_avx2[WN + 1] = {
+  NULL, wide_avx2_1, wide_avx2_2, wide_avx2_3, wide_avx2_4, wide_avx2_5, wide_avx2_6,
+};
+
+/* Jobs [begin, end): job = (product · panels + panel) · blocks + block (of
+ * WN columns), so that consecutive jobs reuse one wide panel of A. */
+static void
+wide_range (int begin, int end, gpointer data)
+{
+  PackedJob *j = data;
+  const WideForm *forms = avx512_on () ? wide_avx512 : wide_avx2;
+
+  for (int job = begin; job < end; job++)
+    {
+      int blk = job % j->blocks, p = job / j->blocks % j->pairs;
+      int i = job / j->blocks / j->pairs;
+      /* N spread evenly over the blocks (49 = 5 · 5 + 4 · 6, not 8 · 6 + 1:
+       * a block of one column loads as much as it multiplies). */
+      int n0 = (int) ((gint64) j->N * blk / j->blocks);
+      int cols = (int) ((gint64) j->N * (blk + 1) / j->blocks) - n0;
+      int rows = MIN (WR, j->M - p * WR);
+
+      forms[cols] (j->K, j->packed + i * j->packed_stride + (gsize) p * WR * j->K,
+                   j->B + i * j->b_stride + n0, j->ldb,
+                   j->C + i * j->c_stride + (gsize) p * WR * j->ldc + n0, j->ldc, rows);
+    }
+}
+
+void
+gabn_packed_gemm_wide_batch (int count, int M, int N, int K, const float *packed,
+                             gsize packed_stride, const float *B, gsize b_stride,
+                             int ldb, float *C, gsize c_stride, int ldc)
+{
+  PackedJob j = {
+    .M = M, .N = N, .K = K, .packed = packed, .B = B, .ldb = ldb, .C = C,
+    .ldc = ldc, .packed_stride = packed_stride, .b_stride = b_stride,
+    .c_stride = c_stride, .pairs = (M + WR - 1) / WR, .blocks = (N + WN - 1) / WN,
+  };
+
+  g_return_if_fail (gabn_packed_gemm_available ());
+  gabn_parallel_for (count * j.pairs * j.blocks, wide_range, &j);
+}
+#undef WR
+#undef WN
+
 void
 gabn_packed_gemm_batch (int count, int M, int N, int K, const float *packed,
                         gsize packed_stride, const float *B, gsize b_stride,
@@ -555,6 +746,12 @@ gabn_packed_gemm_avx512 (void)
 }
 
 gboolean
+gabn_packed_gemm_wide_pays (void)
+{
+  return FALSE;
+}
+
+gboolean
 gabn_packed_gemm_set_avx512 (gboolean on)
 {
   (void) on;
@@ -565,6 +762,16 @@ void
 gabn_packed_gemm_batch (int count, int M, int N, int K, const float *packed,
                         gsize packed_stride, const float *B, gsize b_stride,
                         int ldb, float *C, gsize c_stride, int ldc)
+{
+  (void) count; (void) M; (void) N; (void) K; (void) packed; (void) packed_stride;
+  (void) B; (void) b_stride; (void) ldb; (void) C; (void) c_stride; (void) ldc;
+  g_return_if_reached ();
+}
+
+void
+gabn_packed_gemm_wide_batch (int count, int M, int N, int K, const float *packed,
+                             gsize packed_stride, const float *B, gsize b_stride,
+                             int ldb, float *C, gsize c_stride, int ldc)
 {
   (void) count; (void) M; (void) N; (void) K; (void) packed; (void) packed_stride;
   (void) B; (void) b_stride; (void) ldb; (void) C; (void) c_stride; (void) ldc;

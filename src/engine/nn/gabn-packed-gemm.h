@@ -66,6 +66,26 @@ void  gabn_packed_gemm_batch (int count, int M, int N, int K,
                               const float *B, gsize b_stride, int ldb,
                               float *C, gsize c_stride, int ldc);
 
+/* Rows of C per vector block of the wide form below. */
+#define GABN_PACKED_WIDE 64
+
+/* A packed in panels of GABN_PACKED_WIDE rows (k-major), for the wide
+ * form: C's rows in the vectors, B's columns broadcast six at a time. For
+ * products with few columns, which the form above pads to a multiple of
+ * 16 (a single image's Winograd tiles: 49 at 14 × 14). The same bits as
+ * gabn_packed_gemm_batch. */
+/* Whether the CPU has AVX-512F, where the wide form is the faster one (in
+ * AVX2 it measured slower than the 16-column blocks: iresnet50's 14 × 14
+ * layers 48.5 against 57.4 ms). The CPU's, not the switch above: weights
+ * packed for one form stay valid when a test turns AVX-512 off. */
+gboolean gabn_packed_gemm_wide_pays (void);
+gsize gabn_packed_wide_floats (int M, int K);
+void  gabn_pack_a_wide (float *packed, const float *A, int M, int K, int lda);
+void  gabn_packed_gemm_wide_batch (int count, int M, int N, int K,
+                                   const float *packed, gsize packed_stride,
+                                   const float *B, gsize b_stride, int ldb,
+                                   float *C, gsize c_stride, int ldc);
+
 /* Width of the column panels gabn_packed_gemm_panel multiplies. */
 #define GABN_PACKED_PANEL 32
 
