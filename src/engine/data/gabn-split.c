@@ -6,6 +6,7 @@
 #include "gabn-synth.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
 
@@ -325,8 +326,8 @@ gabn_split_from_json (const GabnDataset *ds, const char *json, GError **error)
     if (ds->synth && gabn_split_json_synth_seed (json, &made_on) && made_on != ds->synth->seed)
       {
         g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT,
-                     _("The saved split was made on the built-in faces of seed %" G_GUINT64_FORMAT
-                       "; these are of seed %" G_GUINT64_FORMAT ": other people under the "
+                     _("The saved split was made on the built-in faces of seed %" PRIu64
+                       "; these are of seed %" PRIu64 ": other people under the "
                        "same names"),
                      made_on, ds->synth->seed);
         return NULL;
