@@ -119,7 +119,7 @@ taps9_row (float *restrict orow, const float *const *src, const float *w, int n,
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
+#include "gabn-epilogue-avx512.h"
 
 /* The same with AVX2: eight columns at a time, a masked tail, every tap
  * one fused multiply-add (one rounding, as the packed GEMM's). */
@@ -165,6 +165,28 @@ taps9_func (void)
  * fault on no masked-off lane, so they may start before or end after the
  * plane). */
 
+/* Where a plane's vectors go (plane3x3_*_avx512): the convolution's own
+ * output out, and the BatchNorm epilogue bn (nullable) of channel o at
+ * offset off applied in registers, as gabn_bn_epilogue_row would in a pass
+ * of its own over out afterwards (the same float operations, so the same
+ * bits). keep_raw: out is none of bn's outputs, so written as well. */
+typedef struct {
+  const GabnBnEpilogue *bn;
+  gsize off;
+  int o;
+  gboolean keep_raw;
+} PlaneStore;
+
+__attribute__ ((target ("avx512f"), always_inline))
+static inline void
+plane_store (const PlaneStore *ps, float *out, int i, __m512 v, __mmask16 m)
+{
+  if (ps->bn == NULL || ps->keep_raw)
+    _mm512_mask_storeu_ps (out + i, m, v);
+  if (ps->bn)
+    gabn_bn_epilogue_avx512 (ps->bn, ps->o, ps->off + i, v, m);
+}
+
 /* Stride 1 over the plane as one flat row of H·W outputs: vector v holds
  * outputs 16v … 16v + 15 across row ends (a 7 × 7 plane is 4 vectors, not
  * 7 rows of 7), and tap t reads the same flat run shifted by
@@ -192,6 +214,32 @@ flat_masks (guint16 *masks, int H, int W)
       }
 }
 
+/* flat_masks of an H × W plane, made once per shape and kept (a network
+ * has a few): an image-by-image pass (gabn-net-run.c) calls each layer
+ * once per image, and making them, two divisions per lane, took as long
+ * as the 7 × 7 and 14 × 14 planes' convolutions. */
+static const guint16 *
+flat_masks_shared (int H, int W)
+{
+  static GMutex lock;
+  static GHashTable *made;
+  gpointer key = GSIZE_TO_POINTER ((gsize) H << 20 | (gsize) W);
+  guint16 *masks;
+
+  g_mutex_lock (&lock);
+  if (made == NULL)
+    made = g_hash_table_new (g_direct_hash, g_direct_equal);
+  masks = g_hash_table_lookup (made, key);
+  if (masks == NULL)
+    {
+      masks = g_new (guint16, (H * W + 15) / 16 * 10);
+      flat_masks (masks, H, W);
+      g_hash_table_insert (made, key, masks);
+    }
+  g_mutex_unlock (&lock);
+  return masks;
+}
+
 /* Tap t of the run of vectors at src (an address: a masked lane may lie
  * before the plane), vector u of them. */
 #define TAP(u, t) _mm512_maskz_loadu_ps (masks[(u) * 10 + (t)],                     \
@@ -201,7 +249,7 @@ flat_masks (guint16 *masks, int H, int W)
 __attribute__ ((target ("avx512f")))
 static void
 plane3x3_s1_avx512 (float *out, const float *in, gsize in_plane, int Cg, const float *w,
-                    float bias, int H, int W, const guint16 *masks)
+                    float bias, int H, int W, const guint16 *masks, const PlaneStore *ps)
 {
   int P = H * W, i = 0;
   gssize off[9];
@@ -230,10 +278,10 @@ plane3x3_s1_avx512 (float *out, const float *in, gsize in_plane, int Cg, const f
             }
         }
       /* All four in the plane (i + 64 ≤ P): no store masks. */
-      _mm512_storeu_ps (out + i, acc0);
-      _mm512_storeu_ps (out + i + 16, acc1);
-      _mm512_storeu_ps (out + i + 32, acc2);
-      _mm512_storeu_ps (out + i + 48, acc3);
+      plane_store (ps, out, i, acc0, 0xffff);
+      plane_store (ps, out, i + 16, acc1, 0xffff);
+      plane_store (ps, out, i + 32, acc2, 0xffff);
+      plane_store (ps, out, i + 48, acc3, 0xffff);
     }
   for (; i < P; i += 16, masks += 10)
     {
@@ -247,7 +295,7 @@ plane3x3_s1_avx512 (float *out, const float *in, gsize in_plane, int Cg, const f
           for (int t = 0; t < 9; t++)
             acc = _mm512_fmadd_ps (_mm512_set1_ps (wc[t]), TAP (0, t), acc);
         }
-      _mm512_mask_storeu_ps (out + i, masks[9], acc);
+      plane_store (ps, out, i, acc, masks[9]);
     }
 }
 #undef TAP
@@ -258,7 +306,7 @@ plane3x3_s1_avx512 (float *out, const float *in, gsize in_plane, int Cg, const f
 __attribute__ ((target ("avx512f")))
 static void
 plane3x3_s2_avx512 (float *out, const float *in, gsize in_plane, int Cg, const float *w,
-                    float bias, int H, int W, int Ho, int Wo)
+                    float bias, int H, int W, int Ho, int Wo, const PlaneStore *ps)
 {
   const __m512i even = _mm512_setr_epi32 (0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   const __m512i odd = _mm512_setr_epi32 (1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
@@ -298,8 +346,8 @@ plane3x3_s2_avx512 (float *out, const float *in, gsize in_plane, int Cg, const f
               acc = _mm512_fmadd_ps (_mm512_set1_ps (wt[1]), tap1, acc);
               acc = _mm512_fmadd_ps (_mm512_set1_ps (wt[2]), tap2, acc);
             }
-        _mm512_mask_storeu_ps (out + (gsize) oy * Wo + ox0,
-                               Wo - ox0 >= 16 ? 0xffff : (__mmask16) ((1u << (Wo - ox0)) - 1), acc);
+        plane_store (ps, out, oy * Wo + ox0, acc,
+                     Wo - ox0 >= 16 ? 0xffff : (__mmask16) ((1u << (Wo - ox0)) - 1));
       }
 }
 
@@ -343,13 +391,16 @@ forward_planes (int begin, int end, gpointer data)
   if (avx512_3x3 (s))
     {
       gsize in_plane = (gsize) s->in_h * s->in_w;
-      g_autofree guint16 *masks = NULL;
+      const guint16 *masks = s->stride == 1 ? flat_masks_shared (s->out_h, s->out_w) : NULL;
+      const GabnBnEpilogue *e = j->bn;
+      /* The epilogue in registers; the raw convolution stored too unless
+       * it is computed in place of one of e's outputs. */
+      PlaneStore ps = {
+        .bn = e,
+        .keep_raw = e && j->out != e->out
+                    && !((e->slope || e->residual) && j->out == e->act_out),
+      };
 
-      if (s->stride == 1)
-        {
-          masks = g_new (guint16, (P + 15) / 16 * 10);
-          flat_masks (masks, s->out_h, s->out_w);
-        }
       for (int p = begin; p < end; p++)
         {
           int b = p / s->out_c, o = p % s->out_c, g = o / Og;
@@ -358,13 +409,14 @@ forward_planes (int begin, int end, gpointer data)
           const float *w = j->weight + (gsize) o * Cg * 9;
           float bias = j->bias ? j->bias[o] : 0.0f;
 
+          ps.off = (gsize) p * P;
+          ps.o = o;
           if (s->stride == 1)
-            plane3x3_s1_avx512 (out, in, in_plane, Cg, w, bias, s->out_h, s->out_w, masks);
+            plane3x3_s1_avx512 (out, in, in_plane, Cg, w, bias, s->out_h, s->out_w, masks,
+                                &ps);
           else
             plane3x3_s2_avx512 (out, in, in_plane, Cg, w, bias, s->in_h, s->in_w,
-                                s->out_h, s->out_w);
-          if (j->bn)
-            gabn_bn_epilogue_row (j->bn, (gsize) p * P, o, out, P);
+                                s->out_h, s->out_w, &ps);
         }
       return;
     }

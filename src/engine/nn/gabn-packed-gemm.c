@@ -32,7 +32,7 @@ gabn_pack_a (float *packed, const float *A, int M, int K, int lda)
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
+#include "gabn-epilogue-avx512.h"
 
 gboolean
 gabn_packed_gemm_available (void)
@@ -193,38 +193,21 @@ kernel_12x16 (int K, const float *a0, const float *a1, const float *b, int ldb,
 }
 
 /* The epilogue of one row of a block (channel o, ≤ 16 columns in m) as it
- * leaves the registers: gabn_bn_epilogue_row's float arithmetic, element by
- * element, so its bits. The empty asm keeps GCC from fusing the BatchNorm's
- * multiply and add into one FMA (rounded once: other bits). */
+ * leaves the registers: the bias, then gabn_bn_epilogue_row's float
+ * arithmetic, element by element, so its bits. */
 __attribute__ ((target ("avx512f"), always_inline))
 static inline void
 epilogue_store (const GabnPackedEpilogue *ep, int o, gsize off, float *c,
                 __m512 v, __mmask16 m)
 {
   const GabnBnEpilogue *e = ep ? ep->bn : NULL;
-  __m512 zero = _mm512_setzero_ps ();
 
   if (ep && ep->bias)
     v = _mm512_add_ps (v, _mm512_set1_ps (ep->bias[o]));
   if (e == NULL || ep->keep_raw)
     _mm512_mask_storeu_ps (c, m, v);
-  if (e == NULL)
-    return;
-  v = _mm512_mul_ps (_mm512_sub_ps (v, _mm512_set1_ps (e->mean[o])),
-                     _mm512_set1_ps (e->scale[o]));
-  __asm__ ("" : "+v" (v));
-  v = _mm512_add_ps (v, _mm512_set1_ps (e->beta[o]));
-  if (e->relu)
-    v = _mm512_maskz_mov_ps (_mm512_cmp_ps_mask (v, zero, _CMP_GT_OQ), v);
-  if (e->out)
-    _mm512_mask_storeu_ps (e->out + off, m, v);
-  if (e->residual)
-    v = _mm512_add_ps (v, _mm512_maskz_loadu_ps (m, e->residual + off));
-  else if (e->slope)
-    v = _mm512_mask_blend_ps (_mm512_cmp_ps_mask (v, zero, _CMP_GT_OQ),
-                              _mm512_mul_ps (_mm512_set1_ps (e->slope[o]), v), v);
-  if (e->residual || e->slope)
-    _mm512_mask_storeu_ps (e->act_out + off, m, v);
+  if (e)
+    gabn_bn_epilogue_avx512 (e, o, off, v, m);
 }
 
 /* The same over a 32-column panel b of B (K × 32, contiguous, zero past
