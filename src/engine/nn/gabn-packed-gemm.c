@@ -210,6 +210,40 @@ epilogue_store (const GabnPackedEpilogue *ep, int o, gsize off, float *c,
     gabn_bn_epilogue_avx512 (e, o, off, v, m);
 }
 
+/* The cache lines the block's epilogue will write (and the residual it
+ * reads), requested before its product: they lie in planes that are not
+ * in L1, and the block's stores used to wait for them (a tenth of the
+ * kernel's samples). */
+static inline void
+prefetch_rows (const float *p, int ldc, int rows, gboolean wide)
+{
+  for (int r = 0; r < rows; r++, p += ldc)
+    {
+      __builtin_prefetch (p, 1, 3);
+      if (wide)
+        __builtin_prefetch (p + NR, 1, 3);
+    }
+}
+
+static inline void
+prefetch_outputs (const GabnPackedEpilogue *ep, const float *c, int ldc, int rows,
+                  int row0, int col0, gboolean wide)
+{
+  const GabnBnEpilogue *e = ep ? ep->bn : NULL;
+  gsize off = ep ? ep->bn_off + (gsize) row0 * ldc + col0 : 0;
+
+  if (e == NULL || ep->keep_raw)
+    prefetch_rows (c, ldc, rows, wide);
+  if (e == NULL)
+    return;
+  if (e->out)
+    prefetch_rows (e->out + off, ldc, rows, wide);
+  if (e->residual)
+    prefetch_rows (e->residual + off, ldc, rows, wide);
+  if (e->residual || e->slope)
+    prefetch_rows (e->act_out + off, ldc, rows, wide);
+}
+
 /* The same over a 32-column panel b of B (K × 32, contiguous, zero past
  * cols) and one weight panel a0 or, when two, the next one a1 as well: a
  * 12 × 32 block of C in 24 registers, two loads of b per 24 FMAs instead
@@ -249,6 +283,7 @@ block_x32 (int K, const float *a0, const float *a1, const float *b, float *c, in
   __mmask16 mask1 = cols >= 2 * NR ? 0xffff
                     : cols <= NR ? 0 : (__mmask16) ((1u << (cols - NR)) - 1);
 
+  prefetch_outputs (ep, c, ldc, rows, row0, col0, wide);
   for (int k = 0; k < K; k++, a0 += MR, a1 += MR, b += 2 * NR)
     {
       __m512 bk0 = _mm512_loadu_ps (b), bk1 = wide ? _mm512_loadu_ps (b + NR) : bk0;
