@@ -246,6 +246,23 @@ flat_masks_shared (int H, int W)
                                          (const void *) (src + (off[t] + (u) * 16)   \
                                                                * (gssize) sizeof (float)))
 
+/* The 16 floats of a flat plane of P at index q (which may lie outside
+ * it), zero where they do. */
+__attribute__ ((target ("avx512f"), always_inline))
+static inline __m512
+run_load (const float *plane, gssize q, int P)
+{
+  __mmask16 m = 0xffff;
+
+  if (q < 0 || q + 16 > P)
+    {
+      gssize lo = MAX (-q, 0), hi = MIN ((gssize) P - q, 16);
+
+      m = hi <= lo ? 0 : (__mmask16) (((1u << hi) - 1) & ~((1u << lo) - 1));
+    }
+  return _mm512_maskz_loadu_ps (m, (const void *) ((guintptr) plane + q * (gssize) sizeof (float)));
+}
+
 __attribute__ ((target ("avx512f")))
 static void
 plane3x3_s1_avx512 (float *out, const float *in, gsize in_plane, int Cg, const float *w,
@@ -257,24 +274,43 @@ plane3x3_s1_avx512 (float *out, const float *in, gsize in_plane, int Cg, const f
   for (int t = 0; t < 9; t++)
     off[t] = (gssize) (t / 3 - 1) * W + t % 3 - 1;
   /* Four vectors at a time: four independent FMA chains (one chain waits
-   * for each FMA's result before the next tap's). */
+   * for each FMA's result before the next tap's). Each input row's run is
+   * loaded once, six vectors (the four and one either side), and its left
+   * and right taps shifted out of them in registers (valignd, masked as
+   * the taps' loads were): 18 loads per 64 outputs instead of 36. */
   for (; i + 64 <= P; i += 64, masks += 40)
     {
       __m512 acc0 = _mm512_set1_ps (bias), acc1 = acc0, acc2 = acc0, acc3 = acc0;
 
       for (int c = 0; c < Cg; c++)
         {
-          guintptr src = (guintptr) (in + c * in_plane + i);
+          const float *plane = in + c * in_plane;
           const float *wc = w + c * 9;
 
-          for (int t = 0; t < 9; t++)
+          for (int ky = 0; ky < 3; ky++)
             {
-              __m512 wt = _mm512_set1_ps (wc[t]);
+              gssize r0 = i + (gssize) (ky - 1) * W;   /* flat index of the centre taps */
+              __m512i v[6];
+              __m512 w0 = _mm512_set1_ps (wc[3 * ky]), w1 = _mm512_set1_ps (wc[3 * ky + 1]);
+              __m512 w2 = _mm512_set1_ps (wc[3 * ky + 2]);
 
-              acc0 = _mm512_fmadd_ps (wt, TAP (0, t), acc0);
-              acc1 = _mm512_fmadd_ps (wt, TAP (1, t), acc1);
-              acc2 = _mm512_fmadd_ps (wt, TAP (2, t), acc2);
-              acc3 = _mm512_fmadd_ps (wt, TAP (3, t), acc3);
+              for (int q = 0; q < 6; q++)
+                v[q] = _mm512_castps_si512 (run_load (plane, r0 - 16 + 16 * q, P));
+#define TAPS_ROW(u, acc)                                                                 \
+  do {                                                                                   \
+    const guint16 *m_ = masks + (u) * 10 + 3 * ky;                                       \
+    acc = _mm512_fmadd_ps (w0, _mm512_castsi512_ps (_mm512_maskz_alignr_epi32 (          \
+                                 m_[0], v[(u) + 1], v[u], 15)), acc);                     \
+    acc = _mm512_fmadd_ps (w1, _mm512_maskz_mov_ps (m_[1], _mm512_castsi512_ps (v[(u) + 1])), \
+                           acc);                                                         \
+    acc = _mm512_fmadd_ps (w2, _mm512_castsi512_ps (_mm512_maskz_alignr_epi32 (          \
+                                 m_[2], v[(u) + 2], v[(u) + 1], 1)), acc);                \
+  } while (0)
+              TAPS_ROW (0, acc0);
+              TAPS_ROW (1, acc1);
+              TAPS_ROW (2, acc2);
+              TAPS_ROW (3, acc3);
+#undef TAPS_ROW
             }
         }
       /* All four in the plane (i + 64 ≤ P): no store masks. */
