@@ -36,3 +36,29 @@ gabn_bn_epilogue_avx512 (const GabnBnEpilogue *e, int o, gsize off, __m512 v,
   if (e->residual || e->slope)
     _mm512_mask_storeu_ps (e->act_out + off, m, v);
 }
+
+/* The same on eight lanes (a ymm register), for blocks of ≤ 8 columns:
+ * the same operations lane by lane, so the same bits. */
+__attribute__ ((target ("avx512f,avx512vl"), always_inline))
+static inline void
+gabn_bn_epilogue_avx512_8 (const GabnBnEpilogue *e, int o, gsize off, __m256 v,
+                           __mmask8 m)
+{
+  __m256 zero = _mm256_setzero_ps ();
+
+  v = _mm256_mul_ps (_mm256_sub_ps (v, _mm256_set1_ps (e->mean[o])),
+                     _mm256_set1_ps (e->scale[o]));
+  __asm__ ("" : "+v" (v));
+  v = _mm256_add_ps (v, _mm256_set1_ps (e->beta[o]));
+  if (e->relu)
+    v = _mm256_maskz_mov_ps (_mm256_cmp_ps_mask (v, zero, _CMP_GT_OQ), v);
+  if (e->out)
+    _mm256_mask_storeu_ps (e->out + off, m, v);
+  if (e->residual)
+    v = _mm256_add_ps (v, _mm256_maskz_loadu_ps (m, e->residual + off));
+  else if (e->slope)
+    v = _mm256_mask_blend_ps (_mm256_cmp_ps_mask (v, zero, _CMP_GT_OQ),
+                              _mm256_mul_ps (_mm256_set1_ps (e->slope[o]), v), v);
+  if (e->residual || e->slope)
+    _mm256_mask_storeu_ps (e->act_out + off, m, v);
+}

@@ -66,6 +66,21 @@ avx512_on (void)
   return on;
 }
 
+/* Whether the 8-column (ymm) forms run: AVX-512 with its VL extension
+ * (every AVX-512 CPU but the Xeon Phi). */
+static gboolean
+avx512vl_on (void)
+{
+  static int vl = -1;
+
+  if (g_atomic_int_get (&vl) < 0)
+    {
+      __builtin_cpu_init ();
+      g_atomic_int_set (&vl, __builtin_cpu_supports ("avx512vl") != 0);
+    }
+  return avx512_on () && g_atomic_int_get (&vl);
+}
+
 gboolean
 gabn_packed_gemm_avx512 (void)
 {
@@ -330,6 +345,73 @@ BLOCK_FORM (kernel_6x32, FALSE, TRUE)
 BLOCK_FORM (kernel_6x16_ep, FALSE, FALSE)
 #undef BLOCK_FORM
 
+/* The same for ≤ 8 columns (the first 8 of the 32-column panel b) in ymm
+ * registers: a 512-bit FMA costs two 256-bit ones on the CPUs this
+ * targets, so a 4-column tail (14 × 14 maps: 196 = 6 · 32 + 4) or a
+ * 1-column one (7 × 7: 49 = 32 + 16 + 1) costs half of a 16-column
+ * block. Each element's sum is the same FMA chain over k, so the same
+ * bits. */
+#define ROW_FMA8(r, av) c##r = _mm256_fmadd_ps (_mm256_set1_ps (av), bk, c##r)
+
+__attribute__ ((target ("avx512f,avx512vl,fma"), always_inline))
+static inline void
+block_x8 (int K, const float *a0, const float *a1, const float *b, float *c, int ldc,
+          int rows, int cols, const GabnPackedEpilogue *ep, int row0, int col0,
+          const gboolean two)
+{
+  __m256 c0 = _mm256_setzero_ps (), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
+  __m256 c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0;
+  __mmask8 mask = (__mmask8) ((1u << cols) - 1);
+  const GabnBnEpilogue *e = ep ? ep->bn : NULL;
+
+  prefetch_outputs (ep, c, ldc, rows, row0, col0, FALSE);
+  for (int k = 0; k < K; k++, a0 += MR, a1 += MR, b += 2 * NR)
+    {
+      __m256 bk = _mm256_loadu_ps (b);
+
+      ROW_FMA8 (0, a0[0]); ROW_FMA8 (1, a0[1]); ROW_FMA8 (2, a0[2]);
+      ROW_FMA8 (3, a0[3]); ROW_FMA8 (4, a0[4]); ROW_FMA8 (5, a0[5]);
+      if (two)
+        {
+          ROW_FMA8 (6, a1[0]); ROW_FMA8 (7, a1[1]); ROW_FMA8 (8, a1[2]);
+          ROW_FMA8 (9, a1[3]); ROW_FMA8 (10, a1[4]); ROW_FMA8 (11, a1[5]);
+        }
+    }
+  {
+    __m256 acc[2 * MR] = { c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11 };
+    gsize off = ep ? ep->bn_off + (gsize) row0 * ldc + col0 : 0;
+
+    for (int r = 0; r < rows; r++, c += ldc, off += ldc)
+      {
+        __m256 v = acc[r];
+
+        if (ep && ep->bias)
+          v = _mm256_add_ps (v, _mm256_set1_ps (ep->bias[row0 + r]));
+        if (e == NULL || ep->keep_raw)
+          _mm256_mask_storeu_ps (c, mask, v);
+        if (e)
+          gabn_bn_epilogue_avx512_8 (e, row0 + r, off, v, mask);
+      }
+  }
+}
+#undef ROW_FMA8
+
+__attribute__ ((target ("avx512f,avx512vl,fma")))
+static void
+kernel_12x8 (int K, const float *a, const float *b, float *c, int ldc, int rows,
+             int cols, const GabnPackedEpilogue *ep, int row0, int col0)
+{
+  block_x8 (K, a, a + (gsize) K * MR, b, c, ldc, rows, cols, ep, row0, col0, TRUE);
+}
+
+__attribute__ ((target ("avx512f,avx512vl,fma")))
+static void
+kernel_6x8 (int K, const float *a, const float *b, float *c, int ldc, int rows,
+            int cols, const GabnPackedEpilogue *ep, int row0, int col0)
+{
+  block_x8 (K, a, a, b, c, ldc, rows, cols, ep, row0, col0, FALSE);
+}
+
 /* C rows [0, rows) (rows ≤ 12) of one 16-column block = the weight panels
  * at a (6 rows) and a + 6·K (the next 6, when rows > 6) · b. */
 static void
@@ -431,6 +513,18 @@ block_avx512 (int K, const float *a, const float *b, float *C, int ldc, int row0
 {
   float *c = C + (gsize) row0 * ldc + n0;
 
+  if (avx512vl_on () && (cols <= 8 || (cols > NR && cols <= NR + 8)))
+    {
+      /* The last ≤ 8 columns in ymm registers, the 16 before them (if
+       * any) as a 16-column block. */
+      int head = cols > NR ? NR : 0;
+
+      if (head)
+        block_avx512 (K, a, b, C, ldc, row0, rows, n0, head, ep);
+      (rows > MR ? kernel_12x8 : kernel_6x8) (K, a, b + head, c + head, ldc, rows,
+                                              cols - head, ep, row0, n0 + head);
+      return;
+    }
   if (rows > MR && cols > NR)
     kernel_12x32 (K, a, b, c, ldc, rows, cols, ep, row0, n0);
   else if (rows > MR)
