@@ -277,7 +277,9 @@ plane3x3_s1_avx512 (float *out, const float *in, gsize in_plane, int Cg, const f
    * for each FMA's result before the next tap's). Each input row's run is
    * loaded once, six vectors (the four and one either side), and its left
    * and right taps shifted out of them in registers (valignd, masked as
-   * the taps' loads were): 18 loads per 64 outputs instead of 36. */
+   * the taps' loads were): 18 loads per 64 outputs instead of 36. The
+   * centre taps need no mask of their own: they fall in the padding only
+   * above or below the plane, where run_load gave zeros. */
   for (; i + 64 <= P; i += 64, masks += 40)
     {
       __m512 acc0 = _mm512_set1_ps (bias), acc1 = acc0, acc2 = acc0, acc3 = acc0;
@@ -301,8 +303,7 @@ plane3x3_s1_avx512 (float *out, const float *in, gsize in_plane, int Cg, const f
     const guint16 *m_ = masks + (u) * 10 + 3 * ky;                                       \
     acc = _mm512_fmadd_ps (w0, _mm512_castsi512_ps (_mm512_maskz_alignr_epi32 (          \
                                  m_[0], v[(u) + 1], v[u], 15)), acc);                     \
-    acc = _mm512_fmadd_ps (w1, _mm512_maskz_mov_ps (m_[1], _mm512_castsi512_ps (v[(u) + 1])), \
-                           acc);                                                         \
+    acc = _mm512_fmadd_ps (w1, _mm512_castsi512_ps (v[(u) + 1]), acc);                  \
     acc = _mm512_fmadd_ps (w2, _mm512_castsi512_ps (_mm512_maskz_alignr_epi32 (          \
                                  m_[2], v[(u) + 2], v[(u) + 1], 1)), acc);                \
   } while (0)
