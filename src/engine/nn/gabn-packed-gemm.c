@@ -260,7 +260,9 @@ prefetch_outputs (const GabnPackedEpilogue *ep, const float *c, int ldc, int row
 }
 
 /* The same over a 32-column panel b of B (K × 32, contiguous, zero past
- * cols) and one weight panel a0 or, when two, the next one a1 as well: a
+ * cols) and one weight panel a0 or, for fma_rows 8 or 12, the next one a1
+ * as well (its first 2 rows or all 6: an 8-row block when M leaves 7–8
+ * rows, e.g. 128 = 10 · 12 + 8, 3 % fewer FMAs on those layers): a
  * 12 × 32 block of C in 24 registers, two loads of b per 24 FMAs instead
  * of one per 12 — the 12 × 16 form issues almost as many loads (its
  * broadcasts) as FMAs, which caps it below the FMA units' rate. wide:
@@ -280,7 +282,7 @@ __attribute__ ((target ("avx512f"), always_inline))
 static inline void
 block_x32 (int K, const float *a0, const float *a1, const float *b, float *c, int ldc,
            int rows, int cols, const GabnPackedEpilogue *ep, int row0, int col0,
-           const gboolean two, const gboolean wide)
+           const int fma_rows, const gboolean wide)
 {
   __m512 c0a = _mm512_setzero_ps (), c0b = _mm512_setzero_ps ();
   __m512 c1a = _mm512_setzero_ps (), c1b = _mm512_setzero_ps ();
@@ -305,10 +307,13 @@ block_x32 (int K, const float *a0, const float *a1, const float *b, float *c, in
 
       ROW_FMA (0, a0[0]); ROW_FMA (1, a0[1]); ROW_FMA (2, a0[2]);
       ROW_FMA (3, a0[3]); ROW_FMA (4, a0[4]); ROW_FMA (5, a0[5]);
-      if (two)
+      if (fma_rows > MR)
         {
-          ROW_FMA (6, a1[0]); ROW_FMA (7, a1[1]); ROW_FMA (8, a1[2]);
-          ROW_FMA (9, a1[3]); ROW_FMA (10, a1[4]); ROW_FMA (11, a1[5]);
+          ROW_FMA (6, a1[0]); ROW_FMA (7, a1[1]);
+        }
+      if (fma_rows > MR + 2)
+        {
+          ROW_FMA (8, a1[2]); ROW_FMA (9, a1[3]); ROW_FMA (10, a1[4]); ROW_FMA (11, a1[5]);
         }
     }
   {
@@ -328,21 +333,23 @@ block_x32 (int K, const float *a0, const float *a1, const float *b, float *c, in
 }
 #undef ROW_FMA
 
-/* The four forms: two weight panels or one (the last ≤ 6 rows of M), 32
+/* The six forms: 12, 8 or 6 rows (the last ≤ 8 or ≤ 6 rows of M), 32
  * columns or 16 (the last ≤ 16 columns of B). */
-#define BLOCK_FORM(name, two, wide)                                              \
-  __attribute__ ((target ("avx512f")))                                           \
-  static void                                                                    \
-  name (int K, const float *a, const float *b, float *c, int ldc, int rows,      \
-        int cols, const GabnPackedEpilogue *ep, int row0, int col0)              \
-  {                                                                              \
-    block_x32 (K, a, a + (two ? (gsize) K * MR : 0), b, c, ldc, rows, cols, ep,  \
-               row0, col0, two, wide);                                           \
+#define BLOCK_FORM(name, fma_rows, wide)                                            \
+  __attribute__ ((target ("avx512f")))                                              \
+  static void                                                                       \
+  name (int K, const float *a, const float *b, float *c, int ldc, int rows,         \
+        int cols, const GabnPackedEpilogue *ep, int row0, int col0)                 \
+  {                                                                                 \
+    block_x32 (K, a, a + (fma_rows > MR ? (gsize) K * MR : 0), b, c, ldc, rows, cols, \
+               ep, row0, col0, fma_rows, wide);                                     \
   }
-BLOCK_FORM (kernel_12x32, TRUE, TRUE)
-BLOCK_FORM (kernel_12x16_ep, TRUE, FALSE)
-BLOCK_FORM (kernel_6x32, FALSE, TRUE)
-BLOCK_FORM (kernel_6x16_ep, FALSE, FALSE)
+BLOCK_FORM (kernel_12x32, 12, TRUE)
+BLOCK_FORM (kernel_12x16_ep, 12, FALSE)
+BLOCK_FORM (kernel_8x32, 8, TRUE)
+BLOCK_FORM (kernel_8x16_ep, 8, FALSE)
+BLOCK_FORM (kernel_6x32, 6, TRUE)
+BLOCK_FORM (kernel_6x16_ep, 6, FALSE)
 #undef BLOCK_FORM
 
 /* The same for ≤ 8 columns (the first 8 of the 32-column panel b) in ymm
@@ -536,10 +543,10 @@ block_avx512 (int K, const float *a, const float *b, float *C, int ldc, int row0
                                               cols - head, ep, row0, n0 + head);
       return;
     }
-  if (rows > MR && cols > NR)
-    kernel_12x32 (K, a, b, c, ldc, rows, cols, ep, row0, n0);
+  if (rows > MR + 2)
+    (cols > NR ? kernel_12x32 : kernel_12x16_ep) (K, a, b, c, ldc, rows, cols, ep, row0, n0);
   else if (rows > MR)
-    kernel_12x16_ep (K, a, b, c, ldc, rows, cols, ep, row0, n0);
+    (cols > NR ? kernel_8x32 : kernel_8x16_ep) (K, a, b, c, ldc, rows, cols, ep, row0, n0);
   else if (cols > NR)
     kernel_6x32 (K, a, b, c, ldc, rows, cols, ep, row0, n0);
   else
