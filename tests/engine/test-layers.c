@@ -254,6 +254,21 @@ check_conv_grouped (int B, int C, int H, int W, int O, int k, int stride, int pa
   for (gsize i = 0; i < c.ny; i++)
     max_err = MAX (max_err, fabs (ref[i] - c.y[i]));
   g_assert_cmpfloat (max_err, <, 1e-5);
+  if (P == 1 && pad == 0)
+    /* A kernel over the whole map (GDC): the bias, then each input
+     * channel's taps in order, a multiply and an add each, bit for bit. */
+    for (int b = 0; b < B; b++)
+      for (int o = 0; o < O; o++)
+        {
+          int Cg = C / groups, g = o / (O / groups);
+          float acc = bias ? c.b[o] : 0.0f;
+
+          for (int cc = 0; cc < Cg; cc++)
+            for (int t = 0; t < k * k; t++)
+              acc += c.w[((gsize) o * Cg + cc) * k * k + t]
+                     * c.x[(((gsize) b * C + g * Cg + cc) * H + t / k) * W + t % k];
+          g_assert_cmpmem (&acc, sizeof acc, c.y + (gsize) b * O + o, sizeof acc);
+        }
   if (gabn_packed_gemm_set_avx512 (FALSE))
     {
       /* This CPU ran the AVX-512 3×3 forms (in place, masked): the AVX2
@@ -312,6 +327,7 @@ test_conv_grouped (void)
   check_conv_grouped (2, 4, 7, 7, 4, 3, 2, 1, 4, FALSE);   /* odd size, stride 2 */
   check_conv_grouped (2, 8, 6, 5, 8, 3, 1, 1, 4, FALSE);   /* groups of 2 (mbf layers.1) */
   check_conv_grouped (3, 4, 7, 7, 4, 7, 1, 0, 4, FALSE);   /* GDC: 7×7 over the map */
+  check_conv_grouped (2, 6, 5, 5, 3, 5, 1, 0, 3, TRUE);    /* the same, groups of 2 */
   /* 3×3 rows of one whole vector and a tail, of exactly one, of two */
   check_conv_grouped (1, 3, 5, 17, 3, 3, 1, 1, 3, TRUE);
   check_conv_grouped (2, 2, 4, 16, 2, 3, 1, 1, 2, FALSE);
