@@ -220,7 +220,7 @@ epilogue_store (const GabnPackedEpilogue *ep, int o, gsize off, float *c,
   if (ep && ep->bias)
     v = _mm512_add_ps (v, _mm512_set1_ps (ep->bias[o]));
   if (e == NULL || ep->keep_raw)
-    _mm512_mask_storeu_ps (c, m, v);
+    gabn_store16 (c, m, v);
   if (e)
     gabn_bn_epilogue_avx512 (e, o, off, v, m);
 }
