@@ -338,8 +338,10 @@ plane3x3_s1_avx512 (float *out, const float *in, gsize in_plane, int Cg, const f
 #undef TAP
 
 /* Stride 2, by output rows: 16 outputs need the input columns 2·ox − 1,
- * 2·ox, 2·ox + 1 (taps kx = 0, 1, 2), the odd, even and odd columns of
- * two 32-float runs one apart, split by permutes. */
+ * 2·ox, 2·ox + 1 (taps kx = 0, 1, 2): the even and odd columns of a
+ * 32-float run from 2·ox, split by permutes, and the odd ones shifted by
+ * a lane (tap 0 at lane j is tap 2 at lane j − 1; at lane 0 the column
+ * before the run, or the padding). */
 __attribute__ ((target ("avx512f")))
 static void
 plane3x3_s2_avx512 (float *out, const float *in, gsize in_plane, int Cg, const float *w,
@@ -353,12 +355,10 @@ plane3x3_s2_avx512 (float *out, const float *in, gsize in_plane, int Cg, const f
       {
         __m512 acc = _mm512_set1_ps (bias);
         int x0 = 2 * ox0;   /* the input column of tap kx = 1 at lane 0 */
-        /* Lanes j of the 32-float runs at columns x0 + j (taps 1, 2) and
-         * x0 − 1 + j (tap 0) that lie in [0, W). */
-        int n_at = CLAMP (W - x0, 0, 32), n_before = CLAMP (W - x0 + 1, 0, 32);
+        /* Lanes j of the 32-float run at columns x0 + j that lie in [0, W). */
+        int n_at = CLAMP (W - x0, 0, 32);
         guint32 at = n_at == 32 ? 0xffffffffu : (1u << n_at) - 1;
-        guint32 before = (n_before == 32 ? 0xffffffffu : (1u << n_before) - 1) & (x0 == 0 ? ~1u : ~0u);
-        __mmask16 a0 = at & 0xffff, a1 = at >> 16, b0 = before & 0xffff, b1 = before >> 16;
+        __mmask16 a0 = at & 0xffff, a1 = at >> 16;
 
         for (int c = 0; c < Cg; c++)
           for (int ky = 0; ky < 3; ky++)
@@ -372,12 +372,18 @@ plane3x3_s2_avx512 (float *out, const float *in, gsize in_plane, int Cg, const f
                   guintptr row = (guintptr) (in + c * in_plane + (gsize) iy * W + x0);
                   __m512 lo = _mm512_maskz_loadu_ps (a0, (const void *) row);
                   __m512 hi = _mm512_maskz_loadu_ps (a1, (const void *) (row + 16 * sizeof (float)));
-                  __m512 plo = _mm512_maskz_loadu_ps (b0, (const void *) (row - sizeof (float)));
-                  __m512 phi = _mm512_maskz_loadu_ps (b1, (const void *) (row + 15 * sizeof (float)));
+                  /* x0 ≥ 2 when not 0, and x0 − 1 < W: a column of the row. */
+                  __m512 before = x0 ? _mm512_set1_ps (((const float *) row)[-1])
+                                     : _mm512_setzero_ps ();
 
-                  tap0 = _mm512_permutex2var_ps (plo, even, phi);
                   tap1 = _mm512_permutex2var_ps (lo, even, hi);
                   tap2 = _mm512_permutex2var_ps (lo, odd, hi);
+                  /* maskz with all lanes: the unmasked intrinsic's undefined
+                   * source trips GCC 12's -Wmaybe-uninitialized. */
+                  tap0 = _mm512_castsi512_ps (_mm512_maskz_alignr_epi32 (0xffff,
+                                                                         _mm512_castps_si512 (tap2),
+                                                                         _mm512_castps_si512 (before),
+                                                                         15));
                 }
               acc = _mm512_fmadd_ps (_mm512_set1_ps (wt[0]), tap0, acc);
               acc = _mm512_fmadd_ps (_mm512_set1_ps (wt[1]), tap1, acc);
