@@ -2,7 +2,7 @@
  * its time, layer by layer — the profile behind docs/PERFORMANCE.md.
  *
  *   bench-layers [--arch iresnet50] [--batch 16] [--runs 3] [--threads N] [--train]
- *                [--cpu-time] [--no-avx512]
+ *                [--cpu-time] [--no-avx512] [--whole-only]
  *
  * Runs the interpreter one step at a time (a convolution and the eval-mode
  * BatchNorm and PReLU fused into it count as one step, as
@@ -74,7 +74,7 @@ main (int argc, char **argv)
 {
   g_autofree char *arch = g_strdup ("iresnet50");
   int batch = 16, runs = 3, threads = 0;
-  gboolean train = FALSE, no_avx512 = FALSE;
+  gboolean train = FALSE, no_avx512 = FALSE, whole_only = FALSE;
   GOptionEntry entries[] = {
     { "arch", 0, 0, G_OPTION_ARG_STRING, &arch, "Architecture", "A" },
     { "batch", 0, 0, G_OPTION_ARG_INT, &batch, "Images", "N" },
@@ -83,6 +83,7 @@ main (int argc, char **argv)
     { "train", 0, 0, G_OPTION_ARG_NONE, &train, "Training mode, with backward", NULL },
     { "cpu-time", 0, 0, G_OPTION_ARG_NONE, &cpu_time, "Time this thread's CPU time (use with --threads 1)", NULL },
     { "no-avx512", 0, 0, G_OPTION_ARG_NONE, &no_avx512, "The packed kernel's AVX2 form only", NULL },
+    { "whole-only", 0, 0, G_OPTION_ARG_NONE, &whole_only, "Time only the whole forward (for profiles)", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new ("- time per layer");
@@ -149,7 +150,7 @@ main (int argc, char **argv)
       g_array_append_val (steps, st);
     }
 
-  for (int r = 0; r < runs; r++)
+  for (int r = 0; r < (whole_only ? 0 : runs); r++)
     {
       for (guint k = 0; k < steps->len; k++)
         {

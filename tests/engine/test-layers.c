@@ -175,6 +175,50 @@ conv_grouped_loss (gpointer data)
   return gradcheck_dot (c->r, c->y, c->ny);
 }
 
+/* The fused eval-mode epilogue of a grouped convolution in each
+ * arrangement the net's passes use (gabn-net-run.c: outputs kept or
+ * computed in place, PReLU or residual Add) against the plain convolution
+ * y followed by gabn_bn_epilogue_row, bit for bit. On AVX-512 the 3×3
+ * forms apply it in registers. */
+static void
+check_grouped_epilogues (const Case *c, int groups, const float *mean, const float *scale,
+                         const float *beta, GRand *rand)
+{
+  int O = c->conv.out_c, P = c->conv.out_h * c->conv.out_w;
+  g_autofree float *slope = randn (rand, O, -0.5, 0.5);
+  g_autofree float *residual = randn (rand, c->ny, -1, 1);
+
+  for (int arr = 0; arr < 6; arr++)
+    {
+      g_autofree float *conv = g_new0 (float, c->ny), *out = g_new0 (float, c->ny);
+      g_autofree float *act = g_new0 (float, c->ny), *want = g_memdup2 (c->y, c->ny * sizeof (float));
+      g_autofree float *want_out = g_new0 (float, c->ny), *want_act = g_new0 (float, c->ny);
+      gboolean prelu = arr == 0 || arr == 1, add = arr == 2 || arr == 4;
+      gboolean act_in_place = arr == 1 || arr == 4, out_in_place = arr == 3;
+      GabnBnEpilogue e = {
+        .mean = mean, .scale = scale, .beta = beta, .relu = arr == 5,
+        .slope = prelu ? slope : NULL, .residual = add ? residual : NULL,
+      };
+      GabnBnEpilogue w = e;
+
+      /* 0: PReLU, all kept; 1: PReLU in place; 2: Add, all kept; 3: the
+       * BatchNorm in place; 4: Add in place; 5: ReLU, out kept. */
+      e.out = out_in_place ? conv : act_in_place ? NULL : out;
+      w.out = out_in_place ? want : act_in_place ? NULL : want_out;
+      if (prelu || add)
+        {
+          e.act_out = act_in_place ? conv : act;
+          w.act_out = act_in_place ? want : want_act;
+        }
+      gabn_conv2d_grouped_forward_bn (conv, &e, c->x, c->w, c->b, c->B, &c->conv, groups);
+      for (int p = 0; p < c->B * O; p++)
+        gabn_bn_epilogue_row (&w, (gsize) p * P, p % O, want + (gsize) p * P, P);
+      g_assert_cmpmem (conv, c->ny * sizeof (float), want, c->ny * sizeof (float));
+      g_assert_cmpmem (out, c->ny * sizeof (float), want_out, c->ny * sizeof (float));
+      g_assert_cmpmem (act, c->ny * sizeof (float), want_act, c->ny * sizeof (float));
+    }
+}
+
 /* Against a double-precision direct convolution, the fused eval-mode
  * BatchNorm against the layer's own arithmetic, backward by finite
  * differences. */
@@ -210,6 +254,21 @@ check_conv_grouped (int B, int C, int H, int W, int O, int k, int stride, int pa
   for (gsize i = 0; i < c.ny; i++)
     max_err = MAX (max_err, fabs (ref[i] - c.y[i]));
   g_assert_cmpfloat (max_err, <, 1e-5);
+  if (P == 1 && pad == 0)
+    /* A kernel over the whole map (GDC): the bias, then each input
+     * channel's taps in order, a multiply and an add each, bit for bit. */
+    for (int b = 0; b < B; b++)
+      for (int o = 0; o < O; o++)
+        {
+          int Cg = C / groups, g = o / (O / groups);
+          float acc = bias ? c.b[o] : 0.0f;
+
+          for (int cc = 0; cc < Cg; cc++)
+            for (int t = 0; t < k * k; t++)
+              acc += c.w[((gsize) o * Cg + cc) * k * k + t]
+                     * c.x[(((gsize) b * C + g * Cg + cc) * H + t / k) * W + t % k];
+          g_assert_cmpmem (&acc, sizeof acc, c.y + (gsize) b * O + o, sizeof acc);
+        }
   if (gabn_packed_gemm_set_avx512 (FALSE))
     {
       /* This CPU ran the AVX-512 3×3 forms (in place, masked): the AVX2
@@ -232,6 +291,12 @@ check_conv_grouped (int B, int C, int H, int W, int O, int k, int stride, int pa
     gabn_conv2d_grouped_forward_bn (y2, &e, c.x, c.w, c.b, B, &c.conv, groups);
   }
   g_assert_cmpmem (y2, c.ny * sizeof (float), c.y, c.ny * sizeof (float));
+  check_grouped_epilogues (&c, groups, mean, scale, beta, rand);
+  if (gabn_packed_gemm_set_avx512 (FALSE))
+    {
+      check_grouped_epilogues (&c, groups, mean, scale, beta, rand);
+      gabn_packed_gemm_set_avx512 (TRUE);
+    }
   for (int b = 0; b < B; b++)
     for (int o = 0; o < O; o++)
       {
@@ -262,6 +327,7 @@ test_conv_grouped (void)
   check_conv_grouped (2, 4, 7, 7, 4, 3, 2, 1, 4, FALSE);   /* odd size, stride 2 */
   check_conv_grouped (2, 8, 6, 5, 8, 3, 1, 1, 4, FALSE);   /* groups of 2 (mbf layers.1) */
   check_conv_grouped (3, 4, 7, 7, 4, 7, 1, 0, 4, FALSE);   /* GDC: 7×7 over the map */
+  check_conv_grouped (2, 6, 5, 5, 3, 5, 1, 0, 3, TRUE);    /* the same, groups of 2 */
   /* 3×3 rows of one whole vector and a tail, of exactly one, of two */
   check_conv_grouped (1, 3, 5, 17, 3, 3, 1, 1, 3, TRUE);
   check_conv_grouped (2, 2, 4, 16, 2, 3, 1, 1, 2, FALSE);

@@ -125,6 +125,10 @@ test_shapes (void)
       check (256, 49, 256);   /* iresnet's 14 × 14 Winograd products, batch 1 */
       check (70, 13, 17);     /* a wide panel and 6 rows; 6 + 6 + 1 columns */
       check (64, 5, 3);       /* one wide block of 5 columns */
+      /* ≤ 8 columns alone or after 16: the 8-column (ymm) forms */
+      check (13, 8, 9);
+      check (12, 24, 7);
+      check (7, 3, 5);
     }
 }
 
@@ -339,7 +343,7 @@ check_pointwise (int C, int H, int O, int form)
  * residual Add applied as the blocks leave the kernel, bit for bit against
  * the product followed by the separate epilogue, in every output
  * arrangement net-run uses, on shapes with partial row pairs (O = 20, 28),
- * partial column blocks (P = 25, 49, 196) and whole ones. */
+ * partial column blocks (P = 4, 25, 36, 49, 196) and whole ones. */
 static void
 test_pointwise (void)
 {
@@ -357,6 +361,8 @@ test_pointwise (void)
           check_pointwise (16, 7, 20, form);    /* 8 rows past a pair; 49 columns */
           check_pointwise (32, 14, 28, form);   /* 4 rows past a pair; 196 columns */
           check_pointwise (8, 5, 13, form);     /* 25 columns: one 16-wide block */
+          check_pointwise (16, 2, 20, form);    /* 4 columns: an 8-column block */
+          check_pointwise (16, 6, 4, form);     /* 36 = 32 + 4 columns; 4 rows */
         }
     }
 }

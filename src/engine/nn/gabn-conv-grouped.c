@@ -119,7 +119,7 @@ taps9_row (float *restrict orow, const float *const *src, const float *w, int n,
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
+#include "gabn-epilogue-avx512.h"
 
 /* The same with AVX2: eight columns at a time, a masked tail, every tap
  * one fused multiply-add (one rounding, as the packed GEMM's). */
@@ -165,6 +165,28 @@ taps9_func (void)
  * fault on no masked-off lane, so they may start before or end after the
  * plane). */
 
+/* Where a plane's vectors go (plane3x3_*_avx512): the convolution's own
+ * output out, and the BatchNorm epilogue bn (nullable) of channel o at
+ * offset off applied in registers, as gabn_bn_epilogue_row would in a pass
+ * of its own over out afterwards (the same float operations, so the same
+ * bits). keep_raw: out is none of bn's outputs, so written as well. */
+typedef struct {
+  const GabnBnEpilogue *bn;
+  gsize off;
+  int o;
+  gboolean keep_raw;
+} PlaneStore;
+
+__attribute__ ((target ("avx512f"), always_inline))
+static inline void
+plane_store (const PlaneStore *ps, float *out, int i, __m512 v, __mmask16 m)
+{
+  if (ps->bn == NULL || ps->keep_raw)
+    _mm512_mask_storeu_ps (out + i, m, v);
+  if (ps->bn)
+    gabn_bn_epilogue_avx512 (ps->bn, ps->o, ps->off + i, v, m);
+}
+
 /* Stride 1 over the plane as one flat row of H·W outputs: vector v holds
  * outputs 16v … 16v + 15 across row ends (a 7 × 7 plane is 4 vectors, not
  * 7 rows of 7), and tap t reads the same flat run shifted by
@@ -192,16 +214,59 @@ flat_masks (guint16 *masks, int H, int W)
       }
 }
 
+/* flat_masks of an H × W plane, made once per shape and kept (a network
+ * has a few): an image-by-image pass (gabn-net-run.c) calls each layer
+ * once per image, and making them, two divisions per lane, took as long
+ * as the 7 × 7 and 14 × 14 planes' convolutions. */
+static const guint16 *
+flat_masks_shared (int H, int W)
+{
+  static GMutex lock;
+  static GHashTable *made;
+  gpointer key = GSIZE_TO_POINTER ((gsize) H << 20 | (gsize) W);
+  guint16 *masks;
+
+  g_mutex_lock (&lock);
+  if (made == NULL)
+    made = g_hash_table_new (g_direct_hash, g_direct_equal);
+  masks = g_hash_table_lookup (made, key);
+  if (masks == NULL)
+    {
+      masks = g_new (guint16, (H * W + 15) / 16 * 10);
+      flat_masks (masks, H, W);
+      g_hash_table_insert (made, key, masks);
+    }
+  g_mutex_unlock (&lock);
+  return masks;
+}
+
 /* Tap t of the run of vectors at src (an address: a masked lane may lie
  * before the plane), vector u of them. */
 #define TAP(u, t) _mm512_maskz_loadu_ps (masks[(u) * 10 + (t)],                     \
                                          (const void *) (src + (off[t] + (u) * 16)   \
                                                                * (gssize) sizeof (float)))
 
+/* The 16 floats of a flat plane of P at index q (which may lie outside
+ * it), zero where they do. */
+__attribute__ ((target ("avx512f"), always_inline))
+static inline __m512
+run_load (const float *plane, gssize q, int P)
+{
+  __mmask16 m = 0xffff;
+
+  if (q < 0 || q + 16 > P)
+    {
+      gssize lo = MAX (-q, 0), hi = MIN ((gssize) P - q, 16);
+
+      m = hi <= lo ? 0 : (__mmask16) (((1u << hi) - 1) & ~((1u << lo) - 1));
+    }
+  return _mm512_maskz_loadu_ps (m, (const void *) ((guintptr) plane + q * (gssize) sizeof (float)));
+}
+
 __attribute__ ((target ("avx512f")))
 static void
 plane3x3_s1_avx512 (float *out, const float *in, gsize in_plane, int Cg, const float *w,
-                    float bias, int H, int W, const guint16 *masks)
+                    float bias, int H, int W, const guint16 *masks, const PlaneStore *ps)
 {
   int P = H * W, i = 0;
   gssize off[9];
@@ -209,31 +274,51 @@ plane3x3_s1_avx512 (float *out, const float *in, gsize in_plane, int Cg, const f
   for (int t = 0; t < 9; t++)
     off[t] = (gssize) (t / 3 - 1) * W + t % 3 - 1;
   /* Four vectors at a time: four independent FMA chains (one chain waits
-   * for each FMA's result before the next tap's). */
+   * for each FMA's result before the next tap's). Each input row's run is
+   * loaded once, six vectors (the four and one either side), and its left
+   * and right taps shifted out of them in registers (valignd, masked as
+   * the taps' loads were): 18 loads per 64 outputs instead of 36. The
+   * centre taps need no mask of their own: they fall in the padding only
+   * above or below the plane, where run_load gave zeros. */
   for (; i + 64 <= P; i += 64, masks += 40)
     {
       __m512 acc0 = _mm512_set1_ps (bias), acc1 = acc0, acc2 = acc0, acc3 = acc0;
 
       for (int c = 0; c < Cg; c++)
         {
-          guintptr src = (guintptr) (in + c * in_plane + i);
+          const float *plane = in + c * in_plane;
           const float *wc = w + c * 9;
 
-          for (int t = 0; t < 9; t++)
+          for (int ky = 0; ky < 3; ky++)
             {
-              __m512 wt = _mm512_set1_ps (wc[t]);
+              gssize r0 = i + (gssize) (ky - 1) * W;   /* flat index of the centre taps */
+              __m512i v[6];
+              __m512 w0 = _mm512_set1_ps (wc[3 * ky]), w1 = _mm512_set1_ps (wc[3 * ky + 1]);
+              __m512 w2 = _mm512_set1_ps (wc[3 * ky + 2]);
 
-              acc0 = _mm512_fmadd_ps (wt, TAP (0, t), acc0);
-              acc1 = _mm512_fmadd_ps (wt, TAP (1, t), acc1);
-              acc2 = _mm512_fmadd_ps (wt, TAP (2, t), acc2);
-              acc3 = _mm512_fmadd_ps (wt, TAP (3, t), acc3);
+              for (int q = 0; q < 6; q++)
+                v[q] = _mm512_castps_si512 (run_load (plane, r0 - 16 + 16 * q, P));
+#define TAPS_ROW(u, acc)                                                                 \
+  do {                                                                                   \
+    const guint16 *m_ = masks + (u) * 10 + 3 * ky;                                       \
+    acc = _mm512_fmadd_ps (w0, _mm512_castsi512_ps (_mm512_maskz_alignr_epi32 (          \
+                                 m_[0], v[(u) + 1], v[u], 15)), acc);                     \
+    acc = _mm512_fmadd_ps (w1, _mm512_castsi512_ps (v[(u) + 1]), acc);                  \
+    acc = _mm512_fmadd_ps (w2, _mm512_castsi512_ps (_mm512_maskz_alignr_epi32 (          \
+                                 m_[2], v[(u) + 2], v[(u) + 1], 1)), acc);                \
+  } while (0)
+              TAPS_ROW (0, acc0);
+              TAPS_ROW (1, acc1);
+              TAPS_ROW (2, acc2);
+              TAPS_ROW (3, acc3);
+#undef TAPS_ROW
             }
         }
       /* All four in the plane (i + 64 ≤ P): no store masks. */
-      _mm512_storeu_ps (out + i, acc0);
-      _mm512_storeu_ps (out + i + 16, acc1);
-      _mm512_storeu_ps (out + i + 32, acc2);
-      _mm512_storeu_ps (out + i + 48, acc3);
+      plane_store (ps, out, i, acc0, 0xffff);
+      plane_store (ps, out, i + 16, acc1, 0xffff);
+      plane_store (ps, out, i + 32, acc2, 0xffff);
+      plane_store (ps, out, i + 48, acc3, 0xffff);
     }
   for (; i < P; i += 16, masks += 10)
     {
@@ -247,18 +332,20 @@ plane3x3_s1_avx512 (float *out, const float *in, gsize in_plane, int Cg, const f
           for (int t = 0; t < 9; t++)
             acc = _mm512_fmadd_ps (_mm512_set1_ps (wc[t]), TAP (0, t), acc);
         }
-      _mm512_mask_storeu_ps (out + i, masks[9], acc);
+      plane_store (ps, out, i, acc, masks[9]);
     }
 }
 #undef TAP
 
 /* Stride 2, by output rows: 16 outputs need the input columns 2·ox − 1,
- * 2·ox, 2·ox + 1 (taps kx = 0, 1, 2), the odd, even and odd columns of
- * two 32-float runs one apart, split by permutes. */
+ * 2·ox, 2·ox + 1 (taps kx = 0, 1, 2): the even and odd columns of a
+ * 32-float run from 2·ox, split by permutes, and the odd ones shifted by
+ * a lane (tap 0 at lane j is tap 2 at lane j − 1; at lane 0 the column
+ * before the run, or the padding). */
 __attribute__ ((target ("avx512f")))
 static void
 plane3x3_s2_avx512 (float *out, const float *in, gsize in_plane, int Cg, const float *w,
-                    float bias, int H, int W, int Ho, int Wo)
+                    float bias, int H, int W, int Ho, int Wo, const PlaneStore *ps)
 {
   const __m512i even = _mm512_setr_epi32 (0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   const __m512i odd = _mm512_setr_epi32 (1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
@@ -268,12 +355,10 @@ plane3x3_s2_avx512 (float *out, const float *in, gsize in_plane, int Cg, const f
       {
         __m512 acc = _mm512_set1_ps (bias);
         int x0 = 2 * ox0;   /* the input column of tap kx = 1 at lane 0 */
-        /* Lanes j of the 32-float runs at columns x0 + j (taps 1, 2) and
-         * x0 − 1 + j (tap 0) that lie in [0, W). */
-        int n_at = CLAMP (W - x0, 0, 32), n_before = CLAMP (W - x0 + 1, 0, 32);
+        /* Lanes j of the 32-float run at columns x0 + j that lie in [0, W). */
+        int n_at = CLAMP (W - x0, 0, 32);
         guint32 at = n_at == 32 ? 0xffffffffu : (1u << n_at) - 1;
-        guint32 before = (n_before == 32 ? 0xffffffffu : (1u << n_before) - 1) & (x0 == 0 ? ~1u : ~0u);
-        __mmask16 a0 = at & 0xffff, a1 = at >> 16, b0 = before & 0xffff, b1 = before >> 16;
+        __mmask16 a0 = at & 0xffff, a1 = at >> 16;
 
         for (int c = 0; c < Cg; c++)
           for (int ky = 0; ky < 3; ky++)
@@ -287,19 +372,25 @@ plane3x3_s2_avx512 (float *out, const float *in, gsize in_plane, int Cg, const f
                   guintptr row = (guintptr) (in + c * in_plane + (gsize) iy * W + x0);
                   __m512 lo = _mm512_maskz_loadu_ps (a0, (const void *) row);
                   __m512 hi = _mm512_maskz_loadu_ps (a1, (const void *) (row + 16 * sizeof (float)));
-                  __m512 plo = _mm512_maskz_loadu_ps (b0, (const void *) (row - sizeof (float)));
-                  __m512 phi = _mm512_maskz_loadu_ps (b1, (const void *) (row + 15 * sizeof (float)));
+                  /* x0 ≥ 2 when not 0, and x0 − 1 < W: a column of the row. */
+                  __m512 before = x0 ? _mm512_set1_ps (((const float *) row)[-1])
+                                     : _mm512_setzero_ps ();
 
-                  tap0 = _mm512_permutex2var_ps (plo, even, phi);
                   tap1 = _mm512_permutex2var_ps (lo, even, hi);
                   tap2 = _mm512_permutex2var_ps (lo, odd, hi);
+                  /* maskz with all lanes: the unmasked intrinsic's undefined
+                   * source trips GCC 12's -Wmaybe-uninitialized. */
+                  tap0 = _mm512_castsi512_ps (_mm512_maskz_alignr_epi32 (0xffff,
+                                                                         _mm512_castps_si512 (tap2),
+                                                                         _mm512_castps_si512 (before),
+                                                                         15));
                 }
               acc = _mm512_fmadd_ps (_mm512_set1_ps (wt[0]), tap0, acc);
               acc = _mm512_fmadd_ps (_mm512_set1_ps (wt[1]), tap1, acc);
               acc = _mm512_fmadd_ps (_mm512_set1_ps (wt[2]), tap2, acc);
             }
-        _mm512_mask_storeu_ps (out + (gsize) oy * Wo + ox0,
-                               Wo - ox0 >= 16 ? 0xffff : (__mmask16) ((1u << (Wo - ox0)) - 1), acc);
+        plane_store (ps, out, oy * Wo + ox0, acc,
+                     Wo - ox0 >= 16 ? 0xffff : (__mmask16) ((1u << (Wo - ox0)) - 1));
       }
 }
 
@@ -326,6 +417,38 @@ avx512_3x3 (const GabnConvShape *s)
 }
 #endif
 
+/* Output planes (b, o) [begin, end) of a kernel as large as the unpadded
+ * input, one output each (MobileFaceNet's GDC, 7 × 7 over 7 × 7 maps):
+ * the phase path's sum — bias, then each input channel's taps in order,
+ * axpy_row's multiply-add — read in place, without copying each plane
+ * into phase buffers for a single output (1.7 ms of a batch-16 pass). */
+static void
+whole_map_planes (const GroupedJob *j, int begin, int end)
+{
+  const GabnConvShape *s = j->s;
+  int Cg = s->in_c / j->groups, Og = s->out_c / j->groups, k = s->kernel;
+  gsize in_plane = (gsize) s->in_h * s->in_w;
+
+  for (int p = begin; p < end; p++)
+    {
+      int b = p / s->out_c, o = p % s->out_c, g = o / Og;
+      float *out = j->out + p;
+
+      *out = j->bias ? j->bias[o] : 0.0f;
+      for (int c = 0; c < Cg; c++)
+        {
+          const float *w = j->weight + ((gsize) o * Cg + c) * k * k;
+          const float *in = j->in + ((gsize) b * s->in_c + g * Cg + c) * in_plane;
+
+          for (int ky = 0; ky < k; ky++)
+            for (int kx = 0; kx < k; kx++)
+              axpy_row (out, in + (gsize) ky * s->in_w + kx, w[ky * k + kx], 1);
+        }
+      if (j->bn)
+        gabn_bn_epilogue_row (j->bn, p, o, out, 1);
+    }
+}
+
 /* Output planes (b, o) [begin, end): bias, then Σ over the group's Cg input
  * channels and k×k; then the eval-mode BatchNorm into bn_out when set. */
 static void
@@ -343,13 +466,16 @@ forward_planes (int begin, int end, gpointer data)
   if (avx512_3x3 (s))
     {
       gsize in_plane = (gsize) s->in_h * s->in_w;
-      g_autofree guint16 *masks = NULL;
+      const guint16 *masks = s->stride == 1 ? flat_masks_shared (s->out_h, s->out_w) : NULL;
+      const GabnBnEpilogue *e = j->bn;
+      /* The epilogue in registers; the raw convolution stored too unless
+       * it is computed in place of one of e's outputs. */
+      PlaneStore ps = {
+        .bn = e,
+        .keep_raw = e && j->out != e->out
+                    && !((e->slope || e->residual) && j->out == e->act_out),
+      };
 
-      if (s->stride == 1)
-        {
-          masks = g_new (guint16, (P + 15) / 16 * 10);
-          flat_masks (masks, s->out_h, s->out_w);
-        }
       for (int p = begin; p < end; p++)
         {
           int b = p / s->out_c, o = p % s->out_c, g = o / Og;
@@ -358,17 +484,23 @@ forward_planes (int begin, int end, gpointer data)
           const float *w = j->weight + (gsize) o * Cg * 9;
           float bias = j->bias ? j->bias[o] : 0.0f;
 
+          ps.off = (gsize) p * P;
+          ps.o = o;
           if (s->stride == 1)
-            plane3x3_s1_avx512 (out, in, in_plane, Cg, w, bias, s->out_h, s->out_w, masks);
+            plane3x3_s1_avx512 (out, in, in_plane, Cg, w, bias, s->out_h, s->out_w, masks,
+                                &ps);
           else
             plane3x3_s2_avx512 (out, in, in_plane, Cg, w, bias, s->in_h, s->in_w,
-                                s->out_h, s->out_w);
-          if (j->bn)
-            gabn_bn_epilogue_row (j->bn, (gsize) p * P, o, out, P);
+                                s->out_h, s->out_w, &ps);
         }
       return;
     }
 #endif
+  if (s->out_h == 1 && s->out_w == 1 && s->pad == 0 && k != 3)
+    {
+      whole_map_planes (j, begin, end);
+      return;
+    }
   phases_init (&ph, s);
   buf = g_new (float, phases_floats (&ph));
   for (int p = begin; p < end; p++)

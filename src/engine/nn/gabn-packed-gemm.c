@@ -51,7 +51,7 @@ gabn_pack_a_wide (float *packed, const float *A, int M, int K, int lda)
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
+#include "gabn-epilogue-avx512.h"
 
 gboolean
 gabn_packed_gemm_available (void)
@@ -83,6 +83,21 @@ avx512_on (void)
       g_atomic_int_set (&use_avx512, on);
     }
   return on;
+}
+
+/* Whether the 8-column (ymm) forms run: AVX-512 with its VL extension
+ * (every AVX-512 CPU but the Xeon Phi). */
+static gboolean
+avx512vl_on (void)
+{
+  static int vl = -1;
+
+  if (g_atomic_int_get (&vl) < 0)
+    {
+      __builtin_cpu_init ();
+      g_atomic_int_set (&vl, __builtin_cpu_supports ("avx512vl") != 0);
+    }
+  return avx512_on () && g_atomic_int_get (&vl);
 }
 
 gboolean
@@ -219,42 +234,61 @@ kernel_12x16 (int K, const float *a0, const float *a1, const float *b, int ldb,
 }
 
 /* The epilogue of one row of a block (channel o, ≤ 16 columns in m) as it
- * leaves the registers: gabn_bn_epilogue_row's float arithmetic, element by
- * element, so its bits. The empty asm keeps GCC from fusing the BatchNorm's
- * multiply and add into one FMA (rounded once: other bits). */
+ * leaves the registers: the bias, then gabn_bn_epilogue_row's float
+ * arithmetic, element by element, so its bits. */
 __attribute__ ((target ("avx512f"), always_inline))
 static inline void
 epilogue_store (const GabnPackedEpilogue *ep, int o, gsize off, float *c,
                 __m512 v, __mmask16 m)
 {
   const GabnBnEpilogue *e = ep ? ep->bn : NULL;
-  __m512 zero = _mm512_setzero_ps ();
 
   if (ep && ep->bias)
     v = _mm512_add_ps (v, _mm512_set1_ps (ep->bias[o]));
   if (e == NULL || ep->keep_raw)
-    _mm512_mask_storeu_ps (c, m, v);
+    gabn_store16 (c, m, v);
+  if (e)
+    gabn_bn_epilogue_avx512 (e, o, off, v, m);
+}
+
+/* The cache lines the block's epilogue will write (and the residual it
+ * reads), requested before its product: they lie in planes that are not
+ * in L1, and the block's stores used to wait for them (a tenth of the
+ * kernel's samples). */
+static inline void
+prefetch_rows (const float *p, int ldc, int rows, gboolean wide)
+{
+  for (int r = 0; r < rows; r++, p += ldc)
+    {
+      __builtin_prefetch (p, 1, 3);
+      if (wide)
+        __builtin_prefetch (p + NR, 1, 3);
+    }
+}
+
+static inline void
+prefetch_outputs (const GabnPackedEpilogue *ep, const float *c, int ldc, int rows,
+                  int row0, int col0, gboolean wide)
+{
+  const GabnBnEpilogue *e = ep ? ep->bn : NULL;
+  gsize off = ep ? ep->bn_off + (gsize) row0 * ldc + col0 : 0;
+
+  if (e == NULL || ep->keep_raw)
+    prefetch_rows (c, ldc, rows, wide);
   if (e == NULL)
     return;
-  v = _mm512_mul_ps (_mm512_sub_ps (v, _mm512_set1_ps (e->mean[o])),
-                     _mm512_set1_ps (e->scale[o]));
-  __asm__ ("" : "+v" (v));
-  v = _mm512_add_ps (v, _mm512_set1_ps (e->beta[o]));
-  if (e->relu)
-    v = _mm512_maskz_mov_ps (_mm512_cmp_ps_mask (v, zero, _CMP_GT_OQ), v);
   if (e->out)
-    _mm512_mask_storeu_ps (e->out + off, m, v);
+    prefetch_rows (e->out + off, ldc, rows, wide);
   if (e->residual)
-    v = _mm512_add_ps (v, _mm512_maskz_loadu_ps (m, e->residual + off));
-  else if (e->slope)
-    v = _mm512_mask_blend_ps (_mm512_cmp_ps_mask (v, zero, _CMP_GT_OQ),
-                              _mm512_mul_ps (_mm512_set1_ps (e->slope[o]), v), v);
+    prefetch_rows (e->residual + off, ldc, rows, wide);
   if (e->residual || e->slope)
-    _mm512_mask_storeu_ps (e->act_out + off, m, v);
+    prefetch_rows (e->act_out + off, ldc, rows, wide);
 }
 
 /* The same over a 32-column panel b of B (K × 32, contiguous, zero past
- * cols) and one weight panel a0 or, when two, the next one a1 as well: a
+ * cols) and one weight panel a0 or, for fma_rows 8 or 12, the next one a1
+ * as well (its first 2 rows or all 6: an 8-row block when M leaves 7–8
+ * rows, e.g. 128 = 10 · 12 + 8, 3 % fewer FMAs on those layers): a
  * 12 × 32 block of C in 24 registers, two loads of b per 24 FMAs instead
  * of one per 12 — the 12 × 16 form issues almost as many loads (its
  * broadcasts) as FMAs, which caps it below the FMA units' rate. wide:
@@ -274,7 +308,7 @@ __attribute__ ((target ("avx512f"), always_inline))
 static inline void
 block_x32 (int K, const float *a0, const float *a1, const float *b, float *c, int ldc,
            int rows, int cols, const GabnPackedEpilogue *ep, int row0, int col0,
-           const gboolean two, const gboolean wide)
+           const int fma_rows, const gboolean wide)
 {
   __m512 c0a = _mm512_setzero_ps (), c0b = _mm512_setzero_ps ();
   __m512 c1a = _mm512_setzero_ps (), c1b = _mm512_setzero_ps ();
@@ -292,16 +326,20 @@ block_x32 (int K, const float *a0, const float *a1, const float *b, float *c, in
   __mmask16 mask1 = cols >= 2 * NR ? 0xffff
                     : cols <= NR ? 0 : (__mmask16) ((1u << (cols - NR)) - 1);
 
+  prefetch_outputs (ep, c, ldc, rows, row0, col0, wide);
   for (int k = 0; k < K; k++, a0 += MR, a1 += MR, b += 2 * NR)
     {
       __m512 bk0 = _mm512_loadu_ps (b), bk1 = wide ? _mm512_loadu_ps (b + NR) : bk0;
 
       ROW_FMA (0, a0[0]); ROW_FMA (1, a0[1]); ROW_FMA (2, a0[2]);
       ROW_FMA (3, a0[3]); ROW_FMA (4, a0[4]); ROW_FMA (5, a0[5]);
-      if (two)
+      if (fma_rows > MR)
         {
-          ROW_FMA (6, a1[0]); ROW_FMA (7, a1[1]); ROW_FMA (8, a1[2]);
-          ROW_FMA (9, a1[3]); ROW_FMA (10, a1[4]); ROW_FMA (11, a1[5]);
+          ROW_FMA (6, a1[0]); ROW_FMA (7, a1[1]);
+        }
+      if (fma_rows > MR + 2)
+        {
+          ROW_FMA (8, a1[2]); ROW_FMA (9, a1[3]); ROW_FMA (10, a1[4]); ROW_FMA (11, a1[5]);
         }
     }
   {
@@ -321,22 +359,91 @@ block_x32 (int K, const float *a0, const float *a1, const float *b, float *c, in
 }
 #undef ROW_FMA
 
-/* The four forms: two weight panels or one (the last ≤ 6 rows of M), 32
+/* The six forms: 12, 8 or 6 rows (the last ≤ 8 or ≤ 6 rows of M), 32
  * columns or 16 (the last ≤ 16 columns of B). */
-#define BLOCK_FORM(name, two, wide)                                              \
-  __attribute__ ((target ("avx512f")))                                           \
-  static void                                                                    \
-  name (int K, const float *a, const float *b, float *c, int ldc, int rows,      \
-        int cols, const GabnPackedEpilogue *ep, int row0, int col0)              \
-  {                                                                              \
-    block_x32 (K, a, a + (two ? (gsize) K * MR : 0), b, c, ldc, rows, cols, ep,  \
-               row0, col0, two, wide);                                           \
+#define BLOCK_FORM(name, fma_rows, wide)                                            \
+  __attribute__ ((target ("avx512f")))                                              \
+  static void                                                                       \
+  name (int K, const float *a, const float *b, float *c, int ldc, int rows,         \
+        int cols, const GabnPackedEpilogue *ep, int row0, int col0)                 \
+  {                                                                                 \
+    block_x32 (K, a, a + (fma_rows > MR ? (gsize) K * MR : 0), b, c, ldc, rows, cols, \
+               ep, row0, col0, fma_rows, wide);                                     \
   }
-BLOCK_FORM (kernel_12x32, TRUE, TRUE)
-BLOCK_FORM (kernel_12x16_ep, TRUE, FALSE)
-BLOCK_FORM (kernel_6x32, FALSE, TRUE)
-BLOCK_FORM (kernel_6x16_ep, FALSE, FALSE)
+BLOCK_FORM (kernel_12x32, 12, TRUE)
+BLOCK_FORM (kernel_12x16_ep, 12, FALSE)
+BLOCK_FORM (kernel_8x32, 8, TRUE)
+BLOCK_FORM (kernel_8x16_ep, 8, FALSE)
+BLOCK_FORM (kernel_6x32, 6, TRUE)
+BLOCK_FORM (kernel_6x16_ep, 6, FALSE)
 #undef BLOCK_FORM
+
+/* The same for ≤ 8 columns (the first 8 of the 32-column panel b) in ymm
+ * registers: a 512-bit FMA costs two 256-bit ones on the CPUs this
+ * targets, so a 4-column tail (14 × 14 maps: 196 = 6 · 32 + 4) or a
+ * 1-column one (7 × 7: 49 = 32 + 16 + 1) costs half of a 16-column
+ * block. Each element's sum is the same FMA chain over k, so the same
+ * bits. */
+#define ROW_FMA8(r, av) c##r = _mm256_fmadd_ps (_mm256_set1_ps (av), bk, c##r)
+
+__attribute__ ((target ("avx512f,avx512vl,fma"), always_inline))
+static inline void
+block_x8 (int K, const float *a0, const float *a1, const float *b, float *c, int ldc,
+          int rows, int cols, const GabnPackedEpilogue *ep, int row0, int col0,
+          const gboolean two)
+{
+  __m256 c0 = _mm256_setzero_ps (), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
+  __m256 c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0;
+  __mmask8 mask = (__mmask8) ((1u << cols) - 1);
+  const GabnBnEpilogue *e = ep ? ep->bn : NULL;
+
+  prefetch_outputs (ep, c, ldc, rows, row0, col0, FALSE);
+  for (int k = 0; k < K; k++, a0 += MR, a1 += MR, b += 2 * NR)
+    {
+      __m256 bk = _mm256_loadu_ps (b);
+
+      ROW_FMA8 (0, a0[0]); ROW_FMA8 (1, a0[1]); ROW_FMA8 (2, a0[2]);
+      ROW_FMA8 (3, a0[3]); ROW_FMA8 (4, a0[4]); ROW_FMA8 (5, a0[5]);
+      if (two)
+        {
+          ROW_FMA8 (6, a1[0]); ROW_FMA8 (7, a1[1]); ROW_FMA8 (8, a1[2]);
+          ROW_FMA8 (9, a1[3]); ROW_FMA8 (10, a1[4]); ROW_FMA8 (11, a1[5]);
+        }
+    }
+  {
+    __m256 acc[2 * MR] = { c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11 };
+    gsize off = ep ? ep->bn_off + (gsize) row0 * ldc + col0 : 0;
+
+    for (int r = 0; r < rows; r++, c += ldc, off += ldc)
+      {
+        __m256 v = acc[r];
+
+        if (ep && ep->bias)
+          v = _mm256_add_ps (v, _mm256_set1_ps (ep->bias[row0 + r]));
+        if (e == NULL || ep->keep_raw)
+          _mm256_mask_storeu_ps (c, mask, v);
+        if (e)
+          gabn_bn_epilogue_avx512_8 (e, row0 + r, off, v, mask);
+      }
+  }
+}
+#undef ROW_FMA8
+
+__attribute__ ((target ("avx512f,avx512vl,fma")))
+static void
+kernel_12x8 (int K, const float *a, const float *b, float *c, int ldc, int rows,
+             int cols, const GabnPackedEpilogue *ep, int row0, int col0)
+{
+  block_x8 (K, a, a + (gsize) K * MR, b, c, ldc, rows, cols, ep, row0, col0, TRUE);
+}
+
+__attribute__ ((target ("avx512f,avx512vl,fma")))
+static void
+kernel_6x8 (int K, const float *a, const float *b, float *c, int ldc, int rows,
+            int cols, const GabnPackedEpilogue *ep, int row0, int col0)
+{
+  block_x8 (K, a, a, b, c, ldc, rows, cols, ep, row0, col0, FALSE);
+}
 
 /* C rows [0, rows) (rows ≤ 12) of one 16-column block = the weight panels
  * at a (6 rows) and a + 6·K (the next 6, when rows > 6) · b. */
@@ -409,7 +516,9 @@ epilogue_pass (const GabnPackedEpilogue *ep, float *C, int ldc, int row0, int ro
 }
 
 /* work (K × 32 floats per 32 columns of B, zero past N) = B's columns as
- * contiguous 32-column panels. */
+ * contiguous 32-column panels, a row in two 512-bit moves (memcpy's,
+ * inlined for the file's baseline target, were eight 128-bit ones). */
+__attribute__ ((target ("avx512f")))
 static void
 copy_panels32 (float *work, const float *B, int ldb, int N, int K)
 {
@@ -417,16 +526,25 @@ copy_panels32 (float *work, const float *B, int ldb, int N, int K)
     {
       int cols = MIN (2 * NR, N - n0);
       float *dst = work + (gsize) n0 * K;
+      const float *src = B + n0;
 
-      if (cols == 2 * NR)   /* a constant size: inlined moves, not a call */
-        for (int k = 0; k < K; k++, dst += 2 * NR)
-          memcpy (dst, B + (gsize) k * ldb + n0, sizeof (float) * 2 * NR);
-      else
-        for (int k = 0; k < K; k++, dst += 2 * NR)
+      if (cols == 2 * NR)
+        for (int k = 0; k < K; k++, dst += 2 * NR, src += ldb)
           {
-            memcpy (dst, B + (gsize) k * ldb + n0, sizeof (float) * cols);
-            memset (dst + cols, 0, sizeof (float) * (2 * NR - cols));
+            _mm512_storeu_ps (dst, _mm512_loadu_ps (src));
+            _mm512_storeu_ps (dst + NR, _mm512_loadu_ps (src + NR));
           }
+      else
+        {
+          __mmask16 m0 = cols >= NR ? 0xffff : (__mmask16) ((1u << cols) - 1);
+          __mmask16 m1 = cols <= NR ? 0 : (__mmask16) ((1u << (cols - NR)) - 1);
+
+          for (int k = 0; k < K; k++, dst += 2 * NR, src += ldb)
+            {
+              _mm512_storeu_ps (dst, _mm512_maskz_loadu_ps (m0, src));
+              _mm512_storeu_ps (dst + NR, _mm512_maskz_loadu_ps (m1, src + NR));
+            }
+        }
     }
 }
 
@@ -439,10 +557,22 @@ block_avx512 (int K, const float *a, const float *b, float *C, int ldc, int row0
 {
   float *c = C + (gsize) row0 * ldc + n0;
 
-  if (rows > MR && cols > NR)
-    kernel_12x32 (K, a, b, c, ldc, rows, cols, ep, row0, n0);
+  if (avx512vl_on () && (cols <= 8 || (cols > NR && cols <= NR + 8)))
+    {
+      /* The last ≤ 8 columns in ymm registers, the 16 before them (if
+       * any) as a 16-column block. */
+      int head = cols > NR ? NR : 0;
+
+      if (head)
+        block_avx512 (K, a, b, C, ldc, row0, rows, n0, head, ep);
+      (rows > MR ? kernel_12x8 : kernel_6x8) (K, a, b + head, c + head, ldc, rows,
+                                              cols - head, ep, row0, n0 + head);
+      return;
+    }
+  if (rows > MR + 2)
+    (cols > NR ? kernel_12x32 : kernel_12x16_ep) (K, a, b, c, ldc, rows, cols, ep, row0, n0);
   else if (rows > MR)
-    kernel_12x16_ep (K, a, b, c, ldc, rows, cols, ep, row0, n0);
+    (cols > NR ? kernel_8x32 : kernel_8x16_ep) (K, a, b, c, ldc, rows, cols, ep, row0, n0);
   else if (cols > NR)
     kernel_6x32 (K, a, b, c, ldc, rows, cols, ep, row0, n0);
   else
