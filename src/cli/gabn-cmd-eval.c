@@ -37,8 +37,8 @@ note_other_pairs (const GabnDataset *dataset, const GabnPair *pairs, int n_pairs
   if (dataset->synth && gabn_split_json_synth_seed (split_json, &made_on)
       && made_on != dataset->synth->seed)
     g_printerr (_("gabn eval: measuring on the dataset’s pairs: %d people, all new to the model "
-                  "(the built-in faces of seed %" PRIu64 "; it trained on those of "
-                  "seed %" PRIu64 ", whose people have the same names)\n"),
+                  "(these are the built-in faces of seed %" PRIu64 "; the model trained on "
+                  "those of seed %" PRIu64 ", which give the same names to other people)\n"),
                 people, dataset->synth->seed, made_on);
   else if (seen == 0)
     g_printerr (_("gabn eval: measuring on the dataset’s pairs: %d people, none of them named "

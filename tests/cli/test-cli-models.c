@@ -234,8 +234,8 @@ test_eval (void)
   g_clear_pointer (&table, g_free);
   g_assert_cmpint (run (&table, &err, "eval", "--model", model, "--data",
                         "synth:balanced,identities=6,images=5,seed=3", NULL), ==, 0);
-  g_assert_nonnull (strstr (err, "all new to the model (the built-in faces of seed 3; it trained "
-                                 "on those of seed 2"));
+  g_assert_nonnull (strstr (err, "all new to the model (these are the built-in faces of seed 3; "
+                                 "the model trained on those of seed 2"));
   g_assert_null (strstr (table, "held-out split"));
   g_clear_pointer (&err, g_free);
 

@@ -208,7 +208,7 @@ test_split_json_errors (void)
     g_assert_cmpint (other->n_images, ==, ds->n_images);
     g_assert_null (gabn_split_from_json (other, json, &error));
     g_assert_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT);
-    g_assert_nonnull (strstr (error->message, "other people under the same names"));
+    g_assert_nonnull (strstr (error->message, "the same names belong to other people"));
     g_clear_error (&error);
     g_assert_nonnull (at);
     memcpy (at, "\"synth_seex\"", 12);   /* as if saved before the seed was */
@@ -216,6 +216,24 @@ test_split_json_errors (void)
     g_clear_pointer (&s, gabn_split_free);
     s = gabn_split_from_json (other, old_json, &error);
     g_assert_no_error (error);
+    /* A seed of 2⁶³ and up survives the JSON's signed integers. */
+    {
+      g_autoptr(GabnDataset) big = NULL;
+      g_autoptr(GabnSplit) big_split = NULL;
+      g_autofree char *big_json = NULL;
+
+      c.seed = G_MAXUINT64 - 6;
+      big = gabn_synth_generate (&c, NULL, NULL, NULL, &error);
+      g_assert_no_error (error);
+      big_split = gabn_split_new (big, NULL, &error);
+      g_assert_no_error (error);
+      big_json = gabn_split_to_json (big_split);
+      g_assert_true (gabn_split_json_synth_seed (big_json, &seed));
+      g_assert_cmpuint (seed, ==, G_MAXUINT64 - 6);
+      g_assert_null (gabn_split_from_json (other, big_json, &error));
+      g_assert_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT);
+      g_clear_error (&error);
+    }
   }
   /* No identities (FairFace-like): no split. */
   ds->n_identities = 0;

@@ -127,6 +127,7 @@ test_conv (void)
   check_conv (8, 7, 5, 3, 9, 1, 1, 0, TRUE);
   check_conv (3, 6, 4, 7, 5, 1, 1, 0, FALSE);
   check_conv (2, 5, 11, 13, 300, 1, 1, 0, TRUE);  /* columns in blocks of 96, a partial one */
+  check_conv (6, 3, 31, 29, 4, 3, 2, 1, TRUE);    /* the backward's lanes, 16 × 15 outputs */
   check_conv (1, 2, 9, 9, 3, 5, 1, 2, FALSE);
   /* dlib's "valid" stride-2 convolutions, which leave the last row and
    * column out: a 7×7 stem and 3×3 down blocks. */
@@ -348,21 +349,21 @@ test_conv_grouped (void)
 
 /* Batches larger than one chunk (several sgemm calls) give the same result
  * image by image. */
+/* A batch against its images one at a time: the forward and d_in give the
+ * same bits, d_weight the same sums in another order. */
 static void
-test_conv_chunks (void)
+check_batch_against_images (int B, int C, int H, int W, int O, int k, int stride, int pad)
 {
-  GRand *rand = g_rand_new_with_seed (4);
+  GRand *rand = g_rand_new_with_seed (4 + C);
   GabnConvShape s;
-  int B = 3;
   g_autofree float *x = NULL, *w = NULL, *y = NULL, *y1 = NULL, *dy = NULL;
   g_autofree float *dx = NULL, *dx1 = NULL, *dw = NULL, *dw1 = NULL, *work = NULL;
   gsize nx, ny, nw;
 
-  gabn_conv_shape_init (&s, 16, 128, 128, 8, 3, 1, 1);
-  nx = (gsize) B * 16 * 128 * 128;
-  ny = (gsize) B * 8 * 128 * 128;
-  nw = 8 * 16 * 9;
-  g_assert_cmpuint (gabn_conv_workspace_floats (&s, B), <, (gsize) B * 144 * 16384 * 2);
+  gabn_conv_shape_init (&s, C, H, W, O, k, stride, pad);
+  nx = (gsize) B * C * H * W;
+  ny = (gsize) B * O * s.out_h * s.out_w;
+  nw = (gsize) O * C * k * k;
   x = randn (rand, nx, -1, 1);
   w = randn (rand, nw, -1, 1);
   dy = randn (rand, ny, -1, 1);
@@ -386,6 +387,72 @@ test_conv_chunks (void)
   for (gsize i = 0; i < nw; i++)
     g_assert_cmpfloat_with_epsilon (dw[i], dw1[i], 1e-2 * MAX (1, fabsf (dw[i])));
   g_rand_free (rand);
+}
+
+static void
+test_conv_chunks (void)
+{
+  GabnConvShape s;
+
+  /* The backward's lanes (gabn-conv.c): a plane of 128 × 128, image by
+   * image, the workspace bounded */
+  gabn_conv_shape_init (&s, 16, 128, 128, 8, 3, 1, 1);
+  g_assert_cmpuint (gabn_conv_workspace_floats (&s, 3), <, (gsize) 3 * 144 * 16384 * 2);
+  check_batch_against_images (3, 16, 128, 128, 8, 3, 1, 1);
+  /* 1×1 layers in lanes, more images than lanes */
+  check_batch_against_images (6, 32, 20, 20, 24, 1, 1, 0);
+  /* Chunks of several images (13 × 13 planes: 10 images a chunk, three
+   * chunks), and of one image each (columns larger than a chunk) */
+  check_batch_against_images (23, 256, 13, 13, 16, 3, 1, 1);
+  check_batch_against_images (2, 64, 96, 96, 4, 3, 1, 1);
+}
+
+/* The backward's bits do not depend on the number of threads: lanes with
+ * their own sums (3×3 stride 2 on 16 × 15 outputs, 1×1) and chunks. */
+static void
+test_conv_backward_threads (void)
+{
+  static const int shapes[][8] = {
+    /* B, C, H, W, O, k, stride, pad */
+    { 6, 5, 31, 29, 7, 3, 2, 1 },
+    { 6, 12, 15, 14, 9, 1, 1, 0 },
+    { 5, 8, 9, 9, 6, 3, 2, 1 },
+  };
+  int threads = gabn_get_threads ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (shapes); i++)
+    {
+      const int *v = shapes[i];
+      GRand *rand = g_rand_new_with_seed (40 + i);
+      GabnConvShape s;
+      gsize nx = (gsize) v[0] * v[1] * v[2] * v[3], nw = (gsize) v[4] * v[1] * v[5] * v[5];
+      gsize ny;
+      g_autofree float *x = NULL, *w = NULL, *dy = NULL, *work = NULL;
+      float *dx[2], *dw[2];
+
+      gabn_conv_shape_init (&s, v[1], v[2], v[3], v[4], v[5], v[6], v[7]);
+      ny = (gsize) v[0] * v[4] * s.out_h * s.out_w;
+      x = randn (rand, nx, -1, 1);
+      w = randn (rand, nw, -1, 1);
+      dy = randn (rand, ny, -1, 1);
+      work = g_new (float, gabn_conv_workspace_floats (&s, v[0]));
+      for (int t = 0; t < 2; t++)
+        {
+          gabn_set_threads (t == 0 ? 1 : 3);
+          dx[t] = g_new0 (float, nx);
+          dw[t] = g_new0 (float, nw);
+          gabn_conv2d_backward (dx[t], dw[t], NULL, dy, x, w, v[0], &s, work);
+        }
+      g_assert_cmpmem (dx[0], nx * 4, dx[1], nx * 4);
+      g_assert_cmpmem (dw[0], nw * 4, dw[1], nw * 4);
+      for (int t = 0; t < 2; t++)
+        {
+          g_free (dx[t]);
+          g_free (dw[t]);
+        }
+      g_rand_free (rand);
+    }
+  gabn_set_threads (threads);
 }
 
 /* ---- BatchNorm -------------------------------------------------------- */
@@ -578,11 +645,15 @@ test_prelu_lanes (void)
   g_autofree float *written = g_new (float, N);
   float da[C] = { 0.5f, -0.25f, 0.0f };
 
-  for (int i = 0; i < S; i += 5)
+  float da_only[C] = { 0 };
+
+  for (int i = 0; i < N; i += 5)
     x[i] = 0.0f;   /* x = 0 takes the slope, as PyTorch's */
   gabn_prelu_backward (dx, da, g, x, a, B, C, S, TRUE);
   fill_nan (written, N);
   gabn_prelu_backward (written, NULL, g, x, a, B, C, S, FALSE);
+  /* The slope's gradient alone (d_x not wanted): the same sums. */
+  gabn_prelu_backward (NULL, da_only, g, x, a, B, C, S, TRUE);
   for (int c = 0; c < C; c++)
     {
       double want = c == 0 ? 0.5 : c == 1 ? -0.25 : 0.0;
@@ -599,6 +670,8 @@ test_prelu_lanes (void)
               want += (double) g[k] * x[k];
           }
       g_assert_cmpfloat_with_epsilon (da[c], want, 1e-5);
+      g_assert_cmpfloat_with_epsilon (da_only[c], want - (c == 0 ? 0.5 : c == 1 ? -0.25 : 0.0),
+                                      1e-5);
     }
   g_rand_free (rand);
 }
@@ -978,6 +1051,7 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/layers/conv", test_conv);
   g_test_add_func ("/engine/layers/conv-grouped", test_conv_grouped);
   g_test_add_func ("/engine/layers/conv-chunks", test_conv_chunks);
+  g_test_add_func ("/engine/layers/conv-backward-threads", test_conv_backward_threads);
   g_test_add_func ("/engine/layers/batchnorm", test_batchnorm);
   g_test_add_func ("/engine/layers/elementwise", test_elementwise);
   g_test_add_func ("/engine/layers/prelu-lanes", test_prelu_lanes);

@@ -284,6 +284,21 @@ check_backward_weights (int B, int C, int O, int H, int W)
   g_test_message ("weight gradient B %d C %d O %d %d×%d: max relative difference %.2e",
                   B, C, O, H, W, worst / scale);
   g_assert_cmpfloat (worst / scale, <, 1e-5);
+
+  /* The same bits on one thread and on three (each thread takes whole
+   * products of the 16 positions). */
+  {
+    int threads = gabn_get_threads ();
+    g_autofree float *one = g_new0 (float, n_w);
+    g_autofree float *three = g_new0 (float, n_w);
+
+    gabn_set_threads (1);
+    gabn_winograd_backward_weights (one, d_out, in, B, &s, work, D);
+    gabn_set_threads (3);
+    gabn_winograd_backward_weights (three, d_out, in, B, &s, work, D);
+    gabn_set_threads (threads);
+    g_assert_cmpmem (one, n_w * sizeof (float), three, n_w * sizeof (float));
+  }
   g_rand_free (rand);
 }
 

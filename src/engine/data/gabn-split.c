@@ -272,6 +272,20 @@ read_identities (JsonArray *array, GHashTable *table, gboolean *mask, gboolean v
   return TRUE;
 }
 
+/* "synth_seed" of a split's root object: written as the int64 of the
+ * unsigned seed, read back the same way (seeds of 2⁶³ and up included). */
+static gboolean
+root_synth_seed (JsonObject *root, guint64 *seed)
+{
+  gint64 value;
+
+  if (!json_object_has_member (root, "synth_seed")
+      || !node_int (json_object_get_member (root, "synth_seed"), &value))
+    return FALSE;
+  *seed = (guint64) value;
+  return TRUE;
+}
+
 GabnSplit *
 gabn_split_from_json (const GabnDataset *ds, const char *json, GError **error)
 {
@@ -323,12 +337,11 @@ gabn_split_from_json (const GabnDataset *ds, const char *json, GError **error)
   {
     guint64 made_on;
 
-    if (ds->synth && gabn_split_json_synth_seed (json, &made_on) && made_on != ds->synth->seed)
+    if (ds->synth && root_synth_seed (o, &made_on) && made_on != ds->synth->seed)
       {
         g_set_error (error, GABN_ERROR, GABN_ERROR_INVALID_ARGUMENT,
                      _("The saved split was made on the built-in faces of seed %" PRIu64
-                       "; these are of seed %" PRIu64 ": other people under the "
-                       "same names"),
+                       ", not seed %" PRIu64 ": the same names belong to other people"),
                      made_on, ds->synth->seed);
         return NULL;
       }
@@ -549,16 +562,9 @@ gboolean
 gabn_split_json_synth_seed (const char *split_json, guint64 *seed)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonObject *root;
-  gint64 value;
 
   if (split_json == NULL || !json_parser_load_from_data (parser, split_json, -1, NULL)
       || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     return FALSE;
-  root = json_node_get_object (json_parser_get_root (parser));
-  if (!json_object_has_member (root, "synth_seed")
-      || !node_int (json_object_get_member (root, "synth_seed"), &value) || value < 0)
-    return FALSE;
-  *seed = (guint64) value;
-  return TRUE;
+  return root_synth_seed (json_node_get_object (json_parser_get_root (parser)), seed);
 }

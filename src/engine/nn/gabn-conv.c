@@ -1,4 +1,6 @@
-/* gabn-conv.c: Conv2d as im2col + one cblas_sgemm per chunk of images.
+/* gabn-conv.c: Conv2d as im2col + one cblas_sgemm per chunk of images
+ * (the backward of 1×1 layers and of larger planes image by image, see
+ * backward_lanes).
  *
  * A chunk of nb images is unrolled into cols (K × nb·P, K = C·k·k, P = Ho·Wo)
  * so that one large sgemm does the whole chunk: tmp (O × nb·P) = W (O × K) ·
@@ -41,16 +43,35 @@ chunk_images (const GabnConvShape *s, int B)
   return (int) MIN ((gsize) B, nb);
 }
 
-/* The backward takes planes of 14 × 14 and up one image at a time, in
- * BACKWARD_LANES lanes (see backward_by_image). */
+/* The backward goes one image at a time, in BACKWARD_LANES lanes (see
+ * backward_lanes), for the 1×1 stride-1 layers (their planes are already
+ * the products' operands) and for planes of BY_IMAGE_MIN_P and up whose
+ * columns are no larger than a chunk's. */
 #define BACKWARD_LANES 4
 #define BY_IMAGE_MIN_P 196
 
 static gboolean
-backward_by_image (const GabnConvShape *s)
+conv_pointwise (const GabnConvShape *s)
 {
-  return s->out_h * s->out_w >= BY_IMAGE_MIN_P
-         && !(s->kernel == 1 && s->stride == 1 && s->pad == 0);
+  return s->kernel == 1 && s->stride == 1 && s->pad == 0;
+}
+
+static gboolean
+backward_goes_by_image (const GabnConvShape *s)
+{
+  gsize K = (gsize) s->in_c * s->kernel * s->kernel, P = (gsize) s->out_h * s->out_w;
+
+  return conv_pointwise (s) || (P >= BY_IMAGE_MIN_P && K * P <= CHUNK_FLOATS);
+}
+
+/* Floats of one lane's workspace: its columns (none for 1×1 layers) and
+ * its sum of the weight gradient. */
+static gsize
+lane_floats (const GabnConvShape *s)
+{
+  gsize K = (gsize) s->in_c * s->kernel * s->kernel, P = (gsize) s->out_h * s->out_w;
+
+  return (conv_pointwise (s) ? 0 : K * P) + (gsize) s->out_c * K;
 }
 
 gsize
@@ -61,10 +82,9 @@ gabn_conv_workspace_floats (const GabnConvShape *s, int B)
   /* cols + dcols + tmp */
   gsize chunks = (gsize) chunk_images (s, MAX (B, 1)) * P * (2 * K + s->out_c);
 
-  if (!backward_by_image (s))
+  if (!backward_goes_by_image (s))
     return chunks;
-  /* Per lane: cols (then dcols) and its sum of the weight gradient. */
-  return MAX (chunks, BACKWARD_LANES * (K * P + (gsize) s->out_c * K));
+  return MAX (chunks, BACKWARD_LANES * lane_floats (s));
 }
 
 typedef struct {
@@ -306,7 +326,7 @@ gabn_conv2d_forward_bn (float *out, const GabnBnEpilogue *bn, const float *in,
   /* 1×1, stride 1, no padding (MobileFaceNet's expand and project layers):
    * each image's C × P plane is already its columns, and its O × P result
    * is already NCHW: one product per image, no im2col copy, no scatter. */
-  if (s->kernel == 1 && s->stride == 1 && s->pad == 0)
+  if (conv_pointwise (s))
     {
       int threads = gabn_get_threads ();
 
@@ -373,9 +393,10 @@ typedef struct {
 
 /* Lane l takes images l, l + LANES, …, one at a time: its columns (K × P)
  * stay in cache from im2col to the products and from the product to
- * col2im, and its d_out (O × P) is read in place (no gather). Its weight
- * gradient goes to its own sum, added in lane order after: the same bits
- * on any number of threads. */
+ * col2im (a 1×1 layer's input plane is its columns, and its d_in the
+ * product's own output), and its d_out (O × P) is read in place (no
+ * gather). Its weight gradient goes to its own sum, added in lane order
+ * after: the same bits on any number of threads (up to LANES of them). */
 static void
 backward_lanes (int begin, int end, gpointer data)
 {
@@ -383,12 +404,13 @@ backward_lanes (int begin, int end, gpointer data)
   const GabnConvShape *s = lj->s;
   int K = s->in_c * s->kernel * s->kernel, O = s->out_c, P = s->out_h * s->out_w;
   gsize in_size = (gsize) s->in_c * s->in_h * s->in_w;
+  gboolean pointwise = conv_pointwise (s);
 
   for (int l = begin; l < end; l++)
     {
       /* cols, then (once the weight gradient has read them) dcols */
-      float *cols = lj->work + (gsize) l * ((gsize) K * P + (gsize) O * K);
-      float *sum = cols + (gsize) K * P;
+      float *cols = lj->work + (gsize) l * lane_floats (s);
+      float *sum = cols + (pointwise ? 0 : (gsize) K * P);
 
       lj->images[l] = 0;
       for (int b = l; b < lj->B; b += BACKWARD_LANES, lj->images[l]++)
@@ -398,12 +420,17 @@ backward_lanes (int begin, int end, gpointer data)
 
           if (lj->want_weight)
             {
-              im2col_range (0, s->in_c, &j);
+              if (!pointwise)
+                im2col_range (0, s->in_c, &j);
               /* sum (O × K) (+)= d_out (O × P) · colsᵀ */
-              gabn_gemm_serial (FALSE, TRUE, O, K, P, 1.0f, dy, P, cols, P,
+              gabn_gemm_serial (FALSE, TRUE, O, K, P, 1.0f, dy, P, pointwise ? j.in : cols, P,
                                 lj->images[l] > 0 ? 1.0f : 0.0f, sum, K);
             }
-          if (lj->d_in)
+          if (lj->d_in && pointwise)
+            /* d_in (C × P) += Wᵀ · d_out */
+            gabn_gemm_serial (TRUE, FALSE, K, P, O, 1.0f, lj->weight, K, dy, P, 1.0f,
+                              lj->d_in + b * in_size, P);
+          else if (lj->d_in)
             {
               /* dcols (K × P) = Wᵀ · d_out, over the columns */
               gabn_gemm_serial (TRUE, FALSE, K, P, O, 1.0f, lj->weight, K, dy, P, 0.0f, cols, P);
@@ -425,7 +452,8 @@ backward_by_images (float *d_in, float *d_weight, const float *d_out, const floa
   gabn_parallel_for (BACKWARD_LANES, backward_lanes, &lj);
   for (int l = 0; d_weight && l < BACKWARD_LANES; l++)
     {
-      const float *sum = work + (gsize) l * ((gsize) K * P + (gsize) O * K) + (gsize) K * P;
+      const float *sum = work + (gsize) l * lane_floats (s)
+                         + (conv_pointwise (s) ? 0 : (gsize) K * P);
 
       if (lj.images[l] > 0)
         for (gsize i = 0; i < (gsize) O * K; i++)
@@ -454,26 +482,7 @@ gabn_conv2d_backward (float *d_in, float *d_weight, float *d_bias,
   if (d_in == NULL && d_weight == NULL)
     return;
 
-  /* 1×1, stride 1, no padding: each image's planes are already the
-   * products' operands (as in forward): no gather, no im2col copy, no
-   * col2im. */
-  if (s->kernel == 1 && s->stride == 1 && s->pad == 0)
-    {
-      for (int b = 0; b < B; b++)
-        {
-          const float *dy = d_out + (gsize) b * O * P, *x = in + (gsize) b * K * P;
-
-          /* d_weight (O × C) += dy (O × P) · xᵀ */
-          if (d_weight)
-            gabn_gemm (FALSE, TRUE, O, K, P, 1.0f, dy, P, x, P, 1.0f, d_weight, K);
-          /* d_in (C × P) += Wᵀ · dy */
-          if (d_in)
-            gabn_gemm (TRUE, FALSE, K, P, O, 1.0f, weight, K, dy, P, 1.0f,
-                       d_in + (gsize) b * K * P, P);
-        }
-      return;
-    }
-  if (backward_by_image (s))
+  if (backward_goes_by_image (s))
     {
       backward_by_images (d_in, d_weight, d_out, in, weight, B, s, work);
       return;

@@ -111,8 +111,6 @@ gabn_prelu_forward (float *y, const float *x, const float *a, int B, int C, int 
   gabn_parallel_for (B * C, prelu_forward_range, &j);
 }
 
-/* Channels [begin, end): d_x of their planes, and d_a summed over the batch
- * in double. Branch-free, so that the loops vectorise. */
 /* d_x (when wanted) and the slope's Σ g·x over x ≤ 0 for one channel plane,
  * in GabnVec4 lanes (a ?: on floats kept this loop scalar, with its sum
  * one chain of double additions: 20× the forward's time on MobileFaceNet).
@@ -168,6 +166,8 @@ prelu_backward_plane (float *restrict dx, const float *restrict x, const float *
     }
 }
 
+/* Channels [begin, end): d_x of their planes, and d_a summed over the
+ * batch. */
 static void
 prelu_backward_range (int begin, int end, gpointer data)
 {

@@ -627,10 +627,10 @@ gabn_net_run_forward (GabnNet *net, int first, int last)
   run_forward (net, first, last);
 }
 
-/* Backward of a convolution: by im2col, or where Winograd applies the
- * weight gradient and the input gradient by Winograd (the transposed
- * weights remade each time: backward runs in training, where they change
- * every step) and only the bias gradient by im2col's code. Without
+/* Backward of a convolution: where Winograd applies, the weight and input
+ * gradients by Winograd (the transposed weights remade each time: backward
+ * runs in training, where they change every step) and only the bias
+ * gradient by gabn_conv2d_backward; otherwise all of them by it. Without
  * accumulate (only when Winograd applies, assigns_input_grad), d_in is
  * written, not added to. */
 static void

@@ -131,7 +131,8 @@ typedef struct {
   const float *bias;
   const GabnBnEpilogue *bn;
   gsize bn_off;         /* the chunk's first output in bn's tensors */
-  gboolean accumulate;  /* out += y instead of out = y */
+  gboolean accumulate;  /* out += y instead of out = y (weight gradient:
+                           D += instead of D =, after the first chunk) */
   int T;                /* tiles in the chunk */
 } WinoJob;
 
@@ -666,8 +667,11 @@ gabn_winograd_backward_weights (float *d_weight, const float *d_out, const float
                                 int B, const GabnConvShape *s, float *work, float *D)
 {
   int C = s->in_c, O = s->out_c, per_image = tiles_h (s) * tiles_w (s);
-  int chunk = chunk_images (s, B);
+  int chunk;
 
+  /* No images: no chunk would set D, and D holds another layer's data. */
+  g_return_if_fail (B > 0);
+  chunk = chunk_images (s, B);
   for (int b0 = 0; b0 < B; b0 += chunk)
     {
       int nb = MIN (chunk, B - b0);
