@@ -140,7 +140,7 @@ conv_stem (const GabnConvShape *s)
  * the 1×1 layers (read in place) and the stem. In training, packed again
  * at every forward into the shared scratch, for every layer Winograd does
  * not take but the smallest: the panels of unrolled columns beat im2col
- * and sgemm on the stride-2 layers (gabn-s: 43 → 29 ms per batch of 64
+ * and sgemm on the stride-2 layers (gabn-s: 43 → 31 ms per batch of 64
  * at 32 × 32, one thread). */
 static const float *
 packed_weights (GabnNet *net, GabnNode *node, int B)
