@@ -199,8 +199,7 @@ gabn_conv2d_forward_pointwise_packed (float *out, const GabnBnEpilogue *bn,
   PointwiseJob j = { .s = s, .in = in, .packed = packed, .bias = bias, .out = out,
                      .bn = bn };
 
-  g_return_if_fail (gabn_packed_gemm_available () && s->kernel == 1 && s->stride == 1
-                    && s->pad == 0);
+  g_return_if_fail (gabn_packed_gemm_available () && gabn_conv_shape_pointwise (s));
   while (cols > PANEL && (gsize) B * ((P + cols - 1) / cols) < 2 * (gsize) threads)
     cols /= 2;
   j.cols = cols;

@@ -51,17 +51,11 @@ chunk_images (const GabnConvShape *s, int B)
 #define BY_IMAGE_MIN_P 196
 
 static gboolean
-conv_pointwise (const GabnConvShape *s)
-{
-  return s->kernel == 1 && s->stride == 1 && s->pad == 0;
-}
-
-static gboolean
 backward_goes_by_image (const GabnConvShape *s)
 {
   gsize K = (gsize) s->in_c * s->kernel * s->kernel, P = (gsize) s->out_h * s->out_w;
 
-  return conv_pointwise (s) || (P >= BY_IMAGE_MIN_P && K * P <= CHUNK_FLOATS);
+  return gabn_conv_shape_pointwise (s) || (P >= BY_IMAGE_MIN_P && K * P <= CHUNK_FLOATS);
 }
 
 /* Floats of one lane's workspace: its columns (none for 1×1 layers) and
@@ -71,7 +65,22 @@ lane_floats (const GabnConvShape *s)
 {
   gsize K = (gsize) s->in_c * s->kernel * s->kernel, P = (gsize) s->out_h * s->out_w;
 
-  return (conv_pointwise (s) ? 0 : K * P) + (gsize) s->out_c * K;
+  return (gabn_conv_shape_pointwise (s) ? 0 : K * P) + (gsize) s->out_c * K;
+}
+
+/* Lane l's columns, and its weight-gradient sum right after them. */
+static float *
+lane_cols (float *work, const GabnConvShape *s, int l)
+{
+  return work + (gsize) l * lane_floats (s);
+}
+
+static float *
+lane_sum (float *work, const GabnConvShape *s, int l)
+{
+  gsize K = (gsize) s->in_c * s->kernel * s->kernel, P = (gsize) s->out_h * s->out_w;
+
+  return lane_cols (work, s, l) + (gabn_conv_shape_pointwise (s) ? 0 : K * P);
 }
 
 gsize
@@ -326,7 +335,7 @@ gabn_conv2d_forward_bn (float *out, const GabnBnEpilogue *bn, const float *in,
   /* 1×1, stride 1, no padding (MobileFaceNet's expand and project layers):
    * each image's C × P plane is already its columns, and its O × P result
    * is already NCHW: one product per image, no im2col copy, no scatter. */
-  if (conv_pointwise (s))
+  if (gabn_conv_shape_pointwise (s))
     {
       int threads = gabn_get_threads ();
 
@@ -404,13 +413,12 @@ backward_lanes (int begin, int end, gpointer data)
   const GabnConvShape *s = lj->s;
   int K = s->in_c * s->kernel * s->kernel, O = s->out_c, P = s->out_h * s->out_w;
   gsize in_size = (gsize) s->in_c * s->in_h * s->in_w;
-  gboolean pointwise = conv_pointwise (s);
+  gboolean pointwise = gabn_conv_shape_pointwise (s);
 
   for (int l = begin; l < end; l++)
     {
       /* cols, then (once the weight gradient has read them) dcols */
-      float *cols = lj->work + (gsize) l * lane_floats (s);
-      float *sum = cols + (pointwise ? 0 : (gsize) K * P);
+      float *cols = lane_cols (lj->work, s, l), *sum = lane_sum (lj->work, s, l);
 
       lj->images[l] = 0;
       for (int b = l; b < lj->B; b += BACKWARD_LANES, lj->images[l]++)
@@ -445,18 +453,17 @@ static void
 backward_by_images (float *d_in, float *d_weight, const float *d_out, const float *in,
                     const float *weight, int B, const GabnConvShape *s, float *work)
 {
-  int K = s->in_c * s->kernel * s->kernel, O = s->out_c, P = s->out_h * s->out_w;
+  gsize n_weight = (gsize) s->out_c * s->in_c * s->kernel * s->kernel;
   LaneJob lj = { .s = s, .d_in = d_in, .work = work, .in = in, .d_out = d_out,
                  .weight = weight, .want_weight = d_weight != NULL, .B = B };
 
   gabn_parallel_for (BACKWARD_LANES, backward_lanes, &lj);
   for (int l = 0; d_weight && l < BACKWARD_LANES; l++)
     {
-      const float *sum = work + (gsize) l * lane_floats (s)
-                         + (conv_pointwise (s) ? 0 : (gsize) K * P);
+      const float *sum = lane_sum (work, s, l);
 
       if (lj.images[l] > 0)
-        for (gsize i = 0; i < (gsize) O * K; i++)
+        for (gsize i = 0; i < n_weight; i++)
           d_weight[i] += sum[i];
     }
 }

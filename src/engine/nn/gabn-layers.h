@@ -26,6 +26,14 @@ void  gabn_conv_shape_init (GabnConvShape *shape, int in_c, int in_h, int in_w,
 /* Floats of scratch memory that forward and backward need for a batch. */
 gsize gabn_conv_workspace_floats (const GabnConvShape *shape, int B);
 
+/* 1×1, stride 1, no padding: each image's C × P plane is already the
+ * product's operand and its O × P result already NCHW (no im2col). */
+static inline gboolean
+gabn_conv_shape_pointwise (const GabnConvShape *shape)
+{
+  return shape->kernel == 1 && shape->stride == 1 && shape->pad == 0;
+}
+
 /* An eval-mode BatchNorm (and the PReLU or residual Add after it) applied
  * in a convolution's output pass: out = (x − mean[o])·scale[o] + beta[o],
  * ReLU'd when relu; act_out = PReLU(out) with slope[o] when slope is set,

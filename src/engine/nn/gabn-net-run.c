@@ -117,12 +117,6 @@ winograd_weights (GabnNet *net, GabnNode *node)
   return node->wino_u;
 }
 
-static gboolean
-conv_pointwise (const GabnConvShape *s)
-{
-  return s->kernel == 1 && s->stride == 1 && s->pad == 0;
-}
-
 /* The stem: a convolution of the 3-channel image (not Winograd's: too few
  * channels), on the packed kernel at any batch (gabn-conv-packed.c): its
  * K = 27 products are too short for sgemm, which took it at 30 GFLOP/s
@@ -158,7 +152,7 @@ packed_weights (GabnNet *net, GabnNode *node, int B)
       gabn_pack_a (net->wino_scratch, tensor_data (net, node->weight), s->out_c, K, K);
       return net->wino_scratch;
     }
-  if (!conv_stem (s) && ((B != 1 && !conv_pointwise (s)) || (!winograd && K < 64)))
+  if (!conv_stem (s) && ((B != 1 && !gabn_conv_shape_pointwise (s)) || (!winograd && K < 64)))
     return NULL;
   if (node->packed == NULL)
     node->packed = g_new (float, winograd ? gabn_winograd_packed_floats (s)
@@ -204,7 +198,7 @@ conv_forward (GabnNet *net, GabnNode *node, int b0, int B, float *out,
   if (gabn_winograd_applies (&node->conv))
     gabn_winograd_forward (out, bn, in, winograd_weights (net, node), packed,
                            tensor_data (net, node->bias), B, &node->conv, work);
-  else if (packed && conv_pointwise (&node->conv))
+  else if (packed && gabn_conv_shape_pointwise (&node->conv))
     gabn_conv2d_forward_pointwise_packed (out, bn, in, packed, tensor_data (net, node->bias),
                                           B, &node->conv);
   else if (packed)
@@ -498,7 +492,7 @@ static gboolean
 conv_same_per_image (const GabnNode *node)
 {
   return node->groups > 1
-         || (((conv_pointwise (&node->conv) && node->conv.in_c >= 64)
+         || (((gabn_conv_shape_pointwise (&node->conv) && node->conv.in_c >= 64)
               || conv_stem (&node->conv))
              && gabn_packed_gemm_available ());
 }
