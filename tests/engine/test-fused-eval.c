@@ -11,6 +11,7 @@
  * backbone or a moved feature layer needs them. */
 #include "gabn-engine.h"
 #include "gabn-net-private.h"
+#include "gabn-packed-gemm.h"
 
 #include <string.h>
 
@@ -161,6 +162,59 @@ check_arch (gconstpointer data)
     }
 }
 
+/* An image's backbone values — every convolution's, up to the feature
+ * map Grad-CAM reads — do not depend on the batch it came in: every
+ * convolution runs on packed weights at any batch, whose kernel sums each
+ * output in the same order however many columns it has. (The head's
+ * Linear is sgemv for one image and sgemm for a batch: its sums may differ
+ * in the last bits.) */
+static void
+check_batch_independent (gconstpointer data)
+{
+  const char *arch = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GabnNet) net = gabn_net_new (arch, 10, 3, &error);
+  int S, batch = 3;
+  gsize n_img;
+  g_autofree float *input = NULL;
+  g_autofree float **batched = NULL;
+
+  g_assert_no_error (error);
+  if (!gabn_packed_gemm_available ())
+    {
+      g_test_skip ("no packed kernel on this CPU: sgemm's sums depend on the batch");
+      return;
+    }
+  S = gabn_net_input_size (net);
+  n_img = (gsize) 3 * S * S;
+  input = g_new (float, batch * n_img);
+  for (gsize i = 0; i < batch * n_img; i++)
+    input[i] = (float) ((i * 2654435761u) % 2001) / 1000.0f - 1.0f;
+  gabn_net_set_training (net, FALSE);
+  net->keep_all_values = TRUE;
+  gabn_net_forward (net, input, batch);
+  batched = g_new0 (float *, net->n_values);
+  for (int v = 0; v < net->n_values; v++)
+    batched[v] = g_memdup2 (net->values[v].data, (gsize) batch
+                            * gabn_value_size (&net->values[v]) * sizeof (float));
+  for (int b = 0; b < batch; b++)
+    {
+      gabn_net_forward (net, input + b * n_img, 1);
+      for (int i = 0; i < net->n_backbone; i++)
+        {
+          int v = net->nodes[i].out;
+          gsize n = gabn_value_size (&net->values[v]);
+
+          if (memcmp (batched[v] + b * n, net->values[v].data, n * sizeof (float)) != 0)
+            g_error ("%s: value %d of image %d differs between the batch and the image alone",
+                     arch, v, b);
+        }
+    }
+  net->keep_all_values = FALSE;
+  for (int v = 0; v < net->n_values; v++)
+    g_free (batched[v]);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -168,5 +222,11 @@ main (int argc, char **argv)
   gabn_set_threads (2);
   g_test_add_data_func ("/engine/fused-eval/iresnet18", "iresnet18", check_arch);
   g_test_add_data_func ("/engine/fused-eval/mobilefacenet", "mobilefacenet", check_arch);
+  g_test_add_data_func ("/engine/fused-eval/batch-independent/iresnet18", "iresnet18",
+                        check_batch_independent);
+  g_test_add_data_func ("/engine/fused-eval/batch-independent/mobilefacenet",
+                        "mobilefacenet", check_batch_independent);
+  g_test_add_data_func ("/engine/fused-eval/batch-independent/gabn-s", "gabn-s",
+                        check_batch_independent);
   return g_test_run ();
 }
