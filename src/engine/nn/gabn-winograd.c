@@ -456,13 +456,21 @@ band_run (WinoJob *j, const float *U_packed, int B, float *work)
 
 /* Whether a forward on packed weights goes band by band: planes of more
  * than 1024 tiles (112 × 112: 8.6 → 6.2 ms of one thread's CPU on
- * iresnet50's layer1.0.conv1). At 56 × 56 the bands measured no faster
- * (V and M stay in L3 there), and seven bands split badly over two
- * threads. */
+ * iresnet50's layer1.0.conv1), and batches with bands enough for the
+ * threads to share them evenly. A batch's chunk is V and M of up to 16 MB
+ * each, through L3 and memory between the phases: at batch 16 the output
+ * transform waited on its loads of M. Band by band, one thread's CPU for
+ * iresnet50's batch-16 forward went from 1497–1864 to 1286–1447 ms (the
+ * 14 × 14 layers 679–841 → 569–585 ms; three pairs, alternated). A
+ * single image keeps the phases, whose products and transforms both
+ * threads share; at 56 × 56 seven bands split badly over two threads. */
 static gboolean
-banded (const GabnConvShape *s)
+banded (const GabnConvShape *s, int B)
 {
-  return tiles_h (s) * tiles_w (s) > 1024;
+  int tiles = tiles_h (s) * tiles_w (s);
+  int bands = (tiles_h (s) + band_rows (s) - 1) / band_rows (s);
+
+  return tiles > 1024 || (B > 1 && bands * B >= 4 * gabn_get_threads ());
 }
 
 static void
@@ -473,7 +481,7 @@ winograd_run (float *out, gboolean accumulate, const GabnBnEpilogue *bn, const f
   int C = s->in_c, O = s->out_c, per_image = tiles_h (s) * tiles_w (s);
   int chunk = chunk_images (s, B);
 
-  if (U_packed && banded (s))
+  if (U_packed && banded (s, B))
     {
       WinoJob j = { .s = s, .bias = bias, .in = in, .out = out, .bn = bn,
                     .accumulate = accumulate };
