@@ -57,6 +57,23 @@ rel_error (const float *a, const double *ref, gsize n)
   return diff / scale;
 }
 
+/* The transforms in AVX-512 against their loops (the switch off): the
+ * same bits. A no-op where the CPU has no AVX-512. */
+static void
+check_loops_bits (const float *out, gsize n_out, float *scratch, const float *in,
+                  const float *U, const float *U_packed, const float *bias, int B,
+                  const GabnConvShape *s, float *work)
+{
+  gboolean was;
+
+  if (!gabn_packed_gemm_avx512 ())
+    return;
+  was = gabn_packed_gemm_set_avx512 (FALSE);
+  gabn_winograd_forward (scratch, NULL, in, U, U_packed, bias, B, s, work);
+  gabn_packed_gemm_set_avx512 (was);
+  g_assert_cmpmem (out, n_out * sizeof (float), scratch, n_out * sizeof (float));
+}
+
 static void
 check_shape (int B, int C, int O, int H, int W, gboolean with_bias)
 {
@@ -90,6 +107,8 @@ check_shape (int B, int C, int O, int H, int W, gboolean with_bias)
   g_test_message ("B %d C %d O %d %d×%d: max relative error %.2e", B, C, O, H, W,
                   rel_error (out, ref, n_out));
   g_assert_cmpfloat (rel_error (out, ref, n_out), <, 1e-5);
+  im2col_out = g_new (float, n_out);
+  check_loops_bits (out, n_out, im2col_out, in, U, NULL, bias, B, &s, work);
 
   /* The packed-weights products (single images in eval mode) as well. */
   if (gabn_packed_gemm_available ())
@@ -99,10 +118,10 @@ check_shape (int B, int C, int O, int H, int W, gboolean with_bias)
       gabn_winograd_pack_weights (packed, U, &s);
       gabn_winograd_forward (out, NULL, in, U, packed, bias, B, &s, work);
       g_assert_cmpfloat (rel_error (out, ref, n_out), <, 1e-5);
+      check_loops_bits (out, n_out, im2col_out, in, U, packed, bias, B, &s, work);
     }
 
   /* The im2col path gives the same numbers to float rounding. */
-  im2col_out = g_new (float, n_out);
   im2col_work = g_new (float, gabn_conv_workspace_floats (&s, B));
   gabn_conv2d_forward (im2col_out, in, w, bias, B, &s, im2col_work);
   for (gsize i = 0; i < n_out; i++)
@@ -236,6 +255,17 @@ check_backward (int B, int C, int O, int H, int W)
     d_in[i] = NAN;
   gabn_winograd_backward_data (d_in, d_out, U, B, &s, work, FALSE);
   g_assert_cmpmem (d_in, n_in * sizeof (float), want, n_in * sizeof (float));
+
+  /* Added by the AVX-512 transforms as by their loops: the same bits. */
+  if (gabn_packed_gemm_avx512 ())
+    {
+      gboolean was = gabn_packed_gemm_set_avx512 (FALSE);
+
+      memset (want, 0, n_in * sizeof (float));
+      gabn_winograd_backward_data (want, d_out, U, B, &s, work, TRUE);
+      gabn_packed_gemm_set_avx512 (was);
+      g_assert_cmpmem (d_in, n_in * sizeof (float), want, n_in * sizeof (float));
+    }
   g_rand_free (rand);
 }
 

@@ -140,6 +140,195 @@ typedef struct {
  * over consecutive tiles (vectorisable) and every V and M block is read or
  * written in order. */
 
+/* ---- The transforms in AVX-512 -----------------------------------------
+ * Scalar and SSE, a row of tiles is short (7 at 14 × 14) and the tiles
+ * overlap by two columns, so most of the work went to remainders and
+ * single-float stores (perf: movss the hottest instructions). Here the
+ * tiles of a row lie in the lanes: a tile column's four taps are picked
+ * from two registers of one input row by a permute, the border is zeros
+ * from masked loads, and each of the 16 V rows is one masked store. The
+ * output transform interleaves its 2 × 2 outputs into the row the same
+ * way. Every element gets the same expressions, in the same order, as in
+ * the loops they replace: the same bits (tested). */
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+/* Tiles per vector block: 15 tiles read 32 input columns, what one
+ * two-register permute reaches. */
+#define VT 15
+
+/* Lanes [a, b) of a 16-lane mask, a and b clamped to [0, 16]. */
+static inline __mmask16
+lanes (int a, int b)
+{
+  a = CLAMP (a, 0, 16);
+  b = CLAMP (b, a, 16);
+  return (__mmask16) (((1u << b) - 1) & ~((1u << a) - 1));
+}
+
+/* d[j], lane i = input column x0 + 2i + j of row (zero outside [0, W) and
+ * for a missing row), j = 0..3: tile i's column j. */
+__attribute__ ((target ("avx512f")))
+static inline void
+row_taps (__m512 d[4], const float *row, int x0, int W)
+{
+  __m512 lo, hi;
+
+  if (row == NULL)
+    {
+      d[0] = d[1] = d[2] = d[3] = _mm512_setzero_ps ();
+      return;
+    }
+  /* Lane l of lo, hi: column x0 + l, x0 + 16 + l; masked-off lanes are
+   * not read (x0 = −1 at the left border). */
+  lo = _mm512_maskz_loadu_ps (lanes (-x0, W - x0), row + x0);
+  hi = _mm512_maskz_loadu_ps (lanes (-x0 - 16, W - x0 - 16), row + x0 + 16);
+  for (int j = 0; j < 4; j++)
+    {
+      __m512i idx = _mm512_setr_epi32 (j, j + 2, j + 4, j + 6, j + 8, j + 10, j + 12,
+                                       j + 14, j + 16, j + 18, j + 20, j + 22, j + 24,
+                                       j + 26, j + 28, j + 30);
+
+      d[j] = _mm512_permutex2var_ps (lo, idx, hi);
+    }
+}
+
+/* As input_transform_band (same arguments but the scratch). */
+__attribute__ ((target ("avx512f")))
+static void
+input_band_avx512 (const WinoJob *j, int b, int c, int ty0, int ty1, gsize tile0)
+{
+  const GabnConvShape *s = j->s;
+  int C = s->in_c, H = s->in_h, W = s->in_w, tw = tiles_w (s);
+  gsize xi_stride = (gsize) C * j->T + BLOCK_PAD;
+  const float *plane = j->in + ((gsize) b * C + c) * H * W;
+
+  for (int tx0 = 0; tx0 < tw; tx0 += VT)
+    {
+      __mmask16 keep = lanes (0, MIN (VT, tw - tx0));
+      int x0 = 2 * tx0 - 1;
+      __m512 r[4][4];   /* r[row][j]: the tile row's 4 input rows' taps */
+
+      for (int ty = ty0; ty < ty1; ty++)
+        {
+          float *dst = j->V + (gsize) c * j->T + tile0 + (gsize) (ty - ty0) * tw + tx0;
+
+          /* Input rows y = 2·ty − 1 … 2·ty + 2; the first two are the
+           * previous tile row's last two. */
+          for (int k = 0; k < 4; k++)
+            {
+              int y = 2 * ty - 1 + k;
+
+              if (ty > ty0 && k < 2)
+                memcpy (r[k], r[k + 2], sizeof r[k]);
+              else
+                row_taps (r[k], y >= 0 && y < H ? plane + (gsize) y * W : NULL, x0, W);
+            }
+          for (int k = 0; k < 4; k++)
+            {
+              __m512 t[4];
+
+              /* t = Bᵀ d down the columns (for tap column jj) */
+              for (int jj = 0; jj < 4; jj++)
+                t[jj] = k == 0 ? _mm512_sub_ps (r[0][jj], r[2][jj])
+                        : k == 1 ? _mm512_add_ps (r[1][jj], r[2][jj])
+                        : k == 2 ? _mm512_sub_ps (r[2][jj], r[1][jj])
+                                 : _mm512_sub_ps (r[1][jj], r[3][jj]);
+              /* V = t B along the rows */
+              _mm512_mask_storeu_ps (dst + (k * 4 + 0) * xi_stride, keep,
+                                     _mm512_sub_ps (t[0], t[2]));
+              _mm512_mask_storeu_ps (dst + (k * 4 + 1) * xi_stride, keep,
+                                     _mm512_add_ps (t[1], t[2]));
+              _mm512_mask_storeu_ps (dst + (k * 4 + 2) * xi_stride, keep,
+                                     _mm512_sub_ps (t[2], t[1]));
+              _mm512_mask_storeu_ps (dst + (k * 4 + 3) * xi_stride, keep,
+                                     _mm512_sub_ps (t[1], t[3]));
+            }
+        }
+    }
+}
+
+/* Output row `row` (Wo columns) from tile outputs y0 (even columns) and y1
+ * (odd) of the tiles tx0 … tx0 + VT − 1: interleaved, stored or added. */
+__attribute__ ((target ("avx512f")))
+static inline void
+store_interleaved (float *row, int tx0, int Wo, __m512 y0, __m512 y1, gboolean accumulate)
+{
+  const __m512i lo_idx = _mm512_setr_epi32 (0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22,
+                                            7, 23);
+  const __m512i hi_idx = _mm512_setr_epi32 (8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29,
+                                            14, 30, 15, 31);
+  int n = MIN (2 * VT, Wo - 2 * tx0);
+  __m512 v[2] = { _mm512_permutex2var_ps (y0, lo_idx, y1),
+                  _mm512_permutex2var_ps (y0, hi_idx, y1) };
+
+  for (int h = 0; h < 2; h++)
+    {
+      __mmask16 m = lanes (0, n - 16 * h);
+      float *at = row + 2 * tx0 + 16 * h;
+
+      if (m == 0)
+        break;
+      if (accumulate)
+        v[h] = _mm512_add_ps (_mm512_maskz_loadu_ps (m, at), v[h]);
+      _mm512_mask_storeu_ps (at, m, v[h]);
+    }
+}
+
+/* As output_transform_band without the BatchNorm epilogue. */
+__attribute__ ((target ("avx512f")))
+static void
+output_band_avx512 (const WinoJob *j, int b, int o, int ty0, int ty1, gsize tile0)
+{
+  const GabnConvShape *s = j->s;
+  int O = s->out_c, Ho = s->out_h, Wo = s->out_w, tw = tiles_w (s);
+  gsize xi_stride = (gsize) O * j->T + BLOCK_PAD, bo = (gsize) b * O + o;
+  float *out = j->out + bo * Ho * Wo;
+  __m512 bias = _mm512_set1_ps (j->bias ? j->bias[o] : 0.0f);
+
+  for (int ty = ty0; ty < ty1; ty++)
+    for (int tx0 = 0; tx0 < tw; tx0 += VT)
+      {
+        __mmask16 keep = lanes (0, MIN (VT, tw - tx0));
+        const float *mt = j->M + (gsize) o * j->T + tile0 + (gsize) (ty - ty0) * tw + tx0;
+        __m512 m[16], t[2][4];
+
+        for (int xi = 0; xi < 16; xi++)
+          m[xi] = _mm512_maskz_loadu_ps (keep, mt + xi * xi_stride);
+        /* t = Aᵀ m down the columns */
+        for (int k = 0; k < 4; k++)
+          {
+            t[0][k] = _mm512_add_ps (_mm512_add_ps (m[k], m[4 + k]), m[8 + k]);
+            t[1][k] = _mm512_sub_ps (_mm512_sub_ps (m[4 + k], m[8 + k]), m[12 + k]);
+          }
+        /* y = t A along the rows, output row 2·ty + r */
+        for (int r = 0; r < 2 && 2 * ty + r < Ho; r++)
+          {
+            __m512 y0 = _mm512_add_ps (_mm512_add_ps (_mm512_add_ps (t[r][0], t[r][1]),
+                                                      t[r][2]), bias);
+            __m512 y1 = _mm512_add_ps (_mm512_sub_ps (_mm512_sub_ps (t[r][1], t[r][2]),
+                                                      t[r][3]), bias);
+
+            store_interleaved (out + (gsize) (2 * ty + r) * Wo, tx0, Wo, y0, y1,
+                               j->accumulate);
+          }
+      }
+}
+#define AVX512_TRANSFORMS 1
+#endif
+
+/* Whether the transforms run in AVX-512 (the CPU has it and the switch of
+ * gabn-packed-gemm.h is on: tests turn it off for the loops below). */
+static gboolean
+transforms_avx512 (void)
+{
+#ifdef AVX512_TRANSFORMS
+  return gabn_packed_gemm_avx512 ();
+#else
+  return FALSE;
+#endif
+}
+
 /* V for channel c of image b, tile rows [ty0, ty1), tile (ty0, 0) at
  * column tile0 of each V block (T columns). padded: (2·(ty1 − ty0) + 2) ×
  * (2·tw + 2) floats, t: 4 × (2·tw + 2). */
@@ -153,6 +342,13 @@ input_transform_band (const WinoJob *j, int b, int c, int ty0, int ty1, gsize ti
   gsize xi_stride = (gsize) C * j->T + BLOCK_PAD;
   const float *plane = j->in + ((gsize) b * C + c) * H * W;
 
+#ifdef AVX512_TRANSFORMS
+  if (transforms_avx512 ())
+    {
+      input_band_avx512 (j, b, c, ty0, ty1, tile0);
+      return;
+    }
+#endif
   /* The band's input rows y = 2·ty0 − 1 … 2·ty1, zero-padded, each copied
    * once (tile rows overlap by two rows; a zeroed and filled 4-row buffer
    * per tile row cost two library calls per row). */
@@ -243,6 +439,13 @@ output_transform_band (const WinoJob *j, int b, int o, int ty0, int ty1, gsize t
   float bias = j->bias ? j->bias[o] : 0.0f;
   const float *m = j->M + (gsize) o * j->T + tile0;
 
+#ifdef AVX512_TRANSFORMS
+  if (transforms_avx512 ())
+    {
+      output_band_avx512 (j, b, o, ty0, ty1, tile0);
+      goto epilogue;
+    }
+#endif
   /* t = Aᵀ m down the columns, Aᵀ = [1 1 1 0; 0 1 −1 −1] */
   for (int k = 0; k < 4; k++)
     {
@@ -298,6 +501,9 @@ output_transform_band (const WinoJob *j, int b, int o, int ty0, int ty1, gsize t
               row[2 * full] = y0[full];
           }
       }
+#ifdef AVX512_TRANSFORMS
+epilogue:
+#endif
   /* Element-wise: the same bits over a band as over the whole plane. */
   if (j->bn)
     gabn_bn_epilogue_row (j->bn, j->bn_off + bo * Ho * Wo + (gsize) 2 * ty0 * Wo, o,
