@@ -12,6 +12,32 @@
 #include <math.h>
 #include <string.h>
 
+/* Floats of training's packed Winograd weights, forward's or backward's
+ * (their panels differ when O ≠ C), after U in the shared scratch; 0
+ * without the packed kernel. */
+static gsize
+winograd_packed_floats (const GabnConvShape *s)
+{
+  GabnConvShape t;
+
+  if (!gabn_packed_gemm_available ())
+    return 0;
+  gabn_conv_shape_init (&t, s->out_c, s->out_h, s->out_w, s->in_c, 3, 1, 1);
+  return MAX (gabn_winograd_packed_floats (s), gabn_winograd_packed_floats (&t));
+}
+
+/* Where training's packed Winograd weights go in the shared scratch, or
+ * NULL when it was not sized for them (in eval mode: sized at the next
+ * forward in training mode). */
+static float *
+winograd_packed_scratch (GabnNet *net, const GabnConvShape *s)
+{
+  gsize at = gabn_winograd_weight_floats (s);
+  gsize need = winograd_packed_floats (s);
+
+  return need > 0 && at + need <= net->wino_scratch_floats ? net->wino_scratch + at : NULL;
+}
+
 void
 gabn_net_ensure_capacity (GabnNet *net, int batch)
 {
@@ -52,7 +78,8 @@ gabn_net_ensure_capacity (GabnNet *net, int batch)
         if (gabn_winograd_applies (s))
           {
             work = MAX (work, gabn_winograd_workspace_floats (s, batch));
-            wino = MAX (wino, gabn_winograd_weight_floats (s));
+            wino = MAX (wino, gabn_winograd_weight_floats (s)
+                              + (net->training ? winograd_packed_floats (s) : 0));
           }
         else if (gabn_packed_gemm_available ())
           wino = MAX (wino, gabn_packed_floats (s->out_c, s->in_c * s->kernel * s->kernel));
@@ -134,10 +161,13 @@ conv_stem (const GabnConvShape *s)
  * zeroing of C on every call (15 % of iresnet50's batch-16 pass), the
  * kernel gives every column the same sums at any batch: an image's outputs
  * do not depend on the batch it came in (tested). In training, packed again
- * at every forward into the shared scratch, for every layer Winograd does
- * not take but the smallest: the panels of unrolled columns beat im2col
- * and sgemm on the stride-2 layers (gabn-s: 43 → 31 ms per batch of 64
- * at 32 × 32, one thread). */
+ * at every forward into the shared scratch, for every layer but the
+ * smallest: the panels of unrolled columns beat im2col and sgemm on the
+ * stride-2 layers (gabn-s: 43 → 31 ms per batch of 64 at 32 × 32, one
+ * thread), and Winograd's U, packed after U itself, goes band by band
+ * (gabn-s's three 3×3 stride-1 layers at batch 64, one thread: forward
+ * 108–114 → 79–80 ms; backward, with the transposed U packed the same
+ * way, 226–242 → 203–218 ms). */
 static const float *
 packed_weights (GabnNet *net, GabnNode *node)
 {
@@ -147,9 +177,17 @@ packed_weights (GabnNet *net, GabnNode *node)
 
   if (!gabn_packed_gemm_available ())
     return NULL;
+  if (net->training && winograd)
+    {
+      float *packed = winograd_packed_scratch (net, s);
+
+      if (packed)
+        gabn_winograd_pack_weights (packed, winograd_weights (net, node), s);
+      return packed;
+    }
   if (net->training)
     {
-      if (winograd || (!conv_stem (s) && K < 64))
+      if (!conv_stem (s) && K < 64)
         return NULL;
       gabn_pack_a (net->wino_scratch, tensor_data (net, node->weight), s->out_c, K, K);
       return net->wino_scratch;
@@ -198,7 +236,8 @@ conv_forward (GabnNet *net, GabnNode *node, int b0, int B, float *out,
     }
   packed = packed_weights (net, node);
   if (gabn_winograd_applies (&node->conv))
-    gabn_winograd_forward (out, bn, in, winograd_weights (net, node), packed,
+    /* U itself only without packed weights (training made it for them). */
+    gabn_winograd_forward (out, bn, in, packed ? NULL : winograd_weights (net, node), packed,
                            tensor_data (net, node->bias), B, &node->conv, work);
   else if (packed && gabn_conv_shape_pointwise (&node->conv))
     gabn_conv2d_forward_pointwise_packed (out, bn, in, packed, tensor_data (net, node->bias),
@@ -654,10 +693,11 @@ conv_backward (GabnNet *net, GabnNode *node, int B, float *d_in,
                                     net->wino_scratch);
   if (d_in == NULL)
     return;
-  /* Made at every backward: the scratch shared with training's forward. */
+  /* Made at every backward: the scratch shared with training's forward;
+   * packed as there when the scratch has room. */
   gabn_winograd_transform_weights_transposed (net->wino_scratch, weight, s);
-  gabn_winograd_backward_data (d_in, d_out, net->wino_scratch, B, s, net->workspace,
-                               accumulate);
+  gabn_winograd_backward_data (d_in, d_out, net->wino_scratch, winograd_packed_scratch (net, s),
+                               B, s, net->workspace, accumulate);
 }
 
 /* Whether node's backward can write the whole gradient of its input

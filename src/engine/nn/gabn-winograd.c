@@ -738,7 +738,7 @@ gabn_winograd_forward (float *out, const GabnBnEpilogue *bn, const float *in,
 
 void
 gabn_winograd_backward_data (float *d_in, const float *d_out,
-                             const float *U_transposed, int B,
+                             const float *U_transposed, float *packed, int B,
                              const GabnConvShape *s, float *work,
                              gboolean accumulate)
 {
@@ -747,7 +747,11 @@ gabn_winograd_backward_data (float *d_in, const float *d_out,
   /* ∂L/∂in is the 3×3, pad-1 correlation of ∂L/∂out with the kernels
    * rotated by 180° and the channel roles swapped. */
   gabn_conv_shape_init (&t, s->out_c, s->out_h, s->out_w, s->in_c, 3, 1, 1);
-  winograd_run (d_in, accumulate, NULL, d_out, U_transposed, NULL, NULL, B, &t, work);
+  if (packed && gabn_packed_gemm_available ())
+    gabn_winograd_pack_weights (packed, U_transposed, &t);
+  else
+    packed = NULL;
+  winograd_run (d_in, accumulate, NULL, d_out, U_transposed, packed, NULL, B, &t, work);
 }
 
 /* The weight gradient. With M = U ⊙ V and y = Aᵀ M A per tile,

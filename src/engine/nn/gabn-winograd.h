@@ -43,7 +43,8 @@ void  gabn_winograd_pack_weights (float *packed, const float *U,
 
 /* As gabn_conv2d_forward_bn (bn nullable), with the weights given as U,
  * and U_packed (nullable) used instead when given (only when
- * gabn_packed_gemm_available ()). */
+ * gabn_packed_gemm_available (); then U may be NULL). Batches with bands
+ * enough for the threads go band by band on packed weights. */
 void gabn_winograd_forward (float *out, const GabnBnEpilogue *bn,
                             const float *in, const float *U,
                             const float *U_packed, const float *bias, int B,
@@ -52,9 +53,12 @@ void gabn_winograd_forward (float *out, const GabnBnEpilogue *bn,
 /* d_in (B,C,H,W) += the gradient through the convolution of d_out
  * (B,O,H,W), U_transposed from gabn_winograd_transform_weights_transposed
  * (without accumulate: d_in =, every element written once). Needs the
- * same scratch as forward. */
+ * same scratch as forward. packed (nullable): room for U_transposed
+ * packed, gabn_winograd_packed_floats of the transposed shape (O ↔ C);
+ * given, the products run on the packed kernel, band by band as the
+ * forward's. */
 void gabn_winograd_backward_data (float *d_in, const float *d_out,
-                                  const float *U_transposed, int B,
+                                  const float *U_transposed, float *packed, int B,
                                   const GabnConvShape *shape, float *work,
                                   gboolean accumulate);
 
