@@ -117,9 +117,10 @@ tensor_grad (GabnNet *net, int index, gboolean param_grads)
  * every forward (weights change every step; the transform costs well under
  * 1 % of a training batch), in the scratch all layers share: kept per
  * layer, with backward's transposed form, they took 370 MB of an iresnet50
- * step. Evaluation keeps them while no
- * accessor has handed out writable weights since (see gabn-net.h): a
- * single-image forward would otherwise spend a fifth of its time here. */
+ * step. Evaluation without the packed kernel keeps them while no accessor
+ * has handed out writable weights since (see gabn-net.h): a single-image
+ * forward would otherwise spend a fifth of its time here; with it, only
+ * their packed form is kept (packed_weights). */
 static const float *
 winograd_weights (GabnNet *net, GabnNode *node)
 {
@@ -157,10 +158,10 @@ conv_stem (const GabnConvShape *s)
 /* The weights packed for gabn-packed-gemm.h, or NULL for sgemm (which
  * packs them on every call). In eval mode, kept, at any batch: Winograd's
  * U for the 3×3 stride-1 layers and the O × C·k·k matrix for the others
- * (gabn-conv-packed.c). Beside sgemm's own packing of the weights and its
- * zeroing of C on every call (15 % of iresnet50's batch-16 pass), the
- * kernel gives every column the same sums at any batch: an image's outputs
- * do not depend on the batch it came in (tested). In training, packed again
+ * (gabn-conv-packed.c). It saves sgemm's packing of both operands and
+ * its zeroing of C on every call (15 % of iresnet50's batch-16 pass), and
+ * it gives every column the same sums at any batch: an image's outputs do
+ * not depend on the batch it came in (tested). In training, packed again
  * at every forward into the shared scratch, for every layer but the
  * smallest: the panels of unrolled columns beat im2col and sgemm on the
  * stride-2 layers (gabn-s: 43 → 31 ms per batch of 64 at 32 × 32, one
