@@ -224,7 +224,9 @@ test_conv (void)
       check_conv (32, 64, 64, 64, 3, 2, 1);   /* gabn-s's stride-2 layers */
       check_conv (128, 16, 16, 256, 3, 2, 1); /* output rows of 8: two per panel */
       check_conv (64, 14, 14, 128, 3, 2, 1);  /* 7 × 7 outputs: a partial panel */
+      check_conv (16, 13, 13, 50, 3, 2, 1);   /* 7 × 7: its last column, 9 weight panels */
       check_conv (64, 14, 14, 128, 1, 2, 0);  /* iresnet's downsample */
+      check_conv (5, 15, 47, 20, 3, 2, 1);    /* odd sizes, stride 2: runs of 24 and 8 */
       check_conv (7, 9, 37, 5, 3, 1, 1);      /* odd sizes, stride 1 */
       check_conv (3, 22, 20, 28, 3, 2, 1);    /* a stem (K = 27), 4 rows past a pair */
       check_conv (3, 9, 9, 20, 3, 1, 1);      /* one, stride 1 */
