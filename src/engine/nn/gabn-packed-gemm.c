@@ -683,6 +683,28 @@ gabn_packed_gemm_panel (int M, int K, const float *packed, const float *b,
     }
 }
 
+/* C = packed A · the 32-column panels at work (K × 32 each), each pair of
+ * weight panels over all of them in turn (the pair in L1, the panels in
+ * cache). */
+static void
+panels_avx512 (int M, int N, int K, const float *packed, const float *work, float *C,
+               int ldc, const GabnPackedEpilogue *ep)
+{
+  for (int p = 0; p * MR < M; p += 2)
+    for (int n0 = 0; n0 < N; n0 += 2 * NR)
+      block_avx512 (K, packed + (gsize) p * K * MR, work + (gsize) n0 * K, C, ldc,
+                    p * MR, MIN (2 * MR, M - p * MR), n0, MIN (2 * NR, N - n0), ep);
+}
+
+void
+gabn_packed_gemm_serial_panels (int M, int N, int K, const float *packed,
+                                const float *panels, float *C, int ldc,
+                                const GabnPackedEpilogue *ep)
+{
+  g_return_if_fail (avx512_on ());
+  panels_avx512 (M, N, K, packed, panels, C, ldc, ep);
+}
+
 void
 gabn_packed_gemm_serial (int M, int N, int K, const float *packed, const float *B,
                          int ldb, float *C, int ldc, float *work,
@@ -692,13 +714,8 @@ gabn_packed_gemm_serial (int M, int N, int K, const float *packed, const float *
 
   if (avx512_on ())
     {
-      /* Each pair of weight panels over all of B's panels in turn (the
-       * pair in L1, the panels in cache). */
       copy_panels32 (work, B, ldb, N, K);
-      for (int p = 0; p * MR < M; p += 2)
-        for (int n0 = 0; n0 < N; n0 += 2 * NR)
-          block_avx512 (K, packed + (gsize) p * K * MR, work + (gsize) n0 * K, C, ldc,
-                        p * MR, MIN (2 * MR, M - p * MR), n0, MIN (2 * NR, N - n0), ep);
+      panels_avx512 (M, N, K, packed, work, C, ldc, ep);
       return;
     }
   /* B's columns in contiguous K × 16 panels (zero past N): its rows may
@@ -924,6 +941,16 @@ gabn_packed_gemm (int M, int N, int K, const float *packed, const float *B,
 }
 
 #else /* no AVX2 kernel on this architecture */
+
+void
+gabn_packed_gemm_serial_panels (int M, int N, int K, const float *packed,
+                                const float *panels, float *C, int ldc,
+                                const GabnPackedEpilogue *ep)
+{
+  (void) M; (void) N; (void) K; (void) packed; (void) panels; (void) C; (void) ldc;
+  (void) ep;
+  g_return_if_reached ();
+}
 
 void
 gabn_packed_gemm_serial (int M, int N, int K, const float *packed, const float *B,
