@@ -369,6 +369,80 @@ test_pointwise (void)
     }
 }
 
+/* A grouped 3×3 layer with its BatchNorm and PReLU writing its output into
+ * the 1×1 kernel's panels, and the 1×1 layer with its BatchNorm and
+ * residual Add reading them (gabn-net-run.c, image by image): the same
+ * bits as the grouped layer into its plane and the 1×1 layer copying it.
+ * Planes of one partial vector, of a partial last panel and of whole
+ * ones; depthwise and groups of 2. */
+static void
+check_panel_pair (int C, int H, int W, int groups, int O)
+{
+  int P = H * W, Cg = C / groups;
+  GabnConvShape sg, sp;
+  GRand *rand = g_rand_new_with_seed (C * 7 + H * 5 + W * 3 + groups);
+  g_autofree float *in = g_new (float, (gsize) C * P), *wg = g_new (float, (gsize) C * Cg * 9);
+  g_autofree float *wp = g_new (float, (gsize) O * C), *packed = g_new (float, gabn_packed_floats (O, C));
+  g_autofree float *mean = g_new (float, C + O), *scale = g_new (float, C + O);
+  g_autofree float *beta = g_new (float, C + O), *slope = g_new (float, C);
+  g_autofree float *mid = g_new (float, (gsize) C * P), *residual = g_new (float, (gsize) O * P);
+  g_autofree float *want = g_new (float, (gsize) O * P), *got = g_new (float, (gsize) O * P);
+  g_autofree float *panels = g_aligned_alloc0 ((gsize) C * ((P + 31) / 32 * 32), sizeof (float), 64);
+  GabnBnEpilogue eg, ep;
+
+  gabn_conv_shape_init (&sg, C, H, W, C, 3, 1, 1);
+  gabn_conv_shape_init (&sp, C, H, W, O, 1, 1, 0);
+  for (gsize i = 0; i < (gsize) C * P; i++)
+    in[i] = g_rand_double_range (rand, -1, 1);
+  for (gsize i = 0; i < (gsize) C * Cg * 9; i++)
+    wg[i] = g_rand_double_range (rand, -1, 1);
+  for (gsize i = 0; i < (gsize) O * C; i++)
+    wp[i] = g_rand_double_range (rand, -1, 1);
+  for (gsize i = 0; i < (gsize) O * P; i++)
+    residual[i] = g_rand_double_range (rand, -1, 1);
+  for (int o = 0; o < C + O; o++)
+    {
+      mean[o] = g_rand_double_range (rand, -1, 1);
+      scale[o] = g_rand_double_range (rand, 0.5, 2);
+      beta[o] = g_rand_double_range (rand, -1, 1);
+      if (o < C)
+        slope[o] = g_rand_double_range (rand, -0.5, 0.5);
+    }
+  gabn_pack_a (packed, wp, O, C, C);
+  eg = (GabnBnEpilogue) { .mean = mean, .scale = scale, .beta = beta, .act_out = mid,
+                          .slope = slope };
+  ep = (GabnBnEpilogue) { .mean = mean + C, .scale = scale + C, .beta = beta + C,
+                          .act_out = want, .residual = residual };
+  gabn_conv2d_grouped_forward_bn (mid, &eg, in, wg, NULL, 1, &sg, groups);
+  gabn_conv2d_forward_pointwise_packed (want, &ep, mid, packed, NULL, 1, &sp);
+  g_assert_true (gabn_conv2d_grouped_panels_apply (&sg));
+  gabn_conv2d_grouped_forward_panels (panels, &eg, in, wg, NULL, &sg, groups);
+  /* Every value where the copy would put it. */
+  for (int c = 0; c < C; c++)
+    for (int n = 0; n < P; n++)
+      g_assert_cmpmem (&panels[((gsize) n / 32 * C + c) * 32 + n % 32], sizeof (float),
+                       &mid[(gsize) c * P + n], sizeof (float));
+  ep.act_out = got;
+  gabn_conv2d_forward_pointwise_panels (got, &ep, panels, packed, NULL, &sp);
+  g_assert_cmpmem (got, sizeof (float) * O * P, want, sizeof (float) * O * P);
+  g_rand_free (rand);
+}
+
+static void
+test_panel_pair (void)
+{
+  if (!gabn_packed_gemm_avx512 ())
+    {
+      g_test_skip ("this CPU has no AVX-512: net-run copies the 1×1 layers' input");
+      return;
+    }
+  check_panel_pair (16, 7, 7, 16, 24);    /* 49: a 17-column last panel */
+  check_panel_pair (64, 14, 14, 64, 20);  /* 196: 6 panels and 4 columns */
+  check_panel_pair (8, 3, 19, 4, 12);     /* groups of 2, a 57-column plane */
+  check_panel_pair (8, 8, 8, 8, 8);       /* whole panels */
+  check_panel_pair (4, 2, 5, 4, 6);       /* one partial vector */
+}
+
 int
 main (int argc, char **argv)
 {
@@ -376,5 +450,6 @@ main (int argc, char **argv)
   g_test_add_func ("/engine/packed-gemm/shapes", test_shapes);
   g_test_add_func ("/engine/packed-gemm/conv", test_conv);
   g_test_add_func ("/engine/packed-gemm/pointwise", test_pointwise);
+  g_test_add_func ("/engine/packed-gemm/panel-pair", test_panel_pair);
   return g_test_run ();
 }

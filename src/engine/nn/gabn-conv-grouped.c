@@ -21,6 +21,7 @@ typedef struct {
   const float *in, *weight, *bias, *d_out;
   const GabnConvShape *s;
   int groups, B;
+  gboolean panels;   /* bn->act_out in panels (gabn_conv2d_grouped_forward_panels) */
 } GroupedJob;
 
 /* The padded plane's geometry: Hp rows, phases of Wq columns each. */
@@ -175,12 +176,20 @@ typedef struct {
   gsize off;
   int o;
   gboolean keep_raw;
+  gsize panel;   /* not 0: bn's output in 32-column panels of this stride */
 } PlaneStore;
 
 __attribute__ ((target ("avx512f"), always_inline))
 static inline void
 plane_store (const PlaneStore *ps, float *out, int i, __m512 v, __mmask16 m)
 {
+  if (ps->panel)
+    {
+      /* i is a multiple of 16: the vector lies in one panel. */
+      gabn_bn_epilogue_avx512 (ps->bn, ps->o, (gsize) ps->o * 32 + (gsize) (i >> 5) * ps->panel
+                                              + (i & 31), v, m);
+      return;
+    }
   if (ps->bn == NULL || ps->keep_raw)
     _mm512_mask_storeu_ps (out + i, m, v);
   if (ps->bn)
@@ -474,6 +483,7 @@ forward_planes (int begin, int end, gpointer data)
         .bn = e,
         .keep_raw = e && j->out != e->out
                     && !((e->slope || e->residual) && j->out == e->act_out),
+        .panel = j->panels ? (gsize) s->out_c * 32 : 0,
       };
 
       for (int p = begin; p < end; p++)
@@ -553,6 +563,29 @@ gabn_conv2d_grouped_forward_bn (float *out, const GabnBnEpilogue *bn,
                    .bias = bias, .s = s, .groups = groups };
 
   gabn_parallel_for (B * s->out_c, forward_planes, &j);
+}
+
+gboolean
+gabn_conv2d_grouped_panels_apply (const GabnConvShape *s)
+{
+  return avx512_3x3 (s) && s->stride == 1;
+}
+
+void
+gabn_conv2d_grouped_forward_panels (float *panels, const GabnBnEpilogue *bn,
+                                    const float *in, const float *weight,
+                                    const float *bias, const GabnConvShape *s, int groups)
+{
+  GabnBnEpilogue e;
+  GroupedJob j = { .bn = &e, .in = in, .weight = weight, .bias = bias, .s = s,
+                   .groups = groups, .panels = TRUE };
+
+  g_return_if_fail (gabn_conv2d_grouped_panels_apply (s) && bn && bn->slope
+                    && !bn->out && !bn->residual);
+  e = *bn;
+  e.act_out = panels;
+  j.out = panels;
+  forward_planes (0, s->out_c, &j);
 }
 
 void

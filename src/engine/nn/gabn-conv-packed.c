@@ -310,3 +310,22 @@ gabn_conv2d_forward_pointwise_packed (float *out, const GabnBnEpilogue *bn,
   j.blocks = (P + cols - 1) / cols;
   gabn_parallel_for (B * j.blocks, pointwise_range, &j);
 }
+
+void
+gabn_conv2d_forward_pointwise_panels (float *out, const GabnBnEpilogue *bn,
+                                      const float *panels, const float *packed,
+                                      const float *bias, const GabnConvShape *s)
+{
+  int K = s->in_c, O = s->out_c, P = s->out_h * s->out_w;
+  GabnPackedEpilogue ep = packed_epilogue (out, bn, bias);
+
+  g_return_if_fail (gabn_packed_gemm_avx512 () && gabn_conv_shape_pointwise (s));
+  /* pointwise_range's blocks of 64 columns, without the copy. */
+  for (int p0 = 0; p0 < P; p0 += 2 * PANEL)
+    {
+      ep.bn_off = p0;
+      gabn_packed_gemm_serial_panels (O, MIN (2 * PANEL, P - p0), K, packed,
+                                      panels + (gsize) p0 * K, out + p0, P,
+                                      bias || bn ? &ep : NULL);
+    }
+}

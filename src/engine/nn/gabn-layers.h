@@ -91,6 +91,25 @@ void gabn_conv2d_grouped_forward_bn (float *out, const GabnBnEpilogue *bn,
                                      const float *in, const float *weight,
                                      const float *bias, int B,
                                      const GabnConvShape *shape, int groups);
+/* One image's grouped 3×3 stride-1 pad-1 convolution, its epilogue bn
+ * a PReLU computed in place (bn->out and bn->residual NULL), the PReLU's
+ * output written to panels in the layout of gabn_packed_gemm_serial's
+ * panels (O × 32 floats per 32 outputs of each plane; the last panel's
+ * columns past H·W are not written) instead of to bn->act_out: the input
+ * of a 1×1 layer (gabn_conv2d_forward_pointwise_panels) without its copy.
+ * Only when gabn_conv2d_grouped_panels_apply (). */
+gboolean gabn_conv2d_grouped_panels_apply (const GabnConvShape *shape);
+void gabn_conv2d_grouped_forward_panels (float *panels, const GabnBnEpilogue *bn,
+                                         const float *in, const float *weight,
+                                         const float *bias,
+                                         const GabnConvShape *shape, int groups);
+/* One image's 1×1 layer (gabn_conv2d_forward_pointwise_packed with B = 1)
+ * reading its input from such panels, on the calling thread. AVX-512
+ * only: after gabn_conv2d_grouped_panels_apply (). */
+void gabn_conv2d_forward_pointwise_panels (float *out, const GabnBnEpilogue *bn,
+                                           const float *panels, const float *packed,
+                                           const float *bias,
+                                           const GabnConvShape *shape);
 /* d_in (B,C,H,W), d_weight (O,C/groups,k,k), d_bias (O): nullable, +=. */
 void gabn_conv2d_grouped_backward (float *d_in, float *d_weight, float *d_bias,
                                    const float *d_out, const float *in,

@@ -59,6 +59,15 @@ void  gabn_packed_gemm_serial (int M, int N, int K, const float *packed,
                                const float *B, int ldb, float *C, int ldc,
                                float *work, const GabnPackedEpilogue *ep);
 
+/* The same with B already in the panels that gabn_packed_gemm_serial
+ * copies it into (column n of row k at panels[(n / 32 · K + k) · 32 +
+ * n % 32]; columns past N are read, not stored): for a layer whose input
+ * was written that way (gabn_conv2d_grouped_forward_panels). AVX-512
+ * only (gabn_packed_gemm_avx512 ()). */
+void  gabn_packed_gemm_serial_panels (int M, int N, int K, const float *packed,
+                                      const float *panels, float *C, int ldc,
+                                      const GabnPackedEpilogue *ep);
+
 /* count products at once: product i uses packed + i·packed_stride,
  * B + i·b_stride and C + i·c_stride (floats), in one parallel loop. */
 void  gabn_packed_gemm_batch (int count, int M, int N, int K,
