@@ -667,7 +667,7 @@ band_run (WinoJob *j, const float *U_packed, int B, float *work)
  * each, through L3 and memory between the phases: at batch 16 the output
  * transform waited on its loads of M. Band by band, one thread's CPU for
  * iresnet50's batch-16 forward went from 1497–1864 to 1286–1447 ms (the
- * 14 × 14 layers 679–841 → 569–585 ms; three pairs, alternated). A
+ * 14 × 14 layers 678–840 → 569–577 ms; alternated). A
  * single image keeps the phases, whose products and transforms both
  * threads share; at 56 × 56 seven bands split badly over two threads. */
 static gboolean
