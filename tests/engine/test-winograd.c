@@ -110,7 +110,7 @@ check_shape (int B, int C, int O, int H, int W, gboolean with_bias)
   im2col_out = g_new (float, n_out);
   check_loops_bits (out, n_out, im2col_out, in, U, NULL, bias, B, &s, work);
 
-  /* The packed-weights products (single images in eval mode) as well. */
+  /* The packed-weights products (eval mode; training's too) as well. */
   if (gabn_packed_gemm_available ())
     {
       g_autofree float *packed = g_new (float, gabn_winograd_packed_floats (&s));

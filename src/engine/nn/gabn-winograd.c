@@ -2,9 +2,10 @@
  * gabn-winograd.h.
  *
  * A chunk of nb images is transformed at once so that each of the 16
- * products is one large sgemm over all of the chunk's tiles (T = nb · tiles
- * per image); transforms run on gabn_parallel_for between the sgemm calls,
- * as in gabn-conv.c. */
+ * products is one large product over all of the chunk's tiles (T = nb ·
+ * tiles per image); transforms run on gabn_parallel_for between the
+ * products, as in gabn-conv.c. On packed weights, large planes and
+ * batches go band by band instead (band_run below). */
 #include "gabn-winograd.h"
 #include "gabn-engine.h"
 #include "gabn-matmul.h"

@@ -1,6 +1,8 @@
 /* gabn-winograd.h: 3×3, stride-1, pad-1 convolution by Winograd's minimal
  * filtering F(2×2, 3×3) (Lavin & Gray, 2016): 16 multiplications per 2×2
- * output tile and channel pair instead of 36, as 16 batched sgemm calls.
+ * output tile and channel pair instead of 36, as 16 products: on the
+ * engine's packed kernel (gabn-packed-gemm.h) where the CPU has AVX2 and
+ * FMA, else 16 sgemm calls.
  *
  *   V[ξ] (C × T)  = Bᵀ d B    input tiles d (4×4, T tiles of all images)
  *   U[ξ] (O × C)  = G g Gᵀ    weights g (3×3), transformed once per weights
@@ -34,9 +36,9 @@ void  gabn_winograd_transform_weights_transposed (float *U, const float *weight,
 /* Scratch floats gabn_winograd_forward needs for a batch of B. */
 gsize gabn_winograd_workspace_floats (const GabnConvShape *shape, int B);
 
-/* U packed for gabn_packed_gemm (gabn-packed-gemm.h): for single images,
- * where sgemm's own packing of U on every call would cost more than the
- * products. */
+/* U packed for gabn_packed_gemm (gabn-packed-gemm.h), once per weights:
+ * sgemm would pack U again on every call (a fifth of a single image's
+ * pass). */
 gsize gabn_winograd_packed_floats (const GabnConvShape *shape);
 void  gabn_winograd_pack_weights (float *packed, const float *U,
                                   const GabnConvShape *shape);
