@@ -271,11 +271,8 @@ check_backward (int B, int C, int O, int H, int W)
    * bands enough for the threads): im2col's numbers to float rounding. */
   if (gabn_packed_gemm_available ())
     {
-      GabnConvShape t;
-      g_autofree float *packed = NULL;
+      g_autofree float *packed = g_new (float, gabn_winograd_packed_transposed_floats (&s));
 
-      gabn_conv_shape_init (&t, O, H, W, C, 3, 1, 1);
-      packed = g_new (float, gabn_winograd_packed_floats (&t));
       memset (d_in, 0, n_in * sizeof (float));
       memset (want, 0, n_in * sizeof (float));
       gabn_winograd_backward_data (d_in, d_out, U, packed, B, &s, work, TRUE);

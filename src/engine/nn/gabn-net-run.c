@@ -18,12 +18,9 @@
 static gsize
 winograd_packed_floats (const GabnConvShape *s)
 {
-  GabnConvShape t;
-
   if (!gabn_packed_gemm_available ())
     return 0;
-  gabn_conv_shape_init (&t, s->out_c, s->out_h, s->out_w, s->in_c, 3, 1, 1);
-  return MAX (gabn_winograd_packed_floats (s), gabn_winograd_packed_floats (&t));
+  return MAX (gabn_winograd_packed_floats (s), gabn_winograd_packed_transposed_floats (s));
 }
 
 /* Where training's packed Winograd weights go in the shared scratch, or

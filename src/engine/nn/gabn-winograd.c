@@ -419,20 +419,19 @@ input_transform_range (int begin, int end, gpointer data)
   g_free (padded);
 }
 
-/* out (and bn's outputs) for output channel o of image b, tile rows [ty0,
- * ty1), tile (ty0, 0) at column tile0 of each M block. The band's tiles
+/* out for output channel o of image b, tile rows [ty0, ty1), tile (ty0,
+ * 0) at column tile0 of each M block, without AVX-512. The band's tiles
  * are consecutive in each M block, so the transform runs over all n of
  * them at once (long vectorisable loops; a row of tiles, 7 at 14 × 14, was
  * mostly scalar remainder), then interleaves the four outputs of each tile
  * into the plane. Same expressions, in the same order, as per tile: the
  * results do not depend on the band. t: 12 × n floats. */
 static void
-output_transform_band (const WinoJob *j, int b, int o, int ty0, int ty1, gsize tile0,
-                       float *t)
+output_band_loops (const WinoJob *j, int b, int o, int ty0, int ty1, gsize tile0, float *t)
 {
   const GabnConvShape *s = j->s;
   int O = s->out_c, Ho = s->out_h, Wo = s->out_w, tw = tiles_w (s);
-  int n = (ty1 - ty0) * tw, y_end = MIN (2 * ty1, Ho);
+  int n = (ty1 - ty0) * tw;
   gsize xi_stride = (gsize) O * j->T + BLOCK_PAD, bo = (gsize) b * O + o;
   /* t = Aᵀ m: 2 rows × 4 columns of n tiles; y: 2 × 2 outputs of n tiles */
   float *y = t + 8 * (gsize) n;
@@ -440,13 +439,6 @@ output_transform_band (const WinoJob *j, int b, int o, int ty0, int ty1, gsize t
   float bias = j->bias ? j->bias[o] : 0.0f;
   const float *m = j->M + (gsize) o * j->T + tile0;
 
-#ifdef AVX512_TRANSFORMS
-  if (transforms_avx512 ())
-    {
-      output_band_avx512 (j, b, o, ty0, ty1, tile0);
-      goto epilogue;
-    }
-#endif
   /* t = Aᵀ m down the columns, Aᵀ = [1 1 1 0; 0 1 −1 −1] */
   for (int k = 0; k < 4; k++)
     {
@@ -502,9 +494,26 @@ output_transform_band (const WinoJob *j, int b, int o, int ty0, int ty1, gsize t
               row[2 * full] = y0[full];
           }
       }
+}
+
+/* out (and bn's outputs) for output channel o of image b, tile rows [ty0,
+ * ty1), tile (ty0, 0) at column tile0 of each M block. t: as
+ * output_band_loops'. */
+static void
+output_transform_band (const WinoJob *j, int b, int o, int ty0, int ty1, gsize tile0,
+                       float *t)
+{
+  const GabnConvShape *s = j->s;
+  int Ho = s->out_h, Wo = s->out_w, y_end = MIN (2 * ty1, Ho);
+  gsize bo = (gsize) b * s->out_c + o;
+  float *out = j->out + bo * Ho * Wo;
+
 #ifdef AVX512_TRANSFORMS
-epilogue:
+  if (transforms_avx512 ())
+    output_band_avx512 (j, b, o, ty0, ty1, tile0);
+  else
 #endif
+    output_band_loops (j, b, o, ty0, ty1, tile0, t);
   /* Element-wise: the same bits over a band as over the whole plane. */
   if (j->bn)
     gabn_bn_epilogue_row (j->bn, j->bn_off + bo * Ho * Wo + (gsize) 2 * ty0 * Wo, o,
@@ -737,6 +746,23 @@ gabn_winograd_forward (float *out, const GabnBnEpilogue *bn, const float *in,
   winograd_run (out, FALSE, bn, in, U, U_packed, bias, B, s, work);
 }
 
+/* The backward's data gradient is the forward of this shape: the same
+ * size, input and output channels swapped. */
+static void
+transposed_shape (GabnConvShape *t, const GabnConvShape *s)
+{
+  gabn_conv_shape_init (t, s->out_c, s->out_h, s->out_w, s->in_c, 3, 1, 1);
+}
+
+gsize
+gabn_winograd_packed_transposed_floats (const GabnConvShape *s)
+{
+  GabnConvShape t;
+
+  transposed_shape (&t, s);
+  return gabn_winograd_packed_floats (&t);
+}
+
 void
 gabn_winograd_backward_data (float *d_in, const float *d_out,
                              const float *U_transposed, float *packed, int B,
@@ -747,7 +773,7 @@ gabn_winograd_backward_data (float *d_in, const float *d_out,
 
   /* ∂L/∂in is the 3×3, pad-1 correlation of ∂L/∂out with the kernels
    * rotated by 180° and the channel roles swapped. */
-  gabn_conv_shape_init (&t, s->out_c, s->out_h, s->out_w, s->in_c, 3, 1, 1);
+  transposed_shape (&t, s);
   if (packed && gabn_packed_gemm_available ())
     gabn_winograd_pack_weights (packed, U_transposed, &t);
   else

@@ -56,9 +56,9 @@ void gabn_winograd_forward (float *out, const GabnBnEpilogue *bn,
  * (B,O,H,W), U_transposed from gabn_winograd_transform_weights_transposed
  * (without accumulate: d_in =, every element written once). Needs the
  * same scratch as forward. packed (nullable): room for U_transposed
- * packed, gabn_winograd_packed_floats of the transposed shape (O ↔ C);
- * given, the products run on the packed kernel, band by band as the
- * forward's. */
+ * packed, gabn_winograd_packed_transposed_floats; given, the products run
+ * on the packed kernel, band by band as the forward's. */
+gsize gabn_winograd_packed_transposed_floats (const GabnConvShape *shape);
 void gabn_winograd_backward_data (float *d_in, const float *d_out,
                                   const float *U_transposed, float *packed, int B,
                                   const GabnConvShape *shape, float *work,
